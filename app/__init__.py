@@ -1,0 +1,1 @@
+"""Entry point, CLI and session wiring: the only package that knows every other one."""

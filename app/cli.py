@@ -1,0 +1,60 @@
+"""The ``xrjig`` command line.
+
+``xrjig [FILE]`` opens the GUI; ``xrjig COMMAND ...`` runs one of the sub-commands below.
+Each command lives in ``app/commands/<name>.py`` with ``add_arguments(parser)`` and
+``run(args) -> int`` and is imported only when used, so ``xrjig info`` never pays for
+Qt or MediaPipe.
+
+Bad input (a SceneError from any layer) becomes one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from scenes.model import SceneError
+
+#: command name -> one-line help. The module is app.commands.<name>.
+COMMANDS: dict[str, str] = {
+    "info": "print a model's nodes, parts, triangles and bounds",
+    "render": "render a model offscreen to a PNG through the real renderer",
+    "check": "validate a scenario and run the autopilot through the engine",
+    "replay": "replay a recording (GUI), or --verify it headlessly",
+    "report": "metrics, CSV and an HTML report from recordings",
+    "resim": "re-run recorded input under changed interaction parameters",
+    "track": "run the MediaPipe hand and gaze tracker on an image, video or camera",
+    "devices": "list OpenXR runtime, system, extensions and cameras",
+}
+
+
+def _build_parser(command: str | None) -> argparse.ArgumentParser:
+    if command is None:
+        parser = argparse.ArgumentParser(
+            prog="xrjig",
+            description="Prototype VR/AR interactions for industrial work. "
+            "Commands: " + ", ".join(COMMANDS) + " (xrjig COMMAND --help).",
+        )
+        module = importlib.import_module("app.commands.gui")
+    else:
+        parser = argparse.ArgumentParser(prog=f"xrjig {command}", description=COMMANDS[command])
+        module = importlib.import_module(f"app.commands.{command}")
+    module.add_arguments(parser)
+    parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = _build_parser(command)
+    args = parser.parse_args(argv[1:] if command else argv)
+    try:
+        return int(args._run(args) or 0)
+    except SceneError as err:
+        print(f"xrjig: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

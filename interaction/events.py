@@ -1,0 +1,43 @@
+"""Events: what the engine says happened, with the frame and what it concerns.
+
+Events serialise to canonical JSON (sorted keys, no spaces), so "same input => same
+events" is checked as byte equality of these lines.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    frame: int
+    t: float
+    kind: str
+    hand: str | None = None
+    part: str | None = None
+    step: str | None = None
+    point: str | None = None
+    #: extra figures (distances in mm, angles in degrees, ...): JSON-serialisable
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(
+            frame=int(d["frame"]),
+            t=float(d["t"]),
+            kind=str(d["kind"]),
+            hand=d.get("hand"),
+            part=d.get("part"),
+            step=d.get("step"),
+            point=d.get("point"),
+            data=dict(d.get("data") or {}),
+        )

@@ -1,0 +1,35 @@
+"""Shared fixtures: where the real test data lives.
+
+Files under permissive licences are copied into tests/data/ (see its SOURCES.md).
+Files under the Pixabay Content License stay in ../shared/testdata/; tests using them
+skip with a reason when that folder is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+
+AS1 = DATA / "cad" / "glb" / "bug21802_as1-oc-214.glb"
+PM4 = DATA / "cad" / "glb" / "trj6_pm4-ec-203.glb"
+CTC02 = DATA / "cad" / "glb" / "nist_ctc_02_asme1_ap242-1.glb"
+PINS = DATA / "models" / "pins-dowel-assembly" / "pins.glb"
+BOOLEAN = DATA / "models" / "boolean-cut-parts" / "boolean.glb"
+NESTED = DATA / "models" / "nested-blocks" / "nested.glb"
+BOX_GLB = DATA / "models" / "BoxTextured" / "BoxTextured.glb"
+BOX_GLTF = DATA / "models" / "BoxTextured" / "glTF" / "BoxTextured.gltf"
+VALIDATOR_CASES = DATA / "models" / "glTF-Validator-edge-cases"
+HANDS = DATA / "hands"
+FACES = DATA / "faces"
+
+
+def shared_file(relative: str) -> Path:
+    """A file that may only be read from ../shared/testdata (Pixabay licence)."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{relative} is only in ../shared/testdata (Pixabay licence), absent here")
+    return path
