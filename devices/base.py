@@ -1,0 +1,44 @@
+"""The Device protocol: what the session needs from any input source.
+
+Kept deliberately small so desktop simulation, camera tracking, OpenXR and replay can
+all satisfy it without sharing a base class. Like vispy's backends, a device says whether
+it can run here (``available``) and, when not, why (``why_not``) so the app can show the
+reason instead of a traceback. A device that fails while running sets ``error``; the
+session then falls back to the desktop device and keeps recording.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from interaction.frame import InputFrame
+
+
+@runtime_checkable
+class Device(Protocol):
+    #: short human-readable name ("desktop", "camera", "openxr", "replay")
+    name: str
+    #: set (to one line for the user) when the device fails while running; None otherwise
+    error: str | None
+
+    @property
+    def available(self) -> bool:
+        """Whether the device can run on this machine now."""
+        ...
+
+    @property
+    def why_not(self) -> str:
+        """Why ``available`` is False, in words for the user; "" when available."""
+        ...
+
+    def start(self) -> None:
+        """Acquire resources (camera, XR session...). May set ``error`` instead of raising."""
+        ...
+
+    def stop(self) -> None:
+        """Release resources; safe to call twice."""
+        ...
+
+    def poll(self, t: float) -> InputFrame:
+        """The user's state at session time ``t`` (seconds, monotonically increasing)."""
+        ...
