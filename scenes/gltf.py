@@ -1,0 +1,331 @@
+"""glTF 2.0 (.gltf / .glb) -> :class:`~scenes.model.Scene`.
+
+Keeps what an interaction prototype needs: the node tree of the default scene (names,
+local transforms), meshes with all their primitives (triangles, lines, points),
+base-colour materials and textures. Skins, animations, cameras and morph targets are
+ignored. The container and accessors are read by the sibling ``gltf_*`` modules, which
+check every size and URI first (see their docstrings).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from scenes.gltf_accessors import AccessorReader
+from scenes.gltf_container import GltfDocument, read_document, read_uri
+from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll
+from scenes.model import Material, Mesh, Node, Primitive, Scene
+from scenes.transforms import quat_to_matrix
+
+#: Extensions that change how geometry is stored; without them the file cannot be read.
+UNSUPPORTED_REQUIRED = (
+    "KHR_draco_mesh_compression",
+    "EXT_meshopt_compression",
+    "KHR_texture_basisu",
+)
+#: Largest texture we decode (pixels); a bigger one is refused rather than eating memory.
+MAX_TEXTURE_PIXELS = 8192 * 8192
+
+
+def load_gltf(path: Path) -> Scene:
+    """Read a .gltf or .glb file; raises SceneError for anything that cannot be used."""
+    doc = read_document(path)
+    required = doc.json.get("extensionsRequired", [])
+    blocked = (
+        [e for e in required if e in UNSUPPORTED_REQUIRED] if isinstance(required, list) else []
+    )
+    if blocked:
+        raise doc.error(f"needs the glTF extension {blocked[0]}, which xrjig cannot decode")
+    order, parents = _scene_nodes(doc)
+    new_index = {old: new for new, old in enumerate(order)}
+    input_bytes = path.stat().st_size + sum(len(b) for b in doc.buffers)
+    reader = AccessorReader(doc, input_bytes)
+    mesh_map: dict[int, int] = {}
+    meshes: list[Mesh] = []
+    nodes: list[Node] = []
+    for new, old in enumerate(order):
+        spec = doc.item("nodes", old, "scene")
+        mesh = None
+        if spec.get("mesh") is not None:
+            m = spec["mesh"]
+            if not isinstance(m, int) or m not in mesh_map:
+                meshes.append(_mesh(doc, reader, m))
+                mesh_map[m] = len(meshes) - 1
+            mesh = mesh_map[m]
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            name = meshes[mesh].name if mesh is not None else ""
+        parent = parents.get(old)
+        nodes.append(
+            Node(
+                index=new,
+                name=name,
+                path="",
+                local=_local_matrix(doc, old, spec),
+                parent=None if parent is None else new_index[parent],
+                children=[new_index[c] for c in spec.get("children", [])],
+                mesh=mesh,
+            )
+        )
+    roots = [n.index for n in nodes if n.parent is None]
+    assign_paths(nodes, roots)
+    materials = _materials(doc, reader)
+    for mesh in meshes:
+        for prim in mesh.primitives:
+            if prim.material is not None and prim.material >= len(materials):
+                raise doc.error(
+                    f"mesh {mesh.name!r} uses material {prim.material}, which does not exist"
+                )
+    return Scene(path, nodes, meshes, materials, roots=roots)
+
+
+def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int]]:
+    """Nodes of the default scene in depth-first order, and child -> parent for them.
+
+    Checks the hierarchy is a forest: children exist, no node has two parents, no cycles.
+    """
+    all_nodes = doc.items("nodes")
+    parents: dict[int, int] = {}
+    for i, spec in enumerate(all_nodes):
+        if not isinstance(spec, dict):
+            raise doc.error(f"node {i} is not an object")
+        children = spec.get("children", [])
+        if not isinstance(children, list):
+            raise doc.error(f"node {i} has children that are not an array")
+        for c in children:
+            doc.item("nodes", c, f"node {i}")
+            if c == i:
+                raise doc.error(f"node {i} is its own child (a cycle in the node tree)")
+            if c in parents:
+                raise doc.error(f"node {c} has two parents (nodes {parents[c]} and {i})")
+            parents[c] = i
+    scenes = doc.items("scenes")
+    if scenes:
+        chosen = doc.json.get("scene", 0)
+        scene = doc.item("scenes", chosen, "the default scene")
+        roots = scene.get("nodes", [])
+        if not isinstance(roots, list):
+            raise doc.error(f"scene {chosen} has nodes that are not an array")
+    else:
+        roots = [i for i in range(len(all_nodes)) if i not in parents]
+    order: list[int] = []
+    seen: set[int] = set()
+    for r in roots:
+        doc.item("nodes", r, "the scene")
+        if r in parents:
+            raise doc.error(f"scene root node {r} is also a child of node {parents[r]}")
+        stack = [r]
+        while stack:
+            i = stack.pop()
+            if i in seen:
+                raise doc.error(
+                    f"node {i} is reached twice from the scene (a cycle or a repeated root)"
+                )
+            seen.add(i)
+            order.append(i)
+            stack.extend(reversed(all_nodes[i].get("children", [])))
+    _check_acyclic(doc, parents, len(all_nodes))
+    return order, {c: p for c, p in parents.items() if c in seen}
+
+
+def _check_acyclic(doc: GltfDocument, parents: dict[int, int], n: int) -> None:
+    """Each node has one parent, so a cycle shows as a parent chain that never ends."""
+    done: set[int] = set()
+    for start in range(n):
+        chain: list[int] = []
+        i: int | None = start
+        on_chain: set[int] = set()
+        while i is not None and i not in done:
+            if i in on_chain:
+                raise doc.error(f"the node tree has a cycle through node {i}")
+            on_chain.add(i)
+            chain.append(i)
+            i = parents.get(i)
+        done.update(chain)
+
+
+def _numbers(doc: GltfDocument, value: Any, n: int, what: str) -> np.ndarray:
+    if (
+        not isinstance(value, list)
+        or len(value) != n
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
+        raise doc.error(f"{what} must be {n} numbers")
+    out = np.array(value, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise doc.error(f"{what} holds NaN or infinite values")
+    return out
+
+
+def _local_matrix(doc: GltfDocument, index: int, spec: dict[str, Any]) -> np.ndarray:
+    if "matrix" in spec:
+        return _numbers(doc, spec["matrix"], 16, f"node {index} matrix").reshape(4, 4).T.copy()
+    m = np.eye(4)
+    if "rotation" in spec:
+        q = _numbers(doc, spec["rotation"], 4, f"node {index} rotation")
+        if np.linalg.norm(q) < 1e-12:
+            raise doc.error(f"node {index} has a zero rotation quaternion")
+        m[:3, :3] = quat_to_matrix(q)
+    if "scale" in spec:
+        m[:3, :3] = m[:3, :3] * _numbers(doc, spec["scale"], 3, f"node {index} scale")
+    if "translation" in spec:
+        m[:3, 3] = _numbers(doc, spec["translation"], 3, f"node {index} translation")
+    return m
+
+
+def assign_paths(nodes: list[Node], roots: list[int]) -> None:
+    """Fill ``Node.path``: ancestor names joined by '/', '[i]' among equally named siblings."""
+
+    def name_paths(prefix: str, siblings: list[int]) -> None:
+        segments = [(nodes[i].name or "node").replace("/", "_") for i in siblings]
+        totals: dict[str, int] = {}
+        for s in segments:
+            totals[s] = totals.get(s, 0) + 1
+        used: set[str] = set()
+        seen: dict[str, int] = {}
+        for i, seg in zip(siblings, segments, strict=True):
+            k = seen.get(seg, 0)
+            label = f"{seg}[{k}]" if totals[seg] > 1 else seg
+            while label in used:  # a sibling literally named "nut[1]" next to two "nut"s
+                k += 1
+                label = f"{seg}[{k}]"
+            seen[seg] = k + 1
+            used.add(label)
+            nodes[i].path = f"{prefix}/{label}" if prefix else label
+            name_paths(nodes[i].path, nodes[i].children)
+
+    name_paths("", roots)
+
+
+def _mesh(doc: GltfDocument, reader: AccessorReader, index: Any) -> Mesh:
+    spec = doc.item("meshes", index, "a node")
+    prims_spec = spec.get("primitives", [])
+    if not isinstance(prims_spec, list):
+        raise doc.error(f"mesh {index} has primitives that are not an array")
+    name = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    prims = [_primitive(doc, reader, index, k, spec) for k, spec in enumerate(prims_spec)]
+    return Mesh(name=name, primitives=[p for p in prims if p is not None])
+
+
+def _primitive(
+    doc: GltfDocument, reader: AccessorReader, mesh: Any, k: int, spec: Any
+) -> Primitive | None:
+    what = f"mesh {mesh} primitive {k}"
+    if not isinstance(spec, dict) or not isinstance(spec.get("attributes"), dict):
+        raise doc.error(f"{what} has no attributes object")
+    attrs = spec["attributes"]
+    if "POSITION" not in attrs:
+        return None  # nothing to draw or pick
+    mode = spec.get("mode", 4)
+    if mode not in MODE_NAMES:
+        raise doc.error(f"{what} has an unknown mode {mode!r}")
+    positions = reader.read_float(attrs["POSITION"], what)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise doc.error(f"{what} POSITION is not VEC3")
+    n = len(positions)
+    normals = uvs = None
+    if "NORMAL" in attrs:
+        normals = reader.read_float(attrs["NORMAL"], what)
+        if normals.shape != positions.shape:
+            normals = None  # unusable; recomputed below
+    if "TEXCOORD_0" in attrs:
+        uvs = reader.read_float(attrs["TEXCOORD_0"], what)
+        if uvs.ndim != 2 or uvs.shape != (n, 2):
+            uvs = None
+    if spec.get("indices") is not None:
+        indices = reader.read(spec["indices"], what)
+        if indices.ndim != 1 or indices.dtype.kind != "u":
+            raise doc.error(f"{what} indices must be unsigned SCALAR")
+        if len(indices) and int(indices.max()) >= n:
+            raise doc.error(f"{what} has index {int(indices.max())} but only {n} vertices")
+    else:
+        indices = np.arange(n, dtype=np.uint32)
+    reader.charge(len(indices) * 12, what)
+    elements = unroll(indices, mode)
+    material = spec.get("material")
+    if material is not None and (
+        not isinstance(material, int) or isinstance(material, bool) or material < 0
+    ):
+        raise doc.error(f"{what} has an invalid material {material!r}")
+    return build_primitive(positions, elements, MODE_NAMES[mode], normals, uvs, material)
+
+
+def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:
+    images: dict[int, np.ndarray] = {}
+    out: list[Material] = []
+    for i, spec in enumerate(doc.items("materials")):
+        if not isinstance(spec, dict):
+            raise doc.error(f"material {i} is not an object")
+        pbr = spec.get("pbrMetallicRoughness", {})
+        pbr = pbr if isinstance(pbr, dict) else {}
+        color = _numbers(
+            doc,
+            pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0]),
+            4,
+            f"material {i} baseColorFactor",
+        )
+        texture = None
+        tex_ref = pbr.get("baseColorTexture")
+        if isinstance(tex_ref, dict):
+            tex = doc.item("textures", tex_ref.get("index"), f"material {i}")
+            source = tex.get("source")
+            if source is not None:
+                if source not in images:
+                    images[source] = _image(doc, reader, source, f"material {i}")
+                texture = images[source]
+        out.append(
+            Material(
+                name=spec.get("name") if isinstance(spec.get("name"), str) else "",
+                base_color=tuple(float(c) for c in np.clip(color, 0.0, 1.0)),  # type: ignore[arg-type]
+                texture=texture,
+                metallic=float(np.clip(_scalar(pbr, "metallicFactor", 1.0), 0.0, 1.0)),
+                roughness=float(np.clip(_scalar(pbr, "roughnessFactor", 1.0), 0.0, 1.0)),
+                double_sided=bool(spec.get("doubleSided", False)),
+                alpha_mode=spec.get("alphaMode")
+                if spec.get("alphaMode") in ("OPAQUE", "MASK", "BLEND")
+                else "OPAQUE",
+            )
+        )
+    return out
+
+
+def _scalar(spec: dict[str, Any], key: str, default: float) -> float:
+    value = spec.get(key, default)
+    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else default
+
+
+def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> np.ndarray:
+    """Decode a PNG or JPEG image into (H, W, 4) uint8, refusing oversized images up front."""
+    spec = doc.item("images", index, what)
+    name = f"image {index}"
+    if isinstance(spec.get("uri"), str):
+        data = read_uri(doc, spec["uri"], name)
+    elif spec.get("bufferView") is not None:
+        buffer, offset, length, _ = reader.view_bytes(spec["bufferView"], name)
+        data = buffer[offset : offset + length]
+    else:
+        raise doc.error(f"{name} has neither a uri nor a bufferView")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as img:
+                w, h = img.size
+                if w * h > MAX_TEXTURE_PIXELS:
+                    raise doc.error(f"{name} is {w}x{h} pixels, over the texture size limit")
+                reader.charge(w * h * 4, name)
+                rgba = np.asarray(img.convert("RGBA"), dtype=np.uint8)
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as err:
+        raise doc.error(f"{name} cannot be decoded as PNG or JPEG ({err})") from None
+    return rgba

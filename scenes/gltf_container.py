@@ -1,0 +1,213 @@
+"""Reading the glTF container: the JSON document and its binary buffers, untrusted.
+
+A glTF file may come from anyone, so everything here is checked before it is used:
+the GLB header and chunks, every buffer URI (only ``data:`` URIs and relative paths that
+stay inside the model's folder, symlinks resolved), and every declared size against the
+bytes that really exist — so a file that lies about its sizes is refused before anything
+is allocated. Problems become one :class:`~scenes.model.SceneError`.
+
+Own code rather than pygltflib: pygltflib parses the JSON into dataclasses but does not
+check sizes, URIs or chunk layout, and would still need every check written here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from scenes.model import SceneError
+
+GLB_MAGIC = b"glTF"
+CHUNK_JSON = 0x4E4F534A
+CHUNK_BIN = 0x004E4942
+#: Largest model file (or external buffer / image) we read at all.
+MAX_FILE_BYTES = 2 * 1024**3
+#: Largest JSON document: real CAD exports stay far below this.
+MAX_JSON_BYTES = 256 * 1024**2
+
+
+@dataclass
+class GltfDocument:
+    """The parsed JSON plus the bytes of every buffer, sizes already checked."""
+
+    path: Path
+    json: dict[str, Any]
+    buffers: list[bytes]
+
+    def error(self, message: str) -> SceneError:
+        return SceneError(self.path, message)
+
+    def items(self, key: str) -> list[Any]:
+        """The top-level array ``key`` ([] when absent), checked to be a list."""
+        value = self.json.get(key, [])
+        if not isinstance(value, list):
+            raise self.error(f'"{key}" must be an array')
+        return value
+
+    def item(self, key: str, index: Any, what: str) -> dict[str, Any]:
+        """Element ``index`` of the top-level array ``key``, with a clear error when missing."""
+        items = self.items(key)
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(items):
+            raise self.error(f"{what} refers to {_singular(key)} {index!r}, which does not exist")
+        value = items[index]
+        if not isinstance(value, dict):
+            raise self.error(f"{_singular(key)} {index} is not an object")
+        return value
+
+
+def _singular(key: str) -> str:
+    return {"meshes": "mesh", "accessors": "accessor"}.get(key, key.rstrip("s"))
+
+
+def read_document(path: Path) -> GltfDocument:
+    """Read a .gltf or .glb file and every buffer it refers to."""
+    data = _read_bounded(path, path, "model file")
+    if data[:4] == GLB_MAGIC or path.suffix.lower() == ".glb":
+        doc_json, bin_chunk = _split_glb(path, data)
+    else:
+        doc_json, bin_chunk = _parse_json(path, data), None
+    doc = GltfDocument(path=path, json=doc_json, buffers=[])
+    doc.buffers = [_load_buffer(doc, i, b, bin_chunk) for i, b in enumerate(doc.items("buffers"))]
+    return doc
+
+
+def _read_bounded(model: Path, path: Path, what: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SceneError(
+                model, f"{what} {path.name} is {size} bytes, over the {MAX_FILE_BYTES} byte limit"
+            )
+        return path.read_bytes()
+    except (OSError, ValueError) as err:
+        raise SceneError(
+            model, f"cannot read {what} {path.name}: {getattr(err, 'strerror', None) or err}"
+        ) from None
+
+
+def _parse_json(path: Path, data: bytes) -> dict[str, Any]:
+    if len(data) > MAX_JSON_BYTES:
+        raise SceneError(
+            path, f"the JSON part is {len(data)} bytes, over the {MAX_JSON_BYTES} byte limit"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise SceneError(path, "the JSON starts with a byte-order mark, which glTF forbids")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise SceneError(path, f"not valid glTF JSON ({str(err).splitlines()[0][:120]})") from None
+    if not isinstance(doc, dict):
+        raise SceneError(path, "the glTF JSON is not an object")
+    asset = doc.get("asset")
+    if not isinstance(asset, dict) or not str(asset.get("version", "")).startswith("2."):
+        raise SceneError(path, "not a glTF 2.0 file (asset.version must be 2.x)")
+    return doc
+
+
+def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
+    """GLB header, then a JSON chunk, then an optional BIN chunk (others ignored)."""
+    if len(data) < 12:
+        raise SceneError(path, "file too short for a GLB header (truncated or empty)")
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    if magic != GLB_MAGIC:
+        raise SceneError(path, "not a GLB file (wrong magic bytes)")
+    if version != 2:
+        raise SceneError(path, f"GLB version {version} is not supported (only 2)")
+    if length > len(data):
+        raise SceneError(
+            path, f"GLB header declares {length} bytes but the file has {len(data)} (truncated)"
+        )
+    chunks: list[tuple[int, bytes]] = []
+    offset = 12
+    while offset < length:
+        if offset + 8 > length:
+            raise SceneError(path, "GLB chunk header is truncated")
+        chunk_len, chunk_type = struct.unpack_from("<II", data, offset)
+        start = offset + 8
+        if start + chunk_len > length:
+            raise SceneError(
+                path,
+                f"GLB chunk at byte {offset} declares {chunk_len} bytes, past the end of the file",
+            )
+        chunks.append((chunk_type, data[start : start + chunk_len]))
+        offset = (
+            start + chunk_len
+        )  # no re-alignment: some exporters (trimesh) write unpadded chunks
+    if not chunks or chunks[0][0] != CHUNK_JSON:
+        raise SceneError(path, "GLB does not start with a JSON chunk")
+    if sum(t == CHUNK_JSON for t, _ in chunks) > 1 or sum(t == CHUNK_BIN for t, _ in chunks) > 1:
+        raise SceneError(path, "GLB has more than one JSON or BIN chunk")
+    if len(chunks) > 1 and chunks[1][0] != CHUNK_BIN and any(t == CHUNK_BIN for t, _ in chunks):
+        raise SceneError(path, "GLB BIN chunk must directly follow the JSON chunk")
+    doc = _parse_json(path, chunks[0][1])
+    bin_chunk = chunks[1][1] if len(chunks) > 1 and chunks[1][0] == CHUNK_BIN else None
+    return doc, bin_chunk
+
+
+def _load_buffer(doc: GltfDocument, index: int, buf: Any, bin_chunk: bytes | None) -> bytes:
+    if not isinstance(buf, dict):
+        raise doc.error(f"buffer {index} is not an object")
+    length = buf.get("byteLength")
+    if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+        raise doc.error(f"buffer {index} has no valid byteLength")
+    uri = buf.get("uri")
+    if uri is None:
+        if index != 0 or bin_chunk is None:
+            raise doc.error(f"buffer {index} has no uri and there is no GLB binary chunk for it")
+        data = bin_chunk
+    elif not isinstance(uri, str):
+        raise doc.error(f"buffer {index} has a uri that is not a string")
+    else:
+        data = read_uri(doc, uri, f"buffer {index}", max_bytes=length + 3)
+    if len(data) < length:
+        raise doc.error(f"buffer {index} declares {length} bytes but only {len(data)} exist")
+    return data[:length]
+
+
+def read_uri(doc: GltfDocument, uri: str, what: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Bytes behind a buffer or image URI: a data: URI or a file inside the model's folder.
+
+    At most ``max_bytes`` are read from a file (a buffer needs only its declared length).
+    """
+    if uri.startswith("data:"):
+        head, sep, payload = uri.partition(",")
+        if not sep or not head.endswith(";base64"):
+            raise doc.error(f"{what} has a data URI that is not base64")
+        if len(payload) * 3 // 4 > max_bytes + 3:
+            raise doc.error(f"{what} data URI is larger than its declared size")
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise doc.error(f"{what} has a corrupt base64 data URI") from None
+    return _read_local(doc, uri, what, max_bytes)
+
+
+def _read_local(doc: GltfDocument, uri: str, what: str, max_bytes: int) -> bytes:
+    name = unquote(uri)
+    if ":" in name.split("/", 1)[0] or name.startswith(("/", "\\")) or "\\" in name or "\0" in name:
+        raise doc.error(
+            f"{what} refers to {uri[:80]!r}: only relative paths inside the model folder are allowed"
+        )
+    folder = doc.path.resolve().parent
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder):
+        raise doc.error(f"{what} refers to {uri[:80]!r}, which is outside the model folder")
+    try:
+        size = target.stat().st_size
+    except OSError:
+        raise doc.error(f"{what} refers to {uri[:80]!r}, which does not exist") from None
+    if size > MAX_FILE_BYTES:
+        raise doc.error(
+            f"{what} file {target.name} is {size} bytes, over the {MAX_FILE_BYTES} byte limit"
+        )
+    try:
+        with target.open("rb") as f:
+            return f.read(max_bytes)
+    except OSError as err:
+        raise doc.error(f"cannot read {what} file {target.name}: {err.strerror or err}") from None

@@ -1,0 +1,117 @@
+"""OBJ, STL and PLY -> Scene, through trimesh (a well-kept reader of all three).
+
+The scene is a root node named after the file with one child per geometry trimesh
+yields: per object/group (and material) for OBJ, per solid for multi-solid STL, one for
+PLY. Connected bodies are not split further: a part made of several shells (a bolt with
+its washer) is still one part. Colours come from trimesh's visuals (main colour, or the
+texture image when the file has UVs and one).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from scenes.gltf import assign_paths
+from scenes.gltf_container import MAX_FILE_BYTES
+from scenes.gltf_primitives import build_primitive
+from scenes.model import Material, Mesh, Node, Primitive, Scene, SceneError
+
+TRIMESH_SUFFIXES: tuple[str, ...] = (".obj", ".stl", ".ply")
+#: What trimesh's parsers raise on malformed input (it has no single error type).
+_PARSE_ERRORS = (
+    ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError,
+    struct.error, zlib.error, UnicodeError, OSError, OverflowError, MemoryError,
+)  # fmt: skip
+
+
+def load_trimesh_file(path: Path) -> Scene:
+    """Read an OBJ, STL or PLY file; raises SceneError when trimesh cannot make sense of it."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SceneError(path, f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    if size == 0:
+        raise SceneError(path, "file is empty")
+    try:
+        loaded = trimesh.load(str(path), force="scene", process=False)
+        geometries = [
+            (name, loaded.graph[name][0], loaded.geometry[geom])
+            for name in loaded.graph.nodes_geometry
+            for geom in [loaded.graph[name][1]]
+        ]
+    except _PARSE_ERRORS as err:
+        raise SceneError(
+            path,
+            f"cannot read this {path.suffix.lower()} file ({type(err).__name__}: {str(err)[:120]})",
+        ) from None
+    nodes = [Node(index=0, name=path.stem, path="", local=np.eye(4))]
+    meshes: list[Mesh] = []
+    materials: list[Material] = []
+    for name, world, geom in geometries:
+        prim = _primitive(geom, len(materials), materials)
+        if prim is None:
+            continue
+        meshes.append(Mesh(name=str(name), primitives=[prim]))
+        nodes.append(
+            Node(
+                index=len(nodes),
+                name=str(name),
+                path="",
+                local=np.array(world, dtype=np.float64),
+                parent=0,
+                mesh=len(meshes) - 1,
+            )
+        )
+        nodes[0].children.append(len(nodes) - 1)
+    if not meshes:
+        raise SceneError(path, "the file holds no triangles or points")
+    assign_paths(nodes, [0])
+    return Scene(path, nodes, meshes, materials, roots=[0])
+
+
+def _primitive(geom: object, material_index: int, materials: list[Material]) -> Primitive | None:
+    if isinstance(geom, trimesh.Trimesh):
+        if len(geom.faces) == 0:
+            return None
+        positions = np.asarray(geom.vertices, dtype=np.float32)
+        faces = np.asarray(geom.faces, dtype=np.int64)
+        if faces.min() < 0 or faces.max() >= len(positions) or not np.all(np.isfinite(positions)):
+            raise ValueError("face index out of range or non-finite vertex")
+        materials.append(_material(geom))
+        uvs = getattr(geom.visual, "uv", None)
+        uvs = (
+            np.asarray(uvs, np.float32) if uvs is not None and len(uvs) == len(positions) else None
+        )
+        prim = build_primitive(
+            positions, faces.astype(np.uint32), "triangles", None, uvs, material_index
+        )
+        return prim
+    if isinstance(geom, trimesh.PointCloud) and len(geom.vertices):
+        materials.append(Material(name="points"))
+        positions = np.asarray(geom.vertices, dtype=np.float32)
+        idx = np.arange(len(positions), dtype=np.uint32).reshape(-1, 1)
+        return Primitive(positions=positions, indices=idx, mode="points", material=material_index)
+    return None
+
+
+def _material(mesh: trimesh.Trimesh) -> Material:
+    visual = mesh.visual
+    texture = None
+    if visual.kind == "texture":
+        mat = visual.material
+        image = getattr(mat, "image", None) or getattr(mat, "baseColorTexture", None)
+        if image is not None:
+            texture = np.asarray(image.convert("RGBA"), dtype=np.uint8)
+        color = np.asarray(getattr(mat, "main_color", [204, 204, 204, 255]), dtype=np.float64)
+    else:
+        color = np.asarray(visual.main_color, dtype=np.float64)
+    rgba = tuple(float(c) for c in np.clip(color / 255.0, 0.0, 1.0))
+    return Material(
+        name=str(getattr(getattr(visual, "material", None), "name", "") or ""),
+        base_color=rgba,
+        texture=texture,
+    )  # type: ignore[arg-type]

@@ -1,0 +1,176 @@
+"""load_scene on real files, each value checked against trimesh's own reading of the file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from scenes.loader import SUPPORTED_SUFFIXES, load_scene, suggest_unit
+from scenes.model import SceneError
+from scenes.samples import SAMPLE_SCENE
+from tests.conftest import AS1, BOOLEAN, BOX_GLB, BOX_GLTF, CTC02, DATA, NESTED, PINS, PM4
+
+GLB_FILES = [AS1, PM4, CTC02, PINS, BOOLEAN, NESTED, BOX_GLB, BOX_GLTF] + sorted(
+    (DATA / "models" / "edge-cases-trimesh").glob("*.glb")
+)
+MESH_FILES = sorted(
+    p
+    for p in (DATA / "models" / "mesh-parts").rglob("*")
+    if p.suffix.lower() in (".obj", ".stl", ".ply")
+)
+
+
+def trimesh_node_boxes(path) -> list[tuple]:
+    """World-space bounds of every geometry instance, as trimesh's scene graph places them."""
+    ts = trimesh.load(str(path), force="scene")
+    boxes = []
+    for name in ts.graph.nodes_geometry:
+        world, geom = ts.graph[name]
+        g = ts.geometry[geom]
+        if isinstance(g, trimesh.Trimesh) and len(g.faces):
+            v = trimesh.transform_points(g.vertices, world)
+            boxes.append(tuple(np.round(np.concatenate([v.min(0), v.max(0)]), 5)))
+    return sorted(boxes)
+
+
+def our_node_boxes(scene) -> list[tuple]:
+    boxes = []
+    for node in scene.nodes:
+        if node.mesh is None or scene.meshes[node.mesh].triangle_count == 0:
+            continue
+        b = scene.node_bounds([node.index])
+        boxes.append(tuple(np.round(b.ravel(), 5)))
+    return sorted(boxes)
+
+
+def trimesh_triangles(path) -> int:
+    ts = trimesh.load(str(path), force="scene")
+    return sum(
+        len(ts.geometry[ts.graph[n][1]].faces)
+        for n in ts.graph.nodes_geometry
+        if isinstance(ts.geometry[ts.graph[n][1]], trimesh.Trimesh)
+    )
+
+
+@pytest.mark.parametrize("path", GLB_FILES, ids=lambda p: p.name)
+def test_gltf_matches_trimesh_scene_graph(path):
+    scene = load_scene(path)
+    assert scene.triangle_count == trimesh_triangles(path)
+    assert our_node_boxes(scene) == trimesh_node_boxes(path)
+    ts = trimesh.load(str(path), force="scene")
+    if len(ts.geometry):
+        np.testing.assert_allclose(scene.bounds, ts.bounds, atol=1e-5)
+    assert len({n.path for n in scene.nodes}) == len(scene.nodes)
+
+
+@pytest.mark.parametrize("path", MESH_FILES, ids=lambda p: p.name)
+def test_mesh_formats_match_trimesh(path):
+    scene = load_scene(path)
+    ts = trimesh.load(str(path), force="scene")
+    assert scene.triangle_count == trimesh_triangles(path)
+    np.testing.assert_allclose(scene.bounds, ts.bounds, atol=1e-5)
+    assert len(scene.parts) == len(ts.graph.nodes_geometry)
+
+
+def test_multibody_stl_gives_one_part_per_solid():
+    scene = load_scene(DATA / "models" / "mesh-parts" / "assimp" / "triangle_with_two_solids.stl")
+    assert len(scene.parts) == 2
+    assert scene.triangle_count == 2
+
+
+def test_as1_parts_names_and_paths():
+    scene = load_scene(AS1)
+    assert len(scene.parts) == 18
+    nuts = [p for p in scene.parts if scene.nodes[p.node].name == "nut"]
+    assert len(nuts) == 8
+    assert sorted(p.display_name for p in nuts) == sorted(f"nut #{i}" for i in range(1, 9))
+    assert len({p.id for p in scene.parts}) == 18
+    assert scene.nodes[0].name == "as1" and scene.roots == [0]
+    # every non-root node's path extends its parent's
+    for n in scene.nodes:
+        if n.parent is not None:
+            assert n.path.startswith(scene.nodes[n.parent].path + "/")
+
+
+def test_as1_normals_are_unit_and_match_winding():
+    scene = load_scene(AS1)
+    for mesh in scene.meshes:
+        for prim in mesh.primitives:
+            assert prim.normals is not None and prim.normals.shape == prim.positions.shape
+            np.testing.assert_allclose(np.linalg.norm(prim.normals, axis=1), 1.0, atol=1e-3)
+
+
+def test_ctc02_keeps_lines_beside_triangles():
+    scene = load_scene(CTC02)
+    by_name = {n.name: n for n in scene.nodes}
+    lines = scene.meshes[by_name["COMPOUND"].mesh].primitives
+    assert {p.mode for p in lines} == {"lines"}
+    assert all(p.indices.shape[1] == 2 for p in lines)
+    assert scene.meshes[by_name["SOLID"].mesh].triangle_count == 21310 == scene.triangle_count
+
+
+def test_nested_world_transforms_match_trimesh():
+    scene = load_scene(NESTED)
+    ts = trimesh.load(str(NESTED), force="scene")
+    assert [n.name for n in scene.nodes] == ["block01", "block02", "block03"]
+    assert scene.nodes[2].parent == 1 and scene.nodes[1].parent == 0
+    for node in scene.nodes:
+        np.testing.assert_allclose(
+            scene.world_matrix(node.index), ts.graph.get(node.name)[0], atol=1e-9
+        )
+
+
+def test_box_textured_glb_and_gltf_agree_and_texture_is_decoded():
+    a, b = load_scene(BOX_GLB), load_scene(BOX_GLTF)
+    pa, pb = a.meshes[0].primitives[0], b.meshes[0].primitives[0]
+    np.testing.assert_array_equal(pa.positions, pb.positions)
+    np.testing.assert_array_equal(pa.indices, pb.indices)
+    np.testing.assert_array_equal(pa.uvs, pb.uvs)
+    png = np.asarray(Image.open(BOX_GLTF.parent / "CesiumLogoFlat.png").convert("RGBA"))
+    for scene in (a, b):
+        tex = scene.materials[scene.meshes[0].primitives[0].material].texture
+        assert tex is not None and tex.dtype == np.uint8
+        np.testing.assert_array_equal(tex, png)
+
+
+def test_missing_normals_are_flat_face_normals():
+    scene = load_scene(DATA / "models" / "edge-cases-trimesh" / "no_indices_3storybuilding.glb")
+    for mesh in scene.meshes:
+        for prim in mesh.primitives:
+            tri = prim.positions[prim.indices]
+            n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+            keep = np.linalg.norm(n, axis=1) > 1e-9
+            n = n[keep] / np.linalg.norm(n[keep], axis=1, keepdims=True)
+            np.testing.assert_allclose(prim.normals[prim.indices[keep, 0]], n, atol=1e-4)
+
+
+def test_unit_scale_scales_roots_and_is_recorded():
+    plain = load_scene(PINS)
+    assert suggest_unit(plain) == "mm"
+    assert suggest_unit(load_scene(AS1)) is None
+    mm = load_scene(PINS, unit_scale=0.001)
+    assert mm.unit_scale == 0.001
+    np.testing.assert_allclose(mm.bounds, plain.bounds * 0.001, rtol=1e-9)
+    with pytest.raises(SceneError, match="positive"):
+        load_scene(PINS, unit_scale=-1.0)
+
+
+def test_sample_scene_is_the_as1_assembly():
+    assert SAMPLE_SCENE.is_file()
+    assert SAMPLE_SCENE.read_bytes() == AS1.read_bytes()
+    assert (SAMPLE_SCENE.parent / "LICENSE_LGPL_21.txt").is_file()
+    assert len(load_scene(SAMPLE_SCENE).parts) == 18
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    assert set(SUPPORTED_SUFFIXES) >= {".glb", ".gltf", ".obj", ".stl", ".ply"}
+    with pytest.raises(SceneError, match="unsupported file type"):
+        load_scene(tmp_path / "model.fbx")
+    with pytest.raises(SceneError, match="no such file"):
+        load_scene(tmp_path / "gone.glb")
+    bad = tmp_path / "bad.stl"
+    bad.write_bytes(b"solid x\nfacet normal 0 0 1\nouter loop\nvertex 1 2\n")
+    with pytest.raises(SceneError):
+        load_scene(bad)
