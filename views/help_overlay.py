@@ -1,0 +1,46 @@
+"""A translucent panel over the viewport listing the simulator's controls.
+
+The controls come from the device (devices.desktop.CONTROLS) through the app, since views
+may not import devices. Mouse events pass through to the viewport underneath, so the help
+can stay open while the user tries the controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+_STYLE = (
+    "QLabel { background: rgba(20, 22, 26, 200); color: #e8e8e8; border-radius: 6px;"
+    " padding: 10px; font-size: 12px; }"
+)
+
+
+def controls_html(controls: Sequence[tuple[str, str]], title: str = "Simulated hands") -> str:
+    rows = "".join(
+        f"<tr><td style='padding-right:12px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
+        for k, v in controls
+    )
+    return f"<div><b>{escape(title)}</b> &nbsp;(H: hide)</div><table>{rows}</table>"
+
+
+class HelpOverlay(QLabel):
+    """Child of the viewport, pinned to its top-left corner; ``toggle()`` shows / hides it."""
+
+    def __init__(self, parent: QWidget, controls: Sequence[tuple[str, str]]) -> None:
+        super().__init__(parent)
+        self.setObjectName("help_overlay")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setText(controls_html(controls))
+        self.setStyleSheet(_STYLE)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.adjustSize()
+        self.move(12, 12)
+
+    def toggle(self) -> None:
+        self.setVisible(not self.isVisible())
+        if self.isVisible():
+            self.raise_()

@@ -1,0 +1,155 @@
+"""The parameters dock: edit the active variant's interaction parameters live.
+
+The form is built from the fields of ``InteractionParams`` (numbers, switches, enums), so a
+new parameter appears here without touching this file. Every accepted edit emits a complete,
+validated ``InteractionParams``; an edit the dataclass refuses (release threshold above the
+press threshold, ...) is shown in red and not emitted, so the engine never runs with
+parameters that could not be saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from enum import Enum
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from interaction.params import InteractionParams
+
+#: name suffix -> (unit label, maximum, step, decimals)
+_UNITS = {
+    "_mm": (" mm", 1000.0, 0.5, 1),
+    "_deg": (" °", 180.0, 1.0, 1),
+    "_s": (" s", 60.0, 0.1, 2),
+    "_m": (" m", 100.0, 0.5, 2),
+}
+_STRENGTH = ("", 1.0, 0.05, 2)
+
+#: shown in the variant chooser when the scenario has no variants
+DEFAULT_VARIANT = "default"
+
+
+def _label(name: str) -> str:
+    for suffix in _UNITS:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name.replace("_", " ").capitalize()
+
+
+class ParamsDock(QDockWidget):
+    """Live editor of InteractionParams plus a variant chooser."""
+
+    #: a complete, valid InteractionParams after every accepted edit
+    params_edited = Signal(object)
+    #: the variant picked in the chooser (its name)
+    variant_chosen = Signal(str)
+
+    def __init__(
+        self, params: InteractionParams | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Parameters", parent)
+        self.setObjectName("params_dock")
+        self._params = params or InteractionParams()
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        self.variant_box = QComboBox(body)
+        self.variant_box.addItem(DEFAULT_VARIANT)
+        self.variant_box.currentTextChanged.connect(self._on_variant)
+        layout.addWidget(QLabel("Variant", body))
+        layout.addWidget(self.variant_box)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.editors: dict[str, QWidget] = {}
+        for f in dataclasses.fields(InteractionParams):
+            editor = self._make_editor(f.name, getattr(self._params, f.name), body)
+            editor.setObjectName(f"param_{f.name}")
+            self.editors[f.name] = editor
+            form.addRow(_label(f.name), editor)
+        self.error_label = QLabel("", body)
+        self.error_label.setStyleSheet("color: #d33;")
+        self.error_label.setWordWrap(True)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+    # -- public ------------------------------------------------------------------------
+    @property
+    def params(self) -> InteractionParams:
+        return self._params
+
+    def set_params(self, params: InteractionParams) -> None:
+        """Show ``params`` without emitting (the session or a variant switch changed them)."""
+        self._params = params
+        for name, editor in self.editors.items():
+            editor.blockSignals(True)
+            _set_value(editor, getattr(params, name))
+            editor.blockSignals(False)
+        self.error_label.setText("")
+
+    def set_variants(self, names: Sequence[str], current: str | None = None) -> None:
+        self.variant_box.blockSignals(True)
+        self.variant_box.clear()
+        self.variant_box.addItems(list(names) or [DEFAULT_VARIANT])
+        if current is not None:
+            self.variant_box.setCurrentText(current)
+        self.variant_box.blockSignals(False)
+
+    # -- internals ----------------------------------------------------------------------
+    def _make_editor(self, name: str, value: object, parent: QWidget) -> QWidget:
+        if isinstance(value, bool):
+            box = QCheckBox(parent)
+            box.setChecked(value)
+            box.toggled.connect(lambda v, n=name: self._edit(n, v))
+            return box
+        if isinstance(value, Enum):
+            combo = QComboBox(parent)
+            combo.addItems([m.value for m in type(value)])
+            combo.setCurrentText(value.value)
+            combo.currentTextChanged.connect(lambda v, n=name: self._edit(n, v))
+            return combo
+        unit, maximum, step, decimals = next(
+            (spec for suffix, spec in _UNITS.items() if name.endswith(suffix)), _STRENGTH
+        )
+        spin = QDoubleSpinBox(parent)
+        spin.setRange(0.0, maximum)
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        spin.setSuffix(unit)
+        spin.setKeyboardTracking(False)  # emit on Enter / arrows, not on every digit typed
+        spin.setValue(float(value))  # type: ignore[arg-type]
+        spin.valueChanged.connect(lambda v, n=name: self._edit(n, v))
+        return spin
+
+    def _edit(self, name: str, value: object) -> None:
+        try:
+            params = self._params.replace(**{name: value})
+        except ValueError as err:
+            self.error_label.setText(str(err))
+            return
+        self.error_label.setText("")
+        self._params = params
+        self.params_edited.emit(params)
+
+    def _on_variant(self, name: str) -> None:
+        if name:
+            self.variant_chosen.emit(name)
+
+
+def _set_value(editor: QWidget, value: object) -> None:
+    if isinstance(editor, QCheckBox):
+        editor.setChecked(bool(value))
+    elif isinstance(editor, QComboBox):
+        editor.setCurrentText(value.value if isinstance(value, Enum) else str(value))
+    elif isinstance(editor, QDoubleSpinBox):
+        editor.setValue(float(value))  # type: ignore[arg-type]
