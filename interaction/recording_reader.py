@@ -1,0 +1,344 @@
+"""Recording: read an xrjig MCAP file, complete or cut short by a crash.
+
+Opening reads only the index: from the MCAP summary when the file was closed properly, else
+by scanning the top-level records and keeping every chunk that decodes with a valid CRC (a
+crashed or truncated file yields its valid prefix and ONE warning line in ``warning``, which
+the CLI prints and the GUI shows). Chunks
+are decoded on demand (a small LRU cache), so seeking in an hour-long recording reads one
+~25 KB chunk instead of the whole file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import json
+import struct
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zstandard
+from mcap.exceptions import EndOfFile, McapError
+from mcap.reader import SeekingReader
+from mcap.records import Channel, Chunk, Message, Metadata
+from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
+
+from interaction.events import Event
+from interaction.frame import FRAME_DTYPE, InputFrame
+from interaction.recording import (
+    COMMANDS_TOPIC,
+    EVENTS_TOPIC,
+    FORMAT_VERSION,
+    FRAMES_TOPIC,
+    PACKED_DTYPE,
+    PROFILE,
+    decode_records,
+)
+from scenes.model import SceneError
+
+#: refuse records larger than this (a corrupt length field must not allocate gigabytes)
+RECORD_SIZE_LIMIT = 256 * 1024 * 1024
+_BROKEN = (McapError, CRCValidationError, struct.error, ValueError, UnicodeDecodeError, zstandard.ZstdError)
+
+
+@dataclass(frozen=True)
+class ChunkRef:
+    offset: int
+    length: int
+    start_ns: int
+
+
+@dataclass
+class Batch:
+    """One decoded chunk: consecutive frames plus the events and commands of those frames."""
+
+    first_index: int
+    records: np.ndarray  # (n,) FRAME_DTYPE
+    event_lines: list[str] = field(default_factory=list)
+    commands: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def times(self) -> np.ndarray:
+        return self.records["t"]
+
+
+class Recording:
+    """Read access to one recording. Raises SceneError(path, ...) if it is not one at all."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.warning: str | None = None
+        self.metadata: dict[str, dict[str, str]] = {}
+        self._topics: dict[int, str] = {}
+        self._chunks: list[ChunkRef] = []
+        self._cache: OrderedDict[int, Batch] = OrderedDict()
+        self._all: list[Batch] | None = None
+        try:
+            self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as err:
+            raise SceneError(self.path, f"cannot open recording: {err.strerror}") from None
+        try:
+            self._read_index()
+        except SceneError:
+            self.close()
+            raise
+        if "xrjig.session" not in self.metadata:
+            self.close()
+            raise SceneError(self.path, "not an xrjig recording (no xrjig.session metadata)")
+
+    # -- index -------------------------------------------------------------------------
+    def _read_index(self) -> None:
+        try:
+            reader = SeekingReader(self._file, record_size_limit=RECORD_SIZE_LIMIT)
+            header = reader.get_header()
+        except _BROKEN as err:
+            raise SceneError(self.path, f"not an MCAP recording ({err})") from None
+        if header.profile != PROFILE:
+            raise SceneError(self.path, f"not an xrjig recording (MCAP profile {header.profile!r})")
+        try:
+            summary = reader.get_summary()
+        except _BROKEN:
+            summary = None
+        if summary is not None and summary.chunk_indexes:
+            self._topics = {cid: ch.topic for cid, ch in summary.channels.items()}
+            self._chunks = [ChunkRef(c.chunk_start_offset, c.chunk_length, c.message_start_time)
+                            for c in sorted(summary.chunk_indexes, key=lambda c: c.chunk_start_offset)]
+            for m in reader.iter_metadata():
+                self.metadata[m.name] = dict(m.metadata)
+        else:
+            self._scan()
+        self._check_version()
+
+    def _scan(self) -> None:
+        """Index a file without a summary record by record, stopping at the first broken one."""
+        self._file.seek(0)
+        records = StreamReader(self._file, emit_chunks=True, record_size_limit=RECORD_SIZE_LIMIT).records
+        offset = 0
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except EndOfFile:
+                self._warn("ends early (was the recording interrupted?); using the complete part")
+                break
+            except _BROKEN as err:
+                self._warn(f"is damaged after byte {offset} ({err}); using the part before it")
+                break
+            end = self._file.tell()
+            if isinstance(record, Chunk):
+                ref = ChunkRef(offset, end - offset, record.message_start_time)
+                try:
+                    self._parse_chunk(_chunk_records(record), 0)
+                except _BROKEN as err:
+                    self._warn(f"has a damaged chunk at byte {offset} ({err}); using the part before it")
+                    break
+                self._chunks.append(ref)
+            elif isinstance(record, Metadata):
+                self.metadata[record.name] = dict(record.metadata)
+            elif isinstance(record, Channel):
+                self._topics[record.id] = record.topic
+            offset = end
+
+    def _check_version(self) -> None:
+        session = self.metadata.get("xrjig.session", {})
+        version = int(json.loads(session.get("format_version", str(FORMAT_VERSION))))
+        if version > FORMAT_VERSION:
+            raise SceneError(self.path, f"recording format {version} is newer than this xrjig ({FORMAT_VERSION})")
+
+    def _warn(self, message: str) -> None:
+        if self.warning is None:
+            self.warning = f"{self.path}: {message}"
+
+    # -- chunks ------------------------------------------------------------------------
+    def _decode(self, i: int) -> Batch:
+        batch = self._cache.get(i)
+        if batch is not None:
+            self._cache.move_to_end(i)
+            return batch
+        ref = self._chunks[i]
+        self._file.seek(ref.offset)
+        raw = self._file.read(ref.length)
+        try:
+            chunk = next(StreamReader(io.BytesIO(raw), skip_magic=True, emit_chunks=True).records)
+            if not isinstance(chunk, Chunk):
+                raise McapError(f"expected a chunk at byte {ref.offset}")
+            batch = self._parse_chunk(_chunk_records(chunk), ref.start_ns)
+        except _BROKEN as err:
+            raise SceneError(self.path, f"damaged chunk at byte {ref.offset}: {err}") from None
+        self._cache[i] = batch
+        if len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return batch
+
+    def _parse_chunk(self, records: list[Any], start_ns: int) -> Batch:
+        batch = Batch(0, np.zeros(0, dtype=FRAME_DTYPE))
+        for r in records:
+            if isinstance(r, Channel):
+                self._topics[r.id] = r.topic
+            elif isinstance(r, Message):
+                topic = self._topics.get(r.channel_id)
+                if topic == FRAMES_TOPIC:
+                    batch.first_index = r.sequence
+                    batch.records = decode_records(_unshuffle(r.data))
+                elif topic == EVENTS_TOPIC:
+                    batch.event_lines.append(r.data.decode())
+                elif topic == COMMANDS_TOPIC:
+                    body = json.loads(r.data)
+                    batch.commands.append((int(body["frame"]), body["command"]))
+        return batch
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def session(self) -> dict[str, Any]:
+        """The xrjig.session metadata with its JSON values decoded."""
+        return _decode_values(self.metadata["xrjig.session"])
+
+    @property
+    def end(self) -> dict[str, Any]:
+        return _decode_values(self.metadata.get("xrjig.end", {}))
+
+    @property
+    def questionnaires(self) -> dict[str, dict[str, Any]]:
+        prefix = "xrjig.questionnaire."
+        return {name[len(prefix):]: _decode_values(v) for name, v in self.metadata.items() if name.startswith(prefix)}
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._chunks)
+
+    def batches(self) -> Iterator[Batch]:
+        """Every chunk in order; a damaged one ends the iteration with a warning."""
+        for i in range(len(self._chunks)):
+            try:
+                yield self._decode(i)
+            except SceneError as err:
+                self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
+                return
+
+    def _load_all(self) -> list[Batch]:
+        if self._all is None:
+            self._all = list(self.batches())
+        return self._all
+
+    @property
+    def frames(self) -> np.ndarray:
+        """All frames as one (n,) FRAME_DTYPE array (loads the whole recording)."""
+        parts = [b.records for b in self._load_all()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=FRAME_DTYPE)
+
+    @property
+    def event_lines(self) -> list[str]:
+        return [line for b in self._load_all() for line in b.event_lines]
+
+    @property
+    def events(self) -> list[Event]:
+        return [Event.from_dict(json.loads(line)) for line in self.event_lines]
+
+    @property
+    def commands(self) -> dict[int, list[dict[str, Any]]]:
+        """frame index -> the commands applied with that frame, in order."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for b in self._load_all():
+            for index, command in b.commands:
+                out.setdefault(index, []).append(command)
+        return out
+
+    def steps(self, start_index: int = 0) -> Iterator[tuple[int, np.ndarray, list[dict[str, Any]]]]:
+        """(frame index, FRAME_DTYPE record, commands of that frame) from ``start_index`` on,
+        decoding one chunk at a time (what verify, resim and replay feed the engine)."""
+        first = self._chunk_of_index(start_index) if self._chunks else 0
+        for i in range(first, len(self._chunks)):
+            try:
+                batch = self._decode(i)
+            except SceneError as err:
+                self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
+                return
+            by_frame: dict[int, list[dict[str, Any]]] = {}
+            for index, command in batch.commands:
+                by_frame.setdefault(index, []).append(command)
+            for j, record in enumerate(batch.records):
+                index = batch.first_index + j
+                if index >= start_index:
+                    yield index, record, by_frame.get(index, [])
+
+    def _chunk_of_index(self, index: int) -> int:
+        """Binary search over chunks by their first frame index (decodes ~log2(n) chunks)."""
+        lo, hi = 0, len(self._chunks) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._decode(mid).first_index <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def frame_at(self, index: int) -> InputFrame:
+        """Frame number ``index`` (0-based); IndexError beyond the recording."""
+        if index < 0 or not self._chunks:
+            raise IndexError(index)
+        batch = self._decode(self._chunk_of_index(index))
+        j = index - batch.first_index
+        if j >= len(batch.records):
+            raise IndexError(index)
+        return InputFrame.from_record(batch.records[j])
+
+    @property
+    def start_t(self) -> float:
+        return float(self._decode(0).times[0]) if self._chunks else 0.0
+
+    @property
+    def end_t(self) -> float:
+        return float(self._decode(len(self._chunks) - 1).times[-1]) if self._chunks else 0.0
+
+    @property
+    def frame_count(self) -> int:
+        if not self._chunks:
+            return 0
+        last = self._decode(len(self._chunks) - 1)
+        return last.first_index + len(last.records)
+
+    def seek(self, t: float) -> tuple[int, InputFrame]:
+        """The last frame at or before ``t`` seconds (the first frame if ``t`` is earlier)."""
+        if not self._chunks:
+            raise SceneError(self.path, "the recording holds no frames")
+        i = max(0, bisect.bisect_right([c.start_ns for c in self._chunks], max(0, round(t * 1e9))) - 1)
+        batch = self._decode(i)
+        j = max(0, int(np.searchsorted(batch.times, t, side="right")) - 1)
+        return batch.first_index + j, InputFrame.from_record(batch.records[j])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _chunk_records(chunk: Chunk) -> list[Any]:
+    """mcap's own chunk parser, with the chunk's CRC checked."""
+    return breakup_chunk(chunk, validate_crc=True)
+
+
+def _unshuffle(data: bytes) -> np.ndarray:
+    size = PACKED_DTYPE.itemsize
+    if len(data) % size:
+        raise ValueError(f"frame batch of {len(data)} bytes is not a multiple of {size}")
+    planes = np.frombuffer(data, dtype=np.uint8).reshape(size, len(data) // size)
+    return np.ascontiguousarray(planes.T).view(PACKED_DTYPE).ravel()
+
+
+def _decode_values(values: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:  # metadata written by another tool
+            out[k] = v
+    return out

@@ -1,0 +1,121 @@
+"""A trial: one participant doing one scenario variant on one device, recorded to one file.
+
+Questionnaires are written INTO the recording, before it is closed, rather than to a sidecar
+JSON: one self-contained file per trial cannot lose or mismatch its answers when files are
+copied between machines, and MCAP files cannot be appended to after the summary is written.
+The price is that the recording stays open (no frames, no CPU) while the participant answers;
+frames and events are already on disk by then, so a crash at that point loses only answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from interaction.events import Event
+from interaction.frame import InputFrame
+from interaction.questionnaires import NasaTlx, Sus, questionnaire_kind
+from interaction.recording import FORMAT_VERSION
+from interaction.recording_writer import Recorder
+
+#: distributions whose versions are stored with every recording (what can change outcomes)
+VERSIONED = ("xrjig", "numpy", "scipy", "trimesh", "embreex", "python-fcl", "mcap", "zstandard")
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dependency_versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in VERSIONED:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def session_metadata(
+    *,
+    participant: str,
+    scenario_path: str | Path,
+    scene_path: str | Path,
+    variant: str | None,
+    params: Mapping[str, Any],
+    device: str,
+    started_utc: str | None = None,
+) -> dict[str, Any]:
+    """Everything a later replay needs to re-run the trial and to notice what changed since."""
+    scenario_path, scene_path = Path(scenario_path).resolve(), Path(scene_path).resolve()
+    return {
+        "format_version": FORMAT_VERSION,
+        "participant": participant,
+        "device": device,
+        "started_utc": started_utc or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario_path": str(scenario_path),
+        "scenario_sha256": file_sha256(scenario_path),
+        "scene_path": str(scene_path),
+        "scene_sha256": file_sha256(scene_path),
+        "variant": variant,
+        "params": dict(params),
+        "versions": dependency_versions(),
+    }
+
+
+class Trial:
+    """Record a trial; ``record`` per engine step, then ``end_task``, questionnaires, ``close``."""
+
+    def __init__(self, path: str | Path, session: Mapping[str, Any]) -> None:
+        self.session = dict(session)
+        self.recorder = Recorder(path, self.session)
+        self._first_t: float | None = None
+        self._last_t = 0.0
+        self._event_count = 0
+
+    @property
+    def error(self) -> str | None:
+        return self.recorder.error
+
+    def record(self, frame: InputFrame, events: Iterable[Event] = (), commands: Iterable[Any] = ()) -> None:
+        events = list(events)
+        if self._first_t is None:
+            self._first_t = frame.t
+        self._last_t = frame.t
+        self._event_count += len(events)
+        self.recorder.write_frame(frame, events, commands)
+
+    def end_task(self, **outcome: Any) -> None:
+        """Mark the end of the task (frame count, duration and anything the caller adds)."""
+        first = self._first_t if self._first_t is not None else 0.0
+        self.recorder.add_metadata("xrjig.end", {
+            "frames": self.recorder.frame_count,
+            "events": self._event_count,
+            "duration_s": self._last_t - first,
+            "ended_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **outcome,
+        })
+
+    def submit(self, questionnaire: NasaTlx | Sus) -> None:
+        """Store the participant's answers (with the computed score) in the recording."""
+        self.recorder.add_metadata(f"xrjig.questionnaire.{questionnaire_kind(questionnaire)}",
+                                   questionnaire.to_dict())
+
+    def close(self) -> None:
+        self.recorder.close()
+
+    def __enter__(self) -> Trial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
