@@ -1,0 +1,86 @@
+"""Qt application set-up shared by the GUI, the render command and GL tests.
+
+Two things must happen before the first QApplication exists: OpenCV's Qt variables
+(set when cv2 was imported, pointing at its own Qt 5 plugins) are removed, and the
+default surface format asks for OpenGL 3.3 core with a depth buffer, because
+QOpenGLWidget and QOpenGLContext pick it up at creation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication, QSurfaceFormat
+from PySide6.QtWidgets import QApplication
+
+ORGANIZATION = "xrjig"
+APPLICATION = "xrjig"
+
+
+class DisplayUnavailable(RuntimeError):
+    """No window system to open a window or an OpenGL context on."""
+
+
+def gl_format(samples: int = 0) -> QSurfaceFormat:
+    fmt = QSurfaceFormat()
+    fmt.setVersion(3, 3)
+    fmt.setProfile(QSurfaceFormat.OpenGLContextProfile.CoreProfile)
+    fmt.setDepthBufferSize(24)
+    fmt.setStencilBufferSize(8)
+    fmt.setSamples(samples)
+    return fmt
+
+
+def prepare_qt(samples: int = 0) -> None:
+    """Clean OpenCV's Qt variables and set the default GL format (before any QApplication)."""
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        if "cv2" in os.environ.get(name, ""):
+            del os.environ[name]
+    if sys.platform.startswith("linux"):
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            raise DisplayUnavailable(
+                "no display: set DISPLAY (for example run under `xvfb-run`) to open a window or an OpenGL context"
+            )
+        # Qt's offscreen platform has no OpenGL here (PITFALLS.md); use the X server
+        if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+            os.environ["QT_QPA_PLATFORM"] = "xcb"
+    QSurfaceFormat.setDefaultFormat(gl_format(samples))
+
+
+def create_application(argv: list[str] | None = None, samples: int = 4) -> QApplication:
+    """The QApplication (created once), with names used by QSettings."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    prepare_qt(samples)
+    app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    return app
+
+
+def ensure_gui_application() -> QGuiApplication:
+    """A QGuiApplication for offscreen GL when no QApplication runs (render CLI)."""
+    existing = QGuiApplication.instance()
+    if isinstance(existing, QGuiApplication):
+        return existing
+    prepare_qt(0)
+    return QGuiApplication([sys.argv[0]])
+
+
+def run_gui(path: Path | None) -> int:
+    """Open the main window on `path` (the bundled sample when None) and run the event loop."""
+    app = create_application()
+    from views.main_window import MainWindow
+
+    from scenes.samples import SAMPLE_SCENE
+
+    window = MainWindow()
+    window.show()
+    # the sample first, so a bad FILE leaves a usable window behind its error dialog
+    window.open_file(SAMPLE_SCENE, remember=False)
+    if path is not None:
+        window.open_file(path)
+    return app.exec()

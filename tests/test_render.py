@@ -1,0 +1,242 @@
+"""The renderer's real pixels (Mesa llvmpipe under Xvfb), checked against independent
+geometry: trimesh's reading of the same files, projected with the same camera."""
+
+from __future__ import annotations
+
+import colorsys
+import dataclasses
+
+import numpy as np
+import pytest
+import trimesh
+
+from app.gui import prepare_qt
+from scenes.loader import load_scene
+from scenes.model import Scene
+from tests.conftest import AS1, BOX_GLB, PM4
+from views.camera import Camera, project_points
+from views.render_state import Highlight, RenderState
+from views.renderer import Renderer
+from views.scene_batches import build_batches
+
+prepare_qt()  # 3.3 core default format before pytest-qt creates the QApplication
+
+pytestmark = pytest.mark.gl
+
+W, H = 320, 240
+BG = (0.2, 0.3, 0.4, 1.0)
+BG8 = np.round(np.array(BG) * 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def target(qapp):
+    from app.offscreen import OffscreenTarget
+
+    with OffscreenTarget(W, H, samples=0) as t:
+        yield t
+
+
+@pytest.fixture(scope="module")
+def as1() -> Scene:
+    return load_scene(AS1)
+
+
+def render(target, scene, state=None, view="iso", camera=None, renderer=None):
+    """(pixels, camera) of `scene` framed from `view` on a plain background, no grid."""
+    if camera is None:
+        camera = Camera()
+        camera.frame(scene.bounds, W / H, view)
+    state = state or RenderState()
+    state = dataclasses.replace(state, show_grid=False, background_gradient=False, background=state.background and BG)
+    r = renderer or Renderer()
+    if renderer is None:
+        target.make_current()
+        r.set_scene(scene)
+    img = target.render(lambda fb: r.draw(camera.view_matrix(), camera.projection_matrix(W / H), (0, 0, W, H), fb, state))
+    return img, camera
+
+
+def covered(img: np.ndarray) -> np.ndarray:
+    return np.any(img[:, :, :3] != BG8[:3], axis=2)
+
+
+def box_of(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+@pytest.mark.parametrize(("path", "view"), [(AS1, "iso"), (PM4, "front"), (BOX_GLB, "top")])
+def test_silhouette_matches_trimesh_geometry_projected(target, path, view):
+    img, cam = render(target, load_scene(path), view=view)
+    mask = covered(img)
+    # independent reference: trimesh's own glTF reader, all meshes in world space
+    verts = trimesh.load(path, force="scene").to_geometry().vertices
+    px = project_points(verts, cam.view_matrix(), cam.projection_matrix(W / H), W, H)
+    x0, y0, x1, y1 = box_of(mask)
+    np.testing.assert_allclose([x0, y0, x1, y1], [px[:, 0].min(), px[:, 1].min(), px[:, 0].max(), px[:, 1].max()], atol=2.5)
+    assert mask.mean() > 0.1, "the framed model fills a good part of the picture"
+    # nothing is drawn outside the projected geometry, the corners are background
+    assert not mask[: int(px[:, 1].min()) - 2].any()
+    for corner in (img[0, 0], img[0, -1], img[-1, 0], img[-1, -1]):
+        np.testing.assert_array_equal(corner, BG8)
+
+
+def _hue(rgb: np.ndarray) -> np.ndarray:
+    rgb = rgb.astype(np.float64) / 255.0
+    return np.array([colorsys.rgb_to_hsv(*c)[0] for c in rgb])
+
+
+def test_base_colour_factors_show_with_their_hue(target, as1):
+    img, _ = render(target, as1, view="iso")
+    pixels = img[covered(img)][:, :3]
+    sat = pixels.max(axis=1) - pixels.min(axis=1) > 40
+    hues = _hue(pixels[sat][::7])
+    for material in as1.materials:
+        h = colorsys.rgb_to_hsv(*material.base_color[:3])[0]
+        near = np.minimum(np.abs(hues - h), 1 - np.abs(hues - h)) < 0.03
+        assert near.mean() > 0.003, f"{material.name} {material.base_color} not visible"
+    # the base plate (lime, the largest part) dominates a top view
+    img, _ = render(target, as1, view="top")
+    hues = _hue(img[covered(img)][::5, :3])
+    plate = colorsys.rgb_to_hsv(0.6038273572921753, 1.0, 0.0)[0]
+    assert (np.abs(hues - plate) < 0.03).mean() > 0.3
+
+
+def test_base_colour_texture_shows(target):
+    scene = load_scene(BOX_GLB)
+    textured, _ = render(target, scene)
+    plain_materials = [dataclasses.replace(m, texture=None) for m in scene.materials]
+    plain = Scene(scene.source, scene.nodes, scene.meshes, plain_materials, scene.roots)
+    untextured, _ = render(target, plain)
+    mask = covered(textured)
+    assert np.array_equal(mask, covered(untextured))
+
+    def colours(img):
+        return len(np.unique(img[mask][:, :3] // 16, axis=0))
+
+    assert colours(textured) > 4 * colours(untextured)
+    # the Cesium logo's blue and green are there, the untextured box is grey
+    px = textured[mask][:, :3].astype(int)
+    assert (px[:, 2] > px[:, 0] + 40).mean() > 0.1
+    assert ((px[:, 1] > px[:, 0] + 30) & (px[:, 1] > px[:, 2])).mean() > 0.05
+
+
+def _part_pixels(target, scene, part_id, **state):
+    """Pixels of one part: where a strong ERROR tint changes the picture."""
+    base, cam = render(target, scene, RenderState(**state))
+    tinted, _ = render(target, scene, RenderState(highlights={part_id: Highlight.ERROR}, **state), camera=cam)
+    return np.any(base != tinted, axis=2), base, cam
+
+
+def _largest_visible_parts(target, scene, count):
+    base, _ = render(target, scene)
+    sizes = []
+    for part in scene.parts:
+        mask, _, _ = _part_pixels(target, scene, part.id)
+        sizes.append((mask.sum(), part.id))
+    return [p for _, p in sorted(sizes, reverse=True)[:count]]
+
+
+def test_highlight_changes_that_part_only(target, as1):
+    for part_id in _largest_visible_parts(target, as1, 3):
+        far = np.eye(4)
+        far[:3, 3] = 100.0  # out of view: the pixels that change are the part's
+        base, cam = render(target, as1)
+        gone, _ = render(target, as1, RenderState(part_poses={part_id: far}), camera=cam)
+        own = np.any(base != gone, axis=2)
+        selected, _ = render(target, as1, RenderState(highlights={part_id: Highlight.SELECTED}), camera=cam)
+        changed = np.any(base != selected, axis=2)
+        assert changed.sum() > 50
+        assert (changed & own).sum() / changed.sum() > 0.97
+
+
+def test_moving_a_part_moves_its_pixels(target, as1):
+    part_id = _largest_visible_parts(target, as1, 2)[1]
+    part = as1.part(part_id)
+    before, _, cam = _part_pixels(target, as1, part_id)
+    moved = as1.world_matrix(part.node).copy()
+    shift = np.array([0.03, 0.0, 0.0])
+    moved[:3, 3] += shift
+    after, _, _ = _part_pixels(target, as1, part_id, part_poses={part_id: moved})
+    centre = as1.node_bounds(as1.part_nodes(part)).mean(axis=0)
+    expected = project_points(np.array([centre, centre + shift]), cam.view_matrix(), cam.projection_matrix(W / H), W, H)
+    ys0, xs0 = np.nonzero(before)
+    ys1, xs1 = np.nonzero(after)
+    got = np.array([xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean()])
+    want = expected[1, :2] - expected[0, :2]
+    assert np.linalg.norm(want) > 10
+    np.testing.assert_allclose(got, want, atol=0.25 * np.linalg.norm(want))
+
+
+def test_ghosts_are_translucent(target, as1):
+    part_id = _largest_visible_parts(target, as1, 1)[0]
+    pose = as1.world_matrix(as1.part(part_id).node).copy()
+    pose[1, 3] += 0.12  # float above the assembly, over background
+    ghost = [(part_id, pose, (0.2, 0.9, 0.3, 0.4))]
+    a, cam = render(target, as1, RenderState(ghosts=ghost))
+    solid, _ = render(target, as1, camera=cam)
+    ghost_px = np.any(a != solid, axis=2) & ~covered(solid)
+    assert ghost_px.sum() > 100
+    other_bg = dataclasses.replace(RenderState(ghosts=ghost), background=BG)
+    r = Renderer()
+    target.make_current()
+    r.set_scene(as1)
+    state_b = dataclasses.replace(other_bg, background=(0.9, 0.9, 0.9, 1.0), show_grid=False, background_gradient=False)
+    b = target.render(lambda fb: r.draw(cam.view_matrix(), cam.projection_matrix(W / H), (0, 0, W, H), fb, state_b))
+    # the background shows through the ghost: its pixels change with the background
+    diff = np.abs(a[ghost_px][:, :3].astype(int) - b[ghost_px][:, :3].astype(int)).sum(axis=1)
+    assert np.median(diff) > 60
+    # the solid parts do not
+    solid_px = covered(solid) & ~np.any(a != solid, axis=2)
+    assert np.array_equal(a[solid_px], b[solid_px])
+
+
+def test_overlay_lines_spheres_and_transparent_background(target, as1):
+    centre = as1.bounds.mean(axis=0)
+    state = RenderState(
+        points=np.array([centre], np.float32),
+        point_radii=np.array([0.01], np.float32),
+        point_colors=np.array([[1.0, 0.0, 1.0, 1.0]], np.float32),
+        lines=np.array([[as1.bounds[0], as1.bounds[1]]], np.float32),
+        line_colors=np.array([[0.0, 1.0, 1.0, 1.0]], np.float32),
+        background=None,
+    )
+    img, cam = render(target, as1, state)
+    assert img[0, 0, 3] == 0, "transparent background for AR"
+    x, y, _ = project_points(centre[None], cam.view_matrix(), cam.projection_matrix(W / H), W, H)[0]
+    magenta = (img[:, :, 0] > 120) & (img[:, :, 1] < 40) & (img[:, :, 2] > 120)
+    ys, xs = np.nonzero(magenta)
+    assert abs(xs.mean() - x) < 3 and abs(ys.mean() - y) < 3
+    cyan = (img[:, :, 0] < 40) & (img[:, :, 1] > 200) & (img[:, :, 2] > 200)
+    assert cyan.sum() > 20
+
+
+def test_draw_calls_scale_with_materials_not_nodes(target, as1):
+    batches = build_batches(as1)
+    keys = {(b.material, b.mode) for b in batches.batches}
+    assert len(batches.batches) == len(keys) < len(as1.parts)
+    # every part's triangles are in the batches exactly once
+    total = sum(int(b.part_ranges[:, 1].sum()) // 3 for b in batches.batches if b.mode == "triangles")
+    assert total == as1.triangle_count
+    r = Renderer()
+    target.make_current()
+    r.set_scene(as1)
+    render(target, as1, camera=_framed(as1), renderer=r)
+    assert r.draw_calls == len(batches.batches)
+
+
+def test_release_then_draw_again_gives_the_same_picture(target, as1):
+    target.make_current()
+    r = Renderer()
+    r.set_scene(as1)
+    first, cam = render(target, as1, renderer=r, camera=_framed(as1))
+    target.make_current()
+    r.release()
+    second, _ = render(target, as1, renderer=r, camera=cam)
+    np.testing.assert_array_equal(first, second)
+
+
+def _framed(scene):
+    cam = Camera()
+    cam.frame(scene.bounds, W / H, "iso")
+    return cam
