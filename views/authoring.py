@@ -1,0 +1,204 @@
+"""Scenario authoring with undo / redo: every edit is a QUndoCommand on one QUndoStack.
+
+The designer places inspection points by clicking the model, reorders steps, edits
+tolerances and variant parameters; each of those is a command that knows how to undo
+itself, so Ctrl+Z walks back through any mix of them. The editor emits ``changed`` after
+every do / undo / redo with what changed, and the app decides what to rebuild (parameter
+edits go to the running engine live; structural edits restart the task).
+
+Inspection points are stored the way scenario files keep them: in the clicked node's
+local frame, so they stay on the surface when the part is moved or the model re-exported
+with the same node paths.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QUndoCommand, QUndoStack
+
+from scenes.index import RayHit
+from scenes.model import Scene
+from scenes.scenario import InspectionPoint, Scenario, save_scenario
+
+_CLICK_SLOP = 4  # pixels a press may travel and still count as a click
+
+
+def node_world_matrix(scene: Scene, node: int, part_poses: dict[str, np.ndarray]) -> np.ndarray:
+    """(4, 4) current world matrix of ``node``: its part's current pose carries it along."""
+    world = scene.world_matrix(node)
+    for part in scene.parts:
+        if part.id in part_poses and node in scene.part_nodes(part):
+            return part_poses[part.id] @ np.linalg.inv(scene.world_matrix(part.node)) @ world
+    return world
+
+
+def inspection_point_from_hit(
+    scene: Scene,
+    hit: RayHit,
+    existing: list[InspectionPoint],
+    part_poses: dict[str, np.ndarray] | None = None,
+) -> InspectionPoint:
+    """A new inspection point at a ray hit, in the hit node's local frame, with a fresh id."""
+    world = node_world_matrix(scene, hit.node, part_poses or {})
+    inv = np.linalg.inv(world)
+    local_point = inv[:3, :3] @ hit.point + inv[:3, 3]
+    # normals transform with the inverse transpose: local = M^T n for the world matrix M
+    local_normal = world[:3, :3].T @ hit.normal
+    local_normal /= np.linalg.norm(local_normal)
+    taken = {p.id for p in existing}
+    n = len(existing) + 1
+    while f"P{n}" in taken:
+        n += 1
+    return InspectionPoint(
+        id=f"P{n}", node=scene.nodes[hit.node].path, point=local_point, normal=local_normal
+    )
+
+
+class _Edit(QUndoCommand):
+    """A scenario edit as a pair of functions (apply, revert) and the kind of change."""
+
+    def __init__(self, editor: ScenarioEditor, text: str, kind: str, apply, revert) -> None:
+        super().__init__(text)
+        self._editor, self._kind, self._apply, self._revert = editor, kind, apply, revert
+
+    def redo(self) -> None:
+        self._apply()
+        self._editor.changed.emit(self._kind)
+
+    def undo(self) -> None:
+        self._revert()
+        self._editor.changed.emit(self._kind)
+
+
+class ScenarioEditor(QObject):
+    """Undoable edits of one Scenario (see module docstring)."""
+
+    #: "points", "steps", "tolerances" or "variants"
+    changed = Signal(str)
+
+    def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scenario = scenario
+        self.stack = QUndoStack(self)
+
+    def add_inspection_point(self, point: InspectionPoint) -> None:
+        points = self.scenario.inspection_points
+        self._push(
+            f"Add inspection point {point.id}",
+            "points",
+            lambda: points.append(point),
+            lambda: points.remove(point),
+        )
+
+    def remove_inspection_point(self, point_id: str) -> None:
+        points = self.scenario.inspection_points
+        index = next(i for i, p in enumerate(points) if p.id == point_id)
+        point = points[index]
+        self._push(
+            f"Remove inspection point {point_id}",
+            "points",
+            lambda: points.remove(point),
+            lambda: points.insert(index, point),
+        )
+
+    def move_step(self, index: int, new_index: int) -> None:
+        steps = self.scenario.steps
+        if not (0 <= index < len(steps) and 0 <= new_index < len(steps)) or index == new_index:
+            return
+
+        def move(a: int, b: int) -> None:
+            steps.insert(b, steps.pop(a))
+
+        self._push(
+            f"Move step {steps[index].id}",
+            "steps",
+            lambda: move(index, new_index),
+            lambda: move(new_index, index),
+        )
+
+    def set_tolerance(self, name: str, value: float | None) -> None:
+        """Set (or with None remove) a scenario tolerance: position_mm, angle_deg, magnet_mm."""
+        tolerances = self.scenario.tolerances
+        old = tolerances.get(name)
+        if old == value:
+            return
+
+        def put(v: float | None) -> None:
+            if v is None:
+                tolerances.pop(name, None)
+            else:
+                tolerances[name] = float(v)
+
+        self._push(f"Set {name}", "tolerances", lambda: put(value), lambda: put(old))
+
+    def set_variant(self, variant: str, overrides: dict[str, Any]) -> None:
+        """Replace one variant's parameter overrides (creating the variant if new)."""
+        variants = self.scenario.variants
+        old = copy.deepcopy(variants.get(variant))
+        new = dict(overrides)
+        if old == new:
+            return
+
+        def put(v: dict[str, Any] | None) -> None:
+            if v is None:
+                variants.pop(variant, None)
+            else:
+                variants[variant] = dict(v)
+
+        self._push(f"Edit variant {variant}", "variants", lambda: put(new), lambda: put(old))
+
+    def save(self, path: str | Path) -> None:
+        save_scenario(self.scenario, path)
+        self.scenario.path = Path(path)
+        self.stack.setClean()
+
+    def _push(self, text: str, kind: str, apply, revert) -> None:
+        self.stack.push(_Edit(self, text, kind, apply, revert))
+
+
+class PointPlacer(QObject):
+    """Event filter on the viewport: while enabled, a click (no drag) on the model emits
+    ``picked(RayHit)`` instead of selecting; presses and drags still reach the viewport, so
+    the camera navigates as usual. ``index_provider()`` returns the SceneIndex holding the
+    current part poses (None before a scene is loaded)."""
+
+    picked = Signal(object)
+
+    def __init__(self, viewport: Any, index_provider, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.viewport = viewport
+        self._index_provider = index_provider
+        self.enabled = False
+        self._press: QPointF | None = None
+        viewport.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if not self.enabled or not isinstance(event, QMouseEvent):
+            return False
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self._press = event.position()
+            return False
+        if event.type() == QEvent.Type.MouseButtonRelease and self._press is not None:
+            moved = event.position() - self._press
+            self._press = None
+            if abs(moved.x()) + abs(moved.y()) <= _CLICK_SLOP:
+                self._pick(event.position())
+            return True
+        return False
+
+    def _pick(self, pos: QPointF) -> None:
+        index = self._index_provider()
+        if index is None:
+            return
+        vp = self.viewport
+        origin, direction = vp.camera.ray(pos.x(), pos.y(), max(vp.width(), 1), max(vp.height(), 1))
+        hit = index.ray(origin, direction)
+        if hit is not None:
+            self.picked.emit(hit)
