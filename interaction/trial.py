@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -54,6 +54,8 @@ def session_metadata(
     variant: str | None,
     params: Mapping[str, Any],
     device: str,
+    steps: Sequence[str] = (),
+    inspection_points: Sequence[str] = (),
     started_utc: str | None = None,
 ) -> dict[str, Any]:
     """Everything a later replay needs to re-run the trial and to notice what changed since."""
@@ -69,6 +71,8 @@ def session_metadata(
         "scene_sha256": file_sha256(scene_path),
         "variant": variant,
         "params": dict(params),
+        "steps": list(steps),
+        "inspection_points": list(inspection_points),
         "versions": dependency_versions(),
     }
 

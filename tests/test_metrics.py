@@ -1,0 +1,103 @@
+"""Metrics from hand-built recordings whose values are computed by hand in the tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from interaction.events import Event
+from interaction.frame import FRAME_DTYPE, InputFrame
+from interaction.metrics import event_metrics, gaze_point_metrics, hand_path_lengths, trial_metrics
+from interaction.questionnaires import NasaTlx, Sus
+from interaction.recording import quantize
+from interaction.recording_reader import Recording
+from interaction.trial import Trial
+
+
+def test_path_length_skips_tracking_gaps():
+    r = np.zeros(100, dtype=FRAME_DTYPE)
+    r["t"] = np.arange(100) / 90
+    r["tracked"][:, 1] = 1
+    r["tracked"][40:50, 1] = 0  # lost for 10 frames: segments 39->40 .. 49->50 don't count
+    r["grip"][:, 1, 0] = np.arange(100) * 0.01  # 1 cm per frame along x
+    r["grip"][:, 0, 1] = np.arange(100) * 0.02  # left hand moves but is never tracked
+    lengths = hand_path_lengths(r)
+    # 99 segments minus the 11 touching an untracked frame (39->40 ... 49->50) = 88 cm
+    assert lengths["right"] == pytest.approx(0.88)
+    assert lengths["left"] == 0.0
+
+
+def test_event_metrics_by_hand():
+    ev = [
+        Event(10, 1.0, "GRAB", part="a"),
+        Event(20, 2.0, "WRONG_ORDER", part="a"),
+        Event(30, 3.0, "GRAB", part="a"),  # re-grab
+        Event(40, 4.0, "SNAP", part="a"),
+        Event(41, 4.0, "STEP_DONE", step="s1"),
+        Event(50, 5.0, "GRAB", part="b"),
+        Event(55, 5.5, "COLLISION_START", part="b"),
+        Event(56, 5.6, "COLLISION_END", part="b"),
+        Event(60, 6.0, "RELEASE_OUT_OF_TOLERANCE", part="b"),
+        Event(61, 6.0, "WRONG_PART", part="c"),
+        Event(70, 7.5, "SNAP", part="b"),
+        Event(70, 7.5, "STEP_DONE", step="s2"),
+        Event(70, 7.5, "TASK_COMPLETE"),
+    ]
+    m = event_metrics(ev, start_t=0.5)
+    assert m["completion_time_s"] == 7.0
+    assert m["errors"] == {"wrong_order": 1, "collision": 1, "out_of_tolerance": 1, "wrong_part": 1}
+    assert (m["grabs"], m["regrabs"], m["snaps"]) == (3, 1, 2)
+    assert [(s.step, s.duration_s, s.errors) for s in m["steps"]] == [("s1", 3.5, 1), ("s2", 3.5, 3)]
+
+
+def _gaze_frames() -> np.ndarray:
+    r = np.zeros(120, dtype=FRAME_DTYPE)
+    r["t"] = np.arange(120) / 90
+    r["gaze_origin"] = [0.0, 1.6, 0.0]
+    r["gaze_confidence"] = 1.0
+    r["gaze_direction"] = [0.0, 0.0, -1.0]  # straight ahead at the point 1 m away...
+    away = np.array([1.0, 0.0, -1.0]) / np.sqrt(2)
+    r["gaze_direction"][:30] = away  # ...except frames 0-29 (45 deg to the right)
+    r["gaze_direction"][61:] = away  # and 61-119
+    return r
+
+
+def test_gaze_first_fixation_and_dwell():
+    r = _gaze_frames()
+    points = {"p": np.array([0.0, 1.6, -1.0]), "behind": np.array([0.0, 1.6, 1.0])}
+    got = {m.point: m for m in gaze_point_metrics(r, points, radius_m=0.015)}
+    # frame 30 is on the point but arrives with a 45 deg jump in 1/90 s (a saccade): the
+    # first fixation sample is frame 31; on-point samples are 30..60, 31 of them at 1/90 s
+    assert got["p"].time_to_first_fixation_s == pytest.approx(31 / 90)
+    assert got["p"].dwell_s == pytest.approx(31 / 90)
+    assert got["behind"].time_to_first_fixation_s is None and got["behind"].dwell_s == 0.0
+
+
+def test_trial_metrics_from_a_recording(tmp_path):
+    path = tmp_path / "t.mcap"
+    session = {"participant": "P3", "variant": "B", "device": "desktop",
+               "inspection_points": ["p", "q"], "params": {"inspection_radius_mm": 15.0}}
+    r = _gaze_frames()
+    with Trial(path, session) as trial:
+        for i, rec in enumerate(r):
+            f = quantize(InputFrame.from_record(rec))
+            evs = []
+            if i == 45:
+                evs = [Event(i, f.t, "POINT_SEEN", point="p")]
+            if i == 100:
+                evs = [Event(i, f.t, "TASK_COMPLETE")]
+            trial.record(f, evs)
+        trial.end_task(completed=True)
+        trial.submit(NasaTlx(50, 10, 40, 20, 60, 30))
+        trial.submit(Sus((4, 2, 4, 2, 4, 2, 4, 2, 4, 2)))
+    with Recording(path) as rec:
+        m = trial_metrics(rec, points={"p": np.array([0.0, 1.6, -1.0])})
+        assert rec.end["frames"] == 120 and rec.end["completed"] is True
+    row = m.row()
+    assert row["participant"] == "P3" and row["variant"] == "B"
+    assert row["completion_time_s"] == pytest.approx(100 / 90, abs=1e-4)
+    assert row["coverage"] == 0.5
+    assert row["nasa_tlx"] == pytest.approx(35.0)  # (50+10+40+20+60+30)/6
+    assert row["sus"] == 75.0  # odd: 5 x 3 = 15, even: 5 x 3 = 15 -> 30 x 2.5
+    assert row["mean_time_to_first_fixation_s"] == pytest.approx(31 / 90, abs=1e-4)
+    assert row["frames"] == 120 and row["errors_total"] == 0
