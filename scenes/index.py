@@ -1,0 +1,393 @@
+"""Spatial queries on a scene: first ray hit, and parts near a point.
+
+One Embree BVH per part (embreex, called directly: it is the structure trimesh's
+``RayMeshIntersector`` wraps, without the per-call Python layers, measured in
+bench/bench_pick.py), built once in the part's own frame from the part node and its
+mesh-carrying descendants. Moving a part only changes its 4x4 pose: rays are taken into
+the part frame instead of rebuilding anything. Only triangles are pickable; lines and
+points are drawn, never hit.
+
+Single rays are latency-bound (several per 90 Hz frame) and on small arrays every NumPy
+call costs microseconds, so ``ray`` first asks one extra Embree scene holding every part
+at its authored pose (one call answers for all parts that have not moved), and then only
+the parts that moved, each in its own frame after a box test. Batched ``rays`` go part
+by part, each part answering all the rays that reach its posed bounds in one call.
+
+Proximity (``parts_near``) uses exact point-triangle distances on candidate triangles
+found with SciPy k-d trees over triangle centroids, one tree per size class so a few huge
+triangles do not widen the search for all the small ones. The trees are built lazily, on
+the first proximity query touching a part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+from embreex import rtcore_scene
+from embreex.mesh_construction import TriangleMesh
+from scipy.spatial import cKDTree
+from trimesh.triangles import closest_point
+
+from scenes.model import Scene
+from scenes.transforms import transform_points
+
+#: Surfaces of moved/excluded parts the one-scene query may step over before ``ray``
+#: falls back to asking every part separately.
+MAX_STEP_OVERS = 8
+
+
+@dataclass
+class RayHit:
+    """The first surface a ray meets. ``normal`` is the unit face normal, turned towards the ray."""
+
+    node: int
+    part: str | None
+    point: np.ndarray
+    normal: np.ndarray
+    distance: float
+
+
+@dataclass
+class _PartGeometry:
+    """Triangles of one part in its local frame, with what the queries need."""
+
+    triangles: np.ndarray  # (m, 3, 3) float32, part frame
+    face_normals: np.ndarray  # (m, 3) float64
+    face_nodes: np.ndarray  # (m,) node index that carries each triangle
+    bounds: np.ndarray  # (2, 3) part-frame bounds
+    embree: rtcore_scene.EmbreeScene
+    _near: list[tuple[cKDTree, np.ndarray, float]] | None = field(default=None)
+
+    def near_buckets(self) -> list[tuple[cKDTree, np.ndarray, float]]:
+        """(tree over centroids, triangle ids, largest centroid-to-corner radius) per size class."""
+        if self._near is None:
+            centroids = self.triangles.mean(axis=1)
+            radius = np.linalg.norm(self.triangles - centroids[:, None], axis=2).max(axis=1)
+            level = np.floor(np.log2(np.maximum(radius, 1e-12) / max(radius.max(), 1e-12))).clip(
+                -30, 0
+            )
+            self._near = []
+            for lv in np.unique(level):
+                ids = np.flatnonzero(level == lv)
+                self._near.append((cKDTree(centroids[ids]), ids, float(radius[ids].max())))
+        return self._near
+
+
+def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
+    to_part = np.linalg.inv(scene.world_matrix(part_node))
+    tris, owners = [], []
+    for i in nodes:
+        mesh = scene.nodes[i].mesh
+        if mesh is None:
+            continue
+        local = to_part @ scene.world_matrix(i)
+        for prim in scene.meshes[mesh].primitives:
+            if prim.mode != "triangles" or prim.triangle_count == 0:
+                continue
+            verts = transform_points(local, prim.positions.astype(np.float64))
+            tris.append(verts[prim.indices.astype(np.intp)])
+            owners.append(np.full(len(prim.indices), i, dtype=np.int64))
+    if not tris:
+        return None
+    triangles = np.concatenate(tris)
+    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+    triangles = triangles.astype(np.float32)
+    embree = rtcore_scene.EmbreeScene()
+    TriangleMesh(embree, triangles)
+    flat = triangles.reshape(-1, 3).astype(np.float64)
+    return _PartGeometry(
+        triangles, normals, np.concatenate(owners), np.stack([flat.min(0), flat.max(0)]), embree
+    )
+
+
+def _box_corners(bounds: np.ndarray) -> np.ndarray:
+    """(8, 3) corners of a (2, 3) box."""
+    idx = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)])
+    return bounds[idx, [0, 1, 2]]
+
+
+class SceneIndex:
+    """Ray picking and proximity for the parts of one scene, with movable part poses."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self._ids: list[str] = []
+        self._geom: list[_PartGeometry] = []
+        self._authored: list[np.ndarray] = []
+        for part in scene.parts:
+            geom = _part_geometry(scene, part.node, scene.part_nodes(part))
+            if geom is None:
+                continue  # lines/points only: drawn, not pickable
+            self._ids.append(part.id)
+            self._geom.append(geom)
+            self._authored.append(scene.world_matrix(part.node).copy())
+        self._slot = {pid: k for k, pid in enumerate(self._ids)}
+        self._known = {p.id for p in scene.parts}
+        n = len(self._ids)
+        self._pose = np.array(self._authored).reshape(n, 4, 4)
+        self._inv = np.linalg.inv(self._pose) if n else np.zeros((0, 4, 4))
+        self._world_bounds = np.zeros((n, 2, 3))
+        self._extra_poses: dict[str, np.ndarray] = {}
+        for k in range(n):
+            self._update_bounds(k)
+        # every part at its authored pose in one BVH; geomID == slot
+        self._static = rtcore_scene.EmbreeScene()
+        for k, geom in enumerate(self._geom):
+            TriangleMesh(
+                self._static,
+                transform_points(self._authored[k], geom.triangles.reshape(-1, 3))
+                .astype(np.float32)
+                .reshape(-1, 3, 3),
+            )
+        self._moved: set[int] = set()
+        size = (
+            0.0
+            if not n
+            else float(np.max(self._world_bounds[:, 1].max(0) - self._world_bounds[:, 0].min(0)))
+        )
+        #: how far past a skipped surface the static query resumes
+        self._step = max(size, 1e-9) * 1e-6
+
+    # -- poses ------------------------------------------------------------------------
+    def set_part_pose(self, part_id: str, world: np.ndarray) -> None:
+        """Place a part (its node's world matrix); no acceleration structure is rebuilt."""
+        world = np.asarray(world, dtype=np.float64)
+        if world.shape != (4, 4) or not np.all(np.isfinite(world)):
+            raise ValueError("a part pose must be a finite 4x4 matrix")
+        k = self._slot.get(part_id)
+        if k is None:
+            if part_id not in self._known:
+                raise KeyError(part_id)
+            self._extra_poses[part_id] = world.copy()  # a part without triangles
+            return
+        self._pose[k] = world
+        self._inv[k] = np.linalg.inv(world)
+        self._update_bounds(k)
+        if np.array_equal(world, self._authored[k]):
+            self._moved.discard(k)
+        else:
+            self._moved.add(k)
+
+    def part_pose(self, part_id: str) -> np.ndarray:
+        k = self._slot.get(part_id)
+        if k is not None:
+            return self._pose[k].copy()
+        if part_id not in self._known:
+            raise KeyError(part_id)
+        pose = self._extra_poses.get(part_id)
+        return (
+            pose.copy()
+            if pose is not None
+            else self.scene.world_matrix(self.scene.part(part_id).node).copy()
+        )
+
+    def reset_poses(self) -> None:
+        """Every part back to its authored pose."""
+        self._extra_poses.clear()
+        for k, pose in enumerate(self._authored):
+            self.set_part_pose(self._ids[k], pose)
+
+    def part_world_bounds(self, part_id: str) -> np.ndarray:
+        """(2, 3) world bounds of the posed part (None-free: parts without triangles use their box of lines/points)."""
+        k = self._slot.get(part_id)
+        if k is not None:
+            return self._world_bounds[k].copy()
+        part = self.scene.part(part_id)
+        pose = self.part_pose(part_id)
+        local = self.scene.node_bounds(self.scene.part_nodes(part))
+        world = self.scene.world_matrix(part.node)
+        if local is None:
+            return np.repeat(pose[None, :3, 3], 2, axis=0)
+        corners = transform_points(pose @ np.linalg.inv(world), _box_corners(local))
+        return np.stack([corners.min(0), corners.max(0)])
+
+    def _update_bounds(self, k: int) -> None:
+        corners = transform_points(self._pose[k], _box_corners(self._geom[k].bounds))
+        self._world_bounds[k] = np.stack([corners.min(0), corners.max(0)])
+
+    # -- rays ---------------------------------------------------------------------------
+    def _slab(
+        self, origins: np.ndarray, directions: np.ndarray, slots: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Entry/exit distances of rays (r, 3) against the posed boxes of ``slots``: (r, s) each."""
+        # A zero direction component becomes tiny, so 0 * inf never makes a NaN.
+        d = np.where(np.abs(directions) < 1e-300, 1e-300, directions)
+        inv_d = (1.0 / d)[:, None, :]
+        lo = (self._world_bounds[slots, 0][None] - origins[:, None, :]) * inv_d
+        hi = (self._world_bounds[slots, 1][None] - origins[:, None, :]) * inv_d
+        return np.minimum(lo, hi).max(axis=2), np.maximum(lo, hi).min(axis=2)
+
+    def _slots(self, exclude: Collection[str]) -> np.ndarray:
+        if not exclude:
+            return np.arange(len(self._ids))
+        return np.array([k for k, pid in enumerate(self._ids) if pid not in exclude], dtype=np.intp)
+
+    def ray(
+        self,
+        origin: np.ndarray,
+        direction: np.ndarray,
+        max_distance: float = np.inf,
+        exclude: Collection[str] = (),
+    ) -> RayHit | None:
+        """The first triangle the ray hits within ``max_distance`` (world units), or None."""
+        o = np.asarray(origin, dtype=np.float64).reshape(3)
+        d = np.asarray(direction, dtype=np.float64).reshape(3)
+        d = d / math.sqrt(float(d @ d))
+        if not self._ids:
+            return None
+        skip = self._moved.union(self._slot[pid] for pid in exclude if pid in self._slot)
+        best_t, best = min(float(max_distance), 3.0e38), None
+        # 1. unmoved parts: one query; a hit on a moved/excluded part is stepped over
+        start, resolved, stepped = 0.0, False, []
+        for _ in range(MAX_STEP_OVERS):
+            hit = self._static.run(
+                (o + start * d).astype(np.float32)[None],
+                d.astype(np.float32)[None],
+                dists=np.array([best_t - start], np.float32),
+                output=1,
+            )
+            g = int(hit["geomID"][0])
+            if g < 0 or g not in skip:
+                if g >= 0:
+                    best_t, best = start + float(hit["tfar"][0]), (g, int(hit["primID"][0]))
+                resolved = True
+                break
+            stepped.append(start + float(hit["tfar"][0]))
+            start = stepped[-1] + self._step
+        # 2. moved parts one by one; also unmoved parts touching a stepped-over surface
+        #    (a coplanar face of theirs was skipped with it), or all if stepping did not settle
+        excluded = {self._slot[pid] for pid in exclude if pid in self._slot}
+        todo = set(self._moved) if resolved else set(range(len(self._ids)))
+        if stepped and resolved:
+            pts = o + np.array(stepped)[:, None] * d
+            lo, hi = self._world_bounds[:, 0] - self._step, self._world_bounds[:, 1] + self._step
+            touching = (
+                ((pts[None] >= lo[:, None]) & (pts[None] <= hi[:, None])).all(axis=2).any(axis=1)
+            )
+            todo.update(np.flatnonzero(touching).tolist())
+        for k in todo:
+            if k in excluded or not self._box_hit(k, o, d, best_t):
+                continue
+            inv = self._inv[k]
+            hit = self._geom[k].embree.run(
+                (inv[:3, :3] @ o + inv[:3, 3]).astype(np.float32)[None],
+                (inv[:3, :3] @ d).astype(np.float32)[None],
+                dists=np.array([best_t], np.float32),
+                output=1,
+            )
+            if hit["primID"][0] >= 0 and hit["tfar"][0] < best_t:
+                best_t, best = float(hit["tfar"][0]), (k, int(hit["primID"][0]))
+        if best is None:
+            return None
+        return self._make_hit(best[0], best[1], o, d, best_t)
+
+    def _box_hit(self, k: int, o: np.ndarray, d: np.ndarray, max_t: float) -> bool:
+        """Does the ray reach part k's posed bounds before ``max_t``?"""
+        lo, hi = self._world_bounds[k]
+        near, far = 0.0, max_t
+        for a in range(3):
+            if abs(d[a]) < 1e-300:
+                if o[a] < lo[a] or o[a] > hi[a]:
+                    return False
+                continue
+            t1, t2 = (lo[a] - o[a]) / d[a], (hi[a] - o[a]) / d[a]
+            near, far = max(near, min(t1, t2)), min(far, max(t1, t2))
+        return near <= far
+
+    def rays(self, origins: np.ndarray, directions: np.ndarray) -> list[RayHit | None]:
+        """First hits of many rays at once: one Embree call per part for all rays that reach its box."""
+        o = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
+        d = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
+        d = d / np.linalg.norm(d, axis=1, keepdims=True)
+        n = len(o)
+        best_t = np.full(n, np.inf)
+        best_slot = np.full(n, -1)
+        best_prim = np.full(n, -1)
+        slots = np.arange(len(self._ids))
+        if n == 0 or len(slots) == 0:
+            return [None] * n
+        near, far = self._slab(o, d, slots)
+        for k in slots:
+            rows = np.flatnonzero(
+                (far[:, k] >= np.maximum(near[:, k], 0.0)) & (near[:, k] < best_t)
+            )
+            if len(rows) == 0:
+                continue
+            inv = self._inv[k]
+            hit = self._geom[k].embree.run(
+                (o[rows] @ inv[:3, :3].T + inv[:3, 3]).astype(np.float32),
+                (d[rows] @ inv[:3, :3].T).astype(np.float32),
+                dists=np.minimum(best_t[rows], 3.0e38).astype(np.float32),
+                output=1,
+            )
+            better = (hit["primID"] >= 0) & (hit["tfar"] < best_t[rows])
+            rows = rows[better]
+            best_t[rows] = hit["tfar"][better]
+            best_slot[rows] = k
+            best_prim[rows] = hit["primID"][better]
+        return [
+            None
+            if best_slot[r] < 0
+            else self._make_hit(int(best_slot[r]), int(best_prim[r]), o[r], d[r], float(best_t[r]))
+            for r in range(n)
+        ]
+
+    def _make_hit(
+        self, k: int, prim: int, origin: np.ndarray, direction: np.ndarray, t: float
+    ) -> RayHit:
+        geom = self._geom[k]
+        normal = self._inv[k][:3, :3].T @ geom.face_normals[prim]
+        normal = normal / max(np.sqrt(normal @ normal), 1e-300)
+        if normal @ direction > 0:
+            normal = -normal
+        return RayHit(
+            node=int(geom.face_nodes[prim]),
+            part=self._ids[k],
+            point=origin + t * direction,
+            normal=normal,
+            distance=t,
+        )
+
+    # -- proximity ------------------------------------------------------------------------
+    def parts_near(
+        self, point: np.ndarray, radius: float, exclude: Collection[str] = ()
+    ) -> list[tuple[str, float]]:
+        """Parts whose surface is within ``radius`` of ``point``: (part id, distance), nearest first."""
+        p = np.asarray(point, dtype=np.float64).reshape(3)
+        slots = self._slots(exclude)
+        if len(slots) == 0:
+            return []
+        boxes = self._world_bounds[slots]
+        gap = np.linalg.norm(
+            np.maximum(boxes[:, 0] - p, 0) + np.maximum(p - boxes[:, 1], 0), axis=1
+        )
+        out: list[tuple[str, float]] = []
+        for k in slots[gap <= radius]:
+            dist = self._surface_distance(int(k), p, radius)
+            if dist is not None and dist <= radius:
+                out.append((self._ids[k], dist))
+        return sorted(out, key=lambda item: item[1])
+
+    def _surface_distance(self, k: int, p: np.ndarray, radius: float) -> float | None:
+        inv = self._inv[k]
+        local_p = inv[:3, :3] @ p + inv[:3, 3]
+        # the largest stretch the inverse pose applies: a world radius is at most this long locally
+        local_r = radius * float(np.linalg.norm(inv[:3, :3], ord=2))
+        geom = self._geom[k]
+        ids = [
+            tri_ids[tree.query_ball_point(local_p, local_r + tri_r)]
+            for tree, tri_ids, tri_r in geom.near_buckets()
+        ]
+        cand = np.concatenate(ids) if ids else np.zeros(0, np.intp)
+        if len(cand) == 0:
+            return None
+        closest = closest_point(
+            geom.triangles[cand].astype(np.float64), np.repeat(local_p[None], len(cand), axis=0)
+        )
+        world = transform_points(self._pose[k], closest)
+        return float(np.linalg.norm(world - p, axis=1).min())
