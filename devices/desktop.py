@@ -66,7 +66,8 @@ class DesktopDevice:
         self.hand_scale = hand_scale
         self.gaze_follows_cursor = True
         self.active: tuple[int, ...] = (RIGHT,)
-        self._proj_inv = np.linalg.inv(_default_projection())
+        self.projection = _default_projection()
+        self._proj_inv = np.linalg.inv(self.projection)
         self._keys: set[str] = set()
         self._buttons: set[str] = set()
         self._cursor = np.zeros(2)
@@ -87,7 +88,8 @@ class DesktopDevice:
 
     def set_projection(self, proj: np.ndarray) -> None:
         """The viewport's (4, 4) projection, so cursor rays match what is drawn."""
-        self._proj_inv = np.linalg.inv(np.asarray(proj, dtype=np.float64))
+        self.projection = np.array(proj, dtype=np.float64)
+        self._proj_inv = np.linalg.inv(self.projection)
 
     def set_head(self, head: np.ndarray) -> None:
         """Move the head (e.g. the viewport framed the scene); hands travel with it."""

@@ -1,0 +1,222 @@
+"""The session: the one place where device, engine, recorder and views meet.
+
+Each tick: ``device.poll(t)`` -> quantise (exactly what a recording stores, so a replay
+feeds the engine bit-identical input) -> ``engine.step(frame, commands)`` -> events ->
+recorder -> Qt signals the views listen to. Views never call the engine; UI actions (an
+inspection verdict, a reset) are queued with ``submit`` and applied with the next frame, so
+they are recorded with the frame they happened on.
+
+``tick(t)`` is the whole loop body and needs no event loop, so tests drive sessions
+headlessly with chosen times; ``start()`` runs it from a QTimer at ``rate_hz``.
+
+A device that fails (``device.error`` set, or an OS / runtime error from ``poll``) is
+reported with ``message`` and replaced by the desktop device, placed where the user's head
+was; the engine and the recording carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from devices.base import Device
+from devices.desktop import DesktopDevice
+from interaction.events import Event
+from interaction.frame import InputFrame
+from interaction.params import InteractionParams
+from interaction.recording import quantize
+from scenes.transforms import pose_to_matrix
+
+log = logging.getLogger(__name__)
+
+#: parameters the engine reads only when it is built (targets, collision world)
+BUILD_TIME_PARAMS = ("snap_position_mm", "snap_angle_deg", "collision_tolerance_mm")
+
+
+def scenario_params(
+    scenario: Any, variant: str | None = None, base: InteractionParams | None = None
+) -> InteractionParams:
+    """The parameters a scenario runs with: defaults, then the scenario's tolerances, then
+    the variant's overrides (``variant`` None: the scenario's default variant, if any)."""
+    from scenes.scenario import TOLERANCE_PARAMS
+
+    params = base or InteractionParams()
+    params = params.replace(**{TOLERANCE_PARAMS[k]: v for k, v in scenario.tolerances.items()})
+    name = variant if variant is not None else scenario.default_variant
+    if name is not None:
+        if name not in scenario.variants:
+            known = ", ".join(scenario.variants) or "none"
+            raise ValueError(f"unknown variant {name!r} (scenario variants: {known})")
+        params = params.replace(**scenario.variants[name])
+    return params
+
+
+class FrameRecorder(Protocol):
+    """What the session needs from a recorder (interaction.recording_writer.Recorder)."""
+
+    error: str | None
+
+    def write_frame(self, frame: InputFrame, events: Any = (), commands: Any = ()) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Session(QObject):
+    """Runs one scenario with one device at a fixed rate (see module docstring)."""
+
+    #: (engine state, events of this step) after every tick
+    stepped = Signal(object, list)
+    #: one line for the status bar (device fell back, recorder failed, ...)
+    message = Signal(str)
+    #: the active device's name after a switch
+    device_changed = Signal(str)
+    #: the parameters after ``set_params``
+    params_changed = Signal(object)
+
+    def __init__(
+        self,
+        scene: Any,
+        scenario: Any,
+        params: InteractionParams,
+        device: Device,
+        index: Any = None,
+        *,
+        engine: Any = None,
+        rate_hz: float = 90.0,
+        recorder: FrameRecorder | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if engine is None:
+            from interaction.engine import Engine
+
+            engine = Engine(scene, scenario, params, index=index)
+        self.scene = scene
+        self.scenario = scenario
+        self.params = params
+        self.engine = engine
+        self.device: Device = device
+        self.recorder: FrameRecorder | None = recorder
+        self.rate_hz = rate_hz
+        self.frame_count = 0
+        self.last_frame: InputFrame | None = None
+        self._pending: list[Any] = []
+        self._fallback_factory: Callable[[], DesktopDevice] = DesktopDevice
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000.0 / rate_hz)))
+        self._timer.timeout.connect(self._on_timer)
+        self._t0: float | None = None
+        self._last_t = -1.0
+
+    # -- inputs from the UI -----------------------------------------------------------
+    def submit(self, command: Any) -> None:
+        """Queue a UI command (interaction.commands) for the next engine step."""
+        self._pending.append(command)
+
+    def set_params(self, params: InteractionParams) -> None:
+        """Change the interaction parameters live (the parameters dock).
+
+        Most parameters are read by the engine every step and apply at once; the snap and
+        collision tolerances are baked into its targets and collision world when it is
+        built, so changing those restarts the task (said so with ``message``).
+        """
+        old, self.params = self.params, params
+        if any(getattr(old, f) != getattr(params, f) for f in BUILD_TIME_PARAMS):
+            self._rebuild_engine()
+            self.message.emit("snap or collision tolerance changed: task restarted")
+        else:
+            self.engine.params = params
+        self.params_changed.emit(params)
+
+    def reload_scenario(self, scenario: Any) -> None:
+        """Restart the task on an edited scenario (new points, steps, targets)."""
+        self.scenario = scenario
+        self._rebuild_engine()
+
+    def _rebuild_engine(self) -> None:
+        from interaction.engine import Engine
+
+        self.engine = Engine(self.scene, self.scenario, self.params, index=self.engine.index)
+        self._pending.clear()
+
+    def set_device(self, device: Device) -> None:
+        """Switch the input device; the old one is stopped."""
+        if device is self.device:
+            return
+        self.device.stop()
+        self.device = device
+        device.start()
+        self.device_changed.emit(device.name)
+
+    # -- the loop ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.device.start()
+        self._t0 = time.monotonic()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.device.stop()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def _on_timer(self) -> None:
+        assert self._t0 is not None
+        t = time.monotonic() - self._t0
+        if t > self._last_t:
+            self.tick(t)
+
+    def tick(self, t: float) -> list[Event]:
+        """Advance the session to time ``t`` (seconds): one device poll and one engine step."""
+        self._last_t = t
+        frame = self._poll(t)
+        frame = quantize(frame)
+        commands, self._pending = self._pending, []
+        events = list(self.engine.step(frame, commands))
+        self.frame_count += 1
+        self.last_frame = frame
+        if self.recorder is not None:
+            self._record(frame, events, commands)
+        self.stepped.emit(self.engine.state, events)
+        return events
+
+    def _poll(self, t: float) -> InputFrame:
+        try:
+            frame = self.device.poll(t)
+        except (OSError, RuntimeError) as err:
+            # hardware and XR runtimes fail this way (camera unplugged, session lost)
+            self.device.error = self.device.error or f"{type(err).__name__}: {err}"
+            frame = None
+        if self.device.error:
+            self._fall_back()
+            frame = self.device.poll(t)
+        assert frame is not None
+        return frame
+
+    def _fall_back(self) -> None:
+        failed = self.device
+        reason = failed.error
+        log.warning("device %s failed: %s", failed.name, reason)
+        desktop = self._fallback_factory()
+        if self.last_frame is not None:
+            desktop.set_head(pose_to_matrix(self.last_frame.head))
+        failed.stop()
+        self.device = desktop
+        desktop.start()
+        self.message.emit(f"{failed.name} device failed ({reason}); switched to the desktop device")
+        self.device_changed.emit(desktop.name)
+
+    def _record(self, frame: InputFrame, events: list[Event], commands: list[Any]) -> None:
+        assert self.recorder is not None
+        had_error = self.recorder.error
+        self.recorder.write_frame(frame, events, commands)
+        if self.recorder.error and not had_error:
+            self.message.emit(f"recording stopped: {self.recorder.error}")
