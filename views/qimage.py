@@ -12,3 +12,10 @@ def image_to_array(image: QImage) -> np.ndarray:
     h, w = image.height(), image.width()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.bytesPerLine() * h)
     return data.reshape(h, image.bytesPerLine())[:, : w * 4].reshape(h, w, 4).copy()
+
+
+def array_to_image(rgba: np.ndarray) -> QImage:
+    """(h, w, 4) uint8 RGBA -> QImage owning a copy of the pixels."""
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = rgba.shape[:2]
+    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()

@@ -1,0 +1,209 @@
+"""The main window: viewport in the centre, outliner and properties docks, File menu,
+drag-and-drop of model files, status bar, remembered geometry and recent files.
+
+Other features add their own docks with ``add_dock``; the app module does the wiring
+(devices, engine, recorder) and listens to ``sceneLoaded`` / ``selectionChanged``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
+
+from scenes.loader import SUPPORTED_SUFFIXES, load_scene
+from scenes.model import Scene, SceneError
+from views.outliner import Outliner, subtree_nodes
+from views.properties import PropertiesPanel
+from views.viewport import Viewport
+
+MAX_RECENT = 10
+_RECENT_KEY = "recentFiles"
+
+
+class MainWindow(QMainWindow):
+    """The desktop window. ``open_file`` returns False (and shows the error) on bad files,
+    keeping the scene that was open."""
+
+    sceneLoaded = Signal(object)  # Scene
+    #: the selected parts' ids (a tuple, empty when nothing is selected)
+    selectionChanged = Signal(object)
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings("xrjig", "xrjig")
+        self.setWindowTitle("xrjig")
+        self.setAcceptDrops(True)
+        self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
+        self._scene: Scene | None = None
+        #: the last error dialog (open, non-blocking), for tests and scripted use
+        self.error_box: QMessageBox | None = None
+
+        self.viewport = Viewport(self)
+        self.setCentralWidget(self.viewport)
+        self.outliner = Outliner()
+        self.properties = PropertiesPanel()
+        self._build_menus()
+        docks = [
+            self.add_dock(self.outliner, "Outliner", Qt.DockWidgetArea.LeftDockWidgetArea),
+            self.add_dock(self.properties, "Properties", Qt.DockWidgetArea.RightDockWidgetArea),
+        ]
+        if self.settings.value("window/state") is None:
+            self.resizeDocks(docks, [300, 340], Qt.Orientation.Horizontal)
+        self._build_status_bar()
+
+        self.outliner.nodeSelected.connect(self._on_outliner_selection)
+        self.viewport.selectionChanged.connect(self._on_viewport_selection)
+        self.resize(1400, 900)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- extension points -------------------------------------------------------------------
+    def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        """Put a feature's widget in a dock with a View-menu toggle; its state is saved."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock:{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self._view_menu.addAction(dock.toggleViewAction())
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        return dock
+
+    @property
+    def scene(self) -> Scene | None:
+        return self._scene
+
+    # -- files ---------------------------------------------------------------------------
+    def open_file(self, path: str | Path, remember: bool = True) -> bool:
+        """Load and show a model; on a SceneError show it and keep the current scene."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            scene = load_scene(path)
+        except SceneError as err:
+            QApplication.restoreOverrideCursor()
+            self.show_error(str(err))
+            return False
+        QApplication.restoreOverrideCursor()
+        self._scene = scene
+        self.viewport.set_scene(scene)
+        self.outliner.set_scene(scene)
+        self.properties.show_node(None, None)
+        self.setWindowTitle(f"{scene.source.name} — xrjig")
+        self._triangles.setText(f"{scene.triangle_count:,} triangles, {len(scene.parts)} parts")
+        if remember:
+            self._remember(Path(path))
+        self.sceneLoaded.emit(scene)
+        return True
+
+    def show_error(self, message: str) -> None:
+        """A window-modal, non-blocking warning (``open()``, not ``exec()``)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open the file", message, QMessageBox.StandardButton.Ok, self)
+        box.open()
+        self.error_box = box
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(_RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings' INI back end flattens one-item lists
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _remember(self, path: Path) -> None:
+        text = str(path.resolve())
+        recent = [text] + [p for p in self.recent_files() if p != text]
+        self.settings.setValue(_RECENT_KEY, recent[:MAX_RECENT])
+        self.settings.sync()
+        self._fill_recent_menu()
+
+    def _open_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", f"3D models ({patterns})")
+        if path:
+            self.open_file(path)
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def _dropped_model(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if url.isLocalFile() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+                return path
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_model(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_model(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_file(path)
+
+    # -- selection sync ------------------------------------------------------------------------
+    def _on_outliner_selection(self, node: int | None) -> None:
+        scene = self._scene
+        parts: tuple[str, ...] = ()
+        if scene is not None and node is not None:
+            below = set(subtree_nodes(scene, node))
+            parts = tuple(p.id for p in scene.parts if p.node in below or node in scene.part_nodes(p))
+        self.viewport.set_selection(parts)
+        self.properties.show_node(scene, node)
+        self.selectionChanged.emit(parts)
+
+    def _on_viewport_selection(self, part_id: str | None) -> None:
+        scene = self._scene
+        node = scene.part(part_id).node if scene is not None and part_id is not None else None
+        self.outliner.select_node(node)
+        self.properties.show_node(scene, node)
+        self.selectionChanged.emit((part_id,) if part_id else ())
+
+    # -- chrome ------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self._open_dialog)
+        file_menu.addAction(open_action)
+        self._recent_menu = QMenu("Open &Recent", self)
+        file_menu.addMenu(self._recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
+        self._view_menu = self.menuBar().addMenu("&View")
+        frame = QAction("&Frame all", self, shortcut=QKeySequence("Home"), triggered=lambda: self.viewport.frame_all())
+        self._view_menu.addAction(frame)
+        self._view_menu.addSeparator()
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self._recent_menu.clear()
+        for path in self.recent_files():
+            self._recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
+        self._recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _build_status_bar(self) -> None:
+        self._frame = QLabel("")
+        self._triangles = QLabel("")
+        self._mode = QLabel("orbit")
+        for label in (self._mode, self._triangles, self._frame):
+            self.statusBar().addPermanentWidget(label)
+        self.viewport.frameTimeChanged.connect(lambda ms: self._frame.setText(f"frame {ms:.1f} ms"))
+        self.viewport.flyModeChanged.connect(
+            lambda fly: self._mode.setText("fly: W A S D, Q E, drag to look (Tab: orbit)" if fly else "orbit")
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
