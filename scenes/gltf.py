@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from scenes.gltf_accessors import AccessorReader
-from scenes.gltf_container import GltfDocument, read_document, read_uri
+from scenes.gltf_container import GltfDocument, as_int, read_document, read_uri
 from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll
 from scenes.model import Material, Mesh, Node, Primitive, Scene
 from scenes.transforms import quat_to_matrix
@@ -42,9 +42,9 @@ def load_gltf(path: Path) -> Scene:
     )
     if blocked:
         raise doc.error(f"needs the glTF extension {blocked[0]}, which xrjig cannot decode")
-    order, parents = _scene_nodes(doc)
+    order, parents, kids = _scene_nodes(doc)
     new_index = {old: new for new, old in enumerate(order)}
-    input_bytes = path.stat().st_size + sum(len(b) for b in doc.buffers)
+    input_bytes = path.stat().st_size + sum(len(b) for b in doc.buffers if b is not None)
     reader = AccessorReader(doc, input_bytes)
     mesh_map: dict[int, int] = {}
     meshes: list[Mesh] = []
@@ -53,11 +53,11 @@ def load_gltf(path: Path) -> Scene:
         spec = doc.item("nodes", old, "scene")
         mesh = None
         if spec.get("mesh") is not None:
-            m = spec["mesh"]
-            if not isinstance(m, int) or m not in mesh_map:
-                meshes.append(_mesh(doc, reader, m))
-                mesh_map[m] = len(meshes) - 1
-            mesh = mesh_map[m]
+            m = as_int(spec["mesh"])
+            if m is None or m not in mesh_map:
+                meshes.append(_mesh(doc, reader, spec["mesh"]))
+                mesh_map[m] = len(meshes) - 1  # type: ignore[index]
+            mesh = mesh_map[m]  # type: ignore[index]
         name = spec.get("name")
         if not isinstance(name, str) or not name:
             name = meshes[mesh].name if mesh is not None else ""
@@ -69,7 +69,7 @@ def load_gltf(path: Path) -> Scene:
                 path="",
                 local=_local_matrix(doc, old, spec),
                 parent=None if parent is None else new_index[parent],
-                children=[new_index[c] for c in spec.get("children", [])],
+                children=[new_index[c] for c in kids[old]],
                 mesh=mesh,
             )
         )
@@ -85,21 +85,25 @@ def load_gltf(path: Path) -> Scene:
     return Scene(path, nodes, meshes, materials, roots=roots)
 
 
-def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int]]:
-    """Nodes of the default scene in depth-first order, and child -> parent for them.
+def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int], list[list[int]]]:
+    """Nodes of the default scene in depth-first order, child -> parent, and children lists.
 
     Checks the hierarchy is a forest: children exist, no node has two parents, no cycles.
     """
     all_nodes = doc.items("nodes")
     parents: dict[int, int] = {}
+    kids: list[list[int]] = []
     for i, spec in enumerate(all_nodes):
         if not isinstance(spec, dict):
             raise doc.error(f"node {i} is not an object")
         children = spec.get("children", [])
         if not isinstance(children, list):
             raise doc.error(f"node {i} has children that are not an array")
-        for c in children:
-            doc.item("nodes", c, f"node {i}")
+        kids.append([])
+        for value in children:
+            doc.item("nodes", value, f"node {i}")
+            c = as_int(value)
+            kids[i].append(c)  # type: ignore[arg-type]
             if c == i:
                 raise doc.error(f"node {i} is its own child (a cycle in the node tree)")
             if c in parents:
@@ -116,8 +120,9 @@ def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int]]:
         roots = [i for i in range(len(all_nodes)) if i not in parents]
     order: list[int] = []
     seen: set[int] = set()
-    for r in roots:
-        doc.item("nodes", r, "the scene")
+    for value in roots:
+        doc.item("nodes", value, "the scene")
+        r = as_int(value)
         if r in parents:
             raise doc.error(f"scene root node {r} is also a child of node {parents[r]}")
         stack = [r]
@@ -129,9 +134,9 @@ def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int]]:
                 )
             seen.add(i)
             order.append(i)
-            stack.extend(reversed(all_nodes[i].get("children", [])))
+            stack.extend(reversed(kids[i]))
     _check_acyclic(doc, parents, len(all_nodes))
-    return order, {c: p for c, p in parents.items() if c in seen}
+    return order, {c: p for c, p in parents.items() if c in seen}, kids
 
 
 def _check_acyclic(doc: GltfDocument, parents: dict[int, int], n: int) -> None:
@@ -222,7 +227,7 @@ def _primitive(
     attrs = spec["attributes"]
     if "POSITION" not in attrs:
         return None  # nothing to draw or pick
-    mode = spec.get("mode", 4)
+    mode = as_int(spec.get("mode", 4))
     if mode not in MODE_NAMES:
         raise doc.error(f"{what} has an unknown mode {mode!r}")
     positions = reader.read_float(attrs["POSITION"], what)
@@ -249,6 +254,7 @@ def _primitive(
     reader.charge(len(indices) * 12, what)
     elements = unroll(indices, mode)
     material = spec.get("material")
+    material = material if material is None else as_int(material)
     if material is not None and (
         not isinstance(material, int) or isinstance(material, bool) or material < 0
     ):
@@ -275,6 +281,7 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:
         if isinstance(tex_ref, dict):
             tex = doc.item("textures", tex_ref.get("index"), f"material {i}")
             source = tex.get("source")
+            source = source if source is None else as_int(source)
             if source is not None:
                 if source not in images:
                     images[source] = _image(doc, reader, source, f"material {i}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scenes.gltf_container import GltfDocument
+from scenes.gltf_container import GltfDocument, as_int
 
 COMPONENT_DTYPES: dict[int, np.dtype] = {
     5120: np.dtype("i1"),
@@ -31,11 +31,7 @@ BUDGET_FLOOR = 64 * 1024**2
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
+    return default if value is None else as_int(value)
 
 
 class AccessorReader:
@@ -56,12 +52,13 @@ class AccessorReader:
 
     def read(self, index: Any, what: str) -> np.ndarray:
         """(count, width) or (count,) array of accessor ``index``, in its stored dtype."""
-        if isinstance(index, int) and index in self._cache:
-            return self._cache[index]
+        key = as_int(index)
+        if key is not None and key in self._cache:
+            return self._cache[key]
         acc = self.doc.item("accessors", index, what)
         name = f"accessor {index}"
-        dtype = COMPONENT_DTYPES.get(acc.get("componentType"))  # type: ignore[arg-type]
-        width = TYPE_WIDTHS.get(acc.get("type"))  # type: ignore[arg-type]
+        dtype = COMPONENT_DTYPES.get(as_int(acc.get("componentType")))  # type: ignore[arg-type]
+        width = TYPE_WIDTHS.get(acc.get("type")) if isinstance(acc.get("type"), str) else None
         count = _int(acc.get("count"))
         if dtype is None or width is None:
             raise self.doc.error(
@@ -78,7 +75,7 @@ class AccessorReader:
         if "sparse" in acc:
             out = self._apply_sparse(acc["sparse"], out, name, dtype, width)
         out = out.reshape(count) if width == 1 else out
-        self._cache[index] = out
+        self._cache[key] = out  # type: ignore[index]
         return out
 
     def read_float(self, index: Any, what: str) -> np.ndarray:
@@ -100,8 +97,7 @@ class AccessorReader:
         """(buffer, view offset, view length, byteStride) of a checked bufferView."""
         view = self.doc.item("bufferViews", view_index, name)
         buf_index = view.get("buffer")
-        self.doc.item("buffers", buf_index, f"bufferView {view_index}")
-        buffer = self.doc.buffers[buf_index]
+        buffer = self.doc.buffer(buf_index, f"bufferView {view_index}")
         offset = _int(view.get("byteOffset"), 0)
         length = _int(view.get("byteLength"))
         stride = _int(view.get("byteStride"), 0)
@@ -160,7 +156,7 @@ class AccessorReader:
         if count is None or count < 0 or count > len(base):
             raise self.doc.error(f"{name} has an invalid sparse count")
         idx_spec, val_spec = sparse["indices"], sparse["values"]
-        idx_dtype = COMPONENT_DTYPES.get(idx_spec.get("componentType"))
+        idx_dtype = COMPONENT_DTYPES.get(as_int(idx_spec.get("componentType")))  # type: ignore[arg-type]
         if idx_dtype is None or idx_dtype.kind != "u":
             raise self.doc.error(f"{name} has sparse indices of an invalid type")
         indices = self._strided(

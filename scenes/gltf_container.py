@@ -32,16 +32,37 @@ MAX_FILE_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 256 * 1024**2
 
 
+def as_int(value: Any) -> int | None:
+    """An integer JSON value (also written as 1.0 or 1e0, which glTF allows), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 @dataclass
 class GltfDocument:
-    """The parsed JSON plus the bytes of every buffer, sizes already checked."""
+    """The parsed JSON plus the bytes of every buffer, sizes already checked.
+
+    A buffer is None when it has no data (no uri in a .gltf): only an error if used.
+    """
 
     path: Path
     json: dict[str, Any]
-    buffers: list[bytes]
+    buffers: list[bytes | None]
 
     def error(self, message: str) -> SceneError:
         return SceneError(self.path, message)
+
+    def buffer(self, index: Any, what: str) -> bytes:
+        self.item("buffers", index, what)
+        data = self.buffers[as_int(index)]  # type: ignore[index]
+        if data is None:
+            raise self.error(f"buffer {index} has no uri and there is no GLB binary chunk for it")
+        return data
 
     def items(self, key: str) -> list[Any]:
         """The top-level array ``key`` ([] when absent), checked to be a list."""
@@ -53,9 +74,10 @@ class GltfDocument:
     def item(self, key: str, index: Any, what: str) -> dict[str, Any]:
         """Element ``index`` of the top-level array ``key``, with a clear error when missing."""
         items = self.items(key)
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(items):
+        i = as_int(index)
+        if i is None or not 0 <= i < len(items):
             raise self.error(f"{what} refers to {_singular(key)} {index!r}, which does not exist")
-        value = items[index]
+        value = items[i]
         if not isinstance(value, dict):
             raise self.error(f"{_singular(key)} {index} is not an object")
         return value
@@ -150,21 +172,21 @@ def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
     return doc, bin_chunk
 
 
-def _load_buffer(doc: GltfDocument, index: int, buf: Any, bin_chunk: bytes | None) -> bytes:
+def _load_buffer(doc: GltfDocument, index: int, buf: Any, bin_chunk: bytes | None) -> bytes | None:
     if not isinstance(buf, dict):
         raise doc.error(f"buffer {index} is not an object")
-    length = buf.get("byteLength")
-    if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+    length = as_int(buf.get("byteLength"))
+    if length is None or length < 0:
         raise doc.error(f"buffer {index} has no valid byteLength")
     uri = buf.get("uri")
     if uri is None:
         if index != 0 or bin_chunk is None:
-            raise doc.error(f"buffer {index} has no uri and there is no GLB binary chunk for it")
+            return None
         data = bin_chunk
     elif not isinstance(uri, str):
         raise doc.error(f"buffer {index} has a uri that is not a string")
     else:
-        data = read_uri(doc, uri, f"buffer {index}", max_bytes=length + 3)
+        data = read_uri(doc, uri, f"buffer {index}", max_bytes=length)
     if len(data) < length:
         raise doc.error(f"buffer {index} declares {length} bytes but only {len(data)} exist")
     return data[:length]
@@ -208,6 +230,6 @@ def _read_local(doc: GltfDocument, uri: str, what: str, max_bytes: int) -> bytes
         )
     try:
         with target.open("rb") as f:
-            return f.read(max_bytes)
+            return f.read(min(size, max_bytes))
     except OSError as err:
         raise doc.error(f"cannot read {what} file {target.name}: {err.strerror or err}") from None
