@@ -1,0 +1,106 @@
+"""``xrjig info FILE``: what a model holds, before anyone opens it in the GUI.
+
+Prints the node tree, the parts (movable units), triangle count, bounds and size in
+millimetres, so a designer can spot a model in the wrong unit (a 254 m "assembly" is a
+millimetre file) and pass ``--unit mm``. ``--json`` prints one JSON document for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from scenes.loader import UNITS, load_scene, suggest_unit
+from scenes.model import Scene
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="model file (.glb, .gltf, .obj, .stl, .ply)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--unit",
+        choices=sorted(UNITS),
+        help="the file's length unit (default: as declared; glTF is metres)",
+    )
+
+
+def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
+    part_of = {p.node: p for p in scene.parts}
+    bounds = scene.bounds
+    return {
+        "file": str(scene.source),
+        "unit": unit or "m",
+        "unit_scale": scene.unit_scale,
+        "suggested_unit": None if unit else suggest_unit(scene),
+        "triangles": scene.triangle_count,
+        "bounds_m": None if bounds is None else bounds.tolist(),
+        "size_mm": None if bounds is None else ((bounds[1] - bounds[0]) * 1000.0).tolist(),
+        "nodes": [
+            {
+                "index": n.index,
+                "name": n.name,
+                "path": n.path,
+                "parent": n.parent,
+                "children": n.children,
+                "triangles": 0 if n.mesh is None else scene.meshes[n.mesh].triangle_count,
+                "part": part_of[n.index].id if n.index in part_of else None,
+            }
+            for n in scene.nodes
+        ],
+        "parts": [
+            {
+                "id": p.id,
+                "name": p.display_name,
+                "node": p.node,
+                "triangles": sum(
+                    scene.meshes[scene.nodes[i].mesh].triangle_count
+                    for i in scene.part_nodes(p)
+                    if scene.nodes[i].mesh is not None
+                ),
+            }
+            for p in scene.parts
+        ],
+    }
+
+
+def _print_text(info: dict[str, Any]) -> None:
+    nodes = info["nodes"]
+    print(f"file: {info['file']}")
+    unit_line = f"unit: {info['unit']} ({info['unit_scale']:g} m per file unit)"
+    if info["suggested_unit"]:
+        unit_line += f"  - looks like {info['suggested_unit']}; try --unit {info['suggested_unit']}"
+    print(unit_line)
+    print(f"nodes: {len(nodes)}  parts: {len(info['parts'])}  triangles: {info['triangles']:,}")
+    if info["bounds_m"] is None:
+        print("bounds: (no geometry)")
+    else:
+        lo, hi = info["bounds_m"]
+        print(f"bounds (m): min {_vec(lo)}  max {_vec(hi)}")
+        print("size: " + " x ".join(f"{s:.1f}" for s in info["size_mm"]) + " mm")
+    print("tree:")
+    stack = [(n["index"], 0) for n in reversed(nodes) if n["parent"] is None]
+    while stack:
+        i, depth = stack.pop()
+        n = nodes[i]
+        label = n["name"] or f"(node {i})"
+        extra = f"  [{n['triangles']:,} triangles]" if n["triangles"] else ""
+        if n["part"] is not None:
+            name = next(p["name"] for p in info["parts"] if p["id"] == n["part"])
+            extra += f"  part {name!r}"
+        print("  " * (depth + 1) + label + extra)
+        stack.extend((c, depth + 1) for c in reversed(n["children"]))
+
+
+def _vec(v: list[float]) -> str:
+    return "(" + ", ".join(f"{x:.4f}" for x in v) + ")"
+
+
+def run(args: argparse.Namespace) -> int:
+    scene = load_scene(args.file, unit_scale=UNITS[args.unit] if args.unit else None)
+    info = _summary(scene, args.unit)
+    if args.json:
+        print(json.dumps(info, indent=1))
+    else:
+        _print_text(info)
+    return 0
