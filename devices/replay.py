@@ -107,10 +107,10 @@ class ReplayDevice:
         self._move_to_session_time(t)
         assert self.recording is not None, self.why_not
         out = []
-        for index, record, commands in self.recording.steps(self._next_index):
-            if record["t"] > self._position:
+        for index, frame, commands in self.recording.steps(self._next_index):
+            if frame.t > self._position:
                 break
-            out.append((index, InputFrame.from_record(record), [command_from_dict(c) for c in commands]))
+            out.append((index, frame, [command_from_dict(c) for c in commands]))
         if out:
             self._next_index = out[-1][0] + 1
         return out

@@ -28,7 +28,7 @@ from interaction.recording import (
     encode_records,
     quantize,
 )
-from interaction.recording_reader import Recording
+from interaction.recording_reader import Recording, frames_from_records
 from interaction.recording_writer import Recorder
 from scenes.model import SceneError
 
@@ -92,6 +92,18 @@ def test_round_trip_is_bit_exact(tmp_path):
         assert index == 90 and frame.t == frames[90].t
         assert rec.frame_at(123).to_bytes() == frames[123].to_bytes()
         assert [i for i, _, _ in rec.steps(150)] == list(range(150, 200))
+
+
+def test_batch_frame_builder_matches_from_record():
+    frames = moving_frames(20)
+    frames[3].left.joints = None
+    frames[4].right.buttons = 3
+    frames = [quantize(f) for f in frames]
+    for a, b in zip(frames_from_records(records(frames)), frames, strict=True):
+        assert a.to_bytes() == b.to_bytes()
+        assert (a.left.joints is None) == (b.left.joints is None)
+        assert a.right.buttons == b.right.buttons and type(a.right.buttons) is type(b.right.buttons)
+        assert type(a.t) is float and type(a.right.pinch) is float and a.right.aim.dtype == np.float64
 
 
 @settings(max_examples=60, deadline=None)

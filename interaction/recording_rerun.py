@@ -1,0 +1,150 @@
+"""Re-run a recording's input through the current engine: verify and what-if re-simulation.
+
+The recording names its scenario file (path + sha256) and stores the exact parameters, so
+the engine can be rebuilt as it was; differences in the scenario or model file since the
+trial are reported as notes (the re-run still happens: that is often the question asked).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interaction.commands import command_from_dict
+from interaction.engine import Engine
+from interaction.events import Event, EventKind
+from interaction.frame import InputFrame
+from interaction.metrics import ERROR_KINDS
+from interaction.params import InteractionParams
+from interaction.recording_reader import Recording
+from interaction.trial import file_sha256
+from scenes.index import SceneIndex
+from scenes.model import Scene, SceneError
+from scenes.scenario import Scenario, load_scenario
+
+
+@dataclass
+class RecordedSetup:
+    """Scene, scenario and parameters a recording was made with (as found on disk now)."""
+
+    scene: Scene
+    scenario: Scenario
+    params: InteractionParams
+    index: SceneIndex
+    notes: list[str] = field(default_factory=list)
+
+
+def load_setup(rec: Recording, cache: dict[str, RecordedSetup] | None = None) -> RecordedSetup:
+    """Rebuild the setup; ``cache`` (scenario path -> setup) shares scenes between recordings."""
+    session = rec.session
+    scenario_path = session.get("scenario_path")
+    if not scenario_path:
+        raise SceneError(rec.path, "the recording names no scenario file")
+    path = Path(scenario_path)
+    if not path.is_file():
+        raise SceneError(rec.path, f"its scenario file {path} is missing")
+    try:
+        params = InteractionParams.from_dict(session.get("params") or {})
+    except ValueError as err:
+        raise SceneError(rec.path, f"recorded parameters: {err}") from None
+    notes = []
+    if session.get("scenario_sha256") and file_sha256(path) != session["scenario_sha256"]:
+        notes.append(f"{path} changed since the recording")
+    key = str(path.resolve())
+    if cache is not None and key in cache:
+        base = cache[key]
+        scene, scenario, index = base.scene, base.scenario, base.index
+    else:
+        scenario = load_scenario(path)
+        scene = scenario.scene
+        assert scene is not None  # load_scenario always attaches the loaded scene
+        index = SceneIndex(scene)
+        if cache is not None:
+            cache[key] = RecordedSetup(scene, scenario, params, index)
+    model = Path(scenario.model)
+    if session.get("scene_sha256") and model.is_file() and file_sha256(model) != session["scene_sha256"]:
+        notes.append(f"{model} changed since the recording")
+    return RecordedSetup(scene, scenario, params, index, notes)
+
+
+def rerun(
+    rec: Recording, setup: RecordedSetup, params: InteractionParams | None = None
+) -> Iterator[tuple[int, InputFrame, list[Event]]]:
+    """(frame index, frame, events the current engine emits) for every recorded step."""
+    engine = Engine(setup.scene, setup.scenario, params or setup.params, index=setup.index)
+    for index, frame, commands in rec.steps():
+        try:
+            parsed = [command_from_dict(c) for c in commands]
+        except ValueError as err:
+            raise SceneError(rec.path, f"frame {index}: {err}") from None
+        yield index, frame, engine.step(frame, parsed)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first event line where the re-run differs from the recording."""
+
+    position: int  # 0-based number of the event line
+    frame: int
+    t: float
+    expected: str | None  # None: the re-run produced an extra event
+    got: str | None  # None: the re-run is missing this event
+
+    def describe(self) -> str:
+        return (f"first divergence at event #{self.position + 1}, frame {self.frame}, t={self.t:.4f} s\n"
+                f"  expected: {self.expected or '(no event)'}\n"
+                f"  got:      {self.got or '(no event)'}")
+
+
+def verify(rec: Recording, setup: RecordedSetup) -> tuple[int, Divergence | None]:
+    """Re-run and compare event JSON lines; (events matched, first divergence or None)."""
+    expected = rec.event_lines
+
+    def missing(k: int) -> Divergence:
+        e = json.loads(expected[k])
+        return Divergence(k, int(e["frame"]), float(e["t"]), expected[k], None)
+
+    k = 0
+    for index, _, events in rerun(rec, setup):
+        for e in events:
+            line = e.to_json()
+            if k >= len(expected) or expected[k] != line:
+                return k, Divergence(k, e.frame, e.t, expected[k] if k < len(expected) else None, line)
+            k += 1
+        if k < len(expected) and json.loads(expected[k])["frame"] <= index:
+            return k, missing(k)  # the recording has an event this step that the re-run lacks
+    return k, (missing(k) if k < len(expected) else None)
+
+
+@dataclass
+class Outcome:
+    """What a what-if question compares between the recorded and the re-simulated run."""
+
+    completed: bool
+    completion_time_s: float | None
+    snaps: int
+    steps_done: int
+    errors: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"completed": self.completed, "completion_time_s": self.completion_time_s,
+                "snaps": self.snaps, "steps_done": self.steps_done, "errors": dict(self.errors)}
+
+
+def outcome(events: list[Event], start_t: float) -> Outcome:
+    kinds = Counter(e.kind for e in events)
+    done = next((e.t - start_t for e in events if e.kind == EventKind.TASK_COMPLETE), None)
+    errors = {name: kinds.get(kind, 0) for kind, name in ERROR_KINDS.items()}
+    return Outcome(done is not None, done, kinds.get(EventKind.SNAP, 0), kinds.get(EventKind.STEP_DONE, 0), errors)
+
+
+def resimulate(rec: Recording, setup: RecordedSetup, params: InteractionParams) -> tuple[Outcome, Outcome]:
+    """(as recorded, under ``params``) for one recording."""
+    start = rec.start_t
+    recorded = outcome(rec.events, start)
+    events = [e for _, _, evs in rerun(rec, setup, params) for e in evs]
+    return recorded, outcome(events, start)

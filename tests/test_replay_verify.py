@@ -1,0 +1,139 @@
+"""``xrjig replay --verify`` on autopilot recordings: identical, tampered, truncated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from app.cli import main
+from interaction.params import InteractionParams
+from interaction.recording_autopilot import record_autopilot
+from interaction.recording_reader import Recording
+from interaction.recording_writer import Recorder
+from scenes.index import SceneIndex
+from scenes.scenario import load_scenario
+from tests.conftest import NESTED
+
+
+def write_scenario(folder: Path, model: Path = NESTED) -> Path:
+    """A scenario on ``model``: every part movable, one inspection point on the first part's
+    top surface (found by casting a grid of rays down), variants A and B differing in the
+    gaze dwell time."""
+    auto = load_scenario(model)
+    scene = auto.scene
+    index = SceneIndex(scene)
+    part = scene.parts[0]
+    lo, hi = index.part_world_bounds(part.id)
+    u, v = np.meshgrid(np.linspace(0.2, 0.8, 5), np.linspace(0.2, 0.8, 5))
+    origins = np.c_[lo[0] + u.ravel() * (hi[0] - lo[0]), np.full(25, hi[1] + 1.0), lo[2] + v.ravel() * (hi[2] - lo[2])]
+    hit = next(h for h in index.rays(origins, np.tile([0.0, -1.0, 0.0], (25, 1))) if h is not None)
+    local = np.linalg.inv(scene.world_matrix(part.node)) @ np.append(hit.point, 1.0)
+    data = auto.to_dict(relative_to=folder)
+    data["model"] = str(model.resolve())
+    data["inspection_points"] = [{"id": "top", "node": part.id, "point": [float(x) for x in local[:3]],
+                                  "normal": [0.0, 1.0, 0.0], "instruction": "check the top face"}]
+    data["variants"] = {"A": {"dwell_time_s": 0.4}, "B": {"dwell_time_s": 0.8}}
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def record(folder: Path, name: str, variant: str | None = "A", participant: str = "autopilot") -> Path:
+    scenario_path = write_scenario(folder) if not (folder / "scenario.yaml").exists() else folder / "scenario.yaml"
+    scenario = load_scenario(scenario_path)
+    params = InteractionParams().replace(**scenario.variants[variant]) if variant else InteractionParams()
+    out = folder / name
+    run = record_autopilot(scenario.scene, scenario, params, out, scenario_path=scenario_path,
+                           variant=variant, participant=participant)
+    assert run.completed and run.error is None
+    return out
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> Path:
+    return record(tmp_path_factory.mktemp("verify"), "trial.mcap")
+
+
+def test_autopilot_recording_verifies_identical(recorded, capsys):
+    with Recording(recorded) as rec:
+        kinds = {e.kind for e in rec.events}
+        session = rec.session
+        assert rec.end["completed"] is True
+    assert {"GRAB", "SNAP", "STEP_DONE", "POINT_SEEN", "POINT_MARKED", "TASK_COMPLETE"} <= kinds
+    assert session["device"] == "autopilot" and session["variant"] == "A"
+    assert session["params"]["dwell_time_s"] == 0.4 and len(session["scene_sha256"]) == 64
+    assert session["inspection_points"] == ["top"]
+    assert main(["replay", str(recorded), "--verify"]) == 0
+    assert "identical" in capsys.readouterr().out
+
+
+def _rewrite(src: Path, dst: Path, change_event=None, drop_after_frame: int | None = None) -> None:
+    """Copy a recording through the public reader/writer, optionally editing one event."""
+    with Recording(src) as rec:
+        frames = rec.frames
+        events = rec.events
+        commands = rec.commands
+        session = rec.session
+    from interaction.frame import InputFrame
+
+    by_frame: dict[int, list] = {}
+    for e in events:
+        by_frame.setdefault(e.frame, []).append(e)
+    with Recorder(dst, session) as out:
+        for i, r in enumerate(frames):
+            evs = by_frame.get(i, [])
+            if change_event is not None:
+                evs = [change_event(e) for e in evs]
+            out.write_frame(InputFrame.from_record(r), evs, commands.get(i, []))
+
+
+def test_tampered_event_shows_first_divergence(recorded, tmp_path, capsys):
+    with Recording(recorded) as rec:
+        snap = next(e for e in rec.events if e.kind == "SNAP")
+    import dataclasses
+
+    def tamper(e):
+        if e == snap:
+            return dataclasses.replace(e, data={**e.data, "position_error_mm": 99.0})
+        return e
+
+    _rewrite(recorded, tmp_path / "tampered.mcap", change_event=tamper)
+    assert main(["replay", str(tmp_path / "tampered.mcap"), "--verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"frame {snap.frame}" in out and f"t={snap.t:.4f}" in out
+    expected = next(line for line in out.splitlines() if "expected:" in line)
+    got = next(line for line in out.splitlines() if "got:" in line)
+    assert json.loads(expected.split("expected:", 1)[1])["data"]["position_error_mm"] == 99.0
+    assert json.loads(got.split("got:", 1)[1]) == json.loads(snap.to_json())
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_truncated_recording_verifies_its_prefix_with_a_warning(recorded, tmp_path, capsys, fraction):
+    data = recorded.read_bytes()
+    cut = tmp_path / "cut.mcap"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    code = main(["replay", str(cut), "--verify"])
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and str(cut) in warnings[0]
+    assert code == 0 and "identical" in captured.out
+
+
+def test_missing_scenario_and_garbage_are_one_line_errors(recorded, tmp_path, capsys):
+    garbage = tmp_path / "garbage.mcap"
+    garbage.write_bytes(b"\x00" * 100)
+    assert main(["replay", str(garbage), "--verify"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "garbage.mcap" in err
+    with Recording(recorded) as rec:
+        session = rec.session
+    session["scenario_path"] = str(tmp_path / "gone.yaml")
+    with Recorder(tmp_path / "orphan.mcap", session) as out:
+        out.write_frame(Recording(recorded).frame_at(0))
+    assert main(["replay", str(tmp_path / "orphan.mcap"), "--verify"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "gone.yaml" in err and "missing" in err
