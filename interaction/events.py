@@ -41,3 +41,32 @@ class Event:
             point=d.get("point"),
             data=dict(d.get("data") or {}),
         )
+
+
+class EventKind:
+    """The ``Event.kind`` strings the interaction engine emits (plain str constants, so
+    recordings stay readable and other producers may add kinds of their own)."""
+
+    HOVER_START = "HOVER_START"
+    HOVER_END = "HOVER_END"
+    GRAB = "GRAB"
+    RELEASE = "RELEASE"
+    SNAP = "SNAP"
+    RELEASE_OUT_OF_TOLERANCE = "RELEASE_OUT_OF_TOLERANCE"
+    WRONG_PART = "WRONG_PART"
+    WRONG_ORDER = "WRONG_ORDER"
+    COLLISION_START = "COLLISION_START"
+    COLLISION_END = "COLLISION_END"
+    STEP_DONE = "STEP_DONE"
+    ASSEMBLY_COMPLETE = "ASSEMBLY_COMPLETE"
+    GAZE_DWELL = "GAZE_DWELL"
+    POINT_SEEN = "POINT_SEEN"
+    POINT_MARKED = "POINT_MARKED"
+    POKE = "POKE"
+    CHECKLIST_COMPLETE = "CHECKLIST_COMPLETE"
+    TASK_COMPLETE = "TASK_COMPLETE"
+    MEASURE_START = "MEASURE_START"
+    MEASURE_POINT = "MEASURE_POINT"
+    MEASUREMENT = "MEASUREMENT"
+    MEASURE_CLEAR = "MEASURE_CLEAR"
+    RESET = "RESET"

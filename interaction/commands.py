@@ -1,0 +1,88 @@
+"""Commands: user actions that are not in an InputFrame but change the outcome.
+
+Marking an inspection point, starting the measuring tool or resetting the task come from
+UI buttons (or voice, or the autopilot), not from tracked hands. They are passed to
+``Engine.step(frame, commands)`` with the frame they happened on and are stored with that
+frame in a recording, so a replay re-applies them at exactly the same step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+
+class _Serialisable:
+    """to_dict / from_dict for every command (``{"type": ..., **fields}``)."""
+
+    type: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return command_to_dict(self)  # type: ignore[arg-type]
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Command:
+        return command_from_dict(d)
+
+
+class Verdict(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    DEFECT = "defect"
+
+
+@dataclass(frozen=True)
+class MarkPoint(_Serialisable):
+    """Give inspection point ``point`` a verdict (and an optional note)."""
+
+    type: ClassVar[str] = "mark_point"
+    point: str
+    verdict: Verdict
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
+
+@dataclass(frozen=True)
+class MeasureStart(_Serialisable):
+    """Enter measuring mode: the next two ray selections pick surface points."""
+
+    type: ClassVar[str] = "measure_start"
+
+
+@dataclass(frozen=True)
+class MeasureClear(_Serialisable):
+    """Leave measuring mode and forget the picked points."""
+
+    type: ClassVar[str] = "measure_clear"
+
+
+@dataclass(frozen=True)
+class Reset(_Serialisable):
+    """Put every part back at its start pose and clear all task progress."""
+
+    type: ClassVar[str] = "reset"
+
+
+Command = MarkPoint | MeasureStart | MeasureClear | Reset
+_TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset)}
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    d = {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(command).items()}
+    d["type"] = command.type
+    return d
+
+
+def command_from_dict(d: dict[str, Any]) -> Command:
+    """Inverse of command_to_dict; ValueError for unknown types or fields."""
+    kind = _TYPES.get(str(d.get("type")))
+    if kind is None:
+        raise ValueError(f"unknown command type {d.get('type')!r} (known: {', '.join(_TYPES)})")
+    fields = {k: v for k, v in d.items() if k != "type"}
+    try:
+        return kind(**fields)
+    except TypeError as err:
+        raise ValueError(f"command {kind.type!r}: {err}") from None

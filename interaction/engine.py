@@ -1,0 +1,404 @@
+"""The interaction engine: InputFrames (+ Commands) in, Events and EngineState out.
+
+Pure Python + NumPy over the scene's spatial index: no Qt, no GL, no clock, no random
+numbers. Time comes only from frame timestamps, so the same scenario, parameters, frames
+and commands give the same events, byte for byte — what replay, what-if re-simulation
+and headless checks rely on.
+
+Per step, in a fixed order: commands; each hand (LEFT then RIGHT: ray hover, grab,
+held-part motion, release/snap, poke); collisions of held parts; gaze (hover, dwell
+select); inspection dwell; task completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from interaction.assembly import AssemblyTask
+from interaction.collision import CollisionWorld
+from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset
+from interaction.events import Event, EventKind
+from interaction.frame import Hand, HandInput, InputFrame, Joint
+from interaction.hands import HandState, smoothed_delta
+from interaction.inspection import InspectionTask
+from interaction.params import GrabMode, InteractionParams
+from interaction.part_geometry import PartGeometry, part_geometry
+from interaction.snap import Slot, SnapCandidate, candidates, make_slot
+from interaction.state import EngineState, MagnetZone, MeasurementState
+from scenes.index import RayHit, SceneIndex
+from scenes.model import Scene
+from scenes.scenario import Scenario
+from scenes.transforms import pose_to_matrix
+
+HAND_NAMES = ("left", "right")
+#: gaze below this confidence is ignored (no gaze this frame)
+GAZE_MIN_CONFIDENCE = 0.5
+
+
+def _r(x: float) -> float:
+    """Figures in events: rounded so JSON lines stay short and readable."""
+    return round(float(x), 4)
+
+
+class Engine:
+    def __init__(
+        self,
+        scene: Scene,
+        scenario: Scenario,
+        params: InteractionParams | None = None,
+        index: SceneIndex | None = None,
+    ) -> None:
+        self.scene = scene
+        self.scenario = scenario
+        self.params = params or InteractionParams()
+        self.index = index if index is not None else SceneIndex(scene)
+        self.geometry: dict[str, PartGeometry] = {p.id: part_geometry(scene, p.id) for p in scene.parts}
+        self.movable = list(scenario.parts)
+        self._movable_set = set(self.movable)
+        self._fixed = tuple(p.id for p in scene.parts if p.id not in self._movable_set)
+        #: part matrix -> rigid collision frame: frame = world @ _to_frame
+        self._to_frame = {
+            pid: np.linalg.inv(g.authored) @ g.authored_rigid for pid, g in self.geometry.items()
+        }
+        self._start = scenario.start_matrices(scene)
+        self.slots: dict[str, Slot] = {}
+        for pid in self.movable:
+            tol = scenario.part_tolerances.get(pid, {})
+            self.slots[pid] = make_slot(
+                self.geometry[pid],
+                scenario.target_matrix(scene, pid),
+                tol.get("position_mm", self.params.snap_position_mm) / 1000.0,
+                tol.get("angle_deg", self.params.snap_angle_deg),
+            )
+        self._class: dict[str, list[str]] = {}
+        for pid in self.movable:
+            self._class.setdefault(self.geometry[pid].fingerprint, []).append(pid)
+        self.collision = CollisionWorld(self.geometry, self.params.collision_tolerance_mm / 1000.0)
+        self.state = EngineState()
+        self._frame = -1
+        self._t_prev: float | None = None
+        self._reset_poses()
+        self.assembly = AssemblyTask(scenario, self.state)
+        self.inspection = InspectionTask(scene, scenario, self.state)
+        self._clear_progress()
+
+    # -- setup / reset ----------------------------------------------------------------------
+    def _reset_poses(self) -> None:
+        for pid, m in self._start.items():
+            self._set_pose(pid, m)
+
+    def _clear_progress(self) -> None:
+        self._hands = [HandState.fresh(), HandState.fresh()]
+        self._filled: dict[str, str] = {}
+        self._collision_owner: dict[tuple[str, str], tuple[str, str]] = {}
+        self._gaze_part: str | None = None
+        self._gaze_dwell = 0.0
+        s = self.state
+        s.hovered, s.held, s.ray_hits = [None, None], [None, None], [None, None]
+        s.gaze_hit = s.gaze_part = s.gaze_selected = None
+        s.snapped.clear()
+        s.colliding.clear()
+        s.measurement = MeasurementState()
+        s.magnet_zones = []
+        s.task_complete = False
+        self.assembly.reset()
+        self.inspection.reset()
+
+    def _set_pose(self, part_id: str, world: np.ndarray) -> None:
+        self.state.part_poses[part_id] = world
+        self.index.set_part_pose(part_id, world)
+        self.collision.set_frame(part_id, world @ self._to_frame[part_id])
+
+    def target_world(self, part_id: str, slot_id: str) -> np.ndarray:
+        """(4, 4) world matrix ``part_id`` takes when it snaps into ``slot_id``."""
+        return self.slots[slot_id].target @ np.linalg.inv(self._to_frame[part_id])
+
+    def rigid_frame(self, part_id: str, world: np.ndarray) -> np.ndarray:
+        """The part's collision/snap frame for a part world matrix."""
+        return world @ self._to_frame[part_id]
+
+    def open_slots(self, part_id: str) -> list[str]:
+        """Unfilled slots ``part_id`` may snap into (its own and its identical twins')."""
+        return self._open_slots(part_id)
+
+    # -- the step ---------------------------------------------------------------------------
+    def step(self, frame: InputFrame, commands: Sequence[Command] = ()) -> list[Event]:
+        self._frame += 1
+        n, t = self._frame, float(frame.t)
+        dt = 0.0 if self._t_prev is None else max(0.0, t - self._t_prev)
+        self._t_prev = t
+        events: list[Event] = []
+        for command in commands:
+            events += self._command(command, n, t)
+        moved = False
+        for h in (Hand.LEFT, Hand.RIGHT):
+            events += self._hand(h, frame.hands[h], dt, n, t)
+            moved = moved or self._hands[h].held is not None
+        if moved:
+            self.inspection.update_positions()
+        events += self._collisions(n, t)
+        hits = [p for p, hs in zip(self.state.ray_hits, self._hands, strict=True) if p is not None and hs.held is None]
+        events += self._gaze(frame, dt, n, t)
+        if self.state.gaze_hit is not None:
+            hits.append(self.state.gaze_hit)
+        p = self.params
+        events += self.inspection.dwell(hits, p.inspection_radius_mm / 1000.0, p.dwell_time_s, dt, n, t)
+        events += self._task_complete(n, t)
+        self._update_magnet_zones()
+        self.state.frame, self.state.t = n, t
+        return events
+
+    # -- commands ---------------------------------------------------------------------------
+    def _command(self, command: Command, n: int, t: float) -> list[Event]:
+        m = self.state.measurement
+        if isinstance(command, MarkPoint):
+            return self.inspection.mark(command, n, t)
+        if isinstance(command, MeasureStart):
+            self.state.measurement = MeasurementState(active=True)
+            return [Event(n, t, EventKind.MEASURE_START)]
+        if isinstance(command, MeasureClear):
+            self.state.measurement = MeasurementState()
+            return [Event(n, t, EventKind.MEASURE_CLEAR, data={"had_points": len(m.points)})]
+        if isinstance(command, Reset):
+            self._reset_poses()
+            self._clear_progress()
+            return [Event(n, t, EventKind.RESET)]
+        raise TypeError(f"not a command: {command!r}")
+
+    # -- hands ------------------------------------------------------------------------------
+    def _hand(self, h: Hand, hand: HandInput, dt: float, n: int, t: float) -> list[Event]:
+        hs, p, name = self._hands[h], self.params, HAND_NAMES[h]
+        events: list[Event] = []
+        if not hand.tracked:
+            if hs.held is not None:
+                events += self._release(h, n, t, snap=False, reason="tracking_lost")
+            events += self._hover(h, None, n, t)
+            self.state.ray_hits[h] = None
+            self._hands[h] = HandState.fresh()
+            return events
+        pinched = hs.pinch.update(hand.pinch, p.press_threshold, p.release_threshold)
+        grabbed = hs.grab.update(hand.grab, p.press_threshold, p.release_threshold)
+        aim = pose_to_matrix(hand.aim)
+        held_now = tuple(x.held for x in self._hands if x.held is not None)
+        hit = self.index.ray(aim[:3, 3], -aim[:3, 2], p.ray_max_length_m, exclude=held_now)
+        self.state.ray_hits[h] = None if hit is None else hit.point
+        events += self._hover(h, None if hit is None else hit.part, n, t)
+        if hs.held is not None:
+            driver = pose_to_matrix(hand.grip) if hs.via == "near" else aim
+            self._follow(hs, driver @ hs.offset, dt)
+            if hs.holding_input_released():
+                events += self._release(h, n, t, snap=True, reason="let_go")
+        elif grabbed or pinched:
+            grip = pose_to_matrix(hand.grip)
+            near = self.index.parts_near(grip[:3, 3], p.near_radius_mm / 1000.0, exclude=self._not_grabbable())
+            if near:
+                events += self._grab(h, near[0][0], "near", "grab" if grabbed else "pinch", grip, n, t)
+            elif pinched and self.state.measurement.active:
+                events += self._measure_pick(name, hit, n, t)
+            elif pinched and hit is not None and hit.part in self._grabbable_now():
+                events += self._grab(h, hit.part, "ray", "pinch", aim, n, t)
+        if hand.joints is not None and self.inspection.has_points:
+            events += self._poke(h, np.asarray(hand.joints[Joint.INDEX_TIP, :3], dtype=np.float64), n, t)
+        return events
+
+    def _not_grabbable(self) -> tuple[str, ...]:
+        held = tuple(x.held for x in self._hands if x.held is not None)
+        return self._fixed + tuple(self.state.snapped) + held
+
+    def _grabbable_now(self) -> set[str]:
+        return self._movable_set - set(self._not_grabbable())
+
+    def _hover(self, h: Hand, part: str | None, n: int, t: float) -> list[Event]:
+        hs = self._hands[h]
+        if part == hs.hovered:
+            return []
+        events = []
+        if hs.hovered is not None:
+            events.append(Event(n, t, EventKind.HOVER_END, hand=HAND_NAMES[h], part=hs.hovered))
+        if part is not None:
+            events.append(Event(n, t, EventKind.HOVER_START, hand=HAND_NAMES[h], part=part))
+        hs.hovered = self.state.hovered[h] = part
+        return events
+
+    def _open_slots(self, part: str) -> list[str]:
+        return [s for s in self._class[self.geometry[part].fingerprint] if s not in self._filled]
+
+    def _grab(self, h: Hand, part: str, via: str, held_by: str, driver: np.ndarray, n: int, t: float) -> list[Event]:
+        name = HAND_NAMES[h]
+        if self.scenario.strict_order:
+            slots = self._open_slots(part)
+            stepped = [s for s in slots if s in self.assembly.step_of_slot]
+            if stepped and not any(self.assembly.slot_open(s) for s in stepped):
+                steps = sorted({self.assembly.step_of_slot[s] for s in stepped})
+                return [Event(n, t, EventKind.WRONG_PART, hand=name, part=part, data={"steps": steps})]
+        hs = self._hands[h]
+        hs.held, hs.via, hs.held_by = part, via, held_by
+        hs.offset = np.linalg.inv(driver) @ self.state.part_poses[part]
+        self.state.held[h] = part
+        return [Event(n, t, EventKind.GRAB, hand=name, part=part, data={"via": via, "input": held_by})]
+
+    def _follow(self, hs: HandState, target: np.ndarray, dt: float) -> None:
+        part = hs.held
+        assert part is not None
+        if self.params.grab_mode is GrabMode.SMOOTHED:
+            authored = self.geometry[part].authored
+            inv = np.linalg.inv(authored)
+            current = self.state.part_poses[part] @ inv
+            target = smoothed_delta(current, target @ inv, self.params.smoothing, dt) @ authored
+        self._set_pose(part, target)
+
+    def _release(self, h: Hand, n: int, t: float, snap: bool, reason: str) -> list[Event]:
+        hs, name = self._hands[h], HAND_NAMES[h]
+        part = hs.held
+        assert part is not None
+        hs.held, hs.offset = None, None
+        self.state.held[h] = None
+        frame = self.state.part_poses[part] @ self._to_frame[part]
+        slots = [self.slots[s] for s in self._open_slots(part)] if snap else []
+        cands = candidates(frame, self.geometry[part], slots)
+        within = [c for c in cands if c.within_tolerance]
+        open_ = [c for c in within if self.assembly.slot_open(c.slot.id)]
+        magnet_m = self.params.magnet_radius_mm / 1000.0
+        if open_:
+            outcome = "snap"
+        elif within:
+            outcome = "wrong_order"
+        elif cands and cands[0].position_error_mm <= magnet_m * 1000.0:
+            outcome = "out_of_tolerance"
+        else:
+            outcome = "drop"
+        events = [Event(n, t, EventKind.RELEASE, hand=name, part=part, data={"outcome": outcome, "reason": reason})]
+        if outcome == "snap":
+            events += self._snap(name, part, open_[0], n, t)
+        elif outcome == "wrong_order":
+            c = within[0]
+            events.append(Event(n, t, EventKind.WRONG_ORDER, hand=name, part=part,
+                                step=self.assembly.step_of_slot.get(c.slot.id),
+                                data={"slot": c.slot.id, "unmet": self.assembly.unmet(c.slot.id)}))
+        elif outcome == "out_of_tolerance":
+            events.append(Event(n, t, EventKind.RELEASE_OUT_OF_TOLERANCE, hand=name, part=part,
+                                step=self.assembly.step_of_slot.get(cands[0].slot.id), data=self._figures(cands[0])))
+        return events
+
+    @staticmethod
+    def _figures(c: SnapCandidate) -> dict[str, float | str]:
+        return {
+            "slot": c.slot.id,
+            "position_error_mm": _r(c.position_error_mm),
+            "angle_error_deg": _r(c.angle_error_deg),
+            "position_tolerance_mm": _r(c.slot.position_tol_m * 1000.0),
+            "angle_tolerance_deg": _r(c.slot.angle_tol_deg),
+        }
+
+    def _snap(self, hand: str, part: str, c: SnapCandidate, n: int, t: float) -> list[Event]:
+        self._set_pose(part, self.target_world(part, c.slot.id))
+        self._filled[c.slot.id] = part
+        self.state.snapped[part] = c.slot.id
+        step = self.assembly.step_of_slot.get(c.slot.id)
+        events = [Event(n, t, EventKind.SNAP, hand=hand, part=part, step=step, data=self._figures(c))]
+        return events + self.assembly.fill(c.slot.id, part, n, t)
+
+    def _poke(self, h: Hand, tip: np.ndarray, n: int, t: float) -> list[Event]:
+        hs, p = self._hands[h], self.params
+        point, height = self.inspection.poke_target(tip, p.poke_radius_mm / 1000.0, p.poke_depth_mm / 1000.0)
+        if hs.poking is not None:
+            if height > p.poke_depth_mm / 2000.0:
+                hs.poking = None
+            return []
+        if point is None:
+            return []
+        hs.poking = point
+        name = HAND_NAMES[h]
+        events = [Event(n, t, EventKind.POKE, hand=name, point=point)]
+        if self.state.points[point].verdict is None:
+            events += self.inspection.mark(MarkPoint(point, "pass", "poke"), n, t, hand=name)
+        return events
+
+    def _measure_pick(self, hand: str, hit: RayHit | None, n: int, t: float) -> list[Event]:
+        if hit is None:
+            return []
+        m = self.state.measurement
+        if len(m.points) == 2:
+            self.state.measurement = m = MeasurementState(active=True)
+        m.points.append(hit.point.copy())
+        m.parts.append(hit.part)
+        events = [Event(n, t, EventKind.MEASURE_POINT, hand=hand, part=hit.part,
+                        data={"point": [_r(x) for x in hit.point], "index": len(m.points) - 1})]
+        if len(m.points) == 2:
+            m.distance_mm = float(np.linalg.norm(m.points[1] - m.points[0])) * 1000.0
+            a, b = m.parts
+            if a is not None and b is not None and a != b:
+                m.clearance_mm = self.collision.clearance(a, b) * 1000.0
+            data = {"distance_mm": _r(m.distance_mm), "parts": [a, b]}
+            if m.clearance_mm is not None:
+                data["clearance_mm"] = _r(m.clearance_mm)
+            events.append(Event(n, t, EventKind.MEASUREMENT, hand=hand, data=data))
+        return events
+
+    # -- collisions, gaze, completion -----------------------------------------------------------
+    def _collisions(self, n: int, t: float) -> list[Event]:
+        current: dict[tuple[str, str], tuple[str, str]] = {}
+        if self.params.collision_check:
+            for h, hs in enumerate(self._hands):
+                if hs.held is None:
+                    continue
+                for other in self.collision.colliding_with(hs.held):
+                    pair = (min(hs.held, other), max(hs.held, other))
+                    current.setdefault(pair, (HAND_NAMES[h], hs.held))
+        events = []
+        for pair, (hand, part) in self._collision_owner.items():
+            if pair not in current:
+                other = pair[1] if pair[0] == part else pair[0]
+                events.append(Event(n, t, EventKind.COLLISION_END, hand=hand, part=part, data={"other": other}))
+        for pair, (hand, part) in current.items():
+            if pair not in self._collision_owner:
+                other = pair[1] if pair[0] == part else pair[0]
+                events.append(Event(n, t, EventKind.COLLISION_START, hand=hand, part=part, data={"other": other}))
+        self._collision_owner = current
+        self.state.colliding = set(current)
+        return events
+
+    def _gaze(self, frame: InputFrame, dt: float, n: int, t: float) -> list[Event]:
+        g, s = frame.gaze, self.state
+        hit = None
+        if g.confidence >= GAZE_MIN_CONFIDENCE:
+            hit = self.index.ray(g.origin, g.direction, self.params.ray_max_length_m)
+        s.gaze_hit = None if hit is None else hit.point
+        part = None if hit is None else hit.part
+        s.gaze_part = part
+        if part != self._gaze_part:
+            self._gaze_part, self._gaze_dwell = part, 0.0
+            return []
+        if part is None:
+            return []
+        before = self._gaze_dwell
+        self._gaze_dwell += dt
+        if before < self.params.dwell_time_s <= self._gaze_dwell:
+            s.gaze_selected = part
+            return [Event(n, t, EventKind.GAZE_DWELL, part=part, data={"dwell_s": _r(self._gaze_dwell)})]
+        return []
+
+    def _task_complete(self, n: int, t: float) -> list[Event]:
+        s = self.state
+        has_steps, has_points = self.assembly.has_steps, self.inspection.has_points
+        if s.task_complete or not (has_steps or has_points):
+            return []
+        if (s.assembly_complete or not has_steps) and (s.checklist_complete or not has_points):
+            s.task_complete = True
+            return [Event(n, t, EventKind.TASK_COMPLETE, data={
+                "steps": len(s.steps), "points": len(s.points)})]
+        return []
+
+    def _update_magnet_zones(self) -> None:
+        zones = []
+        radius = self.params.magnet_radius_mm / 1000.0
+        for hs in self._hands:
+            if hs.held is None:
+                continue
+            to_part = np.linalg.inv(self._to_frame[hs.held])
+            for slot_id in self._open_slots(hs.held):
+                slot = self.slots[slot_id]
+                zones.append(MagnetZone(hs.held, slot_id, slot.target @ to_part, slot.centre, radius, slot.position_tol_m))
+        self.state.magnet_zones = zones

@@ -1,0 +1,106 @@
+"""The inspection checklist: points are seen by dwelling on them, then marked.
+
+A point counts as SEEN only after the gaze, or an aim ray, stayed on it without a break
+for the dwell time — a glance passing over it does not count. "On it" means the ray's
+first hit lands within the inspection radius of the point, so occluded points cannot be
+seen through other parts. Verdicts come as MarkPoint commands or by poking the point's
+marker with the index fingertip (a poke confirms "pass" on a seen point).
+
+Points ride on their node: when the part carrying the node moves, the point moves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from interaction.commands import MarkPoint
+from interaction.events import Event, EventKind
+from interaction.state import EngineState, PointState
+from scenes.model import Scene
+from scenes.scenario import Scenario
+
+
+class InspectionTask:
+    def __init__(self, scene: Scene, scenario: Scenario, state: EngineState) -> None:
+        self.state = state
+        self._points = scenario.inspection_points
+        owner = {n: p.id for p in scene.parts for n in scene.part_nodes(p)}
+        by_path = {n.path: n.index for n in scene.nodes}
+        self._owner: list[str | None] = []
+        self._local: list[np.ndarray] = []  # (4, 4) node frame relative to its part (or world)
+        for point in self._points:
+            node = by_path[point.node]
+            part_id = owner.get(node)
+            world = scene.world_matrix(node)
+            if part_id is not None:
+                world = np.linalg.inv(scene.world_matrix(scene.part(part_id).node)) @ world
+            self._owner.append(part_id)
+            self._local.append(world)
+        self.reset()
+
+    def reset(self) -> None:
+        self.state.points = {
+            p.id: PointState(p.id, p.instruction, np.zeros(3), np.array([0.0, 1.0, 0.0])) for p in self._points
+        }
+        self.state.checklist_complete = False
+        self.update_positions()
+
+    @property
+    def has_points(self) -> bool:
+        return bool(self._points)
+
+    def update_positions(self) -> None:
+        poses = self.state.part_poses
+        for point, owner, local in zip(self._points, self._owner, self._local, strict=True):
+            m = local if owner is None else poses[owner] @ local
+            s = self.state.points[point.id]
+            s.position = m[:3, :3] @ point.point + m[:3, 3]
+            n = np.linalg.solve(m[:3, :3].T, point.normal)  # normals take the inverse transpose
+            s.normal = n / np.linalg.norm(n)
+
+    def dwell(self, hits: list[np.ndarray], radius_m: float, dwell_s: float, dt: float,
+              frame: int, t: float) -> list[Event]:
+        """Advance dwell timers with this frame's ray hit points; POINT_SEEN events."""
+        events = []
+        for s in self.state.points.values():
+            on = any(float(np.linalg.norm(h - s.position)) <= radius_m for h in hits)
+            if not on:
+                s.dwell = 0.0
+                continue
+            s.dwell += dt
+            if not s.seen and s.dwell >= dwell_s:
+                s.seen = True
+                events.append(Event(frame, t, EventKind.POINT_SEEN, point=s.id, data={"dwell_s": round(s.dwell, 6)}))
+        return events
+
+    def mark(self, command: MarkPoint, frame: int, t: float, hand: str | None = None) -> list[Event]:
+        s = self.state.points.get(command.point)
+        if s is None:
+            return [Event(frame, t, EventKind.POINT_MARKED, point=command.point,
+                          data={"accepted": False, "reason": "unknown point"})]
+        if not s.seen:
+            return [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
+                          data={"accepted": False, "reason": "not seen yet", "verdict": command.verdict.value})]
+        s.verdict = command.verdict.value
+        s.note = command.note
+        events = [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
+                        data={"accepted": True, "verdict": s.verdict, "note": s.note})]
+        if not self.state.checklist_complete and all(p.verdict for p in self.state.points.values()):
+            self.state.checklist_complete = True
+            verdicts = [p.verdict for p in self.state.points.values()]
+            events.append(Event(frame, t, EventKind.CHECKLIST_COMPLETE, data={
+                v: verdicts.count(v) for v in ("pass", "fail", "defect")}))
+        return events
+
+    def poke_target(self, tip: np.ndarray, radius_m: float, depth_m: float) -> tuple[str | None, float]:
+        """The marker the fingertip is pressing (or None) and the tip's height above the
+        nearest marker's point along its normal. Markers are buttons standing ``depth_m``
+        proud of the surface; pressing one fully brings the tip down to the point."""
+        best, best_height = None, float("inf")
+        for s in self.state.points.values():
+            d = tip - s.position
+            height = float(d @ s.normal)
+            lateral = float(np.linalg.norm(d - height * s.normal))
+            if lateral <= radius_m and -depth_m <= height < best_height:
+                best, best_height = s.id, height
+        return (best if best_height <= 0.0 else None), best_height

@@ -1,0 +1,485 @@
+"""Scenario files: what a trial asks of the user on a given model.
+
+A scenario names the model, which parts move, where they start and where they belong
+(targets), the tolerances, the assembly steps with their precedence, the inspection
+checklist and named parameter variants. It is YAML, loaded with PyYAML's safe loader;
+errors name the line and the field (``line 12: field 'steps[2].requires': unknown step
+'x'``) because designers edit these files by hand.
+
+Poses are ``{position: [x, y, z], rotation: [qx, qy, qz, qw]}`` in scene metres: the rigid
+pose of the part's node. Whatever scale the node's world matrix carries (file units, CAD
+scale) is kept from the authored pose, so a pose means the same thing at any unit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
+from scenes.model import Scene, SceneError
+from scenes.transforms import matrix_to_pose, pose_to_matrix
+
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+LAYOUTS = ("tray", "exploded")
+#: scenario tolerance names -> interaction parameter names they set
+TOLERANCE_PARAMS = {
+    "position_mm": "snap_position_mm",
+    "angle_deg": "snap_angle_deg",
+    "magnet_mm": "magnet_radius_mm",
+}
+_TOP_KEYS = (
+    "model",
+    "units",
+    "parts",
+    "targets",
+    "layout",
+    "start_poses",
+    "tolerances",
+    "part_tolerances",
+    "strict_order",
+    "steps",
+    "inspection_points",
+    "variants",
+    "default_variant",
+)
+
+
+@dataclass
+class Step:
+    id: str
+    parts: list[str]
+    requires: list[str] = field(default_factory=list)
+    label: str = ""
+
+
+@dataclass
+class InspectionPoint:
+    """A spot to look at: ``point`` and ``normal`` are in the node's local frame."""
+
+    id: str
+    node: str
+    point: np.ndarray
+    normal: np.ndarray
+    instruction: str = ""
+
+
+@dataclass
+class Scenario:
+    model: Path
+    units: str | None = None
+    #: movable parts (part ids); the others stay where the model has them. None ("all"
+    #: in the file) becomes every part with triangles when the scenario meets its scene.
+    parts: list[str] | None = None
+    #: part id -> (7,) pose; None means "auto": every part's authored pose
+    targets: dict[str, np.ndarray] | None = None
+    layout: str = "tray"
+    start_poses: dict[str, np.ndarray] = field(default_factory=dict)
+    tolerances: dict[str, float] = field(default_factory=dict)
+    part_tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
+    strict_order: bool = False
+    steps: list[Step] = field(default_factory=list)
+    inspection_points: list[InspectionPoint] = field(default_factory=list)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_variant: str | None = None
+    #: the scenario file (None for a scenario proposed from a bare model)
+    path: Path | None = None
+    #: field path ("steps[2].requires") -> line, for errors found after loading
+    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    scene: Scene | None = field(default=None, repr=False, compare=False)
+
+    # -- geometry ---------------------------------------------------------------------
+    def target_matrix(self, scene: Scene, part_id: str) -> np.ndarray:
+        """(4, 4) world matrix the part belongs at."""
+        authored = scene.world_matrix(scene.part(part_id).node)
+        if self.targets is None or part_id not in self.targets:
+            return authored.copy()
+        return part_matrix(authored, self.targets[part_id])
+
+    def start_matrices(self, scene: Scene) -> dict[str, np.ndarray]:
+        """Part id -> (4, 4) world matrix at the start, for every part of the scene."""
+        from scenes.auto_scenario import layout_parts
+
+        out = {p.id: scene.world_matrix(p.node).copy() for p in scene.parts}
+        if self.parts:
+            out.update(layout_parts(scene, self.parts, self.layout))
+        for part_id, pose in self.start_poses.items():
+            out[part_id] = part_matrix(scene.world_matrix(scene.part(part_id).node), pose)
+        return out
+
+    def error(self, key: str, message: str) -> SceneError:
+        """A SceneError pointing at the line of ``key`` (or its nearest known parent)."""
+        probe = key
+        while probe and probe not in self.lines:
+            probe = probe.rpartition(".")[0] if "." in probe else ""
+        where = f"line {self.lines[probe]}: " if probe in self.lines else ""
+        return SceneError(self.path or self.model, f"{where}field '{key}': {message}")
+
+    # -- serialisation ----------------------------------------------------------------
+    def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
+        base = (relative_to or self.model.parent).resolve()
+        d: dict[str, Any] = {"model": Path(os.path.relpath(self.model.resolve(), base)).as_posix()}
+        if self.units:
+            d["units"] = self.units
+        d["parts"] = "all" if self.parts is None else list(self.parts)
+        d["targets"] = (
+            "auto" if self.targets is None else {k: _pose_out(v) for k, v in self.targets.items()}
+        )
+        d["layout"] = self.layout
+        if self.start_poses:
+            d["start_poses"] = {k: _pose_out(v) for k, v in self.start_poses.items()}
+        if self.tolerances:
+            d["tolerances"] = dict(self.tolerances)
+        if self.part_tolerances:
+            d["part_tolerances"] = {k: dict(v) for k, v in self.part_tolerances.items()}
+        d["strict_order"] = self.strict_order
+        d["steps"] = [
+            {"id": s.id, "parts": list(s.parts), "requires": list(s.requires), "label": s.label}
+            for s in self.steps
+        ]
+        d["inspection_points"] = [
+            {
+                "id": p.id,
+                "node": p.node,
+                "point": [float(x) for x in p.point],
+                "normal": [float(x) for x in p.normal],
+                "instruction": p.instruction,
+            }
+            for p in self.inspection_points
+        ]
+        if self.variants:
+            d["variants"] = {k: dict(v) for k, v in self.variants.items()}
+        if self.default_variant:
+            d["default_variant"] = self.default_variant
+        return d
+
+
+def part_matrix(authored: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """World matrix of a part moved to rigid ``pose``, keeping the authored scale."""
+    rigid = pose_to_matrix(matrix_to_pose(authored))
+    return pose_to_matrix(pose) @ np.linalg.inv(rigid) @ authored
+
+
+def _pose_out(pose: np.ndarray) -> dict[str, list[float]]:
+    return {"position": [float(x) for x in pose[:3]], "rotation": [float(x) for x in pose[3:7]]}
+
+
+# -- loading --------------------------------------------------------------------------
+def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
+    """Read and validate a scenario file, or propose one for a bare model file.
+
+    The model is loaded (unless ``scene`` is given) so that part ids and node paths are
+    checked too; it is kept on ``Scenario.scene``.
+    """
+    path = Path(path)
+    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+        from scenes.auto_scenario import auto_scenario
+
+        return auto_scenario(scene if scene is not None else load_scene(path), path)
+    data, lines = _read_yaml(path)
+    scenario = _build(path, data, lines)
+    if scene is None:
+        scale = UNITS[scenario.units] if scenario.units else None
+        scene = load_scene(scenario.model, unit_scale=scale)
+    _check_against_scene(scenario, scene)
+    scenario.scene = scene
+    return scenario
+
+
+def save_scenario(scenario: Scenario, path: str | Path) -> None:
+    """Write ``scenario`` as YAML; the model path is stored relative to the new file."""
+    path = Path(path)
+    text = yaml.safe_dump(scenario.to_dict(relative_to=path.parent), sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
+    if not path.is_file():
+        raise SceneError(path, "no such file")
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise SceneError(path, f"scenario file larger than {MAX_SCENARIO_BYTES // 1024 // 1024} MB")
+    try:
+        text = path.read_text(encoding="utf-8")
+        # Aliases could expand exponentially ("billion laughs"); scenarios never need them.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1
+                raise SceneError(path, f"line {line}: YAML aliases (*name) are not supported")
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except UnicodeDecodeError:
+        raise SceneError(path, "not a UTF-8 text file") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise SceneError(path, f"{where}not valid YAML ({problem})") from None
+    lines: dict[str, int] = {}
+    if node is not None:
+        _collect_lines(node, "", lines)
+    return data, lines
+
+
+def _collect_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
+    lines[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = f"{prefix}.{key.value}" if prefix else str(key.value)
+            lines[name] = key.start_mark.line + 1
+            _collect_lines(value, name, lines)
+            lines[name] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _collect_lines(item, f"{prefix}[{i}]", lines)
+
+
+class _Reader:
+    """Typed access to the parsed YAML that raises line-numbered SceneErrors."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+
+    def fail(self, key: str, message: str) -> SceneError:
+        return self.s.error(key, message)
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise self.fail(key, f"expected text, got {_kind(value)}")
+        return str(value)
+
+    def number(self, value: Any, key: str, positive: bool = True) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise self.fail(key, f"expected a number, got {_kind(value)}")
+        if positive and value <= 0:
+            raise self.fail(key, f"must be > 0, got {value}")
+        return float(value)
+
+    def mapping(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, got {_kind(value)}")
+        return value
+
+    def seq(self, value: Any, key: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list, got {_kind(value)}")
+        return value
+
+    def vector(self, value: Any, key: str, n: int) -> np.ndarray:
+        items = self.seq(value, key)
+        if len(items) != n:
+            raise self.fail(key, f"expected {n} numbers, got {len(items)}")
+        return np.array(
+            [self.number(v, f"{key}[{i}]", positive=False) for i, v in enumerate(items)]
+        )
+
+    def pose(self, value: Any, key: str) -> np.ndarray:
+        d = self.mapping(value, key)
+        unknown = set(d) - {"position", "rotation"}
+        if unknown:
+            raise self.fail(f"{key}.{sorted(unknown)[0]}", "unknown field (use position, rotation)")
+        pos = self.vector(d.get("position", [0, 0, 0]), f"{key}.position", 3)
+        rot = self.vector(d.get("rotation", [0, 0, 0, 1]), f"{key}.rotation", 4)
+        norm = float(np.linalg.norm(rot))
+        if norm < 1e-9:
+            raise self.fail(f"{key}.rotation", "a rotation quaternion cannot be zero")
+        return np.concatenate([pos, rot / norm])
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _build(path: Path, data: Any, lines: dict[str, int]) -> Scenario:
+    if not isinstance(data, dict):
+        raise SceneError(path, "a scenario file must be a YAML mapping (model: ..., steps: ...)")
+    s = Scenario(model=path, path=path, lines=lines)
+    r = _Reader(s)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise r.fail(str(key), f"unknown field (known: {', '.join(_TOP_KEYS)})")
+    if "model" not in data:
+        raise SceneError(path, "missing field 'model' (the model file, relative to this file)")
+    model = (path.parent / r.text(data["model"], "model")).resolve()
+    if not model.is_file():
+        raise r.fail("model", f"model file {model} does not exist")
+    s.model = model
+    if data.get("units") is not None:
+        s.units = r.text(data["units"], "units")
+        if s.units not in UNITS:
+            raise r.fail("units", f"unknown unit {s.units!r} (use {', '.join(UNITS)})")
+    parts = data.get("parts", "all")
+    s.parts = (
+        None
+        if parts == "all"
+        else [r.text(p, f"parts[{i}]") for i, p in enumerate(r.seq(parts, "parts"))]
+    )
+    if s.parts is not None and len(set(s.parts)) != len(s.parts):
+        raise r.fail("parts", "a part is listed twice")
+    targets = data.get("targets", "auto")
+    if targets != "auto":
+        s.targets = {
+            str(k): r.pose(v, f"targets.{k}") for k, v in r.mapping(targets, "targets").items()
+        }
+    s.layout = r.text(data.get("layout", "tray"), "layout")
+    if s.layout not in LAYOUTS:
+        raise r.fail("layout", f"unknown layout {s.layout!r} (use {', '.join(LAYOUTS)})")
+    starts = r.mapping(data.get("start_poses") or {}, "start_poses")
+    s.start_poses = {str(k): r.pose(v, f"start_poses.{k}") for k, v in starts.items()}
+    s.tolerances = _tolerances(r, data.get("tolerances") or {}, "tolerances", TOLERANCE_PARAMS)
+    per_part = r.mapping(data.get("part_tolerances") or {}, "part_tolerances")
+    allowed = {k: v for k, v in TOLERANCE_PARAMS.items() if k != "magnet_mm"}
+    s.part_tolerances = {
+        str(k): _tolerances(r, v, f"part_tolerances.{k}", allowed) for k, v in per_part.items()
+    }
+    strict = data.get("strict_order", False)
+    if not isinstance(strict, bool):
+        raise r.fail("strict_order", f"expected true or false, got {_kind(strict)}")
+    s.strict_order = strict
+    s.steps = [
+        _step(r, v, f"steps[{i}]") for i, v in enumerate(r.seq(data.get("steps") or [], "steps"))
+    ]
+    _check_steps(r, s.steps)
+    points = r.seq(data.get("inspection_points") or [], "inspection_points")
+    s.inspection_points = [_point(r, v, f"inspection_points[{i}]") for i, v in enumerate(points)]
+    ids = [p.id for p in s.inspection_points]
+    for i, pid in enumerate(ids):
+        if pid in ids[:i]:
+            raise r.fail(f"inspection_points[{i}].id", f"duplicate inspection point id {pid!r}")
+    variants = r.mapping(data.get("variants") or {}, "variants")
+    s.variants = {str(k): dict(r.mapping(v or {}, f"variants.{k}")) for k, v in variants.items()}
+    if data.get("default_variant") is not None:
+        s.default_variant = r.text(data["default_variant"], "default_variant")
+        if s.default_variant not in s.variants:
+            raise r.fail("default_variant", f"unknown variant {s.default_variant!r}")
+    return s
+
+
+def _tolerances(r: _Reader, value: Any, key: str, allowed: dict[str, str]) -> dict[str, float]:
+    out = {}
+    for name, v in r.mapping(value, key).items():
+        if name not in allowed:
+            raise r.fail(f"{key}.{name}", f"unknown tolerance (use {', '.join(allowed)})")
+        out[str(name)] = r.number(v, f"{key}.{name}")
+    return out
+
+
+def _step(r: _Reader, value: Any, key: str) -> Step:
+    d = r.mapping(value, key)
+    for name in d:
+        if name not in ("id", "parts", "part", "requires", "label"):
+            raise r.fail(f"{key}.{name}", "unknown field (use id, parts, requires, label)")
+    if "id" not in d:
+        raise r.fail(key, "a step needs an id")
+    parts = d.get("parts", [d["part"]] if "part" in d else [])
+    parts = [r.text(p, f"{key}.parts[{i}]") for i, p in enumerate(r.seq(parts, f"{key}.parts"))]
+    if not parts:
+        raise r.fail(key, "a step needs at least one part")
+    requires = [
+        r.text(x, f"{key}.requires[{i}]")
+        for i, x in enumerate(r.seq(d.get("requires") or [], f"{key}.requires"))
+    ]
+    return Step(
+        id=r.text(d["id"], f"{key}.id"),
+        parts=parts,
+        requires=requires,
+        label=r.text(d.get("label", ""), f"{key}.label") if d.get("label") else "",
+    )
+
+
+def _check_steps(r: _Reader, steps: list[Step]) -> None:
+    index = {}
+    owner: dict[str, int] = {}
+    for i, step in enumerate(steps):
+        if step.id in index:
+            raise r.fail(f"steps[{i}].id", f"duplicate step id {step.id!r}")
+        index[step.id] = i
+        for part in step.parts:
+            if part in owner:
+                raise r.fail(
+                    f"steps[{i}].parts",
+                    f"part {part!r} is already in step {steps[owner[part]].id!r}",
+                )
+            owner[part] = i
+    for i, step in enumerate(steps):
+        for j, req in enumerate(step.requires):
+            if req not in index:
+                raise r.fail(f"steps[{i}].requires[{j}]", f"unknown step {req!r}")
+    # precedence must be acyclic, or the task could never complete
+    state: dict[str, int] = {}
+
+    def visit(sid: str, trail: list[str]) -> None:
+        if state.get(sid) == 2:
+            return
+        if state.get(sid) == 1:
+            i = index[sid]
+            raise r.fail(
+                f"steps[{i}].requires",
+                "steps require each other in a cycle: " + " -> ".join([*trail, sid]),
+            )
+        state[sid] = 1
+        for req in steps[index[sid]].requires:
+            visit(req, [*trail, sid])
+        state[sid] = 2
+
+    for step in steps:
+        visit(step.id, [])
+
+
+def _point(r: _Reader, value: Any, key: str) -> InspectionPoint:
+    d = r.mapping(value, key)
+    for name in d:
+        if name not in ("id", "node", "point", "normal", "instruction"):
+            raise r.fail(
+                f"{key}.{name}", "unknown field (use id, node, point, normal, instruction)"
+            )
+    for name in ("id", "node", "point"):
+        if name not in d:
+            raise r.fail(key, f"an inspection point needs '{name}'")
+    normal = r.vector(d.get("normal", [0, 1, 0]), f"{key}.normal", 3)
+    if np.linalg.norm(normal) < 1e-9:
+        raise r.fail(f"{key}.normal", "a normal cannot be zero")
+    return InspectionPoint(
+        id=r.text(d["id"], f"{key}.id"),
+        node=r.text(d["node"], f"{key}.node"),
+        point=r.vector(d["point"], f"{key}.point", 3),
+        normal=normal / np.linalg.norm(normal),
+        instruction=r.text(d.get("instruction", ""), f"{key}.instruction")
+        if d.get("instruction")
+        else "",
+    )
+
+
+def _check_against_scene(s: Scenario, scene: Scene) -> None:
+    """References to parts and nodes must exist in the model."""
+    part_ids = {p.id for p in scene.parts}
+    if not part_ids:
+        raise SceneError(s.model, "the model has no parts (no node carries a mesh)")
+    if s.parts is None:
+        from scenes.auto_scenario import solid_parts
+
+        s.parts = solid_parts(scene)
+    for i, pid in enumerate(s.parts):
+        if pid not in part_ids:
+            raise s.error(f"parts[{i}]", f"unknown part {pid!r}")
+    movable = set(s.parts)
+    for group in ("targets", "start_poses", "part_tolerances"):
+        for pid in getattr(s, group) or {}:
+            if pid not in movable:
+                raise s.error(f"{group}.{pid}", f"unknown or fixed part {pid!r}")
+    for i, step in enumerate(s.steps):
+        for j, pid in enumerate(step.parts):
+            if pid not in movable:
+                raise s.error(f"steps[{i}].parts[{j}]", f"unknown or fixed part {pid!r}")
+    paths = {n.path for n in scene.nodes}
+    for i, point in enumerate(s.inspection_points):
+        if point.node not in paths:
+            raise s.error(f"inspection_points[{i}].node", f"unknown node {point.node!r}")
