@@ -37,15 +37,20 @@ log = logging.getLogger(__name__)
 BUILD_TIME_PARAMS = ("snap_position_mm", "snap_angle_deg", "collision_tolerance_mm")
 
 
+def base_params(scenario: Any, base: InteractionParams | None = None) -> InteractionParams:
+    """Defaults (or ``base``) with the scenario's tolerances applied: what variants override."""
+    from scenes.scenario import TOLERANCE_PARAMS
+
+    params = base or InteractionParams()
+    return params.replace(**{TOLERANCE_PARAMS[k]: v for k, v in scenario.tolerances.items()})
+
+
 def scenario_params(
     scenario: Any, variant: str | None = None, base: InteractionParams | None = None
 ) -> InteractionParams:
     """The parameters a scenario runs with: defaults, then the scenario's tolerances, then
     the variant's overrides (``variant`` None: the scenario's default variant, if any)."""
-    from scenes.scenario import TOLERANCE_PARAMS
-
-    params = base or InteractionParams()
-    params = params.replace(**{TOLERANCE_PARAMS[k]: v for k, v in scenario.tolerances.items()})
+    params = base_params(scenario, base)
     name = variant if variant is not None else scenario.default_variant
     if name is not None:
         if name not in scenario.variants:

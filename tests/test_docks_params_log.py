@@ -7,13 +7,13 @@ from PySide6.QtCore import Qt
 
 from interaction.events import Event
 from interaction.params import GrabMode, InteractionParams
-from views.event_log_dock import EventLogDock
+from views.event_log_dock import EventLogPanel
 from views.help_overlay import HelpOverlay
-from views.params_dock import ParamsDock
+from views.params_dock import ParamsPanel
 
 
 def test_params_dock_emits_validated_params_on_edit(qtbot):
-    dock = ParamsDock(InteractionParams())
+    dock = ParamsPanel(InteractionParams())
     qtbot.addWidget(dock)
     seen = []
     dock.params_edited.connect(seen.append)
@@ -27,7 +27,7 @@ def test_params_dock_emits_validated_params_on_edit(qtbot):
 
 
 def test_params_dock_refuses_inconsistent_thresholds(qtbot):
-    dock = ParamsDock(InteractionParams())
+    dock = ParamsPanel(InteractionParams())
     qtbot.addWidget(dock)
     seen = []
     dock.params_edited.connect(seen.append)
@@ -38,7 +38,7 @@ def test_params_dock_refuses_inconsistent_thresholds(qtbot):
 
 
 def test_params_dock_typing_a_value_and_enter(qtbot):
-    dock = ParamsDock(InteractionParams())
+    dock = ParamsPanel(InteractionParams())
     qtbot.addWidget(dock)
     dock.show()
     seen = []
@@ -52,7 +52,7 @@ def test_params_dock_typing_a_value_and_enter(qtbot):
 
 
 def test_params_dock_set_params_does_not_emit(qtbot):
-    dock = ParamsDock()
+    dock = ParamsPanel()
     qtbot.addWidget(dock)
     seen = []
     dock.params_edited.connect(seen.append)
@@ -71,7 +71,7 @@ def _event(i, kind, **kw):
 
 
 def test_event_log_appends_filters_and_bounds(qtbot):
-    dock = EventLogDock(max_rows=5)
+    dock = EventLogPanel(max_rows=5)
     qtbot.addWidget(dock)
     dock.append(
         [_event(1, "grab", hand="right", part="/a"), _event(2, "snap", part="/a", data={"mm": 1.5})]

@@ -1,4 +1,4 @@
-"""The event log dock: what the engine said happened, newest at the bottom.
+"""The event log panel (shown in a dock): what the engine said happened, newest at the bottom.
 
 A bounded table (oldest rows drop off past ``max_rows``) so an hour-long session cannot grow
 memory without limit; a filter box narrows it to kinds, parts or steps by substring.
@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterable
 
 from PySide6.QtWidgets import (
-    QDockWidget,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -33,31 +32,29 @@ def _details(event: Event) -> str:
     return json.dumps(event.data, sort_keys=True) if event.data else ""
 
 
-class EventLogDock(QDockWidget):
+class EventLogPanel(QWidget):
     """Appends engine events as table rows; ``filter_box`` hides rows not matching it."""
 
     def __init__(self, parent: QWidget | None = None, max_rows: int = 5000) -> None:
-        super().__init__("Event log", parent)
-        self.setObjectName("event_log_dock")
+        super().__init__(parent)
+        self.setObjectName("event_log_panel")
         self.max_rows = max_rows
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
+        layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.filter_box = QLineEdit(body)
+        self.filter_box = QLineEdit(self)
         self.filter_box.setPlaceholderText("filter (kind, part, step...)")
         self.filter_box.textChanged.connect(self._apply_filter)
-        self.clear_button = QPushButton("Clear", body)
+        self.clear_button = QPushButton("Clear", self)
         self.clear_button.clicked.connect(self.clear)
         top.addWidget(self.filter_box, 1)
         top.addWidget(self.clear_button)
         layout.addLayout(top)
-        self.table = QTableWidget(0, len(COLUMNS), body)
+        self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
-        self.setWidget(body)
 
     def append(self, events: Iterable[Event]) -> None:
         events = list(events)

@@ -1,4 +1,4 @@
-"""The parameters dock: edit the active variant's interaction parameters live.
+"""The parameters panel (shown in a dock): edit the active variant's interaction parameters live.
 
 The form is built from the fields of ``InteractionParams`` (numbers, switches, enums), so a
 new parameter appears here without touching this file. Every accepted edit emits a complete,
@@ -17,10 +17,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +47,7 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-class ParamsDock(QDockWidget):
+class ParamsPanel(QWidget):
     """Live editor of InteractionParams plus a variant chooser."""
 
     #: a complete, valid InteractionParams after every accepted edit
@@ -58,30 +58,33 @@ class ParamsDock(QDockWidget):
     def __init__(
         self, params: InteractionParams | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Parameters", parent)
-        self.setObjectName("params_dock")
+        super().__init__(parent)
+        self.setObjectName("params_panel")
         self._params = params or InteractionParams()
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        self.variant_box = QComboBox(body)
+        layout = QVBoxLayout(self)
+        self.variant_box = QComboBox(self)
         self.variant_box.addItem(DEFAULT_VARIANT)
         self.variant_box.currentTextChanged.connect(self._on_variant)
-        layout.addWidget(QLabel("Variant", body))
+        layout.addWidget(QLabel("Variant", self))
         layout.addWidget(self.variant_box)
-        form = QFormLayout()
-        layout.addLayout(form)
+        # the form scrolls, so the dock can be short on small screens
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_widget = QWidget(scroll)
+        form = QFormLayout(form_widget)
+        scroll.setWidget(form_widget)
+        layout.addWidget(scroll, 1)
         self.editors: dict[str, QWidget] = {}
         for f in dataclasses.fields(InteractionParams):
-            editor = self._make_editor(f.name, getattr(self._params, f.name), body)
+            editor = self._make_editor(f.name, getattr(self._params, f.name), form_widget)
             editor.setObjectName(f"param_{f.name}")
             self.editors[f.name] = editor
             form.addRow(_label(f.name), editor)
-        self.error_label = QLabel("", body)
+        self.error_label = QLabel("", self)
         self.error_label.setStyleSheet("color: #d33;")
         self.error_label.setWordWrap(True)
         layout.addWidget(self.error_label)
-        layout.addStretch(1)
-        self.setWidget(body)
 
     # -- public ------------------------------------------------------------------------
     @property

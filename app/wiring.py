@@ -1,0 +1,347 @@
+"""Interaction in the main window: session, simulated hands, docks, authoring, undo.
+
+``attach_interaction(window, scenario, variant)`` adds the Scenario, Parameters and Event
+log docks, an Interaction and an Edit menu, and starts a Session for every scene the
+window loads: the given scenario when it is about that model, otherwise one proposed from
+the model (scenes.auto_scenario). The viewport's raw input goes to the desktop device
+while "Simulated hands" is on; the viewport camera then follows the simulated head, and
+while it is off the head follows the camera (orbit navigation), so switching never jumps.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+from app.session import Session, base_params, scenario_params
+from devices.desktop import CONTROLS, DesktopDevice
+from interaction.events import EventKind
+from interaction.params import InteractionParams
+from scenes.index import SceneIndex
+from scenes.loader import suggest_unit
+from scenes.model import Scene, SceneError
+from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
+from views.authoring import PointPlacer, ScenarioEditor, inspection_point_from_hit
+from views.camera import Camera
+from views.event_log_dock import EventLogPanel
+from views.help_overlay import HelpOverlay
+from views.main_window import MainWindow
+from views.overlays import OverlayBuilder
+from views.params_dock import DEFAULT_VARIANT, ParamsPanel
+from views.scenario_dock import ScenarioPanel
+
+
+def follow_head(camera: Camera, head: np.ndarray) -> None:
+    """Point the orbit camera along a roll-free (4, 4) head pose, keeping its distance."""
+    forward = -head[:3, 2]
+    camera.yaw = math.atan2(-forward[0], -forward[2])
+    camera.pitch = math.asin(float(np.clip(forward[1], -1.0, 1.0)))
+    camera.target = head[:3, 3] + forward * camera.distance
+
+
+def hand_scale_for(scene: Scene) -> float:
+    """Scene units per metre for drawing hands: 1000 when the model looks like millimetres
+    read as metres (the size hint of scenes.loader), so hands stay hand-sized next to it."""
+    return 1000.0 if suggest_unit(scene) == "mm" else 1.0
+
+
+class InteractionController(QObject):
+    """Owns the session of the window's current scene and connects it to the docks."""
+
+    def __init__(
+        self, window: MainWindow, scenario_path: Path | None = None, variant: str | None = None
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.variant = variant
+        #: start each session's timer (tests turn it off and call ``session.tick`` themselves)
+        self.autostart = True
+        #: the scenario asked for on the command line, and the model it is about
+        self.scenario_path: Path | None = None
+        self.scenario_model: Path | None = None
+        if scenario_path is not None:
+            self.request_scenario(scenario_path)
+        self.session: Session | None = None
+        self.editor: ScenarioEditor | None = None
+        self.device: DesktopDevice | None = None
+        self._overlays: OverlayBuilder | None = None
+        self._index: SceneIndex | None = None
+
+        self.scenario_panel = ScenarioPanel()
+        self.params_panel = ParamsPanel()
+        self.event_log = EventLogPanel()
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        scenario_dock = window.add_dock(self.scenario_panel, "Scenario", right)
+        params_dock = window.add_dock(self.params_panel, "Parameters", right)
+        if window.settings.value("window/state") is None:  # first run: tabs, not a tall stack
+            window.tabifyDockWidget(scenario_dock, params_dock)
+            scenario_dock.raise_()
+        window.add_dock(self.event_log, "Event log", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.help = HelpOverlay(window.viewport, CONTROLS)
+        self.placer = PointPlacer(window.viewport, lambda: self._index, self)
+        self._build_menus()
+
+        window.sceneLoaded.connect(self.start_scene)
+        self.scenario_panel.command_requested.connect(self._submit)
+        self.scenario_panel.move_step_requested.connect(self._move_step)
+        self.scenario_panel.placing_toggled.connect(self._set_placing)
+        self.scenario_panel.remove_point_requested.connect(self._remove_point)
+        self.scenario_panel.tolerance_edited.connect(self._set_tolerance)
+        self.params_panel.params_edited.connect(self._params_edited)
+        self.params_panel.variant_chosen.connect(self._choose_variant)
+        self.placer.picked.connect(self._place_point)
+
+    # -- menus ---------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        w = self.window
+        menu = w.menuBar().addMenu("&Interaction")
+        self.simulate_action = QAction("&Simulated hands (mouse and keyboard)", w, checkable=True)
+        self.simulate_action.setChecked(True)
+        self.simulate_action.setShortcut(QKeySequence("F2"))
+        self.simulate_action.toggled.connect(self._set_simulating)
+        self.help_action = QAction("Show &controls", w, shortcut=QKeySequence("H"))
+        self.help_action.triggered.connect(self.help.toggle)
+        self.save_action = QAction("&Save scenario…", w, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save_scenario_dialog)
+        for action in (self.simulate_action, self.help_action, self.save_action):
+            menu.addAction(action)
+        self._edit_menu = w.menuBar().addMenu("&Edit")
+
+    # -- scene / session lifecycle -----------------------------------------------------------------
+    def start_scene(self, scene: Scene) -> None:
+        """Build the scenario, device and session for a newly loaded scene and start ticking."""
+        if self.session is not None:
+            self.session.stop()
+        scenario = self._scenario_for(scene)
+        self._index = SceneIndex(scene)
+        try:
+            params = scenario_params(scenario, self.variant)
+        except ValueError as err:
+            self.window.show_error(f"{scenario.path or scenario.model}: {err}")
+            self.variant = None
+            params = scenario_params(scenario)
+        viewport = self.window.viewport
+        self.device = DesktopDevice(hand_scale=hand_scale_for(scene))
+        self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
+        # frame what the task shows (parts laid out on the tray too), then put the head there
+        camera = viewport.camera
+        camera.frame(self._posed_bounds(), viewport.width() / max(viewport.height(), 1))
+        self.device.reset(camera.camera_to_world(), reach=camera.distance * 0.75)
+        self.device.set_projection(viewport.view_projection()[1])
+        self.session.stepped.connect(self._on_stepped)
+        self.session.message.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+        self.session.device_changed.connect(self._device_changed)
+        self._new_editor(scenario)
+        self._refresh_scenario_views(params)
+        self._set_simulating(self.simulate_action.isChecked())
+        self.event_log.clear()
+        if self.autostart:
+            self.session.start()
+
+    def request_scenario(self, path: Path) -> None:
+        """Use the scenario file at ``path`` whenever its model is loaded (errors: a dialog)."""
+        try:
+            self.scenario_model = load_scenario(path).model.resolve()
+        except SceneError as err:
+            self.window.show_error(str(err))
+            return
+        self.scenario_path = Path(path)
+
+    def _posed_bounds(self) -> np.ndarray | None:
+        """(2, 3) world bounds of every part at its current (start) pose."""
+        assert self._index is not None and self.session is not None
+        boxes = [self._index.part_world_bounds(p.id) for p in self.session.scene.parts]
+        if not boxes:
+            return None
+        stacked = np.stack(boxes)
+        return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
+
+    def _scenario_for(self, scene: Scene) -> Scenario:
+        """The requested scenario if it is about this model, else one proposed from the model."""
+        if self.scenario_path is not None and self.scenario_model == scene.source.resolve():
+            try:
+                return load_scenario(self.scenario_path, scene=scene)
+            except SceneError as err:
+                self.window.show_error(str(err))
+        return load_scenario(scene.source, scene=scene)
+
+    def _new_editor(self, scenario: Scenario) -> None:
+        if self.editor is not None:
+            self.editor.deleteLater()
+        self.editor = ScenarioEditor(scenario, self)
+        self.editor.changed.connect(self._scenario_edited)
+        self._edit_menu.clear()
+        undo = self.editor.stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.editor.stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self._edit_menu.addAction(undo)
+        self._edit_menu.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
+
+    def _refresh_scenario_views(self, params: InteractionParams) -> None:
+        assert self.session is not None
+        scenario, scene = self.session.scenario, self.session.scene
+        targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
+        self._overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps})
+        defaults = {name: getattr(params, field) for name, field in TOLERANCE_PARAMS.items()}
+        self.scenario_panel.set_scenario(scenario, defaults)
+        self.params_panel.set_variants(list(scenario.variants), self.variant)
+        self.params_panel.set_params(params)
+
+    # -- per tick ----------------------------------------------------------------------------------
+    def _on_stepped(self, state, events) -> None:
+        session, viewport = self.session, self.window.viewport
+        if session is None or self._overlays is None:
+            return
+        device = session.device
+        if isinstance(device, DesktopDevice):
+            if self.simulate_action.isChecked() and not self.placer.enabled:
+                follow_head(viewport.camera, device.head_matrix)
+            else:
+                device.set_head(viewport.camera.camera_to_world())
+            device.set_projection(viewport.view_projection()[1])
+        active = device.active if isinstance(device, DesktopDevice) else (0, 1)
+        viewport.set_render_state(
+            self._overlays.build(state, session.last_frame, session.params, active)
+        )
+        self.scenario_panel.update_state(state)
+        if events:
+            self.event_log.append(events)
+            for e in events:
+                if e.kind == EventKind.POINT_MARKED and not e.data.get("accepted", True):
+                    self.window.statusBar().showMessage(
+                        f"{e.point}: not marked ({e.data.get('reason')})", 6000
+                    )
+
+    def _device_changed(self, name: str) -> None:
+        if self.session is not None and isinstance(self.session.device, DesktopDevice):
+            self.device = self.session.device
+            self._set_simulating(self.simulate_action.isChecked())
+
+    def _set_simulating(self, on: bool) -> None:
+        viewport = self.window.viewport
+        if viewport.fly_mode:
+            viewport.set_fly_mode(False)
+        viewport.set_input_sink(self.device if on and not self.placer.enabled else None)
+
+    # -- requests from the docks ----------------------------------------------------------------------
+    def _submit(self, command) -> None:
+        if self.session is not None:
+            self.session.submit(command)
+
+    def _move_step(self, index: int, new_index: int) -> None:
+        if self.editor is not None:
+            self.editor.move_step(index, new_index)
+            item = self.scenario_panel.steps_tree.topLevelItem(new_index)
+            self.scenario_panel.steps_tree.setCurrentItem(item)
+
+    def _set_placing(self, on: bool) -> None:
+        self.placer.enabled = on
+        self._set_simulating(self.simulate_action.isChecked())
+
+    def _place_point(self, hit) -> None:
+        if self.session is None or self.editor is None:
+            return
+        scenario = self.session.scenario
+        point = inspection_point_from_hit(
+            self.session.scene,
+            hit,
+            scenario.inspection_points,
+            self.session.engine.state.part_poses,
+        )
+        self.editor.add_inspection_point(point)
+
+    def _remove_point(self, point_id: str) -> None:
+        if self.editor is not None:
+            self.editor.remove_inspection_point(point_id)
+
+    def _set_tolerance(self, name: str, value: float) -> None:
+        if self.editor is not None:
+            self.editor.set_tolerance(name, value)
+
+    def _params_edited(self, params: InteractionParams) -> None:
+        """Store the edit as the active variant's overrides (undoable) and apply it live."""
+        if self.session is None or self.editor is None:
+            return
+        base = base_params(self.session.scenario).to_dict()
+        overrides = {k: v for k, v in params.to_dict().items() if base[k] != v}
+        self.variant = self.variant or DEFAULT_VARIANT
+        self.editor.set_variant(self.variant, overrides)
+
+    def _choose_variant(self, name: str) -> None:
+        if self.session is None or name not in self.session.scenario.variants:
+            return
+        self.variant = name
+        params = scenario_params(self.session.scenario, name)
+        self.session.set_params(params)
+        self.params_panel.set_params(params)
+
+    def _scenario_edited(self, kind: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        if kind in ("tolerances", "variants"):
+            variant = self.variant if self.variant in session.scenario.variants else None
+            params = scenario_params(session.scenario, variant)
+            session.set_params(params)
+            self._refresh_scenario_views(params)
+        else:
+            session.reload_scenario(session.scenario)
+            self._refresh_scenario_views(session.params)
+
+    # -- saving --------------------------------------------------------------------------------------
+    def save_scenario_dialog(self) -> None:
+        if self.session is None or self.editor is None:
+            return
+        scenario = self.session.scenario
+        default = (
+            scenario.path if scenario.path and scenario.path.suffix in (".yaml", ".yml") else None
+        )
+        if default is None:
+            default = scenario.model.with_suffix(".scenario.yaml")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save scenario", str(default), "Scenario (*.yaml *.yml)"
+        )
+        if path:
+            self.save_scenario(Path(path))
+
+    def save_scenario(self, path: Path) -> None:
+        assert self.editor is not None
+        try:
+            self.editor.save(path)
+        except OSError as err:
+            self.window.show_error(f"{path}: cannot write the scenario ({err.strerror or err})")
+            return
+        self.window.statusBar().showMessage(f"scenario saved to {path}", 6000)
+
+
+def attach_interaction(
+    window: MainWindow, scenario: Path | None = None, variant: str | None = None
+) -> InteractionController:
+    """Add simulated-hands interaction to a main window (call before it opens a file)."""
+    return InteractionController(window, scenario, variant)
+
+
+def run(path: Path | None, scenario: Path | None = None, variant: str | None = None) -> int:
+    """``xrjig [FILE] [--scenario S] [--variant V]``: the window with interaction running.
+
+    Without FILE the scenario's model is opened, or the bundled sample."""
+    from app.gui import create_application
+    from scenes.samples import SAMPLE_SCENE
+
+    app = create_application()
+    window = MainWindow()
+    controller = attach_interaction(window, scenario, variant)
+    window.show()
+    model = path if path is not None else controller.scenario_model
+    window.open_file(SAMPLE_SCENE, remember=False)
+    if model is not None:
+        window.open_file(model)
+    app.aboutToQuit.connect(lambda: controller.session and controller.session.stop())
+    return app.exec()

@@ -1,0 +1,173 @@
+"""The desktop device driven through REAL Qt mouse / key events on the viewport, with the
+real engine on AS1: grab, carry and snap a part; author and mark an inspection point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from app.wiring import attach_interaction
+from interaction.events import EventKind
+from tests.conftest import AS1
+from views.main_window import MainWindow
+from views.render_state import Highlight
+
+pytestmark = pytest.mark.gl
+RATE = 1 / 90
+
+
+@pytest.fixture
+def gui(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    controller = attach_interaction(window)
+    controller.autostart = False  # the test ticks the session at chosen times
+    # pytest-xvfb's screen is 800x600: keep the window on it with a usable viewport
+    for dock in window.findChildren(QDockWidget):
+        if dock.windowTitle() in ("Outliner", "Properties"):
+            dock.hide()
+    window.resize(780, 560)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_file(AS1, remember=False)
+    controller.help.hide()
+    window.viewport.setFocus()
+    return window, controller
+
+
+class Driver:
+    """Moves the simulated hand by sending the viewport real Qt input events."""
+
+    def __init__(self, qtbot, window, controller):
+        self.qtbot, self.vp, self.c = qtbot, window.viewport, controller
+        self.t = 0.0
+
+    @property
+    def session(self):
+        return self.c.session
+
+    def tick(self, dt=RATE):
+        self.t += dt
+        return self.session.tick(self.t)
+
+    def pixel_of(self, world):
+        dev = self.session.device
+        clip = dev.projection @ np.linalg.inv(dev.head_matrix) @ np.append(world, 1.0)
+        x, y = clip[:2] / clip[3]
+        return QPoint(round((x + 1) / 2 * self.vp.width()), round((1 - y) / 2 * self.vp.height()))
+
+    def hand_to(self, world):
+        dev = self.session.device
+        inv_head = np.linalg.inv(dev.head_matrix)
+        want = (inv_head @ np.append(world, 1.0))[2]
+        have = (inv_head @ np.append(dev.hand_matrix(1)[:3, 3], 1.0))[2]
+        key = Qt.Key.Key_E if want / have > 1 else Qt.Key.Key_Q
+        self.qtbot.keyPress(self.vp, key)
+        events = self.tick(abs(np.log(want / have)))  # E / Q: depth x e^(±1/s)
+        self.qtbot.keyRelease(self.vp, key)
+        self.qtbot.mouseMove(self.vp, self.pixel_of(world))
+        events += self.tick()
+        return events
+
+
+def _surface_point(index, part):
+    lo, hi = index.part_world_bounds(part)
+    c = (lo + hi) / 2
+    hit = index.ray(np.array([c[0], hi[1] + 0.1, c[2]]), np.array([0.0, -1.0, 0.0]))
+    assert hit is not None and hit.part == part
+    return hit.point
+
+
+def test_grab_carry_snap_through_qt_events(qtbot, gui):
+    window, controller = gui
+    drive = Driver(qtbot, window, controller)
+    session = controller.session
+    assert window.viewport._sink is session.device  # simulated hands receive the input
+    drive.tick()
+    scenario = session.scenario
+    step = scenario.steps[0]
+    part = step.parts[0]
+    grab_at = _surface_point(session.engine.index, part)
+    drive.hand_to(grab_at)
+    hand = session.device.hand_matrix(1)[:3, 3]
+    assert np.linalg.norm(hand - grab_at) < 0.002  # pixel rounding only
+
+    # the hand is drawn where it is: real pixels from the GL viewport
+    window.viewport.repaint()
+    rgba = window.viewport.grab_rgba()
+    ratio = rgba.shape[0] / window.viewport.height()
+    palm = drive.pixel_of(session.last_frame.right.joints[0, :3])
+    r, g, b, _ = rgba[int(palm.y() * ratio), int(palm.x() * ratio)].astype(int)
+    assert b > r + 40 and g > r  # the right hand's cyan
+
+    qtbot.mousePress(window.viewport, Qt.MouseButton.RightButton, pos=drive.pixel_of(grab_at))
+    events = drive.tick()
+    assert (EventKind.GRAB, part) in [(e.kind, e.part) for e in events]
+    assert window.viewport.render_state.highlights.get(part) is Highlight.GRABBED
+    assert window.viewport.render_state.ghosts  # target ghost / magnet zone while held
+
+    target = scenario.target_matrix(session.scene, part)
+    shift = target[:3, 3] - session.engine.state.part_poses[part][:3, 3]
+    # carry with the right button held: move events keep the button down
+    drive.hand_to(grab_at + shift)
+    qtbot.mouseRelease(
+        window.viewport, Qt.MouseButton.RightButton, pos=drive.pixel_of(grab_at + shift)
+    )
+    events = drive.tick()
+    kinds = [e.kind for e in events]
+    assert EventKind.SNAP in kinds, kinds
+    assert window.viewport.render_state.highlights.get(part) is Highlight.SNAPPED
+    label = step.label or step.id
+    assert controller.scenario_panel.step_states()[label] == "done"
+    assert any(row[1] == EventKind.SNAP for row in controller.event_log.rows())
+
+
+def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
+    window, controller = gui
+    drive = Driver(qtbot, window, controller)
+    panel = controller.scenario_panel
+    drive.tick()
+    # author: click the model where a fixed or placed part shows at the centre of the view
+    qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
+    assert controller.placer.enabled and window.viewport._sink is None
+    vp = window.viewport
+    centre = QPoint(vp.width() // 2, vp.height() // 2)
+    origin, direction = vp.camera.ray(centre.x(), centre.y(), vp.width(), vp.height())
+    expected = controller.session.engine.index.ray(origin, direction)
+    assert expected is not None, "the framed model should be under the view centre"
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=centre)
+    assert list(panel.point_states()) == ["P1"]
+    controller.undo_action.trigger()
+    assert panel.point_states() == {}
+    controller.redo_action.trigger()
+    assert list(panel.point_states()) == ["P1"]
+    qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
+    assert vp._sink is controller.session.device
+
+    drive.tick()
+    point = controller.session.engine.state.points["P1"]
+    np.testing.assert_allclose(point.position, expected.point, atol=1e-6)
+    # look at it: the gaze follows the cursor
+    qtbot.mouseMove(vp, drive.pixel_of(point.position))
+    for _ in range(int(0.7 / RATE) + 2):
+        drive.tick()
+    assert controller.session.engine.state.points["P1"].seen
+    assert panel.point_states()["P1"] == "seen"
+
+    panel.points_tree.setCurrentItem(panel.points_tree.topLevelItem(0))
+    qtbot.keyClicks(panel.note_edit, "burr on edge")
+    qtbot.mouseClick(
+        panel.verdict_buttons[next(v for v in panel.verdict_buttons if v.value == "defect")],
+        Qt.MouseButton.LeftButton,
+    )
+    events = drive.tick()
+    marked = [e for e in events if e.kind == EventKind.POINT_MARKED]
+    assert marked and marked[0].data == {
+        "accepted": True,
+        "verdict": "defect",
+        "note": "burr on edge",
+    }
+    assert panel.point_states()["P1"] == "defect"

@@ -1,0 +1,230 @@
+"""The scenario panel (shown in a dock): assembly steps with their state, the inspection checklist, tolerances.
+
+It shows the engine's task state and turns the user's clicks into requests: inspection
+verdicts become ``interaction.commands.MarkPoint`` (sent through the session, so they are
+recorded with the frame they happened on); step reordering, point placement and tolerance
+edits are authoring requests the app turns into undoable edits. The dock never changes
+the scenario or the engine itself.
+
+The engine updates its state 90 times a second; the dock only repaints rows whose shown
+state changed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from interaction.commands import MarkPoint, Reset, Verdict
+from interaction.state import EngineState
+from scenes.scenario import Scenario
+
+STEP_DONE, STEP_AVAILABLE, STEP_LOCKED = "done", "available", "waiting"
+#: tolerance name -> (label, suffix, default shown when the scenario leaves it to the parameters)
+TOLERANCES = {
+    "position_mm": ("Position", " mm"),
+    "angle_deg": ("Angle", " °"),
+    "magnet_mm": ("Magnet radius", " mm"),
+}
+
+
+def point_status(seen: bool, verdict: str | None) -> str:
+    return verdict or ("seen" if seen else "not seen")
+
+
+class ScenarioPanel(QWidget):
+    """Steps, checklist and tolerances of the running scenario (see module docstring)."""
+
+    #: an engine command (MarkPoint, Reset) to submit to the session
+    command_requested = Signal(object)
+    #: authoring: move step from index to index
+    move_step_requested = Signal(int, int)
+    #: authoring: "add inspection point by clicking the model" switched on / off
+    placing_toggled = Signal(bool)
+    remove_point_requested = Signal(str)
+    #: authoring: tolerance name, value in its unit
+    tolerance_edited = Signal(str, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("scenario_panel")
+        # everything scrolls, so the dock fits small screens next to other docks
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll)
+        content = QWidget(scroll)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(content)
+        self.progress_label = QLabel("", content)
+        layout.addWidget(self.progress_label)
+
+        steps_box = QGroupBox("Assembly steps", content)
+        steps_layout = QVBoxLayout(steps_box)
+        self.steps_tree = QTreeWidget(steps_box)
+        self.steps_tree.setHeaderLabels(["step", "parts", "state"])
+        self.steps_tree.setRootIsDecorated(False)
+        steps_layout.addWidget(self.steps_tree)
+        row = QHBoxLayout()
+        self.step_up_button = QPushButton("Move up", steps_box)
+        self.step_down_button = QPushButton("Move down", steps_box)
+        self.reset_button = QPushButton("Reset task", steps_box)
+        self.step_up_button.clicked.connect(lambda: self._move_step(-1))
+        self.step_down_button.clicked.connect(lambda: self._move_step(+1))
+        self.reset_button.clicked.connect(lambda: self.command_requested.emit(Reset()))
+        for b in (self.step_up_button, self.step_down_button, self.reset_button):
+            row.addWidget(b)
+        steps_layout.addLayout(row)
+        layout.addWidget(steps_box, 2)
+
+        points_box = QGroupBox("Inspection checklist", content)
+        points_layout = QVBoxLayout(points_box)
+        self.points_tree = QTreeWidget(points_box)
+        self.points_tree.setHeaderLabels(["point", "instruction", "status"])
+        self.points_tree.setRootIsDecorated(False)
+        points_layout.addWidget(self.points_tree)
+        self.note_edit = QLineEdit(points_box)
+        self.note_edit.setPlaceholderText("note for the verdict (optional)")
+        points_layout.addWidget(self.note_edit)
+        row = QHBoxLayout()
+        self.verdict_buttons: dict[Verdict, QPushButton] = {}
+        for verdict in Verdict:
+            button = QPushButton(verdict.value.capitalize(), points_box)
+            button.setObjectName(f"verdict_{verdict.value}")
+            button.clicked.connect(lambda _=False, v=verdict: self._mark(v))
+            self.verdict_buttons[verdict] = button
+            row.addWidget(button)
+        points_layout.addLayout(row)
+        row = QHBoxLayout()
+        self.place_button = QPushButton("Add point (click the model)", points_box)
+        self.place_button.setCheckable(True)
+        self.place_button.toggled.connect(self.placing_toggled)
+        self.remove_point_button = QPushButton("Remove point", points_box)
+        self.remove_point_button.clicked.connect(self._remove_point)
+        row.addWidget(self.place_button)
+        row.addWidget(self.remove_point_button)
+        points_layout.addLayout(row)
+        layout.addWidget(points_box, 2)
+
+        tol_box = QGroupBox("Tolerances (scenario)", content)
+        form = QFormLayout(tol_box)
+        self.tolerance_spins: dict[str, QDoubleSpinBox] = {}
+        for name, (label, suffix) in TOLERANCES.items():
+            spin = QDoubleSpinBox(tol_box)
+            spin.setRange(0.01, 1000.0)
+            spin.setDecimals(2)
+            spin.setSuffix(suffix)
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v, n=name: self.tolerance_edited.emit(n, float(v)))
+            self.tolerance_spins[name] = spin
+            form.addRow(label, spin)
+        layout.addWidget(tol_box)
+        self._step_items: dict[str, QTreeWidgetItem] = {}
+        self._point_items: dict[str, QTreeWidgetItem] = {}
+        self._shown: dict[str, str] = {}
+
+    # -- scenario structure ----------------------------------------------------------------
+    def set_scenario(self, scenario: Scenario, tolerance_defaults: dict[str, float]) -> None:
+        """Rebuild the lists from ``scenario``; ``tolerance_defaults`` fill tolerances the
+        scenario leaves to the interaction parameters."""
+        selected_step = self.selected_step_index()
+        self.steps_tree.clear()
+        self._step_items = {}
+        for step in scenario.steps:
+            item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), STEP_LOCKED])
+            item.setToolTip(1, "\n".join(step.parts))
+            self._step_items[step.id] = item
+            self.steps_tree.addTopLevelItem(item)
+        selected_point = self.selected_point()
+        self.points_tree.clear()
+        self._point_items = {}
+        for point in scenario.inspection_points:
+            item = QTreeWidgetItem([point.id, point.instruction, point_status(False, None)])
+            self._point_items[point.id] = item
+            self.points_tree.addTopLevelItem(item)
+        self._shown = {}
+        if selected_step is not None and selected_step < self.steps_tree.topLevelItemCount():
+            self.steps_tree.setCurrentItem(self.steps_tree.topLevelItem(selected_step))
+        if selected_point in self._point_items:
+            self.points_tree.setCurrentItem(self._point_items[selected_point])
+        for name, spin in self.tolerance_spins.items():
+            spin.blockSignals(True)
+            spin.setValue(scenario.tolerances.get(name, tolerance_defaults.get(name, spin.value())))
+            spin.blockSignals(False)
+
+    # -- live state -------------------------------------------------------------------------
+    def update_state(self, state: EngineState) -> None:
+        """Show step and point states; only changed rows are touched."""
+        for sid, step in state.steps.items():
+            text = STEP_DONE if step.done else STEP_AVAILABLE if step.available else STEP_LOCKED
+            self._show(f"step:{sid}", self._step_items.get(sid), text)
+        for pid, point in state.points.items():
+            self._show(
+                f"point:{pid}", self._point_items.get(pid), point_status(point.seen, point.verdict)
+            )
+        done = sum(s.done for s in state.steps.values())
+        marked = sum(p.verdict is not None for p in state.points.values())
+        text = f"Steps {done}/{len(state.steps)} · points {marked}/{len(state.points)}"
+        if state.task_complete:
+            text += " · task complete"
+        if self.progress_label.text() != text:
+            self.progress_label.setText(text)
+
+    def step_states(self) -> dict[str, str]:
+        """Step label -> shown state (for tests and tooltips)."""
+        return {item.text(0): item.text(2) for item in self._step_items.values()}
+
+    def point_states(self) -> dict[str, str]:
+        return {pid: item.text(2) for pid, item in self._point_items.items()}
+
+    def selected_point(self) -> str | None:
+        item = self.points_tree.currentItem()
+        return item.text(0) if item is not None else None
+
+    def selected_step_index(self) -> int | None:
+        item = self.steps_tree.currentItem()
+        return self.steps_tree.indexOfTopLevelItem(item) if item is not None else None
+
+    # -- internals -----------------------------------------------------------------------------
+    def _show(self, key: str, item: QTreeWidgetItem | None, text: str) -> None:
+        if item is None or self._shown.get(key) == text:
+            return
+        self._shown[key] = text
+        item.setText(2, text)
+
+    def _mark(self, verdict: Verdict) -> None:
+        point = self.selected_point()
+        if point is None:
+            return
+        self.command_requested.emit(
+            MarkPoint(point=point, verdict=verdict, note=self.note_edit.text().strip())
+        )
+        self.note_edit.clear()
+
+    def _move_step(self, delta: int) -> None:
+        index = self.selected_step_index()
+        if index is None:
+            return
+        target = index + delta
+        if 0 <= target < self.steps_tree.topLevelItemCount():
+            self.move_step_requested.emit(index, target)
+
+    def _remove_point(self) -> None:
+        point = self.selected_point()
+        if point is not None:
+            self.remove_point_requested.emit(point)
