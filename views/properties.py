@@ -55,7 +55,7 @@ class PropertiesPanel(QWidget):
                     "Path": n.path,
                     "Part": part.display_name if part is not None else "(group of parts)",
                     "Position": _mm(world[:3, 3]),
-                    "Rotation": f"{angle:.1f}° about ({axis[0]:.3f}, {axis[1]:.3f}, {axis[2]:.3f})",
+                    "Rotation": f"{angle:.1f}° about ({axis[0]:.3f}, {axis[1]:.3f}, {axis[2]:.3f})" if angle > 0.05 else "none",
                     "Scale": ", ".join(f"{s:.4g}" for s in scale),
                     "Triangles": f"{subtree_triangles(scene, node):,}",
                 }
