@@ -9,11 +9,12 @@ Definitions (stated in the HTML report as well):
 * re-grabs: grabs of a part that had been grabbed before (sum over parts of grabs - 1).
 * hand path length: summed grip displacement between consecutive frames in which that hand
   is tracked (tracking gaps are not bridged, so a lost hand does not "teleport" metres).
-* gaze per inspection point (needs the points' world positions): a gaze sample is ON a point
-  when the point lies within ``radius`` of the gaze ray (in front of the eye, confidence > 0);
-  a sample is part of a fixation when the gaze direction turns slower than 30 deg/s (I-VT,
-  Salvucci & Goldberg 2000). Time to first fixation: first fixation sample on the point;
-  dwell: total time of samples on the point. No occlusion test - a point behind a part counts.
+* gaze per inspection point: a gaze sample is ON a point when the engine's gaze hit on the
+  model (first surface along the gaze ray, so occlusion counts) lies within the inspection
+  radius of the point's position at that frame - the engine's own definition; a sample is
+  part of a fixation when the gaze direction turns slower than 30 deg/s (I-VT, Salvucci &
+  Goldberg 2000). Time to first fixation: first fixation sample on the point; dwell: total
+  time of samples on the point.
 * coverage: share of inspection points with a POINT_SEEN or POINT_MARKED event.
 """
 
@@ -142,27 +143,28 @@ def event_metrics(events: Sequence[Event], start_t: float) -> dict[str, Any]:
 
 
 def gaze_point_metrics(
-    records: np.ndarray, points: Mapping[str, np.ndarray], radius_m: float
+    records: np.ndarray, hits: np.ndarray, points: Mapping[str, np.ndarray], radius_m: float
 ) -> list[PointMetric]:
-    """Time to first fixation and dwell per inspection point (see the module docstring)."""
+    """Time to first fixation and dwell per inspection point (see the module docstring).
+
+    records: (n,) FRAME_DTYPE; hits: (n, 3) gaze hit on the model per frame (NaN: none);
+    points: point id -> (n, 3) world position per frame (or (3,) if it never moves).
+    """
     t = records["t"]
     n = len(t)
     if n == 0:
         return [PointMetric(pid, None, 0.0) for pid in points]
-    origin = records["gaze_origin"]
-    direction = records["gaze_direction"] / np.maximum(np.linalg.norm(records["gaze_direction"], axis=1), 1e-12)[:, None]
-    valid = records["gaze_confidence"] > 0
+    norms = np.maximum(np.linalg.norm(records["gaze_direction"], axis=1), 1e-12)
+    direction = records["gaze_direction"] / norms[:, None]
     dt = np.diff(t, append=t[-1])
-    # angular speed of the gaze direction between consecutive samples
+    # angular speed of the gaze direction between consecutive samples (I-VT)
     cos = np.clip(np.einsum("ij,ij->i", direction[1:], direction[:-1]), -1.0, 1.0)
     speed = np.degrees(np.arccos(cos)) / np.maximum(np.diff(t), 1e-9)
-    fixation = np.concatenate([[True], speed < FIXATION_MAX_DEG_S]) & valid
+    fixation = np.concatenate([[True], speed < FIXATION_MAX_DEG_S])
     out = []
-    for pid, p in points.items():
-        to_point = np.asarray(p, dtype=np.float64)[None, :] - origin
-        along = np.einsum("ij,ij->i", to_point, direction)
-        off_ray = np.linalg.norm(to_point - along[:, None] * direction, axis=1)
-        on = valid & (along > 0) & (off_ray <= radius_m)
+    for pid, position in points.items():
+        distance = np.linalg.norm(hits - np.asarray(position, dtype=np.float64), axis=-1)
+        on = np.nan_to_num(distance, nan=np.inf) <= radius_m
         first = np.flatnonzero(on & fixation)
         out.append(PointMetric(pid, float(t[first[0]] - t[0]) if len(first) else None, float(dt[on].sum())))
     return out
@@ -175,15 +177,12 @@ def coverage(events: Sequence[Event], point_ids: Sequence[str]) -> float | None:
     return len(seen & set(point_ids)) / len(point_ids)
 
 
-def trial_metrics(
-    recording: Any,
-    points: Mapping[str, np.ndarray] | None = None,
-    radius_m: float | None = None,
-) -> TrialMetrics:
+def trial_metrics(recording: Any, gaze: Any = None) -> TrialMetrics:
     """All metrics of one ``interaction.recording_reader.Recording``.
 
-    ``points`` (inspection point id -> (3,) world position) enables the gaze metrics; the
-    session metadata's ``inspection_points`` (ids) enables coverage.
+    ``gaze`` (an ``interaction.recording_rerun.GazeTrace``: per-frame gaze hits and point
+    positions from re-running the engine) enables the gaze metrics; the session metadata's
+    ``inspection_points`` (ids) enables coverage.
     """
     records = recording.frames
     events = recording.events
@@ -191,9 +190,9 @@ def trial_metrics(
     start = float(records["t"][0]) if len(records) else 0.0
     m = event_metrics(events, start)
     q = recording.questionnaires
-    point_ids = list(session.get("inspection_points") or (points or {}).keys())
+    point_ids = list(session.get("inspection_points") or (gaze.points if gaze is not None else {}))
     params = session.get("params") or {}
-    radius = radius_m if radius_m is not None else float(params.get("inspection_radius_mm", 15.0)) / 1000
+    radius = float(params.get("inspection_radius_mm", 15.0)) / 1000
     return TrialMetrics(
         recording=str(recording.path),
         participant=str(session.get("participant", "")),
@@ -208,7 +207,7 @@ def trial_metrics(
         snaps=m["snaps"],
         path_length_m=hand_path_lengths(records),
         steps=m["steps"],
-        points=gaze_point_metrics(records, points, radius) if points else [],
+        points=gaze_point_metrics(records, gaze.hits, gaze.points, radius) if gaze is not None else [],
         coverage=coverage(events, point_ids),
         tlx=q.get("nasa_tlx", {}).get("score"),
         sus=q.get("sus", {}).get("score"),

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from interaction.commands import command_from_dict
 from interaction.engine import Engine
 from interaction.events import Event, EventKind
@@ -82,6 +84,50 @@ def rerun(
         except ValueError as err:
             raise SceneError(rec.path, f"frame {index}: {err}") from None
         yield index, frame, engine.step(frame, parsed)
+
+
+@dataclass
+class GazeTrace:
+    """Per-frame gaze hits and inspection point positions, as the engine saw them.
+
+    origins     : (n, 3) gaze origin (the eye) per frame
+    hits        : (n, 3) gaze hit on the model, NaN where the gaze hit nothing
+    points      : point id -> (n, 3) world position (points move with their parts)
+    hits_final  : (n, 3) each hit carried along with its part to the part's final pose, so
+                  all hits can be drawn on one picture of the model as it ended
+    final_poses : part id -> (4, 4) world matrix at the end
+    """
+
+    origins: np.ndarray
+    hits: np.ndarray
+    points: dict[str, np.ndarray]
+    hits_final: np.ndarray
+    final_poses: dict[str, np.ndarray]
+
+
+def gaze_trace(rec: Recording, setup: RecordedSetup) -> GazeTrace:
+    """Re-run the recording with its own parameters and collect what the gaze met."""
+    engine = Engine(setup.scene, setup.scenario, setup.params, index=setup.index)
+    origins, hits, parts, local = [], [], [], []
+    points: dict[str, list[np.ndarray]] = {pid: [] for pid in engine.state.points}
+    for _, frame, commands in rec.steps():
+        engine.step(frame, [command_from_dict(c) for c in commands])
+        s = engine.state
+        hit = s.gaze_hit
+        origins.append(np.asarray(frame.gaze.origin, dtype=np.float64))
+        hits.append(np.full(3, np.nan) if hit is None else np.asarray(hit, dtype=np.float64))
+        parts.append(s.gaze_part if hit is not None else None)
+        pose = s.part_poses.get(s.gaze_part) if hit is not None and s.gaze_part else None
+        local.append(None if pose is None else np.linalg.solve(pose, np.append(hit, 1.0))[:3])
+        for pid, p in s.points.items():
+            points[pid].append(np.asarray(p.position, dtype=np.float64).copy())
+    final = {pid: m.copy() for pid, m in engine.state.part_poses.items()}
+    hits_arr = np.array(hits).reshape(-1, 3)
+    hits_final = hits_arr.copy()
+    for k, (part, q) in enumerate(zip(parts, local, strict=True)):
+        if part is not None and q is not None and part in final:
+            hits_final[k] = final[part][:3, :3] @ q + final[part][:3, 3]
+    return GazeTrace(np.array(origins).reshape(-1, 3), hits_arr, {pid: np.array(v).reshape(-1, 3) for pid, v in points.items()}, hits_final, final)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from interaction.metrics import event_metrics, gaze_point_metrics, hand_path_len
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.recording import quantize
 from interaction.recording_reader import Recording
+from interaction.recording_rerun import GazeTrace
 from interaction.trial import Trial
 
 
@@ -64,13 +65,23 @@ def _gaze_frames() -> np.ndarray:
 
 def test_gaze_first_fixation_and_dwell():
     r = _gaze_frames()
-    points = {"p": np.array([0.0, 1.6, -1.0]), "behind": np.array([0.0, 1.6, 1.0])}
-    got = {m.point: m for m in gaze_point_metrics(r, points, radius_m=0.015)}
+    # the model: a wall at z = -1; the gaze hits it where the ray crosses z = -1
+    d = r["gaze_direction"]
+    hits = r["gaze_origin"] + d * (-1.0 / d[:, 2:3])
+    points = {"p": np.array([0.0, 1.6, -1.0]), "far": np.array([0.3, 1.6, -1.0])}
+    got = {m.point: m for m in gaze_point_metrics(r, hits, points, radius_m=0.015)}
     # frame 30 is on the point but arrives with a 45 deg jump in 1/90 s (a saccade): the
     # first fixation sample is frame 31; on-point samples are 30..60, 31 of them at 1/90 s
     assert got["p"].time_to_first_fixation_s == pytest.approx(31 / 90)
     assert got["p"].dwell_s == pytest.approx(31 / 90)
-    assert got["behind"].time_to_first_fixation_s is None and got["behind"].dwell_s == 0.0
+    assert got["far"].time_to_first_fixation_s is None and got["far"].dwell_s == 0.0
+    moving = np.repeat(points["p"][None], 120, axis=0)
+    moving[45:] += [0.5, 0.0, 0.0]  # the point's part was carried away at frame 45
+    (m,) = gaze_point_metrics(r, hits, {"p": moving}, radius_m=0.015)
+    assert m.dwell_s == pytest.approx(15 / 90)  # samples 30..44
+    hits[40:50] = np.nan  # and nothing was hit for a while
+    (m,) = gaze_point_metrics(r, hits, {"p": moving}, radius_m=0.015)
+    assert m.dwell_s == pytest.approx(10 / 90)
 
 
 def test_trial_metrics_from_a_recording(tmp_path):
@@ -91,7 +102,9 @@ def test_trial_metrics_from_a_recording(tmp_path):
         trial.submit(NasaTlx(50, 10, 40, 20, 60, 30))
         trial.submit(Sus((4, 2, 4, 2, 4, 2, 4, 2, 4, 2)))
     with Recording(path) as rec:
-        m = trial_metrics(rec, points={"p": np.array([0.0, 1.6, -1.0])})
+        d = rec.frames["gaze_direction"]
+        hits = rec.frames["gaze_origin"] + d * (-1.0 / d[:, 2:3])
+        m = trial_metrics(rec, GazeTrace(rec.frames["gaze_origin"], hits, {"p": np.array([0.0, 1.6, -1.0])}, hits, {}))
         assert rec.end["frames"] == 120 and rec.end["completed"] is True
     row = m.row()
     assert row["participant"] == "P3" and row["variant"] == "B"

@@ -71,8 +71,9 @@ def test_autopilot_recording_verifies_identical(recorded, capsys):
     assert "identical" in capsys.readouterr().out
 
 
-def _rewrite(src: Path, dst: Path, change_event=None, drop_after_frame: int | None = None) -> None:
-    """Copy a recording through the public reader/writer, optionally editing one event."""
+def rewrite(src: Path, dst: Path, change_event=None, metadata: dict | None = None) -> None:
+    """Copy a recording through the public reader/writer, optionally editing events and
+    adding metadata records (questionnaires)."""
     with Recording(src) as rec:
         frames = rec.frames
         events = rec.events
@@ -89,6 +90,8 @@ def _rewrite(src: Path, dst: Path, change_event=None, drop_after_frame: int | No
             if change_event is not None:
                 evs = [change_event(e) for e in evs]
             out.write_frame(InputFrame.from_record(r), evs, commands.get(i, []))
+        for name, values in (metadata or {}).items():
+            out.add_metadata(name, values)
 
 
 def test_tampered_event_shows_first_divergence(recorded, tmp_path, capsys):
@@ -101,7 +104,7 @@ def test_tampered_event_shows_first_divergence(recorded, tmp_path, capsys):
             return dataclasses.replace(e, data={**e.data, "position_error_mm": 99.0})
         return e
 
-    _rewrite(recorded, tmp_path / "tampered.mcap", change_event=tamper)
+    rewrite(recorded, tmp_path / "tampered.mcap", change_event=tamper)
     assert main(["replay", str(tmp_path / "tampered.mcap"), "--verify"]) == 1
     out = capsys.readouterr().out
     assert f"frame {snap.frame}" in out and f"t={snap.t:.4f}" in out

@@ -1,0 +1,100 @@
+"""``xrjig report``: CSVs, comparison table with tests, plots and the gaze heatmap."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.cli import main
+from interaction.questionnaires import NasaTlx, Sus
+from interaction.recording_reader import Recording
+from tests.test_replay_verify import record, rewrite
+
+#: participant, variant, raw NASA-TLX subscales (all six equal -> score = that value), SUS
+TRIALS = [("P1", "A", 20, (4, 2, 4, 2, 4, 2, 4, 2, 4, 2)), ("P2", "A", 30, (5, 1, 5, 1, 5, 1, 5, 1, 5, 1)),
+          ("P3", "B", 60, (3,) * 10), ("P4", "B", 70, (1, 5, 1, 5, 1, 5, 1, 5, 1, 5))]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    paths = []
+    for participant, variant, tlx, sus in TRIALS:
+        raw = record(folder, f"raw-{participant}.mcap", variant=variant, participant=participant)
+        path = folder / f"{participant}.mcap"
+        rewrite(raw, path, metadata={
+            "xrjig.questionnaire.nasa_tlx": NasaTlx(*(tlx,) * 6).to_dict(),
+            "xrjig.questionnaire.sus": Sus(sus).to_dict(),
+        })
+        paths.append(path)
+    out = folder / "out"
+    assert main(["report", *map(str, paths), "--out", str(out)]) == 0
+    return out, paths
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_trials_csv_has_one_row_per_trial_with_checked_values(report):
+    out, paths = report
+    rows = _rows(out / "trials.csv")
+    assert [r["participant"] for r in rows] == ["P1", "P2", "P3", "P4"]
+    assert [r["variant"] for r in rows] == ["A", "A", "B", "B"]
+    # SUS by hand: P1 odd 5x3 + even 5x3 = 30 -> 75; P2 all best -> 100; P3 neutral -> 50; P4 worst -> 0
+    assert [float(r["sus"]) for r in rows] == [75.0, 100.0, 50.0, 0.0]
+    assert [float(r["nasa_tlx"]) for r in rows] == [20.0, 30.0, 60.0, 70.0]
+    for row, path in zip(rows, paths, strict=True):
+        with Recording(path) as rec:
+            done = next(e.t for e in rec.events if e.kind == "TASK_COMPLETE") - rec.start_t
+            grabs = sum(e.kind == "GRAB" for e in rec.events)
+            grip = rec.frames["grip"][:, 1, :3]
+        assert float(row["completion_time_s"]) == pytest.approx(done, abs=1e-4)
+        assert int(row["grabs"]) == grabs and row["completed"] == "1"
+        assert float(row["coverage"]) == 1.0  # the single inspection point was seen
+        # the autopilot tracks only its right hand, every frame
+        assert float(row["path_right_m"]) == pytest.approx(np.linalg.norm(np.diff(grip, axis=0), axis=1).sum(), abs=1e-4)
+        assert float(row["path_left_m"]) == 0.0
+        assert row["mean_time_to_first_fixation_s"] != ""  # the autopilot looked at the point
+    # variant B dwells 0.8 s instead of 0.4 s on the inspection point: it takes longer
+    assert float(rows[2]["completion_time_s"]) > float(rows[0]["completion_time_s"])
+
+
+def test_steps_csv_has_one_row_per_trial_and_step(report):
+    out, _ = report
+    rows = _rows(out / "steps.csv")
+    assert len(rows) == 4 and {r["step"] for r in rows} == {"step1"}
+    assert all(float(r["duration_s"]) > 0 and r["order"] == "1" for r in rows)
+
+
+def test_html_has_comparison_with_hand_checked_test_and_images(report):
+    out, _ = report
+    html = (out / "report.html").read_text()
+    assert "Mann-Whitney U" in html and "Welch" in html and "within-subjects" in html
+    # NASA-TLX A = {20, 30} vs B = {60, 70}: completely separated, exact two-sided
+    # Mann-Whitney p = 2 x 1 / C(4, 2) = 0.333
+    row = next(line for line in html.splitlines() if line.startswith("<tr><td>NASA-TLX"))
+    assert "<td>Mann-Whitney U</td><td>0.333</td>" in row
+    assert "<td>2</td><td>25.00</td><td>7.07</td>" in row  # A: n, mean, SD (n - 1)
+    for image in ("step_times.png", "errors.png", "completion.png"):
+        assert f"src='{image}'" in html
+        with Image.open(out / image) as im:
+            assert im.format == "PNG" and im.width > 300
+
+
+@pytest.mark.gl
+def test_gaze_heatmap_is_rendered_on_the_model(report):
+    out, _ = report
+    html = (out / "report.html").read_text()
+    assert "src='gaze_heatmap.png'" in html, html[html.find("Notes"):]
+    with Image.open(out / "gaze_heatmap.png") as im:
+        pixels = np.asarray(im.convert("RGB")).astype(int)
+    assert pixels.shape == (720, 960, 3)
+    # inferno's warm end (orange to pale yellow: red well above blue) marks the looked-at
+    # spot; the grey background and the untextured white/grey model have red <= blue + 10
+    warm = (pixels[..., 0] > 150) & (pixels[..., 0] - pixels[..., 2] > 60)
+    assert 20 < warm.sum() < 0.05 * warm.size  # a spot where the autopilot looked, not everywhere
