@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from interaction.autopilot import AutopilotResult, run_autopilot
@@ -24,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", help="run with this named parameter variant of the scenario")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override an interaction parameter (repeatable), e.g. snap_position_mm=15")
+    parser.add_argument("--record", type=Path, metavar="REC",
+                        help="also record an autopilot run to REC (.mcap), like a GUI trial")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,11 +42,27 @@ def run(args: argparse.Namespace) -> int:
     result = run_autopilot(scenario.scene, scenario, params)
     wall = time.perf_counter() - start
     report = _report(args.scenario, scenario, params, args.variant, result, wall)
+    recorded = _record(args, scenario, params) if args.record is not None else True
     if args.json:
         print(json.dumps(report, sort_keys=True))
     else:
         _print_text(report)
-    return 0 if result.completed else 1
+    return 0 if result.completed and recorded else 1
+
+
+def _record(args: argparse.Namespace, scenario: Scenario, params: InteractionParams) -> bool:
+    """``--record``: a second autopilot run, fed quantized frames as a GUI session feeds the
+    engine, recorded as a trial (interaction.recording_autopilot); False if it failed."""
+    from interaction.recording_autopilot import record_autopilot
+
+    assert scenario.scene is not None
+    run = record_autopilot(scenario.scene, scenario, params, args.record, scenario_path=args.scenario,
+                           variant=args.variant or scenario.default_variant)
+    if run.error is not None:
+        print(f"xrjig check: {run.error}", file=sys.stderr)
+        return False
+    print(f"recorded {run.frames} frames, {len(run.events)} events to {args.record}", file=sys.stderr)
+    return True
 
 
 def _report(source: str, scenario: Scenario, params: InteractionParams, variant: str | None,
