@@ -243,3 +243,26 @@ def _framed(scene):
     cam = Camera()
     cam.frame(scene.bounds, W / H, "iso")
     return cam
+
+
+def test_line_and_point_primitives_draw_unlit_at_their_projection(target, as1):
+    """Scene primitives in lines/points mode (no test file has them: built from AS1's plate)."""
+    from scenes.model import Material, Mesh, Node, Primitive
+
+    plate = next(p for p in as1.parts if p.display_name == "plate")
+    tri = as1.meshes[as1.nodes[plate.node].mesh].primitives[0]
+    edges = np.unique(np.sort(tri.indices[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
+    lines = Primitive(tri.positions, edges.astype(np.uint32), material=0, mode="lines")
+    points = Primitive(tri.positions, np.arange(len(tri.positions), dtype=np.uint32)[:, None], material=1, mode="points")
+    world = as1.world_matrix(plate.node)
+    nodes = [Node(0, "edges", "edges", world, mesh=0), Node(1, "corners", "corners", world, mesh=1)]
+    mats = [Material(base_color=(1.0, 1.0, 0.0, 1.0)), Material(base_color=(1.0, 0.0, 0.0, 1.0))]
+    scene = Scene("lines-and-points", nodes, [Mesh("e", [lines]), Mesh("c", [points])], mats)
+    img, cam = render(target, scene)
+    yellow = (img[:, :, 0] == 255) & (img[:, :, 1] == 255) & (img[:, :, 2] == 0)
+    red = (img[:, :, 0] == 255) & (img[:, :, 1] == 0) & (img[:, :, 2] == 0)
+    assert yellow.sum() > 200, "edges drawn as lines, unlit in their base colour"
+    corners = project_points(tri.positions @ world[:3, :3].T + world[:3, 3], cam.view_matrix(), cam.projection_matrix(W / H), W, H)
+    hits = [red[max(int(y) - 3, 0) : int(y) + 4, max(int(x) - 3, 0) : int(x) + 4].any() for x, y, _ in corners]
+    assert np.mean(hits) > 0.8, "a red point at (nearly) every projected vertex"
+    assert covered(img).mean() < 0.2, "lines and points, not filled triangles"

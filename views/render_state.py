@@ -28,11 +28,11 @@ class Highlight(Enum):
 
 #: highlight -> (r, g, b, strength): strength mixes the tint into the lit colour
 HIGHLIGHT_COLORS: dict[Highlight, tuple[float, float, float, float]] = {
-    Highlight.HOVER: (0.55, 0.8, 1.0, 0.25),
-    Highlight.SELECTED: (1.0, 0.62, 0.1, 0.45),
-    Highlight.GRABBED: (0.2, 0.55, 1.0, 0.5),
-    Highlight.SNAPPED: (0.2, 0.85, 0.3, 0.5),
-    Highlight.ERROR: (1.0, 0.15, 0.15, 0.55),
+    Highlight.HOVER: (0.55, 0.85, 1.0, 0.35),
+    Highlight.SELECTED: (1.0, 0.55, 0.05, 0.75),
+    Highlight.GRABBED: (0.25, 0.55, 1.0, 0.75),
+    Highlight.SNAPPED: (0.2, 0.9, 0.35, 0.75),
+    Highlight.ERROR: (1.0, 0.12, 0.12, 0.8),
 }
 
 #: a neutral grey-blue; with ``background_gradient`` it fades lighter towards the top

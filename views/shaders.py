@@ -82,7 +82,10 @@ void main() {
         rim = pow(1.0 - headlight, 2.0);
     }
     if (v_tint.a > 0.0) {
-        color = mix(color, v_tint.rgb, v_tint.a) + v_tint.rgb * rim * 0.8;
+        // recolour by brightness, so the tint's hue wins whatever the part's own colour
+        float lum = dot(color, vec3(0.299, 0.587, 0.114));
+        vec3 tinted = v_tint.rgb * (0.3 + 0.9 * lum);
+        color = mix(color, tinted, v_tint.a) + v_tint.rgb * rim * 0.6;
     }
     if (u_ghost_color.a > 0.0) {
         float edge = 0.35 + 0.65 * rim;
