@@ -26,6 +26,7 @@ from scenes.index import SceneIndex
 from scenes.loader import suggest_unit
 from scenes.model import Scene, SceneError
 from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
+from scenes.transforms import transform_points
 from views.authoring import PointPlacer, ScenarioEditor, inspection_point_from_hit
 from views.camera import Camera
 from views.event_log_dock import EventLogPanel
@@ -81,7 +82,11 @@ class InteractionController(QObject):
         if window.settings.value("window/state") is None:  # first run: tabs, not a tall stack
             window.tabifyDockWidget(scenario_dock, params_dock)
             scenario_dock.raise_()
-        window.add_dock(self.event_log, "Event log", Qt.DockWidgetArea.BottomDockWidgetArea)
+        log_dock = window.add_dock(
+            self.event_log, "Event log", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        if window.settings.value("window/state") is None:
+            window.resizeDocks([log_dock], [160], Qt.Orientation.Vertical)
         self.help = HelpOverlay(window.viewport, CONTROLS)
         self.placer = PointPlacer(window.viewport, lambda: self._index, self)
         self._build_menus()
@@ -130,7 +135,7 @@ class InteractionController(QObject):
         self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
         # frame what the task shows (parts laid out on the tray too), then put the head there
         camera = viewport.camera
-        camera.frame(self._posed_bounds(), viewport.width() / max(viewport.height(), 1))
+        camera.frame(self._task_bounds(), viewport.width() / max(viewport.height(), 1))
         self.device.reset(camera.camera_to_world(), reach=camera.distance * 0.75)
         self.device.set_projection(viewport.view_projection()[1])
         self.session.stepped.connect(self._on_stepped)
@@ -140,6 +145,11 @@ class InteractionController(QObject):
         self._refresh_scenario_views(params)
         self._set_simulating(self.simulate_action.isChecked())
         self.event_log.clear()
+        self.window.statusBar().showMessage(
+            "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
+            "F2 switches to camera navigation",
+            15000,
+        )
         if self.autostart:
             self.session.start()
 
@@ -152,14 +162,28 @@ class InteractionController(QObject):
             return
         self.scenario_path = Path(path)
 
-    def _posed_bounds(self) -> np.ndarray | None:
-        """(2, 3) world bounds of every part at its current (start) pose."""
+    def _task_bounds(self) -> np.ndarray | None:
+        """(2, 3) world bounds of every part where it starts and of every target, so the
+        first view shows both the parts to pick up and where they go."""
         assert self._index is not None and self.session is not None
-        boxes = [self._index.part_world_bounds(p.id) for p in self.session.scene.parts]
-        if not boxes:
+        scene, scenario = self.session.scene, self.session.scenario
+        corners = [self._index.part_world_bounds(p.id) for p in scene.parts]
+        for pid in scenario.parts:
+            part = scene.part(pid)
+            authored = scene.node_bounds(scene.part_nodes(part))
+            if authored is None:
+                continue
+            to_target = scenario.target_matrix(scene, pid) @ np.linalg.inv(
+                scene.world_matrix(part.node)
+            )
+            box = np.array(
+                [[x, y, z] for x in authored[:, 0] for y in authored[:, 1] for z in authored[:, 2]]
+            )
+            corners.append(transform_points(to_target, box))
+        if not corners:
             return None
-        stacked = np.stack(boxes)
-        return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
+        points = np.concatenate(corners)
+        return np.stack([points.min(axis=0), points.max(axis=0)])
 
     def _scenario_for(self, scene: Scene) -> Scenario:
         """The requested scenario if it is about this model, else one proposed from the model."""

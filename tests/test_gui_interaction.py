@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget
 from app.wiring import attach_interaction
 from interaction.events import EventKind
 from tests.conftest import AS1
+from views.camera import project_points
 from views.main_window import MainWindow
 from views.render_state import Highlight
 
@@ -130,15 +131,24 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
     drive = Driver(qtbot, window, controller)
     panel = controller.scenario_panel
     drive.tick()
-    # author: click the model where a fixed or placed part shows at the centre of the view
+    # author: switch to placing and click the model (the camera navigates meanwhile)
     qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
     assert controller.placer.enabled and window.viewport._sink is None
     vp = window.viewport
-    centre = QPoint(vp.width() // 2, vp.height() // 2)
-    origin, direction = vp.camera.ray(centre.x(), centre.y(), vp.width(), vp.height())
-    expected = controller.session.engine.index.ray(origin, direction)
-    assert expected is not None, "the framed model should be under the view centre"
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=centre)
+    index = controller.session.engine.index
+    part = max(
+        controller.session.scene.parts,
+        key=lambda p: np.ptp(index.part_world_bounds(p.id), axis=0).prod(),
+    )
+    view, proj = vp.view_projection()
+    x, y, _ = project_points(
+        _surface_point(index, part.id)[None], view, proj, vp.width(), vp.height()
+    )[0]
+    click = QPoint(round(x), round(y))
+    origin, direction = vp.camera.ray(click.x(), click.y(), vp.width(), vp.height())
+    expected = index.ray(origin, direction)
+    assert expected is not None and expected.part == part.id
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=click)
     assert list(panel.point_states()) == ["P1"]
     controller.undo_action.trigger()
     assert panel.point_states() == {}
@@ -171,3 +181,43 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
         "note": "burr on edge",
     }
     assert panel.point_states()["P1"] == "defect"
+
+
+def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, tmp_path):
+    window, controller = gui
+    session = controller.session
+    spin = controller.params_panel.editors["magnet_radius_mm"]
+    spin.setValue(45.0)
+    assert session.engine.params.magnet_radius_mm == 45.0  # live, same engine
+    assert session.scenario.variants == {"default": {"magnet_radius_mm": 45.0}}
+    controller.undo_action.trigger()
+    assert session.engine.params.magnet_radius_mm == 30.0 and spin.value() == 30.0
+    controller.redo_action.trigger()
+    assert session.engine.params.magnet_radius_mm == 45.0
+    # a scenario tolerance edit restarts the task with the new snap tolerance
+    controller.scenario_panel.tolerance_spins["position_mm"].setValue(9.0)
+    assert controller.session.engine.params.snap_position_mm == 9.0
+    path = tmp_path / "as1.scenario.yaml"
+    controller.save_scenario(path)
+
+    other = MainWindow(settings=QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(other)
+    reopened = attach_interaction(other, path, "default")
+    reopened.autostart = False
+    assert other.open_file(AS1, remember=False)
+    params = reopened.session.params
+    assert (params.magnet_radius_mm, params.snap_position_mm) == (45.0, 9.0)
+    assert reopened.session.scenario.path == path
+
+
+def test_bad_scenario_file_is_one_dialog_line(qtbot, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: missing.glb\n", encoding="utf-8")
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    controller = attach_interaction(window, bad)
+    controller.autostart = False
+    assert window.error_box is not None and "bad.yaml" in window.error_box.text()
+    assert "\n" not in window.error_box.text()
+    assert window.open_file(AS1, remember=False)  # falls back to a proposed scenario
+    assert controller.session is not None and controller.session.scenario.steps

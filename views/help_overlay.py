@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+_MARGIN = 12
 _STYLE = (
     "QLabel { background: rgba(20, 22, 26, 200); color: #e8e8e8; border-radius: 6px;"
-    " padding: 10px; font-size: 12px; }"
+    " padding: 10px; font-size: 11px; }"
 )
 
 
@@ -28,7 +29,8 @@ def controls_html(controls: Sequence[tuple[str, str]], title: str = "Simulated h
 
 
 class HelpOverlay(QLabel):
-    """Child of the viewport, pinned to its top-left corner; ``toggle()`` shows / hides it."""
+    """Child of the viewport, pinned to its top-right corner (framed models sit in the
+    centre and the hands start low in the view); ``toggle()`` shows / hides it."""
 
     def __init__(self, parent: QWidget, controls: Sequence[tuple[str, str]]) -> None:
         super().__init__(parent)
@@ -38,7 +40,17 @@ class HelpOverlay(QLabel):
         self.setStyleSheet(_STYLE)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.adjustSize()
-        self.move(12, 12)
+        parent.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        self.move(max(_MARGIN, parent.width() - self.width() - _MARGIN), _MARGIN)
 
     def toggle(self) -> None:
         self.setVisible(not self.isVisible())

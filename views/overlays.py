@@ -56,6 +56,10 @@ VERDICT_COLORS = {
 }
 SEEN_COLOR = (0.5, 0.75, 1.0, 0.95)
 _RING_SEGMENTS = 32
+#: joints are drawn smaller than their radius (palm and wrist most), so bones and the
+#: posture stay readable instead of a cluster of overlapping balls
+_JOINT_DRAW_SCALE = np.full(26, 0.55)
+_JOINT_DRAW_SCALE[[Joint.PALM, Joint.WRIST]] = 0.35
 
 
 def ring_segments(
@@ -205,7 +209,7 @@ class OverlayBuilder:
             if hand.joints is not None:
                 j = hand.joints[:, :3]
                 add_lines(np.stack([j[_BONES[:, 0]], j[_BONES[:, 1]]], axis=1), (*rgb, alpha))
-                add_points(j, hand.joints[:, 7] * 0.7, (*rgb, alpha))
+                add_points(j, hand.joints[:, 7] * _JOINT_DRAW_SCALE, (*rgb, alpha))
             else:
                 add_points(hand.grip[:3], self.scene_radius * 0.02, (*rgb, alpha))
             origin = hand.aim[:3]
