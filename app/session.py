@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from devices.base import Device
 from devices.desktop import DesktopDevice
@@ -110,8 +110,10 @@ class Session(QObject):
         self.frame_count = 0
         self.last_frame: InputFrame | None = None
         self._pending: list[Any] = []
-        self._fallback_factory: Callable[[], DesktopDevice] = DesktopDevice
+        #: makes the desktop device that replaces a failed one (the app sizes it to the scene)
+        self.fallback_factory: Callable[[], DesktopDevice] = DesktopDevice
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, round(1000.0 / rate_hz)))
         self._timer.timeout.connect(self._on_timer)
         self._t0: float | None = None
@@ -210,7 +212,7 @@ class Session(QObject):
         failed = self.device
         reason = failed.error
         log.warning("device %s failed: %s", failed.name, reason)
-        desktop = self._fallback_factory()
+        desktop = self.fallback_factory()
         if self.last_frame is not None:
             desktop.set_head(pose_to_matrix(self.last_frame.head))
         failed.stop()

@@ -131,13 +131,17 @@ class InteractionController(QObject):
             self.variant = None
             params = scenario_params(scenario)
         viewport = self.window.viewport
-        self.device = DesktopDevice(hand_scale=hand_scale_for(scene))
+        scale = hand_scale_for(scene)
+        self.device = DesktopDevice(hand_scale=scale)
         self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
         # frame what the task shows (parts laid out on the tray too), then put the head there
         camera = viewport.camera
         camera.frame(self._task_bounds(), viewport.width() / max(viewport.height(), 1))
         self.device.reset(camera.camera_to_world(), reach=camera.distance * 0.75)
         self.device.set_projection(viewport.view_projection()[1])
+        self.session.fallback_factory = lambda: DesktopDevice(
+            reach=camera.distance * 0.75, hand_scale=scale
+        )
         self.session.stepped.connect(self._on_stepped)
         self.session.message.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
         self.session.device_changed.connect(self._device_changed)

@@ -197,6 +197,20 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     # a scenario tolerance edit restarts the task with the new snap tolerance
     controller.scenario_panel.tolerance_spins["position_mm"].setValue(9.0)
     assert controller.session.engine.params.snap_position_mm == 9.0
+    # reorder steps with the dock's buttons; undo puts the order back
+    panel = controller.scenario_panel
+    order = [s.id for s in controller.session.scenario.steps]
+    panel.steps_tree.setCurrentItem(panel.steps_tree.topLevelItem(0))
+    qtbot.mouseClick(panel.step_down_button, Qt.MouseButton.LeftButton)
+    moved = [s.id for s in controller.session.scenario.steps]
+    assert moved[:2] == [order[1], order[0]] and moved[2:] == order[2:]
+    assert panel.selected_step_index() == 1
+    assert list(controller.session.engine.state.steps) == moved or set(
+        controller.session.engine.state.steps
+    ) == set(moved)
+    controller.undo_action.trigger()
+    assert [s.id for s in controller.session.scenario.steps] == order
+    controller.redo_action.trigger()
     path = tmp_path / "as1.scenario.yaml"
     controller.save_scenario(path)
 
@@ -208,6 +222,7 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     params = reopened.session.params
     assert (params.magnet_radius_mm, params.snap_position_mm) == (45.0, 9.0)
     assert reopened.session.scenario.path == path
+    assert [s.id for s in reopened.session.scenario.steps] == moved
 
 
 def test_bad_scenario_file_is_one_dialog_line(qtbot, tmp_path):
