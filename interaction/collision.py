@@ -7,8 +7,8 @@ a triangle-mesh vs triangle-mesh test is what FCL's BVH traversal does natively
 
 Touching is not colliding: mated CAD parts share faces, and FCL's mesh-mesh
 ``penetration_depth`` is not a usable depth (it reports ~1 for two boxes that merely
-touch). So the *moving* part is tested as an inset copy — every triangle pushed inward
-along its own normal and its edges pulled in by the tolerance — against the other parts' exact surfaces:
+touch). So the *moving* part is tested as an inset copy — its surface offset inward by
+the tolerance along vertex normals — against the other parts' exact surfaces:
 faces that touch (or overlap by less than the tolerance) do not meet; a real
 interpenetration deeper than the tolerance does.
 """
@@ -32,30 +32,40 @@ def _bvh(vertices: np.ndarray, faces: np.ndarray) -> fcl.BVHModel:
 
 
 def inset_triangles(vertices: np.ndarray, faces: np.ndarray, depth: float) -> tuple[np.ndarray, np.ndarray]:
-    """A triangle soup shrunk by ``depth``: each triangle moved inward along its normal
-    and its edges pulled in by ``depth`` (scaled about its incentre), so faces and edges
-    that merely touch another surface no longer reach it.
+    """The surface offset inward by about ``depth``: vertices are welded by position, then
+    each moves ``depth`` against its angle-weighted vertex normal. Faces and edges that
+    merely touch another surface are then lifted off it: each vertex goes as far as
+    needed for every face plane through it to move by ``depth`` (capped at 3x), whatever the triangle shapes (CAD slivers included).
 
     Inward is decided by the sign of the mesh's volume (so inverted windings work).
-    Slivers narrower than the tolerance (CAD tessellations are full of them) shrink to
-    5 % of their size instead of vanishing, so the surface stays closed enough to catch
-    penetrations; degenerate triangles are dropped.
     """
     tri = vertices[faces]  # (m, 3, 3)
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    signed_volume = float(np.einsum("ij,ij->", tri[:, 0], normal)) / 6.0
-    double_area = np.linalg.norm(normal, axis=1)
-    edges = np.stack([np.linalg.norm(tri[:, (k + 1) % 3] - tri[:, (k + 2) % 3], axis=1) for k in range(3)], axis=1)
-    perimeter = edges.sum(axis=1)
-    keep = double_area > 1e-12 * np.maximum(perimeter, 1e-300) ** 2
-    tri, normal, double_area, edges, perimeter = tri[keep], normal[keep], double_area[keep], edges[keep], perimeter[keep]
-    unit = normal / double_area[:, None]
-    inward = -unit if signed_volume >= 0 else unit
-    incentre = np.einsum("ik,ikj->ij", edges, tri) / perimeter[:, None]
-    inradius = double_area / perimeter
-    shrink = np.clip((inradius - depth) / inradius, 0.05, 1.0)[:, None, None]
-    soup = (incentre[:, None, :] + shrink * (tri - incentre[:, None, :]) + depth * inward[:, None, :]).reshape(-1, 3)
-    return soup, np.arange(len(soup), dtype=np.int32).reshape(-1, 3)
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    signed_volume = float(np.einsum("ij,ij->", tri[:, 0], cross)) / 6.0
+    length = np.linalg.norm(cross, axis=1, keepdims=True)
+    unit = np.divide(cross, length, out=np.zeros_like(cross), where=length > 0)
+    extent = float(np.ptp(vertices, axis=0).max()) if len(vertices) else 1.0
+    keys = np.round(vertices / max(extent * 1e-7, 1e-12)).astype(np.int64)
+    welded, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    positions = np.zeros((len(welded), 3))
+    positions[inverse] = vertices
+    corners = inverse[faces]  # (m, 3) welded vertex ids
+    normals = np.zeros((len(welded), 3))
+    for k in range(3):
+        a = tri[:, (k + 1) % 3] - tri[:, k]
+        b = tri[:, (k + 2) % 3] - tri[:, k]
+        cos = np.einsum("ij,ij->i", a, b) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-300)
+        np.add.at(normals, corners[:, k], unit * np.arccos(np.clip(cos, -1.0, 1.0))[:, None])
+    norm = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
+    # stretch so every incident face plane moves by the full depth (3x at most, sharp edges)
+    lowest = np.ones(len(welded))
+    for k in range(3):
+        np.minimum.at(lowest, corners[:, k], np.einsum("ij,ij->i", unit, normals[corners[:, k]]))
+    reach = depth / np.clip(lowest, 1.0 / 3.0, 1.0)
+    inward = -1.0 if signed_volume >= 0 else 1.0
+    return positions + inward * reach[:, None] * normals, corners.astype(np.int32)
 
 
 class CollisionWorld:

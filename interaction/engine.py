@@ -94,6 +94,7 @@ class Engine:
         self._filled: dict[str, str] = {}
         self._collision_owner: dict[tuple[str, str], tuple[str, str]] = {}
         self._gaze_part: str | None = None
+        self._gaze_since = 0.0
         self._gaze_dwell = 0.0
         s = self.state
         s.hovered, s.held, s.ray_hits = [None, None], [None, None], [None, None]
@@ -140,11 +141,11 @@ class Engine:
             self.inspection.update_positions()
         events += self._collisions(n, t)
         hits = [p for p, hs in zip(self.state.ray_hits, self._hands, strict=True) if p is not None and hs.held is None]
-        events += self._gaze(frame, dt, n, t)
+        events += self._gaze(frame, n, t)
         if self.state.gaze_hit is not None:
             hits.append(self.state.gaze_hit)
         p = self.params
-        events += self.inspection.dwell(hits, p.inspection_radius_mm / 1000.0, p.dwell_time_s, dt, n, t)
+        events += self.inspection.dwell(hits, p.inspection_radius_mm / 1000.0, p.dwell_time_s, n, t)
         events += self._task_complete(n, t)
         self._update_magnet_zones()
         self.state.frame, self.state.t = n, t
@@ -360,7 +361,7 @@ class Engine:
         self.state.colliding = set(current)
         return events
 
-    def _gaze(self, frame: InputFrame, dt: float, n: int, t: float) -> list[Event]:
+    def _gaze(self, frame: InputFrame, n: int, t: float) -> list[Event]:
         g, s = frame.gaze, self.state
         hit = None
         if g.confidence >= GAZE_MIN_CONFIDENCE:
@@ -369,12 +370,11 @@ class Engine:
         part = None if hit is None else hit.part
         s.gaze_part = part
         if part != self._gaze_part:
-            self._gaze_part, self._gaze_dwell = part, 0.0
-            return []
+            self._gaze_part, self._gaze_since, self._gaze_dwell = part, t, 0.0
         if part is None:
             return []
         before = self._gaze_dwell
-        self._gaze_dwell += dt
+        self._gaze_dwell = t - self._gaze_since
         if before < self.params.dwell_time_s <= self._gaze_dwell:
             s.gaze_selected = part
             return [Event(n, t, EventKind.GAZE_DWELL, part=part, data={"dwell_s": _r(self._gaze_dwell)})]

@@ -43,6 +43,7 @@ class InspectionTask:
             p.id: PointState(p.id, p.instruction, np.zeros(3), np.array([0.0, 1.0, 0.0])) for p in self._points
         }
         self.state.checklist_complete = False
+        self._since: dict[str, float] = {}
         self.update_positions()
 
     @property
@@ -58,16 +59,19 @@ class InspectionTask:
             n = np.linalg.solve(m[:3, :3].T, point.normal)  # normals take the inverse transpose
             s.normal = n / np.linalg.norm(n)
 
-    def dwell(self, hits: list[np.ndarray], radius_m: float, dwell_s: float, dt: float,
-              frame: int, t: float) -> list[Event]:
-        """Advance dwell timers with this frame's ray hit points; POINT_SEEN events."""
+    def dwell(self, hits: list[np.ndarray], radius_m: float, dwell_s: float, frame: int, t: float) -> list[Event]:
+        """Advance dwell timers with this frame's ray hit points; POINT_SEEN events.
+
+        The dwell is the frame time elapsed since the first frame of an unbroken run on
+        the point (differences of timestamps, so no float drift from summing steps)."""
         events = []
         for s in self.state.points.values():
             on = any(float(np.linalg.norm(h - s.position)) <= radius_m for h in hits)
             if not on:
                 s.dwell = 0.0
+                self._since.pop(s.id, None)
                 continue
-            s.dwell += dt
+            s.dwell = t - self._since.setdefault(s.id, t)
             if not s.seen and s.dwell >= dwell_s:
                 s.seen = True
                 events.append(Event(frame, t, EventKind.POINT_SEEN, point=s.id, data={"dwell_s": round(s.dwell, 6)}))
