@@ -128,6 +128,37 @@ def bench_replay(folder: Path, n: int) -> dict[str, float]:
     return {"ours_x": real / ours, "raw_x": real / raw}
 
 
+def bench_rerun(folder: Path) -> dict[str, float]:
+    """Verify (read + decode + engine step + compare) an autopilot recording of the pins
+    assembly, against stepping a fresh engine over the same frames already in memory."""
+    from interaction.commands import command_from_dict
+    from interaction.engine import Engine
+    from interaction.params import InteractionParams
+    from interaction.recording_autopilot import record_autopilot
+    from interaction.recording_rerun import load_setup, verify
+    from scenes.scenario import load_scenario
+
+    model = Path(__file__).resolve().parents[1] / "tests" / "data" / "models" / "pins-dowel-assembly" / "pins.glb"
+    scenario = load_scenario(model)
+    path = folder / "pins.mcap"
+    run = record_autopilot(scenario.scene, scenario, InteractionParams(), path, scenario_path=model, variant=None)
+    with Recording(path) as rec:
+        setup = load_setup(rec)
+        steps = [(f, [command_from_dict(c) for c in cmds]) for _, f, cmds in rec.steps()]
+        real = rec.end_t - rec.start_t
+        start = time.perf_counter()
+        matched, divergence = verify(rec, setup)
+        ours = time.perf_counter() - start
+    assert divergence is None and matched == len(run.events)
+    engine = Engine(setup.scene, setup.scenario, setup.params, index=setup.index)
+    start = time.perf_counter()
+    for frame, commands in steps:
+        engine.step(frame, commands)
+    peer = time.perf_counter() - start
+    return {"frames": len(steps), "real_s": real, "ours_x": real / ours, "peer_x": real / peer,
+            "ours_ms": ours / len(steps) * 1e3, "peer_ms": peer / len(steps) * 1e3}
+
+
 def bench_seek(folder: Path, minutes: float) -> dict[str, float]:
     path = folder / "hour.mcap"
     n = int(minutes * 60 * HZ)
@@ -182,6 +213,11 @@ def main() -> None:
         r = bench_replay(folder, len(frames))
         print(f"  headless replay (decode to InputFrames): xrjig {r['ours_x']:.0f}x real time | "
               f"raw mcap reader {r['raw_x']:.0f}x   (target >= 200x; xrjig/raw = {r['ours_x'] / r['raw_x']:.2f})")
+        e = bench_rerun(folder)
+        print(f"replay --verify through the engine (pins.glb autopilot run, {e['frames']} frames, {e['real_s']:.1f} s):")
+        print(f"  xrjig verify {e['ours_x']:.0f}x real time ({e['ours_ms']:.2f} ms/frame) | engine.step alone on "
+              f"in-memory frames {e['peer_x']:.0f}x ({e['peer_ms']:.2f} ms/frame)   (xrjig/engine-only = "
+              f"{e['peer_ms'] / e['ours_ms']:.2f}; the engine step dominates)")
         s = bench_seek(folder, args.hour_minutes)
         print(f"seek in a {args.hour_minutes:g}-minute recording ({s['frames']} frames, {s['mb']:.0f} MB, "
               f"written in {s['write_s']:.0f} s, opened in {s['open_ms']:.0f} ms), 50 random times:")

@@ -161,3 +161,12 @@ def test_check_record_to_an_unwritable_path_still_checks(tmp_path, capsys):
     assert "result: COMPLETED" in captured.out  # the check itself went on
     err = [line for line in captured.err.splitlines() if line]
     assert len(err) == 1 and "recording stopped" in err[0] and "no-such-dir" in err[0]
+
+
+def test_replay_without_verify_hands_the_file_to_the_gui_seam(recorded, monkeypatch):
+    import app.gui
+
+    calls = []
+    monkeypatch.setattr(app.gui, "run_replay", lambda path, speed: calls.append((path, speed)) or 0, raising=False)
+    assert main(["replay", str(recorded), "--speed", "4"]) == 0
+    assert calls == [(recorded, 4.0)]
