@@ -212,14 +212,40 @@ class Recording:
     def chunk_count(self) -> int:
         return len(self._chunks)
 
+    @property
+    def chunks(self) -> tuple[ChunkRef, ...]:
+        """Where each chunk (~0.5 s of the session) lies in the file and when it starts."""
+        return tuple(self._chunks)
+
+    def _decode_or_cut(self, i: int) -> Batch | None:
+        """Chunk ``i``, or None after cutting the recording to the valid prefix before it."""
+        try:
+            return self._decode(i)
+        except SceneError as err:
+            self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
+            del self._chunks[i:]
+            self._all = None
+            return None
+
     def batches(self) -> Iterator[Batch]:
-        """Every chunk in order; a damaged one ends the iteration with a warning."""
-        for i in range(len(self._chunks)):
-            try:
-                yield self._decode(i)
-            except SceneError as err:
-                self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
+        """Every chunk in order; a damaged one ends the iteration (and the recording)."""
+        i = 0
+        while i < len(self._chunks):
+            batch = self._decode_or_cut(i)
+            if batch is None:
                 return
+            yield batch
+            i += 1
+
+    def _last(self) -> Batch | None:
+        if not self._chunks:
+            return None
+        last = self._decode_or_cut(len(self._chunks) - 1)
+        if last is None:  # damaged at the end: find the valid prefix from the start
+            for _ in self.batches():
+                pass
+            return self._decode(len(self._chunks) - 1) if self._chunks else None
+        return last
 
     def _load_all(self) -> list[Batch]:
         if self._all is None:
@@ -252,13 +278,12 @@ class Recording:
     def steps(self, start_index: int = 0) -> Iterator[tuple[int, InputFrame, list[dict[str, Any]]]]:
         """(frame index, InputFrame, commands of that frame) from ``start_index`` on,
         decoding one chunk at a time (what verify, resim and replay feed the engine)."""
-        first = self._chunk_of_index(start_index) if self._chunks else 0
-        for i in range(first, len(self._chunks)):
-            try:
-                batch = self._decode(i)
-            except SceneError as err:
-                self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
+        i = self._chunk_of_index(start_index) if self._chunks else 0
+        while i < len(self._chunks):
+            batch = self._decode_or_cut(i)
+            if batch is None:
                 return
+            i += 1
             by_frame: dict[int, list[dict[str, Any]]] = {}
             for index, command in batch.commands:
                 by_frame.setdefault(index, []).append(command)
@@ -294,14 +319,13 @@ class Recording:
 
     @property
     def end_t(self) -> float:
-        return float(self._decode(len(self._chunks) - 1).times[-1]) if self._chunks else 0.0
+        last = self._last()
+        return float(last.times[-1]) if last is not None else 0.0
 
     @property
     def frame_count(self) -> int:
-        if not self._chunks:
-            return 0
-        last = self._decode(len(self._chunks) - 1)
-        return last.first_index + len(last.records)
+        last = self._last()
+        return last.first_index + len(last.records) if last is not None else 0
 
     def seek(self, t: float) -> tuple[int, InputFrame]:
         """The last frame at or before ``t`` seconds (the first frame if ``t`` is earlier)."""

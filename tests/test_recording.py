@@ -183,6 +183,22 @@ def test_corrupted_chunk_stops_at_the_valid_prefix(tmp_path):
         assert 0 < len(got) < 400
         assert got.tobytes() == records(frames[: len(got)]).tobytes()
         assert "damaged" in rec.warning
+        assert rec.frame_count == len(got) and rec.end_t == frames[len(got) - 1].t
+
+
+def test_damaged_last_chunk_cuts_to_the_valid_prefix(tmp_path):
+    frames = moving_frames(400)
+    write_session(tmp_path / "a.mcap", frames)
+    with Recording(tmp_path / "a.mcap") as rec:
+        last = rec.chunks[-1]
+    data = bytearray((tmp_path / "a.mcap").read_bytes())
+    data[last.offset + last.length // 2] ^= 0xFF
+    bad = tmp_path / "bad.mcap"
+    bad.write_bytes(bytes(data))
+    with Recording(bad) as rec:
+        n = rec.frame_count  # asked first, before any iteration
+        assert 0 < n < 400 and rec.warning is not None and "damaged" in rec.warning
+        assert rec.frames.tobytes() == records(frames[:n]).tobytes()
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, not a recording", b"\x89MCAP0\r\n" + b"\x00" * 5])
