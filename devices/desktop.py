@@ -21,7 +21,14 @@ import numpy as np
 
 from devices.desktop_hand import hand_skeleton, skeleton_in_world
 from interaction.frame import GazeInput, HandInput, InputFrame
-from scenes.transforms import look_at, matrix_to_pose, quat_from_axis_angle, quat_to_matrix
+from scenes.transforms import (
+    look_at,
+    matrix_to_pose,
+    matrix_to_quat,
+    quat_from_axis_angle,
+    quat_multiply,
+    quat_to_matrix,
+)
 
 #: (keys, what they do), in the order the help overlay lists them
 CONTROLS: tuple[tuple[str, str], ...] = (
@@ -168,20 +175,25 @@ class DesktopDevice:
         pinch = 1.0 if ("left" in self._buttons or "space" in self._keys) else 0.0
         grab = 1.0 if ("right" in self._buttons or "g" in self._keys) else 0.0
         eye = self._head[:3, 3]
+        head_pose = matrix_to_pose(self._head)
+        q_head = head_pose[3:]
         hands = []
         for h in (LEFT, RIGHT):
             strengths = (pinch, grab) if h in self.active else (0.0, 0.0)
-            hand_world = self.hand_matrix(h)
-            aim = _aim_matrix(eye, hand_world[:3, 3], self._head[:3, 1])
+            rot = self._head[:3, :3] @ self._hand_rot[h]
+            pos = self._head[:3, :3] @ self._hand_pos[h] + eye
+            q_grip = quat_multiply(q_head, matrix_to_quat(self._hand_rot[h]))
             local = hand_skeleton(strengths[0], strengths[1], left=h == LEFT)
             hands.append(
                 HandInput(
                     tracked=True,
-                    aim=matrix_to_pose(aim),
-                    grip=matrix_to_pose(hand_world),
+                    aim=np.concatenate(
+                        [pos, quat_multiply(q_head, _arc_from_forward(self._hand_pos[h]))]
+                    ),
+                    grip=np.concatenate([pos, q_grip]),
                     pinch=strengths[0],
                     grab=strengths[1],
-                    joints=skeleton_in_world(local, hand_world, self.hand_scale),
+                    joints=skeleton_in_world(local, rot, pos, q_grip, self.hand_scale),
                 )
             )
         if self.gaze_follows_cursor:
@@ -191,9 +203,7 @@ class DesktopDevice:
         gaze = GazeInput(
             origin=eye.copy(), direction=direction / np.linalg.norm(direction), confidence=1.0
         )
-        return InputFrame(
-            t=t, head=matrix_to_pose(self._head), hands=(hands[0], hands[1]), gaze=gaze
-        )
+        return InputFrame(t=t, head=head_pose, hands=(hands[0], hands[1]), gaze=gaze)
 
     def hand_matrix(self, hand: int) -> np.ndarray:
         """(4, 4) world pose of a hand's grip (palm centre)."""
@@ -265,11 +275,13 @@ class DesktopDevice:
             self._head[:3, 3] += step * self.reach * dt
 
 
-def _aim_matrix(eye: np.ndarray, hand: np.ndarray, up: np.ndarray) -> np.ndarray:
-    """Aim pose at the hand pointing away from the eye (-Z along eye -> hand)."""
-    m = look_at(eye, hand, tuple(up))
-    m[:3, 3] = hand
-    return m
+def _arc_from_forward(direction: np.ndarray) -> np.ndarray:
+    """Shortest-arc quaternion turning -Z onto ``direction`` (head space): the aim ray runs
+    from the eye through the hand. Written out because it runs twice per poll."""
+    x, y, z = direction / np.sqrt(direction @ direction)
+    # axis = (-Z) x d = (y, -x, 0); w = 1 + (-Z) . d
+    q = np.array([y, -x, 0.0, 1.0 - z])
+    return q / np.sqrt(q @ q)
 
 
 def _default_projection(fov_y_deg: float = 60.0, aspect: float = 1.6) -> np.ndarray:

@@ -119,7 +119,9 @@ def hand_skeleton(pinch: float, grab: float, left: bool) -> np.ndarray:
     until their tips touch. Cached: the simulator mostly asks for a few strengths.
     """
     return _cached_skeleton(
-        round(float(np.clip(pinch, 0, 1)), 3), round(float(np.clip(grab, 0, 1)), 3), bool(left)
+        round(min(max(float(pinch), 0.0), 1.0), 3),
+        round(min(max(float(grab), 0.0), 1.0), 3),
+        bool(left),
     )
 
 
@@ -154,27 +156,22 @@ def _build_skeleton(pinch: float, grab: float, left: bool) -> np.ndarray:
     return out
 
 
-def skeleton_in_world(local: np.ndarray, hand_matrix: np.ndarray, scale: float) -> np.ndarray:
-    """(26, 8) joints in the hand frame -> (26, 8) float32 in the world given the hand's (4, 4)
-    pose and the scene's scale (scene units per metre)."""
+def skeleton_in_world(
+    local: np.ndarray, rotation: np.ndarray, position: np.ndarray, quat: np.ndarray, scale: float
+) -> np.ndarray:
+    """(26, 8) joints in the hand frame -> (26, 8) float32 in the world, for a hand at
+    ``position`` turned by (3, 3) ``rotation`` (``quat`` the same rotation), drawn at
+    ``scale`` scene units per metre."""
     out = np.empty_like(local)
-    rot = hand_matrix[:3, :3]
-    out[:, :3] = local[:, :3] * scale @ rot.T + hand_matrix[:3, 3]
-    q_hand = matrix_to_quat(rot)
-    out[:, 3:7] = _quat_mul_rows(q_hand, local[:, 3:7])
+    out[:, :3] = local[:, :3] * scale @ rotation.T + position
+    out[:, 3:7] = _quat_mul_rows(quat, local[:, 3:7])
     out[:, 7] = local[:, 7] * scale
     return out.astype(np.float32)
 
 
 def _quat_mul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product of one (4,) quaternion with each row of (n, 4)."""
-    ax, ay, az, aw = a
-    bx, by, bz, bw = b.T
-    return np.column_stack(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ]
-    )
+    """Hamilton product a * b_i of one (4,) quaternion with each row of (n, 4), as one
+    matrix product (a's left-multiplication matrix)."""
+    x, y, z, w = a
+    left = np.array([[w, -z, y, x], [z, w, -x, y], [-y, x, w, z], [-x, -y, -z, w]])
+    return b @ left.T
