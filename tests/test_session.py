@@ -221,3 +221,35 @@ def test_scenario_params_layers_tolerances_and_variants(as1):
     assert (p.snap_position_mm, p.magnet_radius_mm, p.dwell_time_s) == (15.0, 40.0, 1.5)
     with pytest.raises(ValueError, match="unknown variant 'tight'"):
         scenario_params(scenario, "tight")
+
+
+def test_synthetic_index_finger_pokes_an_inspection_marker(qtbot, as1):
+    from interaction.frame import Joint
+
+    scenario = _scenario(as1)
+    hit = SceneIndex(as1).ray(np.array([0.1, 1.0, -0.07]), np.array([0.0, -1.0, 0.0]))
+    scenario.inspection_points.append(inspection_point_from_hit(as1, hit, []))
+    dev = DesktopDevice(reach=0.25)
+    session = Session(as1, scenario, InteractionParams(), dev, SceneIndex(as1))
+    session.tick(0.0)
+    point = session.engine.state.points["P1"]
+    # look down the marker's normal, so the fingers (hand -Z) point into the surface
+    dev.set_head(look_at(point.position + point.normal * 0.35, point.position))
+    t = session.tick(RATE) and RATE
+
+    def tip_offset():
+        frame = dev.poll(t)
+        return frame.right.joints[Joint.INDEX_TIP, :3].astype(float) - frame.right.grip[:3]
+
+    pokes = []
+    session.stepped.connect(
+        lambda state, events: pokes.extend(e for e in events if e.kind == EventKind.POKE)
+    )
+    for height in (0.03, 0.015, 0.005, -0.003):
+        target = point.position + point.normal * height - tip_offset()
+        t = hand_to(session, target, t)
+        tip = dev.poll(t).right.joints[Joint.INDEX_TIP, :3]
+        np.testing.assert_allclose((tip - point.position) @ point.normal, height, atol=1e-4)
+        if height > 0:
+            assert not pokes, f"poked while the tip was {height * 1000:.0f} mm above"
+    assert [e.point for e in pokes] == ["P1"] and pokes[0].hand == "right"
