@@ -23,9 +23,11 @@ from scenes.model import Material, Mesh, Node, Primitive, Scene, SceneError
 
 TRIMESH_SUFFIXES: tuple[str, ...] = (".obj", ".stl", ".ply")
 #: What trimesh's parsers raise on malformed input (it has no single error type).
+#: ImportError: trimesh decodes non-UTF-8 text with the optional charset-normalizer.
 _PARSE_ERRORS = (
     ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError,
-    struct.error, zlib.error, UnicodeError, OSError, OverflowError, MemoryError,
+    struct.error, zlib.error, UnicodeError, OSError, OverflowError, MemoryError, ImportError,
+    NameError,  # trimesh 4.12 PLY header parser: UnboundLocalError on some bad headers
 )  # fmt: skip
 
 
@@ -38,21 +40,26 @@ def load_trimesh_file(path: Path) -> Scene:
         raise SceneError(path, "file is empty")
     try:
         loaded = trimesh.load(str(path), force="scene", process=False)
-        geometries = [
-            (name, loaded.graph[name][0], loaded.geometry[geom])
-            for name in loaded.graph.nodes_geometry
-            for geom in [loaded.graph[name][1]]
-        ]
+        nodes, meshes, materials = _convert(path, loaded)
     except _PARSE_ERRORS as err:
         raise SceneError(
             path,
             f"cannot read this {path.suffix.lower()} file ({type(err).__name__}: {str(err)[:120]})",
         ) from None
+    if not meshes:
+        raise SceneError(path, "the file holds no triangles or points")
+    assign_paths(nodes, [0])
+    return Scene(path, nodes, meshes, materials, roots=[0])
+
+
+def _convert(path: Path, loaded: trimesh.Scene) -> tuple[list[Node], list[Mesh], list[Material]]:
+    """trimesh scene graph -> a root node with one child per geometry instance."""
     nodes = [Node(index=0, name=path.stem, path="", local=np.eye(4))]
     meshes: list[Mesh] = []
     materials: list[Material] = []
-    for name, world, geom in geometries:
-        prim = _primitive(geom, len(materials), materials)
+    for name in loaded.graph.nodes_geometry:
+        world, geom_name = loaded.graph[name]
+        prim = _primitive(loaded.geometry[geom_name], len(materials), materials)
         if prim is None:
             continue
         meshes.append(Mesh(name=str(name), primitives=[prim]))
@@ -67,10 +74,7 @@ def load_trimesh_file(path: Path) -> Scene:
             )
         )
         nodes[0].children.append(len(nodes) - 1)
-    if not meshes:
-        raise SceneError(path, "the file holds no triangles or points")
-    assign_paths(nodes, [0])
-    return Scene(path, nodes, meshes, materials, roots=[0])
+    return nodes, meshes, materials
 
 
 def _primitive(geom: object, material_index: int, materials: list[Material]) -> Primitive | None:
@@ -79,6 +83,8 @@ def _primitive(geom: object, material_index: int, materials: list[Material]) -> 
             return None
         positions = np.asarray(geom.vertices, dtype=np.float32)
         faces = np.asarray(geom.faces, dtype=np.int64)
+        if positions.ndim != 2 or positions.shape[1] != 3 or faces.ndim != 2 or faces.shape[1] != 3:
+            raise ValueError("vertices or faces are not triples")
         if faces.min() < 0 or faces.max() >= len(positions) or not np.all(np.isfinite(positions)):
             raise ValueError("face index out of range or non-finite vertex")
         materials.append(_material(geom))
@@ -91,8 +97,10 @@ def _primitive(geom: object, material_index: int, materials: list[Material]) -> 
         )
         return prim
     if isinstance(geom, trimesh.PointCloud) and len(geom.vertices):
-        materials.append(Material(name="points"))
         positions = np.asarray(geom.vertices, dtype=np.float32)
+        if positions.ndim != 2 or positions.shape[1] != 3 or not np.all(np.isfinite(positions)):
+            raise ValueError("point positions are not finite triples")
+        materials.append(Material(name="points"))
         idx = np.arange(len(positions), dtype=np.uint32).reshape(-1, 1)
         return Primitive(positions=positions, indices=idx, mode="points", material=material_index)
     return None

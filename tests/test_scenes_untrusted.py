@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from scenes.loader import load_scene
 from scenes.model import Scene, SceneError
-from tests.conftest import AS1, BOX_GLB, VALIDATOR_CASES
+from tests.conftest import AS1, BOX_GLB, DATA, VALIDATOR_CASES
 
 EDGE_CASES = sorted(p for p in VALIDATOR_CASES.rglob("*") if p.suffix in (".glb", ".gltf"))
 
@@ -150,6 +150,40 @@ def test_crafted_files_give_one_clear_scene_error(tmp_path, overrides, message):
     assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
 
 
+def test_sparse_accessor_and_triangle_strip(tmp_path):
+    """Sparse substitution moves vertex 2; the strip (mode 5) of 4 indices gives 2 triangles."""
+    extra = np.array([2], np.uint16).tobytes() + b"\0\0" + np.array([0, 5, 0], np.float32).tobytes()
+    path = triangle_gltf(
+        tmp_path,
+        buffers=[{"uri": "tri.bin", "byteLength": 60}],
+        bufferViews=[
+            {"buffer": 0, "byteOffset": 0, "byteLength": 36},
+            {"buffer": 0, "byteOffset": 36, "byteLength": 8},
+            {"buffer": 0, "byteOffset": 44, "byteLength": 2},
+            {"buffer": 0, "byteOffset": 48, "byteLength": 12},
+        ],
+        accessors=[
+            {
+                "bufferView": 0,
+                "componentType": 5126,
+                "count": 3,
+                "type": "VEC3",
+                "sparse": {
+                    "count": 1,
+                    "indices": {"bufferView": 2, "componentType": 5123},
+                    "values": {"bufferView": 3},
+                },
+            },
+            {"bufferView": 1, "componentType": 5123, "count": 4, "type": "SCALAR"},
+        ],
+        meshes=[{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1, "mode": 5}]}],
+    )
+    (tmp_path / "tri.bin").write_bytes((tmp_path / "tri.bin").read_bytes() + extra)
+    scene = load_scene(path)
+    np.testing.assert_allclose(scene.bounds, [[0, 0, 0], [1, 5, 0]])
+    assert scene.triangle_count == 2
+
+
 def test_index_out_of_range_is_refused(tmp_path):
     triangle_gltf(tmp_path)
     data = bytearray((tmp_path / "tri.bin").read_bytes())
@@ -246,3 +280,42 @@ def test_mutated_glb_is_scene_or_scene_error(tmp_path, data):
     assert isinstance(result, (Scene, SceneError))
     if isinstance(result, Scene):
         _ = result.bounds, result.triangle_count, result.parts
+
+
+MESH_SOURCES = sorted(
+    p
+    for p in (DATA / "models" / "mesh-parts").rglob("*")
+    if p.suffix.lower() in (".obj", ".stl", ".ply")
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_mutated_mesh_files_are_scene_or_scene_error(tmp_path, data):
+    source = data.draw(st.sampled_from(MESH_SOURCES))
+    raw = bytearray(source.read_bytes())
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw) - 1))]
+    else:
+        for _ in range(data.draw(st.integers(1, 6))):
+            # the header (first bytes) is where counts and formats live
+            pos = data.draw(st.integers(0, min(len(raw), 300) - 1) | st.integers(0, len(raw) - 1))
+            raw[pos] = data.draw(st.integers(0, 255))
+    path = tmp_path / f"mutated{source.suffix}"
+    path.write_bytes(bytes(raw))
+    result = load_or_error(path)
+    assert isinstance(result, (Scene, SceneError))
+    if isinstance(result, Scene):
+        _ = result.bounds, result.triangle_count, result.parts
+
+
+def test_ply_declaring_two_billion_vertices_is_refused_quickly(tmp_path):
+    path = tmp_path / "huge.ply"
+    path.write_bytes(
+        b"ply\nformat binary_little_endian 1.0\nelement vertex 2000000000\n"
+        b"property float x\nproperty float y\nproperty float z\nend_header\n\0\0\0\0"
+    )
+    with pytest.raises(SceneError, match="huge.ply"):
+        load_scene(path)
