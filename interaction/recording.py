@@ -8,6 +8,8 @@ most that much) with these channels:
                     any NumPy program can read it without xrjig).
 ``/xrjig/events``   every engine Event, as its canonical JSON line (jsonschema schema).
 ``/xrjig/commands`` UI commands applied at a frame, JSON ``{"frame": i, "command": {...}}``.
+``/xrjig/params``   live parameter changes: ``{"before_frame": i, "params": {...}, "rebuilt": b}``
+                    (``rebuilt``: the session rebuilt its engine, restarting the task).
 ``/xrjig/preview``  a readable subset (head, grips, gaze) at ~30 Hz as ``foxglove.FrameTransforms``
                     JSON, so Foxglove shows the motion without knowing xrjig.
 
@@ -36,6 +38,7 @@ from interaction.frame import FRAME_DTYPE, JOINT_COUNT, InputFrame, Joint
 FRAMES_TOPIC = "/xrjig/frames"
 EVENTS_TOPIC = "/xrjig/events"
 COMMANDS_TOPIC = "/xrjig/commands"
+PARAMS_TOPIC = "/xrjig/params"
 PREVIEW_TOPIC = "/xrjig/preview"
 PROFILE = "xrjig"
 FORMAT_VERSION = 1
@@ -163,6 +166,14 @@ COMMAND_SCHEMA = {
     "type": "object",
     "properties": {"frame": {"type": "integer"}, "command": {"type": "object"}},
     "required": ["frame", "command"],
+}
+
+PARAMS_SCHEMA = {
+    "title": "xrjig.ParamsChange",
+    "type": "object",
+    "properties": {"before_frame": {"type": "integer"}, "params": {"type": "object"},
+                   "rebuilt": {"type": "boolean"}},
+    "required": ["before_frame", "params", "rebuilt"],
 }
 
 _VEC3 = {"type": "object", "properties": {k: {"type": "number"} for k in "xyz"}}

@@ -35,6 +35,7 @@ from interaction.recording import (
     FORMAT_VERSION,
     FRAMES_TOPIC,
     PACKED_DTYPE,
+    PARAMS_TOPIC,
     PROFILE,
     decode_records,
 )
@@ -60,6 +61,8 @@ class Batch:
     records: np.ndarray  # (n,) FRAME_DTYPE
     event_lines: list[str] = field(default_factory=list)
     commands: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: live parameter changes: (before frame, params dict, engine rebuilt)
+    params_changes: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
 
     @property
     def times(self) -> np.ndarray:
@@ -191,6 +194,9 @@ class Recording:
                 elif topic == COMMANDS_TOPIC:
                     body = json.loads(r.data)
                     batch.commands.append((int(body["frame"]), body["command"]))
+                elif topic == PARAMS_TOPIC:
+                    body = json.loads(r.data)
+                    batch.params_changes.append((int(body["before_frame"]), dict(body["params"]), bool(body["rebuilt"])))
         return batch
 
     # -- public API ----------------------------------------------------------------------
@@ -274,6 +280,11 @@ class Recording:
             for index, command in b.commands:
                 out.setdefault(index, []).append(command)
         return out
+
+    @property
+    def params_changes(self) -> dict[int, tuple[dict[str, Any], bool]]:
+        """frame index -> (parameters from that frame on, whether the engine was rebuilt)."""
+        return {index: (params, rebuilt) for b in self._load_all() for index, params, rebuilt in b.params_changes}
 
     def steps(self, start_index: int = 0) -> Iterator[tuple[int, InputFrame, list[dict[str, Any]]]]:
         """(frame index, InputFrame, commands of that frame) from ``start_index`` on,

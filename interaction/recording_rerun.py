@@ -74,16 +74,36 @@ def load_setup(rec: Recording, cache: dict[str, RecordedSetup] | None = None) ->
 
 
 def rerun(
-    rec: Recording, setup: RecordedSetup, params: InteractionParams | None = None
+    rec: Recording, setup: RecordedSetup, overrides: dict[str, Any] | None = None
 ) -> Iterator[tuple[int, InputFrame, list[Event]]]:
-    """(frame index, frame, events the current engine emits) for every recorded step."""
-    engine = Engine(setup.scene, setup.scenario, params or setup.params, index=setup.index)
+    """(frame index, frame, events the current engine emits) for every recorded step.
+
+    Live parameter changes are re-applied at their frame (rebuilding the engine where the
+    session did); ``overrides`` (name -> value) are applied on top of every parameter set.
+    """
+    for index, frame, events, _ in _run(rec, setup, overrides):
+        yield index, frame, events
+
+
+def _run(
+    rec: Recording, setup: RecordedSetup, overrides: dict[str, Any] | None
+) -> Iterator[tuple[int, InputFrame, list[Event], Engine]]:
+    overrides = overrides or {}
+    engine = Engine(setup.scene, setup.scenario, setup.params.replace(**overrides), index=setup.index)
+    changes = rec.params_changes
     for index, frame, commands in rec.steps():
         try:
             parsed = [command_from_dict(c) for c in commands]
+            if index in changes:
+                params_dict, rebuilt = changes[index]
+                params = InteractionParams.from_dict(params_dict).replace(**overrides)
+                if rebuilt:
+                    engine = Engine(setup.scene, setup.scenario, params, index=setup.index)
+                else:
+                    engine.params = params
         except ValueError as err:
             raise SceneError(rec.path, f"frame {index}: {err}") from None
-        yield index, frame, engine.step(frame, parsed)
+        yield index, frame, engine.step(frame, parsed), engine
 
 
 @dataclass
@@ -107,11 +127,10 @@ class GazeTrace:
 
 def gaze_trace(rec: Recording, setup: RecordedSetup) -> GazeTrace:
     """Re-run the recording with its own parameters and collect what the gaze met."""
-    engine = Engine(setup.scene, setup.scenario, setup.params, index=setup.index)
     origins, hits, parts, local = [], [], [], []
-    points: dict[str, list[np.ndarray]] = {pid: [] for pid in engine.state.points}
-    for _, frame, commands in rec.steps():
-        engine.step(frame, [command_from_dict(c) for c in commands])
+    points: dict[str, list[np.ndarray]] = {p.id: [] for p in setup.scenario.inspection_points}
+    final: dict[str, np.ndarray] = {}
+    for _, frame, _, engine in _run(rec, setup, None):
         s = engine.state
         hit = s.gaze_hit
         origins.append(np.asarray(frame.gaze.origin, dtype=np.float64))
@@ -121,7 +140,8 @@ def gaze_trace(rec: Recording, setup: RecordedSetup) -> GazeTrace:
         local.append(None if pose is None else np.linalg.solve(pose, np.append(hit, 1.0))[:3])
         for pid, p in s.points.items():
             points[pid].append(np.asarray(p.position, dtype=np.float64).copy())
-    final = {pid: m.copy() for pid, m in engine.state.part_poses.items()}
+        final = s.part_poses
+    final = {pid: m.copy() for pid, m in final.items()}
     hits_arr = np.array(hits).reshape(-1, 3)
     hits_final = hits_arr.copy()
     for k, (part, q) in enumerate(zip(parts, local, strict=True)):
@@ -155,14 +175,16 @@ def verify(rec: Recording, setup: RecordedSetup) -> tuple[int, Divergence | None
         return Divergence(k, int(e["frame"]), float(e["t"]), expected[k], None)
 
     k = 0
-    for index, _, events in rerun(rec, setup):
+    for _, frame, events in rerun(rec, setup):
         for e in events:
             line = e.to_json()
             if k >= len(expected) or expected[k] != line:
                 return k, Divergence(k, e.frame, e.t, expected[k] if k < len(expected) else None, line)
             k += 1
-        if k < len(expected) and json.loads(expected[k])["frame"] <= index:
-            return k, missing(k)  # the recording has an event this step that the re-run lacks
+        # an expected event from an earlier frame that the re-run did not emit (compared by
+        # time: event.frame is the engine's counter, which restarts when an engine is rebuilt)
+        if k < len(expected) and json.loads(expected[k])["t"] < frame.t:
+            return k, missing(k)
     return k, (missing(k) if k < len(expected) else None)
 
 
@@ -188,9 +210,9 @@ def outcome(events: list[Event], start_t: float) -> Outcome:
     return Outcome(done is not None, done, kinds.get(EventKind.SNAP, 0), kinds.get(EventKind.STEP_DONE, 0), errors)
 
 
-def resimulate(rec: Recording, setup: RecordedSetup, params: InteractionParams) -> tuple[Outcome, Outcome]:
-    """(as recorded, under ``params``) for one recording."""
+def resimulate(rec: Recording, setup: RecordedSetup, overrides: dict[str, Any]) -> tuple[Outcome, Outcome]:
+    """(as recorded, with the parameter ``overrides``) for one recording."""
     start = rec.start_t
     recorded = outcome(rec.events, start)
-    events = [e for _, _, evs in rerun(rec, setup, params) for e in evs]
+    events = [e for _, _, evs in rerun(rec, setup, overrides) for e in evs]
     return recorded, outcome(events, start)

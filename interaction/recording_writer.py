@@ -32,6 +32,8 @@ from interaction.recording import (
     FORMAT_VERSION,
     FRAMES_TOPIC,
     PACKED_DTYPE,
+    PARAMS_SCHEMA,
+    PARAMS_TOPIC,
     PREVIEW_SCHEMA,
     PREVIEW_TOPIC,
     PROFILE,
@@ -76,6 +78,7 @@ class Recorder:
         self._batch = np.zeros(MAX_BATCH, dtype=FRAME_DTYPE)
         self._batch_len = 0
         self._pending: list[tuple[int, int, bytes, int]] = []  # channel, log_time, data, sequence
+        self._params_pending: list[tuple[bytes, int]] = []  # data, before_frame
         self._stream: IO[bytes] | None = None
         self._writer: Writer | None = None
         try:
@@ -106,6 +109,10 @@ class Recorder:
         self._commands = w.register_channel(
             COMMANDS_TOPIC, "json",
             w.register_schema("xrjig.Command", "jsonschema", json.dumps(COMMAND_SCHEMA).encode()),
+        )
+        self._params = w.register_channel(
+            PARAMS_TOPIC, "json",
+            w.register_schema("xrjig.ParamsChange", "jsonschema", json.dumps(PARAMS_SCHEMA).encode()),
         )
         self._preview = w.register_channel(
             PREVIEW_TOPIC, "json",
@@ -141,6 +148,20 @@ class Recorder:
         if self._batch_len >= MAX_BATCH or frame.t - first_t >= self._flush_interval:
             self.flush()
 
+    def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
+        """Record a live parameter change that applies from the next frame on.
+
+        ``rebuilt``: the session built a new engine for it (snap / collision tolerances are
+        baked in at build time), which restarts the task; a re-run must do the same.
+        """
+        if self._writer is None:
+            return
+        index = self.frame_count
+        data = json.dumps({"before_frame": index, "params": dict(params), "rebuilt": bool(rebuilt)},
+                          sort_keys=True, separators=(",", ":"))
+        # written with the chunk of frame ``index`` (a change after the last frame changes nothing)
+        self._params_pending.append((data.encode(), index))
+
     def flush(self) -> None:
         """Write the buffered frames and messages as one chunk and push it to the OS."""
         if self._writer is None or self._batch_len == 0:
@@ -149,7 +170,9 @@ class Recorder:
         first_index = self.frame_count - n
         packed = encode_records(self._batch[:n])
         first_ns = seconds_to_ns(float(packed["t"][0]))
-        pending, self._pending, self._batch_len = self._pending, [], 0
+        pending = [(self._params, first_ns, data, index) for data, index in self._params_pending]
+        pending += self._pending
+        self._pending, self._params_pending, self._batch_len = [], [], 0
         try:
             self._writer.add_message(self._frames, first_ns, shuffle_bytes(packed),
                                      seconds_to_ns(float(packed["t"][-1])), first_index)

@@ -23,6 +23,7 @@ from interaction.recording import (
     EVENTS_TOPIC,
     FRAMES_TOPIC,
     PACKED_DTYPE,
+    PARAMS_TOPIC,
     PREVIEW_TOPIC,
     decode_records,
     encode_records,
@@ -135,7 +136,7 @@ def test_plain_mcap_reader_sees_channels_and_schemas(tmp_path):
         reader = make_reader(f)
         summary = reader.get_summary()
         channels = {c.topic: c for c in summary.channels.values()}
-        assert set(channels) == {FRAMES_TOPIC, EVENTS_TOPIC, COMMANDS_TOPIC, PREVIEW_TOPIC}
+        assert set(channels) == {FRAMES_TOPIC, EVENTS_TOPIC, COMMANDS_TOPIC, PARAMS_TOPIC, PREVIEW_TOPIC}
         schemas = {s.name: s for s in summary.schemas.values()}
         assert schemas["xrjig.Event"].encoding == "jsonschema"
         assert json.loads(schemas["xrjig.Event"].data)["required"] == ["frame", "t", "kind"]

@@ -71,7 +71,7 @@ def test_autopilot_recording_verifies_identical(recorded, capsys):
     assert "identical" in capsys.readouterr().out
 
 
-def rewrite(src: Path, dst: Path, change_event=None, metadata: dict | None = None) -> None:
+def rewrite(src: Path, dst: Path, change_event=None, metadata: dict | None = None, extra_event=None) -> None:
     """Copy a recording through the public reader/writer, optionally editing events and
     adding metadata records (questionnaires)."""
     with Recording(src) as rec:
@@ -88,7 +88,9 @@ def rewrite(src: Path, dst: Path, change_event=None, metadata: dict | None = Non
         for i, r in enumerate(frames):
             evs = by_frame.get(i, [])
             if change_event is not None:
-                evs = [change_event(e) for e in evs]
+                evs = [e for e in map(change_event, evs) if e is not None]
+            if extra_event is not None and i == extra_event.frame:
+                evs = [*evs, extra_event]
             out.write_frame(InputFrame.from_record(r), evs, commands.get(i, []))
         for name, values in (metadata or {}).items():
             out.add_metadata(name, values)
@@ -112,6 +114,20 @@ def test_tampered_event_shows_first_divergence(recorded, tmp_path, capsys):
     got = next(line for line in out.splitlines() if "got:" in line)
     assert json.loads(expected.split("expected:", 1)[1])["data"]["position_error_mm"] == 99.0
     assert json.loads(got.split("got:", 1)[1]) == json.loads(snap.to_json())
+
+
+def test_an_event_the_engine_no_longer_emits_is_reported_missing(recorded, tmp_path, capsys):
+    from interaction.events import Event
+
+    with Recording(recorded) as rec:
+        t3 = rec.frame_at(3).t
+        first = rec.events[0]
+    assert first.frame > 3  # nothing happens in the first frames of an autopilot run
+    ghost = Event(3, t3, "WRONG_PART", hand="left", part="ghost")
+    rewrite(recorded, tmp_path / "ghost.mcap", extra_event=ghost)
+    assert main(["replay", str(tmp_path / "ghost.mcap"), "--verify"]) == 1
+    out = capsys.readouterr().out
+    assert "event #1, frame 3" in out and "got:      (no event)" in out and '"part":"ghost"' in out
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
@@ -170,3 +186,34 @@ def test_replay_without_verify_hands_the_file_to_the_gui_seam(recorded, monkeypa
     monkeypatch.setattr(app.gui, "run_replay", lambda path, speed: calls.append((path, speed)) or 0, raising=False)
     assert main(["replay", str(recorded), "--speed", "4"]) == 0
     assert calls == [(recorded, 4.0)]
+
+
+@pytest.mark.parametrize(("change", "rebuilt"), [({"dwell_time_s": 5.0}, False), ({"snap_position_mm": 0.0001}, True)])
+def test_live_parameter_changes_are_recorded_and_replayed(recorded, tmp_path, change, rebuilt):
+    """A session that changed parameters mid-trial (the parameters dock) still verifies."""
+    from interaction.commands import command_from_dict
+    from interaction.engine import Engine
+    from interaction.recording_rerun import load_setup, verify
+
+    with Recording(recorded) as rec:
+        setup = load_setup(rec)
+        steps = list(rec.steps())
+        session = rec.session
+    engine = Engine(setup.scene, setup.scenario, setup.params, index=setup.index)
+    changed = setup.params.replace(**change)
+    live = tmp_path / "live.mcap"
+    with Recorder(live, session) as out:
+        for index, frame, commands in steps:
+            if index == 10:  # the designer turns a knob at frame 10
+                if rebuilt:
+                    engine = Engine(setup.scene, setup.scenario, changed, index=setup.index)
+                else:
+                    engine.params = changed
+                out.write_params(changed.to_dict(), rebuilt=rebuilt)
+            out.write_frame(frame, engine.step(frame, [command_from_dict(c) for c in commands]), commands)
+    with Recording(live) as rec:
+        assert rec.params_changes == {10: (changed.to_dict(), rebuilt)}
+        original = Recording(recorded).event_lines
+        assert rec.event_lines != original  # the change mattered
+        matched, divergence = verify(rec, load_setup(rec))
+    assert divergence is None and matched == len(rec.event_lines)

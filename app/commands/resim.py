@@ -35,11 +35,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"xrjig resim: warning: {rec.warning}", file=sys.stderr)
             setup = load_setup(rec, cache)
             try:
-                changed = setup.params.replace_from_strings(args.overrides)
+                setup.params.replace_from_strings(args.overrides)  # validate names and values
             except ValueError as err:
                 print(f"xrjig resim: --set: {err}", file=sys.stderr)
                 return 2
-            before, after = resimulate(rec, setup, changed)
+            before, after = resimulate(rec, setup, _overrides(args.overrides))
         rows.append({"recording": str(path), "notes": setup.notes,
                      "recorded": before.to_dict(), "resimulated": after.to_dict()})
     report = {"overrides": args.overrides, "recordings": rows, "total": _total(rows)}
@@ -48,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(report)
     return 0
+
+
+def _overrides(assignments: list[str]) -> dict[str, str]:
+    """NAME=VALUE strings (already validated) -> {name: value}."""
+    return {name.strip(): value.strip() for name, _, value in (a.partition("=") for a in assignments)}
 
 
 def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
