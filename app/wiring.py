@@ -23,7 +23,7 @@ from devices.desktop import CONTROLS, DesktopDevice
 from interaction.events import EventKind
 from interaction.params import InteractionParams
 from scenes.index import SceneIndex
-from scenes.loader import suggest_unit
+from scenes.loader import UNITS, suggest_unit
 from scenes.model import Scene, SceneError
 from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
 from scenes.transforms import transform_points
@@ -45,12 +45,6 @@ def follow_head(camera: Camera, head: np.ndarray) -> None:
     camera.target = head[:3, 3] + forward * camera.distance
 
 
-def hand_scale_for(scene: Scene) -> float:
-    """Scene units per metre for drawing hands: 1000 when the model looks like millimetres
-    read as metres (the size hint of scenes.loader), so hands stay hand-sized next to it."""
-    return 1000.0 if suggest_unit(scene) == "mm" else 1.0
-
-
 class InteractionController(QObject):
     """Owns the session of the window's current scene and connects it to the docks."""
 
@@ -65,6 +59,7 @@ class InteractionController(QObject):
         #: the scenario asked for on the command line, and the model it is about
         self.scenario_path: Path | None = None
         self.scenario_model: Path | None = None
+        self.scenario_units: str | None = None
         if scenario_path is not None:
             self.request_scenario(scenario_path)
         self.session: Session | None = None
@@ -123,6 +118,10 @@ class InteractionController(QObject):
         if self.session is not None:
             self.session.stop()
         scenario = self._scenario_for(scene)
+        if scenario.scene is not None and scenario.scene is not scene:
+            # the scenario names the model's unit: show the model at that scale
+            scene = scenario.scene
+            self.window.viewport.set_scene(scene)
         self._index = SceneIndex(scene)
         try:
             params = scenario_params(scenario, self.variant)
@@ -131,17 +130,14 @@ class InteractionController(QObject):
             self.variant = None
             params = scenario_params(scenario)
         viewport = self.window.viewport
-        scale = hand_scale_for(scene)
-        self.device = DesktopDevice(hand_scale=scale)
+        self.device = DesktopDevice()
         self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
         # frame what the task shows (parts laid out on the tray too), then put the head there
         camera = viewport.camera
         camera.frame(self._task_bounds(), viewport.width() / max(viewport.height(), 1))
         self.device.reset(camera.camera_to_world(), reach=camera.distance * 0.75)
         self.device.set_projection(viewport.view_projection()[1])
-        self.session.fallback_factory = lambda: DesktopDevice(
-            reach=camera.distance * 0.75, hand_scale=scale
-        )
+        self.session.fallback_factory = lambda: DesktopDevice(reach=camera.distance * 0.75)
         self.session.stepped.connect(self._on_stepped)
         self.session.message.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
         self.session.device_changed.connect(self._device_changed)
@@ -149,22 +145,30 @@ class InteractionController(QObject):
         self._refresh_scenario_views(params)
         self._set_simulating(self.simulate_action.isChecked())
         self.event_log.clear()
-        self.window.statusBar().showMessage(
+        hint = (
             "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
-            "F2 switches to camera navigation",
-            15000,
+            "F2 switches to camera navigation"
         )
+        if suggest_unit(scene) == "mm":
+            size = float(np.max(scene.bounds[1] - scene.bounds[0]))
+            hint = (
+                f"{scene.source.name} is {size:.0f} m across: if it is in millimetres, "
+                "run it with a scenario that says 'units: mm' (hands are drawn life-size)"
+            )
+        self.window.statusBar().showMessage(hint, 20000)
         if self.autostart:
             self.session.start()
 
     def request_scenario(self, path: Path) -> None:
         """Use the scenario file at ``path`` whenever its model is loaded (errors: a dialog)."""
         try:
-            self.scenario_model = load_scenario(path).model.resolve()
+            scenario = load_scenario(path)
         except SceneError as err:
             self.window.show_error(str(err))
             return
         self.scenario_path = Path(path)
+        self.scenario_model = scenario.model.resolve()
+        self.scenario_units = scenario.units
 
     def _task_bounds(self) -> np.ndarray | None:
         """(2, 3) world bounds of every part where it starts and of every target, so the
@@ -192,8 +196,11 @@ class InteractionController(QObject):
     def _scenario_for(self, scene: Scene) -> Scenario:
         """The requested scenario if it is about this model, else one proposed from the model."""
         if self.scenario_path is not None and self.scenario_model == scene.source.resolve():
+            wanted = UNITS[self.scenario_units] if self.scenario_units else scene.unit_scale
             try:
-                return load_scenario(self.scenario_path, scene=scene)
+                if wanted == scene.unit_scale:
+                    return load_scenario(self.scenario_path, scene=scene)
+                return load_scenario(self.scenario_path)  # loads the model in its unit
             except SceneError as err:
                 self.window.show_error(str(err))
         return load_scenario(scene.source, scene=scene)

@@ -236,3 +236,23 @@ def test_bad_scenario_file_is_one_dialog_line(qtbot, tmp_path):
     assert "\n" not in window.error_box.text()
     assert window.open_file(AS1, remember=False)  # falls back to a proposed scenario
     assert controller.session is not None and controller.session.scenario.steps
+
+
+def test_scenario_units_rescale_the_model_and_hands_stay_life_size(qtbot, tmp_path):
+    from tests.conftest import PINS
+
+    path = tmp_path / "pins.scenario.yaml"
+    path.write_text(f"model: {PINS.as_posix()}\nunits: mm\n", encoding="utf-8")
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    controller = attach_interaction(window, path)
+    controller.autostart = False
+    assert window.open_file(PINS, remember=False)
+    scene = controller.session.scene
+    assert scene.unit_scale == 0.001 and window.viewport.scene is scene
+    size = scene.bounds[1] - scene.bounds[0]
+    assert 0.2 < size.max() < 0.3  # the 254 mm plate, now in metres
+    controller.session.tick(0.0)
+    joints = controller.session.last_frame.right.joints
+    span = np.linalg.norm(joints[1, :3] - joints[15, :3])  # wrist to middle tip
+    assert 0.15 < span < 0.2
