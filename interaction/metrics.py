@@ -97,6 +97,15 @@ class TrialMetrics:
         row["total_dwell_s"] = round(sum(p.dwell_s for p in self.points), 4) if self.points else None
         return row
 
+    def point_rows(self) -> list[dict[str, Any]]:
+        """One CSV row per trial x inspection point (gaze metrics)."""
+        return [{"recording": self.recording, "participant": self.participant, "variant": self.variant,
+                 "point": p.point,
+                 "time_to_first_fixation_s": None if p.time_to_first_fixation_s is None
+                 else round(p.time_to_first_fixation_s, 4),
+                 "dwell_s": round(p.dwell_s, 4)}
+                for p in self.points]
+
     def step_rows(self) -> list[dict[str, Any]]:
         """One CSV row per trial x step."""
         return [{"recording": self.recording, "participant": self.participant, "variant": self.variant,

@@ -10,7 +10,7 @@ most that much) with these channels:
 ``/xrjig/commands`` UI commands applied at a frame, JSON ``{"frame": i, "command": {...}}``.
 ``/xrjig/params``   live parameter changes: ``{"before_frame": i, "params": {...}, "rebuilt": b}``
                     (``rebuilt``: the session rebuilt its engine, restarting the task).
-``/xrjig/preview``  a readable subset (head, grips, gaze) at ~30 Hz as ``foxglove.FrameTransforms``
+``/xrjig/preview``  a readable subset (head, tracked grips) at 10 Hz as ``foxglove.FrameTransforms``
                     JSON, so Foxglove shows the motion without knowing xrjig.
 
 Metadata records: ``xrjig.session`` (scene sha256, scenario path/hash/variant, parameters,

@@ -71,6 +71,22 @@ def test_steps_csv_has_one_row_per_trial_and_step(report):
     assert all(float(r["duration_s"]) > 0 and r["order"] == "1" for r in rows)
 
 
+def test_points_csv_has_gaze_per_trial_and_point(report):
+    out, paths = report
+    rows = _rows(out / "points.csv")
+    assert [(r["participant"], r["point"]) for r in rows] == [(p, "top") for p, *_ in TRIALS]
+    for row, path in zip(rows, paths, strict=True):
+        with Recording(path) as rec:
+            seen = next(e for e in rec.events if e.kind == "POINT_SEEN")
+            dwell = rec.session["params"]["dwell_time_s"]
+            dt = rec.frame_at(1).t - rec.frame_at(0).t
+        # the engine says the point was seen after ``dwell`` seconds of gaze on it (counting
+        # the first frame on it as one dt), so the first fixation came no later than that
+        # and the dwell lasted at least that long
+        assert float(row["time_to_first_fixation_s"]) <= seen.t - rec.start_t - dwell + dt + 1e-6
+        assert float(row["dwell_s"]) >= dwell - 1e-6
+
+
 def test_html_has_comparison_with_hand_checked_test_and_images(report):
     out, _ = report
     html = (out / "report.html").read_text()

@@ -1,6 +1,7 @@
 """``xrjig report REC... --out DIR``: trial metrics as CSV and an HTML report.
 
 Writes ``DIR/trials.csv`` (one row per trial), ``DIR/steps.csv`` (one row per trial x step),
+``DIR/points.csv`` (one row per trial x inspection point: time to first fixation, dwell),
 PNG plots and ``DIR/report.html`` with a per-variant comparison table and, when the model
 can be rendered here, a gaze heatmap drawn on the model through the real renderer.
 Recordings whose scenario file is missing still get event and frame metrics; only the
@@ -72,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
             trials.append(trial_metrics(rec, trace))
     _write_csv(args.out / "trials.csv", (t.row() for t in trials))
     _write_csv(args.out / "steps.csv", (row for t in trials for row in t.step_rows()))
+    _write_csv(args.out / "points.csv", (row for t in trials for row in t.point_rows()))
     heatmap = None
     if gaze and not args.no_heatmap:
         heatmap = _heatmap(gaze, args.out / "gaze_heatmap.png", notes)
     html = write_report(trials, args.out, notes=notes, heatmap=heatmap)
-    print(f"{len(trials)} trial(s): {args.out / 'trials.csv'}, {args.out / 'steps.csv'}, {html}")
+    print(f"{len(trials)} trial(s): trials.csv, steps.csv, points.csv and {html.name} in {args.out}")
     return 0
 
 
