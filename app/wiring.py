@@ -67,6 +67,8 @@ class InteractionController(QObject):
         self.device: DesktopDevice | None = None
         self._overlays: OverlayBuilder | None = None
         self._index: SceneIndex | None = None
+        #: the camera pose the last tick left, to notice when the view moved it (Frame all)
+        self._camera_pose: np.ndarray | None = None
 
         self.scenario_panel = ScenarioPanel()
         self.params_panel = ParamsPanel()
@@ -236,10 +238,15 @@ class InteractionController(QObject):
             return
         device = session.device
         if isinstance(device, DesktopDevice):
-            if self.simulate_action.isChecked() and not self.placer.enabled:
-                follow_head(viewport.camera, device.head_matrix)
-            else:
-                device.set_head(viewport.camera.camera_to_world())
+            camera = viewport.camera
+            moved_by_view = self._camera_pose is not None and not np.allclose(
+                camera.camera_to_world(), self._camera_pose
+            )
+            if self.simulate_action.isChecked() and not self.placer.enabled and not moved_by_view:
+                follow_head(camera, device.head_matrix)
+            else:  # camera navigation, or View > Frame all: the head goes where the camera is
+                device.set_head(camera.camera_to_world())
+            self._camera_pose = camera.camera_to_world()
             device.set_projection(viewport.view_projection()[1])
         active = device.active if isinstance(device, DesktopDevice) else (0, 1)
         viewport.set_render_state(

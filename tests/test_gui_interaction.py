@@ -256,3 +256,20 @@ def test_scenario_units_rescale_the_model_and_hands_stay_life_size(qtbot, tmp_pa
     joints = controller.session.last_frame.right.joints
     span = np.linalg.norm(joints[1, :3] - joints[15, :3])  # wrist to middle tip
     assert 0.15 < span < 0.2
+
+
+def test_frame_all_in_simulated_hands_mode_moves_the_head(qtbot, gui):
+    window, controller = gui
+    drive = Driver(qtbot, window, controller)
+    drive.tick()
+    qtbot.keyPress(window.viewport, Qt.Key.Key_Left)  # turn the head away
+    drive.tick(0.5)
+    qtbot.keyRelease(window.viewport, Qt.Key.Key_Left)
+    drive.tick()
+    turned = controller.session.device.head_matrix
+    window.viewport.frame_all("front")
+    drive.tick()
+    head = controller.session.device.head_matrix
+    assert not np.allclose(head, turned)
+    np.testing.assert_allclose(head, window.viewport.camera.camera_to_world(), atol=1e-9)
+    np.testing.assert_allclose(-head[:3, 2], [0.0, 0.0, -1.0], atol=1e-9)  # looking from the front
