@@ -1,32 +1,38 @@
-"""An offscreen OpenGL 3.3 core context with a framebuffer object, for the render CLI
-and GL tests: no window, same renderer.
+"""An offscreen OpenGL 3.3 core context with a framebuffer object, for the render CLI,
+benchmarks and GL tests: no window, same renderer.
 
-Qt's ``offscreen`` platform has no OpenGL on these machines (PITFALLS.md), so this
-uses a QOffscreenSurface on the normal platform (xcb under Xvfb).
+Two ways to get the context: with an X display, a Qt QOffscreenSurface (Qt's own
+``offscreen`` platform has no OpenGL here, PITFALLS.md); without one, EGL on Mesa's
+surfaceless platform through PyOpenGL, so ``xrjig render`` also works on a headless
+server. EGL has to be chosen before PyOpenGL is first imported (PYOPENGL_PLATFORM is
+read once per process), which the render command does by deciding first.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
-from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
-from app.gui import DisplayUnavailable, ensure_gui_application, gl_format
-from views.qimage import image_to_array
+from app.gui import DisplayUnavailable
 
 
-class OffscreenTarget:
-    """A current GL context rendering into a width x height RGBA framebuffer object.
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
-    Use as a context manager; ``render(draw)`` calls ``draw(framebuffer_handle)`` and
-    returns the pixels as (height, width, 4) uint8, top row first.
-    """
 
-    def __init__(self, width: int, height: int, samples: int = 4) -> None:
+class _QtContext:
+    """A Qt context current on an offscreen surface (needs a window system)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
+
+        from app.gui import ensure_gui_application, gl_format
+
         ensure_gui_application()
-        self.width, self.height = width, height
         self._context = QOpenGLContext()
         self._context.setFormat(gl_format())
         if not self._context.create():
@@ -34,30 +40,130 @@ class OffscreenTarget:
         self._surface = QOffscreenSurface()
         self._surface.setFormat(self._context.format())
         self._surface.create()
-        if not self._context.makeCurrent(self._surface):
-            raise DisplayUnavailable("could not make the offscreen OpenGL context current")
-        fmt = QOpenGLFramebufferObjectFormat()
-        fmt.setAttachment(QOpenGLFramebufferObject.Attachment.Depth)
-        fmt.setSamples(samples)
-        self._fbo = QOpenGLFramebufferObject(width, height, fmt)
+        self.make_current()
 
     def make_current(self) -> None:
-        self._context.makeCurrent(self._surface)
-
-    def render(self, draw: Callable[[int], None]) -> np.ndarray:
-        self.make_current()
-        draw(self._fbo.handle())
-        return image_to_array(self._fbo.toImage())
+        if not self._context.makeCurrent(self._surface):
+            raise DisplayUnavailable("could not make the offscreen OpenGL context current")
 
     def close(self) -> None:
-        self.make_current()
-        del self._fbo
         self._context.doneCurrent()
         self._surface.destroy()
+
+
+class _EglContext:
+    """A surfaceless EGL context (Mesa), for machines without a window system."""
+
+    def __init__(self) -> None:
+        if "OpenGL" in sys.modules and os.environ.get("PYOPENGL_PLATFORM") != "egl":
+            raise DisplayUnavailable("no display, and OpenGL was already set up for X in this process")
+        os.environ["PYOPENGL_PLATFORM"] = "egl"
+        os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+        from OpenGL import EGL
+
+        self._egl = EGL
+        self._display = EGL.eglGetDisplay(EGL.EGL_DEFAULT_DISPLAY)
+        major, minor = EGL.EGLint(), EGL.EGLint()
+        if not EGL.eglInitialize(self._display, ctypes.pointer(major), ctypes.pointer(minor)):
+            raise DisplayUnavailable("no display and no EGL: set DISPLAY (for example run under `xvfb-run`)")
+        attribs = (EGL.EGLint * 7)(
+            EGL.EGL_SURFACE_TYPE, EGL.EGL_PBUFFER_BIT, EGL.EGL_RENDERABLE_TYPE, EGL.EGL_OPENGL_BIT,
+            EGL.EGL_DEPTH_SIZE, 24, EGL.EGL_NONE,
+        )  # fmt: skip
+        config, count = EGL.EGLConfig(), EGL.EGLint()
+        EGL.eglChooseConfig(self._display, attribs, ctypes.pointer(config), 1, ctypes.pointer(count))
+        EGL.eglBindAPI(EGL.EGL_OPENGL_API)
+        core = (EGL.EGLint * 7)(
+            EGL.EGL_CONTEXT_MAJOR_VERSION, 3, EGL.EGL_CONTEXT_MINOR_VERSION, 3,
+            EGL.EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL.EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL.EGL_NONE,
+        )  # fmt: skip
+        self._context = EGL.eglCreateContext(self._display, config, EGL.EGL_NO_CONTEXT, core) if count.value else None
+        if not self._context:
+            raise DisplayUnavailable("no display, and EGL offers no OpenGL 3.3 core context")
+        self.make_current()
+
+    def make_current(self) -> None:
+        EGL = self._egl
+        if not EGL.eglMakeCurrent(self._display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, self._context):
+            raise DisplayUnavailable("could not make the EGL context current")
+
+    def close(self) -> None:
+        EGL = self._egl
+        EGL.eglMakeCurrent(self._display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, EGL.EGL_NO_CONTEXT)
+        EGL.eglDestroyContext(self._display, self._context)
+
+
+class OffscreenTarget:
+    """A current GL context rendering into a width x height RGBA8 + depth framebuffer.
+
+    Use as a context manager; ``render(draw)`` calls ``draw(framebuffer)`` and returns the
+    pixels as (height, width, 4) uint8, top row first. With ``samples`` > 0 it draws into
+    a multisampled framebuffer and resolves before reading.
+    """
+
+    def __init__(self, width: int, height: int, samples: int = 4) -> None:
+        self.width, self.height = width, height
+        self._context = _QtContext() if has_display() else _EglContext()
+        from OpenGL import GL
+
+        self._gl = GL
+        self._resolve, self._resolve_buffers = self._framebuffer(0)
+        if samples:
+            self._draw, self._draw_buffers = self._framebuffer(samples)
+        else:
+            self._draw, self._draw_buffers = self._resolve, []
+
+    def _framebuffer(self, samples: int) -> tuple[int, list[int]]:
+        GL = self._gl
+        fbo = int(GL.glGenFramebuffers(1))
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+        buffers = [int(b) for b in GL.glGenRenderbuffers(2)]
+        for buffer, fmt, attachment in (
+            (buffers[0], GL.GL_RGBA8, GL.GL_COLOR_ATTACHMENT0),
+            (buffers[1], GL.GL_DEPTH24_STENCIL8, GL.GL_DEPTH_STENCIL_ATTACHMENT),
+        ):
+            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
+            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, self.width, self.height)
+            GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, attachment, GL.GL_RENDERBUFFER, buffer)
+        if GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER) != GL.GL_FRAMEBUFFER_COMPLETE:
+            raise DisplayUnavailable(f"cannot create a {self.width}x{self.height} offscreen framebuffer")
+        return fbo, buffers
+
+    @property
+    def framebuffer(self) -> int:
+        """The framebuffer object to draw into."""
+        return self._draw
+
+    def make_current(self) -> None:
+        self._context.make_current()
+
+    def render(self, draw: Callable[[int], None]) -> np.ndarray:
+        GL = self._gl
+        self.make_current()
+        draw(self._draw)
+        if self._draw != self._resolve:
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._draw)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._resolve)
+            w, h = self.width, self.height
+            GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._resolve)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        data = GL.glReadPixels(0, 0, self.width, self.height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        pixels = np.frombuffer(data, dtype=np.uint8).reshape(self.height, self.width, 4)
+        return pixels[::-1].copy()  # GL's first row is the bottom one
+
+    def close(self) -> None:
+        GL = self._gl
+        self.make_current()
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+        for fbo, buffers in {(self._resolve, tuple(self._resolve_buffers)), (self._draw, tuple(self._draw_buffers))}:
+            GL.glDeleteFramebuffers(1, [fbo])
+            if buffers:
+                GL.glDeleteRenderbuffers(len(buffers), list(buffers))
+        self._context.close()
 
     def __enter__(self) -> OffscreenTarget:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

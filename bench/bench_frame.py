@@ -126,7 +126,7 @@ def timed(draws: dict[str, Callable[[int], None]], target: OffscreenTarget) -> d
     shared 2-core machine hits them alike and the ratio stays fair.
     """
     target.make_current()
-    fb = target._fbo.handle()
+    fb = target.framebuffer
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in draws}
     for frame in range(FRAMES + 1):
         for name, draw in draws.items():
@@ -151,7 +151,7 @@ def bench(name: str, scene: Scene, target: OffscreenTarget) -> None:
     renderer = Renderer()
     renderer.set_scene(scene)
     t0 = time.perf_counter()
-    renderer.draw(view, proj, (0, 0, W, H), target._fbo.handle(), RenderState())
+    renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, RenderState())
     GL.glFinish()
     upload = (time.perf_counter() - t0) * 1e3
     peer = PerNodeRenderer(renderer, scene)
@@ -169,7 +169,7 @@ def bench(name: str, scene: Scene, target: OffscreenTarget) -> None:
         },
         target,
     )
-    renderer.draw(view, proj, viewport, target._fbo.handle(), plain)
+    renderer.draw(view, proj, viewport, target.framebuffer, plain)
     calls = renderer.draw_calls
     (batched, batched_cpu), (naive, naive_cpu) = t["batched"], t["peer"]
     print(f"\n{name}: {scene.triangle_count:,} triangles, {len(scene.nodes)} nodes, {len(scene.parts)} parts")

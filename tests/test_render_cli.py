@@ -44,3 +44,21 @@ def test_render_rejects_a_bad_size(tmp_path, capsys):
         main(["render", str(AS1), "--out", str(tmp_path / "x.png"), "--size", "big"])
     assert exc.value.code == 2
     assert "1280x720" in capsys.readouterr().err
+
+
+def test_render_without_display_uses_egl_and_draws_the_same_picture(qapp, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with_x = tmp_path / "x.png"
+    headless = tmp_path / "egl.png"
+    assert main(["render", str(AS1), "--out", str(with_x), "--size", "200x150"]) == 0
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "PYOPENGL_PLATFORM")}
+    args = ["render", str(AS1), "--out", str(headless), "--size", "200x150"]
+    proc = subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    a = np.asarray(Image.open(with_x)).astype(int)
+    b = np.asarray(Image.open(headless)).astype(int)
+    assert a.shape == b.shape
+    assert (np.abs(a - b).max(axis=2) > 8).mean() < 0.01

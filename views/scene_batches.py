@@ -44,11 +44,11 @@ class SceneBatches:
     part_world: np.ndarray
     batches: list[Batch]
 
+    def __post_init__(self) -> None:
+        self._index = {p.id: i for i, p in enumerate(self.parts)}
+
     def part_index(self, part_id: str) -> int | None:
-        for i, p in enumerate(self.parts):
-            if p.id == part_id:
-                return i
-        return None
+        return self._index.get(part_id)
 
 
 def _normal_matrix(m: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """``xrjig render FILE --out PNG``: draw a model offscreen through the real renderer.
 
 The picture is what the viewport shows (same renderer, same lighting, grid and
-background), framed on the whole scene from a named view. Needs an X display (Xvfb
-will do); without one it says so in one line.
+background), framed on the whole scene from a named view. Uses the X display when
+there is one (Xvfb will do), otherwise EGL (Mesa surfaceless); when neither can give
+an OpenGL 3.3 context it says so in one line.
 """
 
 from __future__ import annotations
@@ -41,18 +42,19 @@ def run(args: argparse.Namespace) -> int:
     from app.offscreen import OffscreenTarget
     from views.camera import Camera
     from views.qimage import array_to_image
-    from views.renderer import Renderer
 
     width, height = args.size
     camera = Camera()
     camera.frame(scene.bounds, width / height, args.view)
     try:
+        # the context first: without a display it picks EGL before PyOpenGL is imported
         with OffscreenTarget(width, height) as target:
+            from views.renderer import Renderer
+
             renderer = Renderer()
             renderer.set_scene(scene)
             view, proj = camera.view_matrix(), camera.projection_matrix(width / height)
             pixels = target.render(lambda fb: renderer.draw(view, proj, (0, 0, width, height), fb))
-            target.make_current()
             renderer.release()
     except DisplayUnavailable as err:
         print(f"xrjig render: {err}", file=sys.stderr)
