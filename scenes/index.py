@@ -15,10 +15,10 @@ ray against 93 us for box-culling every part per ray; the price is a second BVH 
 at load (embreex's mesh construction, ~3 s per million triangles on this machine). Batched ``rays`` go part
 by part, each part answering all the rays that reach its posed bounds in one call.
 
-Proximity (``parts_near``) uses exact point-triangle distances on candidate triangles
-found with SciPy k-d trees over triangle centroids, one tree per size class so a few huge
-triangles do not widen the search for all the small ones. The trees are built lazily, on
-the first proximity query touching a part.
+Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on candidate
+triangles found with a SciPy k-d tree over triangle centroids per part, with the few
+oversized triangles kept apart so they do not widen every search. The trees are built
+lazily, on the first proximity query touching a part.
 """
 
 from __future__ import annotations
@@ -61,21 +61,43 @@ class _PartGeometry:
     face_nodes: np.ndarray  # (m,) node index that carries each triangle
     bounds: np.ndarray  # (2, 3) part-frame bounds
     embree: rtcore_scene.EmbreeScene
-    _near: list[tuple[cKDTree, np.ndarray, float]] | None = field(default=None)
+    _near: _NearSearch | None = field(default=None)
 
-    def near_buckets(self) -> list[tuple[cKDTree, np.ndarray, float]]:
-        """(tree over centroids, triangle ids, largest centroid-to-corner radius) per size class."""
+    def near_search(self) -> _NearSearch:
         if self._near is None:
-            centroids = self.triangles.mean(axis=1)
-            radius = np.linalg.norm(self.triangles - centroids[:, None], axis=2).max(axis=1)
-            level = np.floor(np.log2(np.maximum(radius, 1e-12) / max(radius.max(), 1e-12))).clip(
-                -30, 0
-            )
-            self._near = []
-            for lv in np.unique(level):
-                ids = np.flatnonzero(level == lv)
-                self._near.append((cKDTree(centroids[ids]), ids, float(radius[ids].max())))
+            self._near = _NearSearch(self.triangles)
         return self._near
+
+
+class _NearSearch:
+    """Candidate triangles near a point, in one part's frame.
+
+    Small triangles go in a k-d tree over centroids, searched with radius + their largest
+    centroid-to-corner distance; the few large ones (CAD slivers across a whole face) would
+    widen that search for everyone, so they are kept apart and box-tested directly.
+    """
+
+    def __init__(self, triangles: np.ndarray) -> None:
+        centroids = triangles.mean(axis=1)
+        spread = np.linalg.norm(triangles - centroids[:, None], axis=2).max(axis=1)
+        limit = 4.0 * float(np.median(spread))
+        small = spread <= limit
+        self.small_ids = np.flatnonzero(small)
+        self.small_reach = float(spread[small].max()) if small.any() else 0.0
+        self.tree = cKDTree(centroids[small])
+        self.large_ids = np.flatnonzero(~small)
+        self.large_lo = triangles[~small].min(axis=1)
+        self.large_hi = triangles[~small].max(axis=1)
+
+    def candidates(self, p: np.ndarray, r: float) -> np.ndarray:
+        """Ids of triangles that may lie within r of p (a superset; exact test follows)."""
+        near = self.small_ids[
+            self.tree.query_ball_point(p, r + self.small_reach, return_sorted=False)
+        ]
+        if len(self.large_ids) == 0:
+            return near
+        gap = np.maximum(self.large_lo - p, 0.0) + np.maximum(p - self.large_hi, 0.0)
+        return np.concatenate([near, self.large_ids[np.einsum("ij,ij->i", gap, gap) <= r * r]])
 
 
 def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
@@ -407,37 +429,52 @@ class SceneIndex:
     def parts_near(
         self, point: np.ndarray, radius: float, exclude: Collection[str] = ()
     ) -> list[tuple[str, float]]:
-        """Parts whose surface is within ``radius`` of ``point``: (part id, distance), nearest first."""
+        """Parts whose surface is within ``radius`` of ``point``: (part id, distance), nearest first.
+
+        Candidate triangles of every part whose box is near are gathered first (k-d trees in
+        the part frames, then a box prefilter), and all exact distances are computed in one
+        vectorised call: the per-call NumPy overhead, not the arithmetic, is what costs here.
+        """
         p = np.asarray(point, dtype=np.float64).reshape(3)
         slots = self._slots(exclude)
         if len(slots) == 0:
             return []
         boxes = self._world_bounds[slots]
-        gap = np.linalg.norm(
-            np.maximum(boxes[:, 0] - p, 0) + np.maximum(p - boxes[:, 1], 0), axis=1
+        gap = np.maximum(boxes[:, 0] - p, 0) + np.maximum(p - boxes[:, 1], 0)
+        tris, local_points, owners = [], [], []
+        for k in slots[np.einsum("ij,ij->i", gap, gap) <= radius * radius].tolist():
+            found = self._candidates(k, p, radius)
+            if found is not None:
+                tris.append(found[0])
+                local_points.append(np.broadcast_to(found[1], (len(found[0]), 3)))
+                owners.append(np.full(len(found[0]), k))
+        if not tris:
+            return []
+        owner = np.concatenate(owners)
+        closest = closest_point(np.concatenate(tris), np.concatenate(local_points))
+        pose = self._pose[owner]
+        world = np.einsum("nij,nj->ni", pose[:, :3, :3], closest) + pose[:, :3, 3]
+        dist = np.linalg.norm(world - p, axis=1)
+        best = {}
+        for k in np.unique(owner).tolist():
+            best[k] = float(dist[owner == k].min())
+        return sorted(
+            ((self._ids[k], d) for k, d in best.items() if d <= radius), key=lambda item: item[1]
         )
-        out: list[tuple[str, float]] = []
-        for k in slots[gap <= radius]:
-            dist = self._surface_distance(int(k), p, radius)
-            if dist is not None and dist <= radius:
-                out.append((self._ids[k], dist))
-        return sorted(out, key=lambda item: item[1])
 
-    def _surface_distance(self, k: int, p: np.ndarray, radius: float) -> float | None:
+    def _candidates(
+        self, k: int, p: np.ndarray, radius: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(triangles (c, 3, 3) in part k's frame that may lie within ``radius`` of p, local p)."""
         inv = self._inv[k]
         local_p = inv[:3, :3] @ p + inv[:3, 3]
         # the largest stretch the inverse pose applies: a world radius is at most this long locally
         local_r = radius * float(np.linalg.norm(inv[:3, :3], ord=2))
         geom = self._geom[k]
-        ids = [
-            tri_ids[tree.query_ball_point(local_p, local_r + tri_r)]
-            for tree, tri_ids, tri_r in geom.near_buckets()
-        ]
-        cand = np.concatenate(ids) if ids else np.zeros(0, np.intp)
-        if len(cand) == 0:
-            return None
-        closest = closest_point(
-            geom.triangles[cand].astype(np.float64), np.repeat(local_p[None], len(cand), axis=0)
+        tris = geom.triangles[geom.near_search().candidates(local_p, local_r)].astype(np.float64)
+        # cheap prefilter: the point's distance to a triangle's box bounds its true distance
+        gap = np.maximum(tris.min(axis=1) - local_p, 0.0) + np.maximum(
+            local_p - tris.max(axis=1), 0.0
         )
-        world = transform_points(self._pose[k], closest)
-        return float(np.linalg.norm(world - p, axis=1).min())
+        tris = tris[np.einsum("ij,ij->i", gap, gap) <= local_r * local_r]
+        return (tris, local_p) if len(tris) else None
