@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -66,6 +66,8 @@ class FrameRecorder(Protocol):
     error: str | None
 
     def write_frame(self, frame: InputFrame, events: Any = (), commands: Any = ()) -> None: ...
+
+    def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None: ...
 
     def close(self) -> None: ...
 
@@ -132,11 +134,15 @@ class Session(QObject):
         built, so changing those restarts the task (said so with ``message``).
         """
         old, self.params = self.params, params
-        if any(getattr(old, f) != getattr(params, f) for f in BUILD_TIME_PARAMS):
+        rebuilt = any(getattr(old, f) != getattr(params, f) for f in BUILD_TIME_PARAMS)
+        if rebuilt:
             self._rebuild_engine()
             self.message.emit("snap or collision tolerance changed: task restarted")
         else:
             self.engine.params = params
+        if self.recorder is not None:
+            # a re-run of the recording applies the change before the same frame
+            self.recorder.write_params(params.to_dict(), rebuilt)
         self.params_changed.emit(params)
 
     def reload_scenario(self, scenario: Any) -> None:

@@ -198,17 +198,35 @@ def test_inspection_point_seen_by_gaze_then_marked_by_command(qtbot, as1):
     assert EventKind.RESET in [e.kind for e in session.tick(t + 2 * RATE)]
 
 
-def test_live_params_and_restart_on_tolerance_change(qtbot, as1):
-    session = Session(as1, _scenario(as1), InteractionParams(), DesktopDevice(), SceneIndex(as1))
+def test_live_params_and_restart_on_tolerance_change_are_recorded(qtbot, as1, tmp_path):
+    recorder = Recorder(tmp_path / "params.mcap", {"scene": str(AS1)})
+    session = Session(
+        as1,
+        _scenario(as1),
+        InteractionParams(),
+        DesktopDevice(),
+        SceneIndex(as1),
+        recorder=recorder,
+    )
     engine = session.engine
     messages = []
     session.message.connect(messages.append)
+    session.tick(0.0)
     session.set_params(InteractionParams(magnet_radius_mm=50.0))
     assert session.engine is engine and engine.params.magnet_radius_mm == 50.0 and messages == []
+    session.tick(RATE)
     session.set_params(InteractionParams(magnet_radius_mm=50.0, snap_position_mm=15.0))
     assert session.engine is not engine and len(messages) == 1
     slot = next(iter(session.engine.slots.values()))
     assert slot.position_tol_m == pytest.approx(0.015)
+    session.tick(2 * RATE)
+    session.stop()
+    with Recording(tmp_path / "params.mcap") as rec:
+        changes = {
+            f: (p["magnet_radius_mm"], p["snap_position_mm"], r)
+            for f, (p, r) in rec.params_changes.items()
+        }
+    assert changes == {1: (50.0, 5.0, False), 2: (50.0, 15.0, True)}
 
 
 def test_scenario_params_layers_tolerances_and_variants(as1):
