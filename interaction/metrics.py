@@ -37,6 +37,8 @@ ERROR_KINDS = {
     EventKind.COLLISION_START: "collision",
 }
 FIXATION_MAX_DEG_S = 30.0
+#: the FRAME_DTYPE fields the metrics read (a fraction of each frame)
+METRIC_FIELDS = ("t", "tracked", "grip", "gaze_origin", "gaze_direction", "gaze_confidence")
 
 
 @dataclass
@@ -193,7 +195,7 @@ def trial_metrics(recording: Any, gaze: Any = None) -> TrialMetrics:
     positions from re-running the engine) enables the gaze metrics; the session metadata's
     ``inspection_points`` (ids) enables coverage.
     """
-    records = recording.frames
+    records = recording.columns(METRIC_FIELDS)
     events = recording.events
     session = recording.session
     start = float(records["t"][0]) if len(records) else 0.0
