@@ -46,7 +46,8 @@ def make_big_scene(folder: Path, copies: int = 3) -> Path:
                 transform=shift @ world,
             )
     path = folder / "pm4_x3_subdivided.glb"
-    path.write_bytes(big.export(file_type="glb"))
+    # with normals, as CAD exporters (and the original PM4) write them
+    path.write_bytes(big.export(file_type="glb", include_normals=True))
     return path
 
 

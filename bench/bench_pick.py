@@ -117,6 +117,24 @@ def bench(name: str, scene, n_rays: int) -> None:
         f"  one part moved + excluded: SceneIndex.ray median {moved[0]:.1f} us  p99 {moved[1]:.1f} us"
     )
 
+    # proximity: parts within 15 mm of points inside the scene's box, vs trimesh's nearest
+    # surface point on the one combined mesh (rtree-based; built before timing)
+    rng = np.random.default_rng(1)
+    points = scene.bounds[0] + rng.random((300, 3)) * (scene.bounds[1] - scene.bounds[0])
+    index.parts_near(points[0], 0.015)  # builds the k-d trees of the parts it touches
+    for p in points:
+        index.parts_near(p, 0.015)
+    trimesh.proximity.closest_point(mesh, points[:1])
+    near = latencies(lambda p, _: index.parts_near(p, 0.015), points, points)
+    peer_near = latencies(
+        lambda p, _: trimesh.proximity.closest_point(mesh, p[None]), points, points
+    )
+    print(
+        f"parts_near(15 mm)  median {near[0]:.1f} us  p99 {near[1]:.1f} us   "
+        f"trimesh closest_point median {peer_near[0]:.1f} us  p99 {peer_near[1]:.1f} us   "
+        f"ratio {near[0] / peer_near[0]:.2f}x"
+    )
+
     t = time.perf_counter()
     index.rays(origins, dirs)
     ours_batch = (time.perf_counter() - t) / n_rays * 1e6

@@ -29,6 +29,9 @@ UNSUPPORTED_REQUIRED = (
     "EXT_meshopt_compression",
     "KHR_texture_basisu",
 )
+#: Deepest node tree accepted: real CAD assemblies stay under ~30 levels, and the scene
+#: model walks trees recursively.
+MAX_DEPTH = 256
 #: Largest texture we decode (pixels); a bigger one is refused rather than eating memory.
 MAX_TEXTURE_PIXELS = 8192 * 8192
 
@@ -125,16 +128,18 @@ def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int], list[lis
         r = as_int(value)
         if r in parents:
             raise doc.error(f"scene root node {r} is also a child of node {parents[r]}")
-        stack = [r]
+        stack = [(r, 1)]
         while stack:
-            i = stack.pop()
+            i, depth = stack.pop()
             if i in seen:
                 raise doc.error(
                     f"node {i} is reached twice from the scene (a cycle or a repeated root)"
                 )
+            if depth > MAX_DEPTH:
+                raise doc.error(f"the node tree is deeper than {MAX_DEPTH} levels")
             seen.add(i)
             order.append(i)
-            stack.extend(reversed(kids[i]))
+            stack.extend((c, depth + 1) for c in reversed(kids[i]))
     _check_acyclic(doc, parents, len(all_nodes))
     return order, {c: p for c, p in parents.items() if c in seen}, kids
 
@@ -187,7 +192,9 @@ def _local_matrix(doc: GltfDocument, index: int, spec: dict[str, Any]) -> np.nda
 def assign_paths(nodes: list[Node], roots: list[int]) -> None:
     """Fill ``Node.path``: ancestor names joined by '/', '[i]' among equally named siblings."""
 
-    def name_paths(prefix: str, siblings: list[int]) -> None:
+    todo = [("", roots)]
+    while todo:
+        prefix, siblings = todo.pop()
         segments = [(nodes[i].name or "node").replace("/", "_") for i in siblings]
         totals: dict[str, int] = {}
         for s in segments:
@@ -203,9 +210,7 @@ def assign_paths(nodes: list[Node], roots: list[int]) -> None:
             seen[seg] = k + 1
             used.add(label)
             nodes[i].path = f"{prefix}/{label}" if prefix else label
-            name_paths(nodes[i].path, nodes[i].children)
-
-    name_paths("", roots)
+            todo.append((nodes[i].path, nodes[i].children))
 
 
 def _mesh(doc: GltfDocument, reader: AccessorReader, index: Any) -> Mesh:

@@ -319,3 +319,14 @@ def test_ply_declaring_two_billion_vertices_is_refused_quickly(tmp_path):
     )
     with pytest.raises(SceneError, match="huge.ply"):
         load_scene(path)
+
+
+def test_absurdly_deep_node_tree_is_refused(tmp_path):
+    chain = [{"children": [i + 1]} for i in range(5000)] + [{"mesh": 0}]
+    path = triangle_gltf(tmp_path, nodes=chain)
+    with pytest.raises(SceneError, match="deeper than"):
+        load_scene(path)
+    named = [{"name": "n", "children": [i + 1]} for i in range(39)] + [{"name": "n", "mesh": 0}]
+    ok = triangle_gltf(tmp_path, name="ok.gltf", nodes=named)
+    scene = load_scene(ok)
+    assert scene.nodes[-1].path == "/".join(["n"] * 40)
