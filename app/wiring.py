@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from app.session import Session, base_params, scenario_params
+from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.events import EventKind
 from interaction.params import InteractionParams
@@ -261,10 +262,22 @@ class InteractionController(QObject):
                         f"{e.point}: not marked ({e.data.get('reason')})", 6000
                     )
 
+    def use_device(self, device: Device) -> bool:
+        """Switch the running session to ``device``; if it cannot run here, say why (its
+        ``why_not``) and keep the current one. Only the desktop device takes viewport input."""
+        if self.session is None:
+            return False
+        if not device.available:
+            self.window.show_error(f"{device.name} device unavailable: {device.why_not}")
+            return False
+        self.session.set_device(device)
+        return True
+
     def _device_changed(self, name: str) -> None:
-        if self.session is not None and isinstance(self.session.device, DesktopDevice):
-            self.device = self.session.device
-            self._set_simulating(self.simulate_action.isChecked())
+        device = self.session.device if self.session is not None else None
+        self.device = device if isinstance(device, DesktopDevice) else None
+        self._set_simulating(self.simulate_action.isChecked())
+        self.window.statusBar().showMessage(f"input device: {name}", 6000)
 
     def _set_simulating(self, on: bool) -> None:
         viewport = self.window.viewport

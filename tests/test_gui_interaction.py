@@ -273,3 +273,43 @@ def test_frame_all_in_simulated_hands_mode_moves_the_head(qtbot, gui):
     assert not np.allclose(head, turned)
     np.testing.assert_allclose(head, window.viewport.camera.camera_to_world(), atol=1e-9)
     np.testing.assert_allclose(-head[:3, 2], [0.0, 0.0, -1.0], atol=1e-9)  # looking from the front
+
+
+def test_use_device_switches_input_or_says_why_not(qtbot, gui, tmp_path):
+    from app.session import Session
+    from devices.desktop import DesktopDevice
+    from devices.replay import ReplayDevice
+    from interaction.recording_writer import Recorder
+
+    window, controller = gui
+    missing = ReplayDevice(tmp_path / "missing.mcap")
+    assert not controller.use_device(missing)
+    assert (
+        "replay device unavailable" in window.error_box.text()
+        and "missing.mcap" in window.error_box.text()
+    )
+    assert isinstance(controller.session.device, DesktopDevice)
+
+    # a short recording of the desktop device, replayed as the session's input
+    session = controller.session
+    recorded = DesktopDevice(head=session.device.head_matrix, reach=0.2)
+    with Recorder(tmp_path / "take.mcap", {"scene": str(AS1)}) as rec:
+        headless = Session(
+            session.scene,
+            session.scenario,
+            session.params,
+            recorded,
+            session.engine.index,
+            recorder=rec,
+        )
+        for i in range(30):
+            recorded.on_mouse_move(-0.5 + i / 30, 0.0)
+            headless.tick(i * RATE)
+    replay = ReplayDevice(tmp_path / "take.mcap")
+    assert controller.use_device(replay)
+    assert window.viewport._sink is None  # mouse and keys no longer drive hands
+    session.tick(100.0)
+    session.tick(100.0 + 10 * RATE)
+    np.testing.assert_allclose(
+        session.last_frame.right.grip, replay.recording.frame_at(10).right.grip, atol=1e-6
+    )
