@@ -327,7 +327,10 @@ class InteractionController(QObject):
         base = base_params(self.session.scenario).to_dict()
         overrides = {k: v for k, v in params.to_dict().items() if base[k] != v}
         self.variant = self.variant or DEFAULT_VARIANT
-        self.editor.set_variant(self.variant, overrides)
+        # the first variant made here becomes the default, so the saved scenario runs with it
+        self.editor.set_variant(
+            self.variant, overrides, make_default=self.session.scenario.default_variant is None
+        )
 
     def _choose_variant(self, name: str) -> None:
         if self.session is None or name not in self.session.scenario.variants:

@@ -190,8 +190,10 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     spin.setValue(45.0)
     assert session.engine.params.magnet_radius_mm == 45.0  # live, same engine
     assert session.scenario.variants == {"default": {"magnet_radius_mm": 45.0}}
+    assert session.scenario.default_variant == "default"
     controller.undo_action.trigger()
     assert session.engine.params.magnet_radius_mm == 30.0 and spin.value() == 30.0
+    assert session.scenario.variants == {} and session.scenario.default_variant is None
     controller.redo_action.trigger()
     assert session.engine.params.magnet_radius_mm == 45.0
     # a scenario tolerance edit restarts the task with the new snap tolerance
@@ -216,7 +218,7 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
 
     other = MainWindow(settings=QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(other)
-    reopened = attach_interaction(other, path, "default")
+    reopened = attach_interaction(other, path)  # the saved default variant applies
     reopened.autostart = False
     assert other.open_file(AS1, remember=False)
     params = reopened.session.params

@@ -136,21 +136,32 @@ class ScenarioEditor(QObject):
 
         self._push(f"Set {name}", "tolerances", lambda: put(value), lambda: put(old))
 
-    def set_variant(self, variant: str, overrides: dict[str, Any]) -> None:
-        """Replace one variant's parameter overrides (creating the variant if new)."""
-        variants = self.scenario.variants
-        old = copy.deepcopy(variants.get(variant))
+    def set_variant(
+        self, variant: str, overrides: dict[str, Any], make_default: bool = False
+    ) -> None:
+        """Replace one variant's parameter overrides (creating the variant if new); with
+        ``make_default`` it also becomes the scenario's default variant (one undo step)."""
+        scenario = self.scenario
+        variants = scenario.variants
+        old, old_default = copy.deepcopy(variants.get(variant)), scenario.default_variant
         new = dict(overrides)
-        if old == new:
+        new_default = variant if make_default else old_default
+        if old == new and new_default == old_default:
             return
 
-        def put(v: dict[str, Any] | None) -> None:
+        def put(v: dict[str, Any] | None, default: str | None) -> None:
             if v is None:
                 variants.pop(variant, None)
             else:
                 variants[variant] = dict(v)
+            scenario.default_variant = default
 
-        self._push(f"Edit variant {variant}", "variants", lambda: put(new), lambda: put(old))
+        self._push(
+            f"Edit variant {variant}",
+            "variants",
+            lambda: put(new, new_default),
+            lambda: put(old, old_default),
+        )
 
     def save(self, path: str | Path) -> None:
         save_scenario(self.scenario, path)
