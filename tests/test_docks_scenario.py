@@ -1,0 +1,92 @@
+"""The scenario panel against a real AS1 scenario and real engine state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from interaction.commands import MarkPoint, Reset, Verdict
+from interaction.engine import Engine
+from interaction.params import InteractionParams
+from scenes.index import SceneIndex
+from scenes.loader import load_scene
+from scenes.scenario import InspectionPoint, load_scenario
+from tests.conftest import AS1
+from views.scenario_dock import ScenarioPanel
+
+
+@pytest.fixture(scope="module")
+def as1():
+    return load_scene(AS1)
+
+
+def _setup(qtbot, scene):
+    scenario = load_scenario(AS1, scene=scene)
+    node = scene.nodes[scene.parts[0].node].path
+    scenario.inspection_points = [
+        InspectionPoint("P1", node, np.zeros(3), np.array([0.0, 1.0, 0.0]), "check the thread"),
+        InspectionPoint("P2", node, np.zeros(3), np.array([0.0, 1.0, 0.0])),
+    ]
+    panel = ScenarioPanel()
+    qtbot.addWidget(panel)
+    panel.set_scenario(scenario, {"position_mm": 5.0, "angle_deg": 10.0, "magnet_mm": 30.0})
+    engine = Engine(scene, scenario, InteractionParams(), SceneIndex(scene))
+    return scenario, panel, engine
+
+
+def test_shows_engine_step_and_point_states(qtbot, as1):
+    scenario, panel, engine = _setup(qtbot, as1)
+    assert set(panel.step_states().values()) == {"waiting"}  # before the first engine state
+    panel.update_state(engine.state)
+    expected = {
+        (s.label or s.id): ("available" if engine.state.steps[s.id].available else "waiting")
+        for s in scenario.steps
+    }
+    assert panel.step_states() == expected
+    assert panel.point_states() == {"P1": "not seen", "P2": "not seen"}
+    engine.state.points["P1"].seen = True
+    engine.state.points["P2"].verdict = "fail"
+    first = scenario.steps[0]
+    engine.state.steps[first.id].done = True
+    panel.update_state(engine.state)
+    assert panel.point_states() == {"P1": "seen", "P2": "fail"}
+    assert panel.step_states()[first.label or first.id] == "done"
+    assert panel.progress_label.text() == f"Steps 1/{len(scenario.steps)} · points 1/2"
+    assert panel.points_tree.topLevelItem(0).text(1) == "check the thread"
+
+
+def test_verdict_buttons_emit_mark_commands_for_the_selected_point(qtbot, as1):
+    _, panel, _ = _setup(qtbot, as1)
+    sent = []
+    panel.command_requested.connect(sent.append)
+    qtbot.mouseClick(panel.verdict_buttons[Verdict.PASS], Qt.MouseButton.LeftButton)
+    assert sent == []  # nothing selected
+    panel.points_tree.setCurrentItem(panel.points_tree.topLevelItem(1))
+    panel.note_edit.setText("  loose  ")
+    qtbot.mouseClick(panel.verdict_buttons[Verdict.FAIL], Qt.MouseButton.LeftButton)
+    assert sent == [MarkPoint("P2", Verdict.FAIL, "loose")] and panel.note_edit.text() == ""
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    assert sent[-1] == Reset()
+
+
+def test_authoring_requests(qtbot, as1):
+    scenario, panel, _ = _setup(qtbot, as1)
+    moves, tolerances, placing, removed = [], [], [], []
+    panel.move_step_requested.connect(lambda a, b: moves.append((a, b)))
+    panel.tolerance_edited.connect(lambda n, v: tolerances.append((n, v)))
+    panel.placing_toggled.connect(placing.append)
+    panel.remove_point_requested.connect(removed.append)
+    qtbot.mouseClick(panel.step_up_button, Qt.MouseButton.LeftButton)
+    panel.steps_tree.setCurrentItem(panel.steps_tree.topLevelItem(0))
+    qtbot.mouseClick(panel.step_up_button, Qt.MouseButton.LeftButton)  # already first
+    qtbot.mouseClick(panel.step_down_button, Qt.MouseButton.LeftButton)
+    assert moves == [(0, 1)]
+    panel.tolerance_spins["angle_deg"].setValue(4.0)
+    assert tolerances == [("angle_deg", 4.0)]
+    qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
+    assert placing == [True, False]
+    panel.points_tree.setCurrentItem(panel.points_tree.topLevelItem(0))
+    qtbot.mouseClick(panel.remove_point_button, Qt.MouseButton.LeftButton)
+    assert removed == ["P1"]
