@@ -272,6 +272,8 @@ def run_autopilot(
     """
     engine = Engine(scene, scenario, params, index)
     pilot = Autopilot(engine, rate_hz)
+    if not engine.state.steps and not engine.state.points:
+        pilot.problems.append("the scenario has no steps and no inspection points: nothing to complete")
     events: list[Event] = []
     reports = {s.id: StepReport(s.id, s.label) for s in engine.state.steps.values()}
     frames = 0

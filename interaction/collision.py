@@ -23,7 +23,7 @@ from interaction.part_geometry import PartGeometry
 _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
 
 
-def _bvh(vertices: np.ndarray, faces: np.ndarray) -> fcl.BVHModel:
+def bvh_model(vertices: np.ndarray, faces: np.ndarray) -> fcl.BVHModel:
     model = fcl.BVHModel()
     model.beginModel(len(vertices), len(faces))
     model.addSubModel(np.ascontiguousarray(vertices, dtype=np.float64), np.ascontiguousarray(faces, dtype=np.int32))
@@ -84,11 +84,13 @@ class CollisionWorld:
         self._has_triangles = np.zeros(n, dtype=bool)
         self._frames: dict[str, np.ndarray] = {}
         self._no_inset: set[str] = set()
+        #: a yes/no answer is all we need: FCL stops at the first intersecting triangle pair
+        self._request = fcl.CollisionRequest(num_max_contacts=1, enable_contact=False)
         for i, pid in enumerate(self._ids):
             g = geometries[pid]
             if g.triangle_count:
                 self._has_triangles[i] = True
-                self._objects[pid] = fcl.CollisionObject(_bvh(g.vertices, g.faces))
+                self._objects[pid] = fcl.CollisionObject(bvh_model(g.vertices, g.faces))
                 self._local_box[i] = [g.vertices.min(axis=0), g.vertices.max(axis=0)]
             self.set_frame(pid, g.authored_rigid)
 
@@ -114,7 +116,7 @@ class CollisionWorld:
             if len(faces) == 0:  # only degenerate triangles: nothing can penetrate
                 self._no_inset.add(part_id)
                 return None
-            obj = fcl.CollisionObject(_bvh(soup, faces))
+            obj = fcl.CollisionObject(bvh_model(soup, faces))
             obj.setTransform(self._objects[part_id].getTransform())
             self._inset[part_id] = obj
         return obj
@@ -136,8 +138,7 @@ class CollisionWorld:
             other = self._ids[j]
             if other in ignore:
                 continue
-            result = fcl.CollisionResult()
-            if fcl.collide(moving, self._objects[other], fcl.CollisionRequest(), result):
+            if fcl.collide(moving, self._objects[other], self._request, fcl.CollisionResult()):
                 hits.append(other)
         return sorted(hits)
 

@@ -27,6 +27,7 @@ from interaction.params import GrabMode, InteractionParams
 from interaction.part_geometry import PartGeometry, part_geometry
 from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
+from scenes.auto_scenario import solid_parts
 from scenes.index import RayHit, SceneIndex
 from scenes.model import Scene
 from scenes.scenario import Scenario
@@ -55,13 +56,15 @@ class Engine:
         self.params = params or InteractionParams()
         self.index = index if index is not None else SceneIndex(scene)
         self.geometry: dict[str, PartGeometry] = {p.id: part_geometry(scene, p.id) for p in scene.parts}
-        self.movable = list(scenario.parts)
+        self.movable = list(scenario.parts) if scenario.parts is not None else solid_parts(scene)
         self._movable_set = set(self.movable)
         self._fixed = tuple(p.id for p in scene.parts if p.id not in self._movable_set)
         #: part matrix -> rigid collision frame: frame = world @ _to_frame
         self._to_frame = {
             pid: np.linalg.inv(g.authored) @ g.authored_rigid for pid, g in self.geometry.items()
         }
+        self._from_frame = {pid: np.linalg.inv(m) for pid, m in self._to_frame.items()}
+        self._inv_authored = {pid: np.linalg.inv(g.authored) for pid, g in self.geometry.items()}
         self._start = scenario.start_matrices(scene)
         self.slots: dict[str, Slot] = {}
         for pid in self.movable:
@@ -103,6 +106,7 @@ class Engine:
         s.colliding.clear()
         s.measurement = MeasurementState()
         s.magnet_zones = []
+        self._zones_key: tuple = ()
         s.task_complete = False
         self.assembly.reset()
         self.inspection.reset()
@@ -114,7 +118,7 @@ class Engine:
 
     def target_world(self, part_id: str, slot_id: str) -> np.ndarray:
         """(4, 4) world matrix ``part_id`` takes when it snaps into ``slot_id``."""
-        return self.slots[slot_id].target @ np.linalg.inv(self._to_frame[part_id])
+        return self.slots[slot_id].target @ self._from_frame[part_id]
 
     def rigid_frame(self, part_id: str, world: np.ndarray) -> np.ndarray:
         """The part's collision/snap frame for a part world matrix."""
@@ -137,7 +141,7 @@ class Engine:
         for h in (Hand.LEFT, Hand.RIGHT):
             events += self._hand(h, frame.hands[h], dt, n, t)
             moved = moved or self._hands[h].held is not None
-        if moved:
+        if moved and self.inspection.has_points:
             self.inspection.update_positions()
         events += self._collisions(n, t)
         hits = [p for p, hs in zip(self.state.ray_hits, self._hands, strict=True) if p is not None and hs.held is None]
@@ -245,7 +249,7 @@ class Engine:
         assert part is not None
         if self.params.grab_mode is GrabMode.SMOOTHED:
             authored = self.geometry[part].authored
-            inv = np.linalg.inv(authored)
+            inv = self._inv_authored[part]
             current = self.state.part_poses[part] @ inv
             target = smoothed_delta(current, target @ inv, self.params.smoothing, dt) @ authored
         self._set_pose(part, target)
@@ -392,13 +396,19 @@ class Engine:
         return []
 
     def _update_magnet_zones(self) -> None:
+        """Zones of the free slots each held part could snap into (rebuilt only when what
+        is held or what is filled changes: the targets themselves never move)."""
+        key = (tuple(self.state.held), len(self._filled))
+        if key == self._zones_key:
+            return
+        self._zones_key = key
         zones = []
         radius = self.params.magnet_radius_mm / 1000.0
-        for hs in self._hands:
-            if hs.held is None:
+        for part in self.state.held:
+            if part is None:
                 continue
-            to_part = np.linalg.inv(self._to_frame[hs.held])
-            for slot_id in self._open_slots(hs.held):
+            for slot_id in self._open_slots(part):
                 slot = self.slots[slot_id]
-                zones.append(MagnetZone(hs.held, slot_id, slot.target @ to_part, slot.centre, radius, slot.position_tol_m))
+                zones.append(MagnetZone(part, slot_id, self.target_world(part, slot_id), slot.centre, radius,
+                                        slot.position_tol_m))
         self.state.magnet_zones = zones

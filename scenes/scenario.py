@@ -103,11 +103,12 @@ class Scenario:
 
     def start_matrices(self, scene: Scene) -> dict[str, np.ndarray]:
         """Part id -> (4, 4) world matrix at the start, for every part of the scene."""
-        from scenes.auto_scenario import layout_parts
+        from scenes.auto_scenario import layout_parts, solid_parts
 
         out = {p.id: scene.world_matrix(p.node).copy() for p in scene.parts}
-        if self.parts:
-            out.update(layout_parts(scene, self.parts, self.layout))
+        parts = self.parts if self.parts is not None else solid_parts(scene)
+        if parts:
+            out.update(layout_parts(scene, parts, self.layout))
         for part_id, pose in self.start_poses.items():
             out[part_id] = part_matrix(scene.world_matrix(scene.part(part_id).node), pose)
         return out
