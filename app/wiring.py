@@ -147,6 +147,7 @@ class InteractionController(QObject):
         self._new_editor(scenario)
         self._refresh_scenario_views(params)
         self._set_simulating(self.simulate_action.isChecked())
+        viewport.setFocus()  # keys drive the hands without a first click (which would pinch)
         self.event_log.clear()
         hint = (
             "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
