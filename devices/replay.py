@@ -10,12 +10,14 @@ it:
   recorded frames per refresh, and skipping them would change interaction outcomes.
 
 Seeking backwards makes the engine state stale: the session resets the engine and feeds
-``advance`` from frame 0 again (the engine replays far faster than real time).
+``advance`` from frame 0 again (the engine replays far faster than real time). Parameter
+changes made live during the trial are applied with ``params_change_at(index)``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from interaction.commands import Command, command_from_dict
 from interaction.frame import InputFrame
@@ -114,6 +116,12 @@ class ReplayDevice:
         if out:
             self._next_index = out[-1][0] + 1
         return out
+
+    def params_change_at(self, index: int) -> tuple[dict[str, Any], bool] | None:
+        """The live parameter change recorded before frame ``index`` (parameters, engine
+        rebuilt), which a session re-running the engine applies before stepping that frame."""
+        assert self.recording is not None, self.why_not
+        return self.recording.params_changes.get(index)
 
     def _move_to_session_time(self, t: float) -> None:
         if self._last_poll is not None and self.playing and self.recording is not None:

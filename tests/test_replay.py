@@ -65,6 +65,20 @@ def test_seek_by_time_and_index(recorded):
     assert dev.index == 0
 
 
+def test_params_change_is_reported_at_its_frame(tmp_path):
+    from interaction.recording_writer import Recorder
+
+    frames = moving_frames(100)
+    with Recorder(tmp_path / "p.mcap", {"participant": "P"}) as rec:
+        for i, f in enumerate(frames):
+            if i == 60:
+                rec.write_params({"dwell_time_s": 1.5}, rebuilt=False)
+            rec.write_frame(f)
+    dev = ReplayDevice(tmp_path / "p.mcap")
+    assert dev.params_change_at(60) == ({"dwell_time_s": 1.5}, False)
+    assert dev.params_change_at(59) is None and dev.params_change_at(61) is None
+
+
 def test_missing_file_is_unavailable_with_reason(tmp_path):
     dev = ReplayDevice(tmp_path / "nope.mcap")
     assert not dev.available and "nope.mcap" in dev.why_not
