@@ -3,7 +3,7 @@
 It plays a tidy user at 30 Hz: for each step in precedence order it grabs a fitting
 part where it lies (a fist on a surface vertex near the part's centre), lifts it above
 everything, carries it over its target, brings it in along the first approach direction
-that does not cut through parts already placed (+Y, then sideways), holds still and lets
+that does not cut through parts already placed (+Y, sideways, from below), holds still and lets
 go; then it looks at every inspection point until the dwell counts it seen and marks it.
 What happened is whatever the engine says: the autopilot only drives InputFrames and
 Commands, so ``xrjig check`` proves a scenario can be completed and recordings of it
@@ -35,8 +35,10 @@ RATE_HZ = 30.0
 MAX_SEGMENT_FRAMES = 12
 #: a smoothed grab gets at most this many frames to catch up before letting go
 MAX_SETTLE_FRAMES = 90
-APPROACHES = (np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0]),
-              np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, -1.0]))
+#: approach directions tried in turn (from the target outwards): above, sideways away from
+#: the tray (which lies on +X), then from below
+APPROACHES = tuple(np.array(d, dtype=float) for d in (
+    (0, 1, 0), (-1, 0, 0), (0, 0, 1), (0, 0, -1), (1, 0, 0), (0, -1, 0)))
 
 #: called after every step: (frame, commands, events)
 FrameCallback = Callable[[InputFrame, list[Command], list[Event]], None]
@@ -50,6 +52,8 @@ class StepReport:
     frame: int | None = None
     t: float | None = None
     problems: list[str] = field(default_factory=list)
+    #: parts the carried part cut through while this step was being done (approach blocked)
+    collisions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +88,8 @@ class Autopilot:
         self._grip = np.eye(4)
         self._grip[:3, 3] = (lo + hi) / 2 + np.array([0.0, 0.5 * self._diag, 0.0])
         self.problems: list[str] = []
+        #: the step being worked on (collision events are attributed to it)
+        self.current_step: str | None = None
 
     # -- frame helpers --------------------------------------------------------------------
     def _frame(self, grab: float = 0.0, gaze: tuple[np.ndarray, np.ndarray] | None = None) -> InputFrame:
@@ -169,12 +175,14 @@ class Autopilot:
         done: set[str] = set()
         while (step_id := self._next_step(done)) is not None:
             done.add(step_id)
+            self.current_step = step_id
             for slot in e.state.steps[step_id].parts:
                 part = self._part_for(slot)
                 if part is None:
                     self.problems.append(f"step {step_id}: no free part for slot {slot}")
                     continue
                 yield from self._place(part, slot)
+        self.current_step = None
         yield from self._inspect()
         yield from self._hold(2, 0.0)
 
@@ -205,12 +213,18 @@ class Autopilot:
         bounds = e.scene.bounds
         reach = float(np.linalg.norm(bounds[1] - bounds[0])) + 2 * radius if bounds is not None else radius
         d = self._approach(part, target, reach)
-        start = grip_target.copy()
-        start[:3, 3] += d * reach
-        start[1, 3] = max(start[1, 3], safe_y)
-        yield from self._move(start, 1.0)
         entry = grip_target.copy()
         entry[:3, 3] += d * reach
+        if d[1] < 0 and bounds is not None:  # from below: go down beside the assembly first
+            side = entry.copy()
+            side[0, 3] = bounds[0, 0] - radius - margin  # the tray lies on the +X side
+            for y in (max(side[1, 3], safe_y), entry[1, 3]):
+                side[1, 3] = y
+                yield from self._move(side, 1.0)
+        else:
+            start = entry.copy()
+            start[1, 3] = max(start[1, 3], safe_y)
+            yield from self._move(start, 1.0)
         yield from self._move(entry, 1.0)
         yield from self._move(grip_target, 1.0)
         yield from self._hold(2, 1.0)
@@ -292,6 +306,8 @@ def run_autopilot(
                 step = ev.step or engine.assembly.step_of_slot.get(ev.part or "")
                 text = f"{ev.kind} {ev.part}" + (f" {ev.data}" if ev.data else "")
                 (reports[step].problems if step in reports else pilot.problems).append(text)
+            elif ev.kind == EventKind.COLLISION_START and pilot.current_step in reports:
+                reports[pilot.current_step].collisions.append(str(ev.data.get("other")))
             elif ev.kind == EventKind.RELEASE and ev.data.get("outcome") == "drop":
                 pilot.problems.append(f"part {ev.part} dropped outside every target at frame {ev.frame}")
     marked = sum(1 for p in engine.state.points.values() if p.verdict)

@@ -3,10 +3,13 @@ assembly and belongs at its authored pose.
 
 Order rule (documented, and editable afterwards in the saved scenario file): part A comes
 before part B when A *supports* B — B's bounding box rests on A's top face within a small
-contact tolerance, with overlapping footprints, along gravity (-Y) — or when A *encloses*
-B (A's bounding box contains B's and is larger). Those relations become the steps'
-``requires``; the order among parts free to go next is by bounding-box volume (larger
-first: bases and housings before fasteners), then by part id, so it is deterministic.
+contact tolerance along gravity (-Y), with B's footprint centre over A's footprint (so B
+could stand on A; a nut hanging under a plate does not "support" it) — or when A
+*encloses* B — A is larger and its bounding box takes in at least 10 % of B's (B sits in
+A or passes through it: a pin in a housing, a bolt through a plate, a rod through
+brackets). Those relations become the steps' ``requires``; among the parts free to go
+next the larger bounding box goes first (bases and housings before fasteners), then the
+part id, so the order is deterministic.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from scenes.model import Scene, SceneError
 
 #: contact tolerance as a share of the assembly's diagonal
 CONTACT_EPS = 0.01
+#: a larger part goes first when its box takes in this share of a smaller part's box
+OVERLAP_SHARE = 0.1
 
 
 def solid_parts(scene: Scene) -> list[str]:
@@ -57,18 +62,17 @@ def propose_order(scene: Scene, part_ids: list[str]) -> list[tuple[str, list[str
     diag = float(np.linalg.norm(hi.max(axis=0) - lo.min(axis=0))) or 1.0
     eps = CONTACT_EPS * diag
     n = len(part_ids)
-    # supports[a, b]: b rests on a's top (contact along -Y) with overlapping XZ footprints
-    footprint = np.all(
-        (lo[:, None, [0, 2]] < hi[None, :, [0, 2]] - eps)
-        & (lo[None, :, [0, 2]] < hi[:, None, [0, 2]] - eps),
+    # supports[a, b]: b rests on a's top (contact along -Y) with b's footprint centre over a
+    centre = (lo + hi) / 2
+    over = np.all(
+        (lo[:, None, [0, 2]] <= centre[None, :, [0, 2]]) & (centre[None, :, [0, 2]] <= hi[:, None, [0, 2]]),
         axis=2,
     )
     rests = np.abs(lo[None, :, 1] - hi[:, None, 1]) <= eps
-    supports = footprint & rests
-    encloses = np.all(lo[:, None] <= lo[None, :] + eps, axis=2) & np.all(
-        hi[:, None] >= hi[None, :] - eps, axis=2
-    )
-    encloses &= volume[:, None] > volume[None, :]
+    supports = over & rests
+    # encloses[a, b]: a's box takes in a good share of smaller b's box (b sits in or passes through a)
+    inter = np.prod(np.clip(np.minimum(hi[:, None], hi[None, :]) - np.maximum(lo[:, None], lo[None, :]), 0, None), axis=2)
+    encloses = (inter >= OVERLAP_SHARE * volume[None, :]) & (volume[:, None] > volume[None, :])
     before = (supports | encloses) & ~np.eye(n, dtype=bool)
     before &= ~(before.T & (volume[:, None] < volume[None, :]))  # mutual: the larger goes first
 
@@ -94,7 +98,8 @@ def propose_order(scene: Scene, part_ids: list[str]) -> list[tuple[str, list[str
             indegree[j] -= 1
             if indegree[j] == 0 and j in remaining:
                 heapq.heappush(ready, key[j])
-    return [(part_ids[i], [part_ids[r] for r in requires[i]]) for i in done]
+    rank = {i: k for k, i in enumerate(done)}
+    return [(part_ids[i], [part_ids[r] for r in sorted(requires[i], key=rank.__getitem__)]) for i in done]
 
 
 def layout_parts(scene: Scene, part_ids: list[str], kind: str) -> dict[str, np.ndarray]:

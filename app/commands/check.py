@@ -80,7 +80,8 @@ def _report(source: str, scenario: Scenario, params: InteractionParams, variant:
         "wall_s": round(wall, 3),
         "steps": [
             {"id": s.id, "label": s.label, "done": s.done, "frame": s.frame,
-             "t": None if s.t is None else round(s.t, 3), "problems": s.problems}
+             "t": None if s.t is None else round(s.t, 3), "problems": s.problems,
+             "collisions": s.collisions}
             for s in result.steps
         ],
         "points": [
@@ -99,6 +100,9 @@ def _print_text(r: dict[str, Any]) -> None:
           f"{len(r['points'])} inspection points" + (f", variant {r['variant']}" if r["variant"] else ""))
     for s in r["steps"]:
         status = f"done at frame {s['frame']} ({s['t']:.2f} s)" if s["done"] else "NOT DONE"
+        if s["collisions"]:
+            names = sorted(set(s["collisions"]))
+            status += f"; cut through {', '.join(names)} on the way in (no free approach: reorder?)"
         print(f"  {s['id']:<12} {s['label']:<32} {status}")
         for problem in s["problems"]:
             print(f"      ! {problem}")
