@@ -451,10 +451,12 @@ class SceneIndex:
         if not tris:
             return []
         owner = np.concatenate(owners)
-        closest = closest_point(np.concatenate(tris), np.concatenate(local_points))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            closest = closest_point(np.concatenate(tris), np.concatenate(local_points))
         pose = self._pose[owner]
         world = np.einsum("nij,nj->ni", pose[:, :3, :3], closest) + pose[:, :3, 3]
-        dist = np.linalg.norm(world - p, axis=1)
+        # zero-area triangles give NaN; their neighbours cover the same surface
+        dist = np.nan_to_num(np.linalg.norm(world - p, axis=1), nan=np.inf)
         best = {}
         for k in np.unique(owner).tolist():
             best[k] = float(dist[owner == k].min())
