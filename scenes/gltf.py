@@ -29,6 +29,8 @@ UNSUPPORTED_REQUIRED = (
     "EXT_meshopt_compression",
     "KHR_texture_basisu",
 )
+#: Texture formats we recognise but do not decode (KTX2, DDS; WebP is RIFF....WEBP).
+OTHER_IMAGE_MAGIC = (b"\xabKTX 20\xbb", b"DDS ")
 #: Deepest node tree accepted: real CAD assemblies stay under ~30 levels, and the scene
 #: model walks trees recursively.
 MAX_DEPTH = 256
@@ -312,8 +314,12 @@ def _scalar(spec: dict[str, Any], key: str, default: float) -> float:
     return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else default
 
 
-def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> np.ndarray:
-    """Decode a PNG or JPEG image into (H, W, 4) uint8, refusing oversized images up front."""
+def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> np.ndarray | None:
+    """Decode a PNG or JPEG image into (H, W, 4) uint8, refusing oversized images up front.
+
+    Other real image formats (WebP, KTX2, DDS from texture extensions) give None: the
+    material keeps its base colour. Bytes that are no image at all are an error.
+    """
     spec = doc.item("images", index, what)
     name = f"image {index}"
     if isinstance(spec.get("uri"), str):
@@ -323,6 +329,8 @@ def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> 
         data = buffer[offset : offset + length]
     else:
         raise doc.error(f"{name} has neither a uri nor a bufferView")
+    if data.startswith(OTHER_IMAGE_MAGIC) or data[8:12] == b"WEBP":
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

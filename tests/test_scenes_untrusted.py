@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
+import shutil
 import struct
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from scenes.loader import load_scene
 from scenes.model import Scene, SceneError
-from tests.conftest import AS1, BOX_GLB, DATA, VALIDATOR_CASES
+from tests.conftest import AS1, BOX_GLB, BOX_GLTF, DATA, VALIDATOR_CASES
 
 EDGE_CASES = sorted(p for p in VALIDATOR_CASES.rglob("*") if p.suffix in (".glb", ".gltf"))
 
@@ -330,3 +333,22 @@ def test_absurdly_deep_node_tree_is_refused(tmp_path):
     ok = triangle_gltf(tmp_path, name="ok.gltf", nodes=named)
     scene = load_scene(ok)
     assert scene.nodes[-1].path == "/".join(["n"] * 40)
+
+
+@pytest.mark.parametrize(("image", "loads"), [("webp", True), ("garbage", False)])
+def test_texture_other_format_is_skipped_garbage_refused(tmp_path, image, loads):
+    for f in BOX_GLTF.parent.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    if image == "webp":
+        buf = io.BytesIO()
+        Image.open(BOX_GLTF.parent / "CesiumLogoFlat.png").save(buf, format="WEBP")
+        data = buf.getvalue()
+    else:
+        data = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    (tmp_path / "CesiumLogoFlat.png").write_bytes(data)
+    result = load_or_error(tmp_path / BOX_GLTF.name)
+    if loads:
+        assert isinstance(result, Scene) and result.triangle_count == 12
+        assert all(m.texture is None for m in result.materials)
+    else:
+        assert isinstance(result, SceneError) and "image 0" in str(result)
