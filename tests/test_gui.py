@@ -247,28 +247,18 @@ def test_raw_input_goes_to_an_attached_sink_instead_of_the_camera(window, qtbot)
     assert sink.calls[-1] == ("release_all",)
 
 
-def test_gui_command_on_a_bad_file_opens_the_sample_and_shows_the_error(qapp, qtbot, monkeypatch, tmp_path):
-    from PySide6.QtCore import QTimer
-
-    from app.gui import run_gui
+def test_gui_command_on_a_bad_file_opens_the_sample_and_shows_the_error(qapp, qtbot, tmp_path):
+    from app.gui import open_main_window
     from scenes.samples import SAMPLE_SCENE
-    from views.main_window import MainWindow
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # QSettings' user file lives here
+    # QSettings' user files go to a temporary folder, never the user's config
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    seen = {}
-
-    def inspect():
-        window = next(w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
-        seen["scene"] = window.scene.source
-        seen["error"] = window.error_box.text() if window.error_box else None
-        window.close()
-        qapp.quit()
-
-    QTimer.singleShot(300, inspect)
-    assert run_gui(BAD) == 0
-    assert seen["scene"] == SAMPLE_SCENE
-    assert seen["error"].startswith(str(BAD))
+    window = open_main_window(BAD)
+    qtbot.addWidget(window)
+    assert window.scene.source == SAMPLE_SCENE
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible())
+    assert window.error_box.text().startswith(str(BAD))
+    window.error_box.accept()
 
 
 def test_gui_command_without_display_says_so_in_one_line():
@@ -280,3 +270,22 @@ def test_gui_command_without_display_says_so_in_one_line():
     proc = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "DISPLAY" in proc.stderr
+
+
+def test_a_model_the_gl_cannot_draw_is_reported_once_and_taken_off_the_view(window, qtbot):
+    import dataclasses
+
+    from scenes.model import Scene
+
+    scene = window.scene
+    # a real GL failure: a texture wider than any GL_MAX_TEXTURE_SIZE (llvmpipe: 16384)
+    wide = np.zeros((1, 40000, 4), np.uint8)
+    materials = [dataclasses.replace(m, texture=wide) for m in scene.materials]
+    broken = Scene(scene.source, scene.nodes, scene.meshes, materials, scene.roots)
+    with qtbot.waitSignal(window.viewport.renderFailed) as sig:
+        window.viewport.set_scene(broken)
+        window.viewport.update()
+    assert str(scene.source) in sig.args[0] and "\n" not in sig.args[0]
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible())
+    assert window.viewport.renderer.scene is None
+    qtbot.wait(50)  # later frames draw the empty view without raising again

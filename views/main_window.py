@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
 
         self.outliner.nodeSelected.connect(self._on_outliner_selection)
         self.viewport.selectionChanged.connect(self._on_viewport_selection)
+        self.viewport.renderFailed.connect(self.show_error)
         self.resize(1400, 900)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         """A window-modal, non-blocking warning (``open()``, not ``exec()``)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open the file", message, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(QMessageBox.Icon.Warning, "xrjig", message, QMessageBox.StandardButton.Ok, self)
         box.open()
         self.error_box = box
 

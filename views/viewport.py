@@ -14,10 +14,12 @@ the camera, so the device needs no Qt.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from typing import Protocol
 
 import numpy as np
+from OpenGL.error import GLError
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QWheelEvent
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
@@ -30,6 +32,7 @@ from views.qimage import image_to_array
 from views.render_state import Highlight, RenderState
 from views.renderer import Renderer
 
+_log = logging.getLogger(__name__)
 _ORBIT_PER_PIXEL = 0.008  # radians
 _CLICK_SLOP = 4  # pixels a press may travel and still count as a click
 _FLY_KEYS = {
@@ -65,6 +68,8 @@ class Viewport(QOpenGLWidget):
     #: milliseconds the last paint took (CPU side, GL calls issued)
     frameTimeChanged = Signal(float)
     flyModeChanged = Signal(bool)
+    #: one sentence when the renderer failed and the scene was taken off the view
+    renderFailed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,7 +171,16 @@ class Viewport(QOpenGLWidget):
         ratio = self.devicePixelRatioF()
         w, h = int(self.width() * ratio), int(self.height() * ratio)
         view, proj = self.view_projection()
-        self.renderer.draw(view, proj, (0, 0, w, h), self.defaultFramebufferObject(), self._frame_state())
+        try:
+            self.renderer.draw(view, proj, (0, 0, w, h), self.defaultFramebufferObject(), self._frame_state())
+        except GLError as err:
+            # e.g. a model too big for the GPU: say so once and take the scene off the
+            # view, rather than a traceback every frame
+            what = str(self._scene.source) if self._scene is not None else "the view"
+            _log.error("drawing %s failed: %s", what, err)
+            self.renderer.set_scene(None)
+            self.renderFailed.emit(f"{what}: OpenGL cannot draw this model ({_gl_error_name(err)})")
+            return
         self.frame_ms = (time.perf_counter() - start) * 1000.0
         self.frameTimeChanged.emit(self.frame_ms)
 
@@ -295,6 +309,11 @@ class Viewport(QOpenGLWidget):
         fast = QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.ShiftModifier
         self.camera.fly(move, dt, 4.0 if fast else 1.0)
         self.update()
+
+
+def _gl_error_name(err: GLError) -> str:
+    """GL_OUT_OF_MEMORY, GL_INVALID_VALUE, ... (the GLU string when PyOpenGL has one)."""
+    return err.description.decode(errors="replace") if isinstance(err.description, bytes) else f"GL error {err.err}"
 
 
 def _key_name(event: QKeyEvent) -> str:
