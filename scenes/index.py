@@ -11,9 +11,9 @@ Single rays are latency-bound (several per 90 Hz frame) and on small arrays ever
 call costs microseconds, so ``ray`` first asks one extra Embree scene holding every part
 at its authored pose (one call answers for all parts that have not moved), and then only
 the parts that moved, each in its own frame after a box test. Measured on PM4: 35 us per
-ray against 93 us for box-culling every part per ray; the price is a second BVH build
-at load (embreex's mesh construction, ~3 s per million triangles on this machine). Batched ``rays`` go part
-by part, each part answering all the rays that reach its posed bounds in one call.
+ray against 93 us for box-culling every part per ray; the price is a second BVH build at
+load (embreex's mesh construction dominates: ~3 s per million triangles on this machine).
+Batched ``rays`` use the same split, one Embree call per scene or part for all rays.
 
 Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on candidate
 triangles found with a SciPy k-d tree over triangle centroids per part, with the few
