@@ -107,6 +107,11 @@ class DesktopDevice:
         """(4, 4) camera-to-world pose of the simulated eyes; the viewport renders from it."""
         return self._head.copy()
 
+    @property
+    def cursor(self) -> np.ndarray:
+        """(2,) last cursor position in NDC, as the viewport reported it."""
+        return self._cursor.copy()
+
     def start(self) -> None:
         self._last_t = None
 

@@ -69,9 +69,19 @@ class Driver:
         self.qtbot.keyPress(self.vp, key)
         events = self.tick(abs(np.log(want / have)))  # E / Q: depth x e^(±1/s)
         self.qtbot.keyRelease(self.vp, key)
-        self.qtbot.mouseMove(self.vp, self.pixel_of(world))
+        self.move_mouse(self.pixel_of(world))
         events += self.tick()
         return events
+
+    def move_mouse(self, pixel):
+        """A real pointer move; X delivers it asynchronously, so wait until the device has it
+        (after a 1-pixel detour, in case the pointer already sits on ``pixel``)."""
+        self.qtbot.mouseMove(self.vp, pixel + QPoint(1, 1))
+        self.qtbot.wait(10)
+        self.qtbot.mouseMove(self.vp, pixel)
+        w, h = self.vp.width(), self.vp.height()
+        ndc = np.array([2.0 * pixel.x() / w - 1.0, 1.0 - 2.0 * pixel.y() / h])
+        self.qtbot.waitUntil(lambda: np.allclose(self.session.device.cursor, ndc), timeout=3000)
 
 
 def _surface_point(index, part):
@@ -161,7 +171,7 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
     point = controller.session.engine.state.points["P1"]
     np.testing.assert_allclose(point.position, expected.point, atol=1e-6)
     # look at it: the gaze follows the cursor
-    qtbot.mouseMove(vp, drive.pixel_of(point.position))
+    drive.move_mouse(drive.pixel_of(point.position))
     for _ in range(int(0.7 / RATE) + 2):
         drive.tick()
     assert controller.session.engine.state.points["P1"].seen
