@@ -353,3 +353,46 @@ def test_texture_other_format_is_skipped_garbage_refused(tmp_path, image, loads)
         assert all(m.texture is None for m in result.materials)
     else:
         assert isinstance(result, SceneError) and "image 0" in str(result)
+
+
+def test_interleaved_stride_and_normalized_uvs(tmp_path):
+    """Positions and normals interleaved (byteStride 24); UVs as normalized uint16."""
+    pos = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
+    nrm = np.array([[0, 0, 1]] * 3, np.float32)
+    uv = np.array([[0, 0], [65535, 0], [0, 32768]], np.uint16)
+    interleaved = np.hstack([pos, nrm]).tobytes()  # 72 bytes
+    indices = np.array([0, 1, 2, 0], np.uint16).tobytes()
+    path = triangle_gltf(
+        tmp_path,
+        buffers=[{"uri": "tri.bin", "byteLength": 92}],
+        bufferViews=[
+            {"buffer": 0, "byteOffset": 0, "byteLength": 72, "byteStride": 24},
+            {"buffer": 0, "byteOffset": 72, "byteLength": 12},
+            {"buffer": 0, "byteOffset": 84, "byteLength": 6},
+        ],
+        accessors=[
+            {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
+            {"bufferView": 0, "byteOffset": 12, "componentType": 5126, "count": 3, "type": "VEC3"},
+            {
+                "bufferView": 1,
+                "componentType": 5123,
+                "normalized": True,
+                "count": 3,
+                "type": "VEC2",
+            },
+            {"bufferView": 2, "componentType": 5123, "count": 3, "type": "SCALAR"},
+        ],
+        meshes=[
+            {
+                "primitives": [
+                    {"attributes": {"POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2}, "indices": 3}
+                ]
+            }
+        ],
+    )
+    # triangle_gltf writes its own tri.bin: replace it with the interleaved one
+    (tmp_path / "tri.bin").write_bytes(interleaved + uv.tobytes() + indices)
+    prim = load_scene(path).meshes[0].primitives[0]
+    np.testing.assert_array_equal(prim.positions, pos)
+    np.testing.assert_array_equal(prim.normals, nrm)
+    np.testing.assert_allclose(prim.uvs, uv / 65535.0, atol=1e-7)
