@@ -184,6 +184,16 @@ def test_orbit_pan_zoom_frame_and_fly(window, qtbot):
     vp.mouseReleaseEvent(_mouse(vp, QEvent.Type.MouseButtonRelease, (200, 130), left, Qt.MouseButton.NoButton))
     qtbot.keyClick(vp, Qt.Key.Key_F)
     np.testing.assert_allclose(cam.target, target)
+    # F with a selection frames that part: it fills the view and sits at its centre
+    nut = next(p for p in window.scene.parts if p.display_name == "nut #1")
+    vp.set_selection((nut.id,))
+    qtbot.keyClick(vp, Qt.Key.Key_F)
+    lo, hi = window.scene.node_bounds(window.scene.part_nodes(nut))
+    np.testing.assert_allclose(cam.target, (lo + hi) / 2)
+    assert cam.distance < distance / 2
+    qtbot.keyClick(vp, Qt.Key.Key_Home)
+    np.testing.assert_allclose(cam.target, target)
+    vp.set_selection(())
     vp.setFocus()
     assert not vp.fly_mode
     qtbot.keyClick(vp, Qt.Key.Key_Tab)

@@ -1,7 +1,7 @@
 """The desktop 3D view: a thin QOpenGLWidget around the shared Renderer and a Camera.
 
 Navigation: left-drag orbits, middle-drag or Shift+left-drag pans, the wheel zooms,
-F or Home frames everything. Tab toggles fly mode (W A S D walk, Q E down/up, Shift
+F frames the selection (everything when nothing is selected), Home frames everything. Tab toggles fly mode (W A S D walk, Q E down/up, Shift
 faster, left-drag looks around). A click without a drag selects the part under the
 cursor through the SceneIndex (a ray query, never a loop over triangles).
 
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QWidget
 
 from scenes.index import SceneIndex
 from scenes.model import Scene
+from scenes.transforms import transform_points
 from views.camera import Camera
 from views.qimage import image_to_array
 from views.render_state import Highlight, RenderState
@@ -134,6 +135,28 @@ class Viewport(QOpenGLWidget):
         bounds = self._scene.bounds if self._scene is not None else None
         self.camera.frame(bounds, self._aspect(), view)
         self.update()
+
+    def frame_selection(self) -> None:
+        """Frame the selected parts (as drawn, moved or not); everything when none is."""
+        scene = self._scene
+        if scene is None or not self._selected:
+            self.frame_all()
+            return
+        corners = []
+        for part_id in self._selected:
+            part = scene.part(part_id)
+            bounds = scene.node_bounds(scene.part_nodes(part))
+            if bounds is None:
+                continue
+            box = np.array([[bounds[i][0], bounds[j][1], bounds[k][2]] for i in (0, 1) for j in (0, 1) for k in (0, 1)])
+            pose = self._state.part_poses.get(part_id)
+            if pose is not None:  # authored world -> moved world
+                box = transform_points(pose @ np.linalg.inv(scene.world_matrix(part.node)), box)
+            corners.append(box)
+        if corners:
+            points = np.concatenate(corners)
+            self.camera.frame(np.stack([points.min(axis=0), points.max(axis=0)]), self._aspect())
+            self.update()
 
     def view_projection(self) -> tuple[np.ndarray, np.ndarray]:
         return self.camera.view_matrix(), self.camera.projection_matrix(self._aspect())
@@ -261,7 +284,9 @@ class Viewport(QOpenGLWidget):
                 self._sink.on_key(_key_name(event), True)
             return
         key = event.key()
-        if key in (Qt.Key.Key_F, Qt.Key.Key_Home):
+        if key == Qt.Key.Key_F:
+            self.frame_selection()
+        elif key == Qt.Key.Key_Home:
             self.frame_all()
         elif key == Qt.Key.Key_Tab:
             self.set_fly_mode(not self._fly)
