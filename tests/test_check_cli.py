@@ -84,3 +84,11 @@ def test_bad_files_are_one_stderr_line(tmp_path, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert main(["check", str(NESTED), "--set", "bogus=1"]) == 1
     assert "unknown interaction parameter 'bogus'" in capsys.readouterr().err
+
+
+def test_check_attributes_collisions_on_the_way_in_to_steps(capsys):
+    assert main(["check", str(AS1), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    per_step = sum(len(s["collisions"]) for s in report["steps"])
+    assert per_step == report["event_counts"].get("COLLISION_START", 0)
+    assert all(s["done"] for s in report["steps"]) and len(report["steps"]) == 18
