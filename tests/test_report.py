@@ -114,3 +114,23 @@ def test_gaze_heatmap_is_rendered_on_the_model(report):
     # spot; the grey background and the untextured white/grey model have red <= blue + 10
     warm = (pixels[..., 0] > 150) & (pixels[..., 0] - pixels[..., 2] > 60)
     assert 20 < warm.sum() < 0.05 * warm.size  # a spot where the autopilot looked, not everywhere
+
+
+def test_three_variants_use_kruskal_wallis_checked_by_hand():
+    from app.report_html import compare_variants
+    from interaction.metrics import TrialMetrics
+
+    def trial(variant, tlx):
+        return TrialMetrics(recording=f"{variant}{tlx}.mcap", participant="P", variant=variant, device="d",
+                            frames=10, duration_s=1.0, completion_time_s=None, errors={}, grabs=0, regrabs=0,
+                            snaps=0, path_length_m={"left": 0.0, "right": 0.0}, tlx=tlx)
+
+    trials = [trial("A", 10), trial("A", 20), trial("B", 30), trial("B", 40), trial("C", 50), trial("C", 60)]
+    row = next(r for r in compare_variants(trials) if r["column"] == "nasa_tlx")
+    # ranks A {1, 2}, B {3, 4}, C {5, 6}, N = 6, no ties:
+    # H = 12 / (6 * 7) * (3^2 / 2 + 7^2 / 2 + 11^2 / 2) - 3 * 7 = 4.5714
+    # p = chi-squared(2 df) survival = exp(-H / 2) = 0.1017
+    assert row["test"] == "Kruskal-Wallis H"
+    assert row["p"] == pytest.approx(np.exp(-(12 / 42 * (9 + 49 + 121) / 2 - 21) / 2), rel=1e-9)
+    assert row["variants"]["B"] == {"n": 2, "mean": 35.0, "sd": pytest.approx(np.sqrt(50))}
+    assert all(r["test"] == "-" for r in compare_variants(trials) if r["column"] == "errors_total")
