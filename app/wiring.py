@@ -390,9 +390,13 @@ def attach_interaction(
 def run(path: Path | None, scenario: Path | None = None, variant: str | None = None) -> int:
     """``xrjig [FILE] [--scenario S] [--variant V]``: the window with interaction running.
 
-    Without FILE the scenario's model is opened, or the bundled sample."""
+    FILE may be a model or a scenario (.yaml); without a model the scenario's model is
+    opened, or the bundled sample."""
     from app.gui import create_application
     from scenes.samples import SAMPLE_SCENE
+
+    if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
+        path, scenario = None, path
 
     app = create_application()
     window = MainWindow()

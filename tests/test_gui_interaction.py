@@ -325,3 +325,13 @@ def test_use_device_switches_input_or_says_why_not(qtbot, gui, tmp_path):
     np.testing.assert_allclose(
         session.last_frame.right.grip, replay.recording.frame_at(10).right.grip, atol=1e-6
     )
+
+
+def test_unknown_variant_is_reported_and_the_scenario_runs_without_it(qtbot, tmp_path):
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    controller = attach_interaction(window, None, "tight")
+    controller.autostart = False
+    assert window.open_file(AS1, remember=False)
+    assert "unknown variant 'tight'" in window.error_box.text()
+    assert controller.session is not None and controller.variant is None
