@@ -15,6 +15,8 @@ interpenetration deeper than the tolerance does.
 
 from __future__ import annotations
 
+import weakref
+
 import fcl
 import numpy as np
 
@@ -68,6 +70,28 @@ def inset_triangles(vertices: np.ndarray, faces: np.ndarray, depth: float) -> tu
     return positions + inward * reach[:, None] * normals, corners.astype(np.int32)
 
 
+#: BVHs are immutable, so every CollisionWorld built on the same PartGeometry (engines are
+#: rebuilt on tolerance or scenario edits) shares them; building them is the slow part.
+_EXACT: weakref.WeakKeyDictionary[PartGeometry, fcl.BVHModel] = weakref.WeakKeyDictionary()
+_INSET: weakref.WeakKeyDictionary[PartGeometry, dict[float, fcl.BVHModel | None]] = weakref.WeakKeyDictionary()
+
+
+def exact_bvh(g: PartGeometry) -> fcl.BVHModel:
+    model = _EXACT.get(g)
+    if model is None:
+        model = _EXACT[g] = bvh_model(g.vertices, g.faces)
+    return model
+
+
+def inset_bvh(g: PartGeometry, depth: float) -> fcl.BVHModel | None:
+    """The inset BVH (None when nothing is left of the part after insetting)."""
+    per_depth = _INSET.setdefault(g, {})
+    if depth not in per_depth:
+        soup, faces = inset_triangles(g.vertices, g.faces, depth)
+        per_depth[depth] = bvh_model(soup, faces) if len(faces) else None
+    return per_depth[depth]
+
+
 class CollisionWorld:
     """FCL objects for every part; poses are rigid (4, 4) frames (see part_geometry)."""
 
@@ -90,7 +114,7 @@ class CollisionWorld:
             g = geometries[pid]
             if g.triangle_count:
                 self._has_triangles[i] = True
-                self._objects[pid] = fcl.CollisionObject(bvh_model(g.vertices, g.faces))
+                self._objects[pid] = fcl.CollisionObject(exact_bvh(g))
                 self._local_box[i] = [g.vertices.min(axis=0), g.vertices.max(axis=0)]
             self.set_frame(pid, g.authored_rigid)
 
@@ -111,12 +135,11 @@ class CollisionWorld:
     def _inset_object(self, part_id: str) -> fcl.CollisionObject | None:
         obj = self._inset.get(part_id)
         if obj is None:
-            g = self._geom[part_id]
-            soup, faces = inset_triangles(g.vertices, g.faces, self.tolerance_m)
-            if len(faces) == 0:  # only degenerate triangles: nothing can penetrate
+            model = inset_bvh(self._geom[part_id], self.tolerance_m)
+            if model is None:  # only degenerate triangles: nothing can penetrate
                 self._no_inset.add(part_id)
                 return None
-            obj = fcl.CollisionObject(bvh_model(soup, faces))
+            obj = fcl.CollisionObject(model)
             obj.setTransform(self._objects[part_id].getTransform())
             self._inset[part_id] = obj
         return obj

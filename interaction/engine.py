@@ -24,7 +24,7 @@ from interaction.frame import Hand, HandInput, InputFrame, Joint
 from interaction.hands import HandState, smoothed_delta
 from interaction.inspection import InspectionTask
 from interaction.params import GrabMode, InteractionParams
-from interaction.part_geometry import PartGeometry, part_geometry
+from interaction.part_geometry import PartGeometry, scene_geometry
 from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
 from scenes.auto_scenario import solid_parts
@@ -55,7 +55,7 @@ class Engine:
         self.scenario = scenario
         self.params = params or InteractionParams()
         self.index = index if index is not None else SceneIndex(scene)
-        self.geometry: dict[str, PartGeometry] = {p.id: part_geometry(scene, p.id) for p in scene.parts}
+        self.geometry: dict[str, PartGeometry] = scene_geometry(scene)
         self.movable = list(scenario.parts) if scenario.parts is not None else solid_parts(scene)
         self._movable_set = set(self.movable)
         self._fixed = tuple(p.id for p in scene.parts if p.id not in self._movable_set)
@@ -398,7 +398,7 @@ class Engine:
     def _update_magnet_zones(self) -> None:
         """Zones of the free slots each held part could snap into (rebuilt only when what
         is held or what is filled changes: the targets themselves never move)."""
-        key = (tuple(self.state.held), len(self._filled))
+        key = (tuple(self.state.held), len(self._filled), self.params.magnet_radius_mm)
         if key == self._zones_key:
             return
         self._zones_key = key

@@ -10,6 +10,7 @@ scale or CAD scale the node carries.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +24,10 @@ def rigid(m: np.ndarray) -> np.ndarray:
     return pose_to_matrix(matrix_to_pose(m))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PartGeometry:
+    """Compared and hashed by identity (it carries arrays; caches key on it)."""
+
     part_id: str
     #: (4, 4) authored world matrix of the part node, and its rigid part
     authored: np.ndarray
@@ -68,3 +71,16 @@ def part_geometry(scene: Scene, part_id: str) -> PartGeometry:
     digest = hashlib.sha1(np.round(v * 1e6).astype(np.int64).tobytes())
     digest.update(f.tobytes())
     return PartGeometry(part_id, authored.copy(), frame, v, f, centre, digest.hexdigest())
+
+
+_SCENE_GEOMETRY: weakref.WeakKeyDictionary[Scene, dict[str, PartGeometry]] = weakref.WeakKeyDictionary()
+
+
+def scene_geometry(scene: Scene) -> dict[str, PartGeometry]:
+    """Part id -> PartGeometry for every part, computed once per Scene (scene geometry is
+    immutable after loading, and engines are rebuilt on every tolerance or scenario edit)."""
+    cached = _SCENE_GEOMETRY.get(scene)
+    if cached is None:
+        cached = {p.id: part_geometry(scene, p.id) for p in scene.parts}
+        _SCENE_GEOMETRY[scene] = cached
+    return cached

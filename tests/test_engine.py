@@ -440,3 +440,16 @@ def test_measurement_distance_and_clearance(tmp_path, as1_scene):
     # the rod (y 0.055..0.065) runs above the flat plate top (y 0.02): 35 mm clearance
     assert m.data["clearance_mm"] == pytest.approx(35.0, abs=0.05)
     assert e.state.measurement.clearance_mm == pytest.approx(35.0, abs=0.05)
+
+
+def test_rebuilt_engines_share_part_geometry_and_bvhs(tmp_path, as1_scene):
+    """Tolerance and scenario edits rebuild the engine: the expensive per-part data is
+    computed once per scene and shared."""
+    from interaction.collision import exact_bvh, inset_bvh
+
+    a = make_engine(tmp_path, as1_scene)
+    b = make_engine(tmp_path, as1_scene, InteractionParams(collision_tolerance_mm=1.0))
+    assert a.geometry is b.geometry
+    g = a.geometry[ROD]
+    assert exact_bvh(g) is exact_bvh(g)
+    assert inset_bvh(g, 0.001) is inset_bvh(g, 0.001) and inset_bvh(g, 0.001) is not inset_bvh(g, 0.0005)
