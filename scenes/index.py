@@ -101,7 +101,10 @@ class _NearSearch:
 
 
 def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
-    to_part = np.linalg.inv(scene.world_matrix(part_node))
+    world = scene.world_matrix(part_node)
+    if not _invertible(world):
+        return None  # scaled to nothing (or to infinity): nothing there to pick
+    to_part = np.linalg.inv(world)
     tris, owners = [], []
     for i in nodes:
         mesh = scene.nodes[i].mesh
@@ -127,6 +130,10 @@ def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeome
     return _PartGeometry(
         triangles, normals, np.concatenate(owners), np.stack([flat.min(0), flat.max(0)]), embree
     )
+
+
+def _invertible(m: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(m))) and abs(float(np.linalg.det(m[:3, :3]))) > 1e-300
 
 
 def _box_corners(bounds: np.ndarray) -> np.ndarray:
@@ -185,8 +192,8 @@ class SceneIndex:
     def set_part_pose(self, part_id: str, world: np.ndarray) -> None:
         """Place a part (its node's world matrix); no acceleration structure is rebuilt."""
         world = np.asarray(world, dtype=np.float64)
-        if world.shape != (4, 4) or not np.all(np.isfinite(world)):
-            raise ValueError("a part pose must be a finite 4x4 matrix")
+        if world.shape != (4, 4) or not _invertible(world):
+            raise ValueError("a part pose must be a finite, invertible 4x4 matrix")
         k = self._slot.get(part_id)
         if k is None:
             if part_id not in self._known:
@@ -221,17 +228,21 @@ class SceneIndex:
             self.set_part_pose(self._ids[k], pose)
 
     def part_world_bounds(self, part_id: str) -> np.ndarray:
-        """(2, 3) world bounds of the posed part (None-free: parts without triangles use their box of lines/points)."""
+        """(2, 3) world bounds of the posed part.
+
+        Parts without triangles (lines/points only, or scaled to nothing) use the box of
+        what they have, or their origin when they have nothing.
+        """
         k = self._slot.get(part_id)
         if k is not None:
             return self._world_bounds[k].copy()
         part = self.scene.part(part_id)
         pose = self.part_pose(part_id)
-        local = self.scene.node_bounds(self.scene.part_nodes(part))
+        authored = self.scene.node_bounds(self.scene.part_nodes(part))  # world, authored pose
         world = self.scene.world_matrix(part.node)
-        if local is None:
+        if authored is None or not _invertible(world):
             return np.repeat(pose[None, :3, 3], 2, axis=0)
-        corners = transform_points(pose @ np.linalg.inv(world), _box_corners(local))
+        corners = transform_points(pose @ np.linalg.inv(world), _box_corners(authored))
         return np.stack([corners.min(0), corners.max(0)])
 
     def _update_bounds(self, k: int) -> None:

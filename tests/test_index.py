@@ -247,3 +247,22 @@ def test_lines_are_not_pickable():
     assert compound.path not in {pid for pid, _ in index.parts_near(mid, 1e-3)}
     with pytest.raises(KeyError):
         index.set_part_pose("no/such/part", np.eye(4))
+
+
+def test_part_scaled_to_nothing_is_not_pickable(tmp_path):
+    from tests.test_scenes_untrusted import _glb, _glb_parts
+
+    doc, rest = _glb_parts(AS1.read_bytes())
+    plate = next(i for i, n in enumerate(doc["nodes"]) if n.get("name") == "plate")
+    doc["nodes"][plate]["scale"] = [0.0, 0.0, 0.0]
+    path = tmp_path / "flat.glb"
+    path.write_bytes(_glb(doc, rest))
+    scene = load_scene(path)
+    index = SceneIndex(scene)
+    plate_id = next(p.id for p in scene.parts if p.display_name == "plate")
+    origins, dirs = random_rays(scene, 200)
+    assert all(h is None or h.part != plate_id for h in index.rays(origins, dirs))
+    bounds = index.part_world_bounds(plate_id)
+    np.testing.assert_allclose(bounds[0], bounds[1])
+    with pytest.raises(ValueError, match="invertible"):
+        index.set_part_pose(scene.parts[0].id, np.zeros((4, 4)))
