@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from interaction.commands import MarkPoint, Reset, Verdict
 from interaction.engine import Engine
+from interaction.frame import InputFrame
 from interaction.params import InteractionParams
 from scenes.index import SceneIndex
 from scenes.loader import load_scene
@@ -90,3 +91,29 @@ def test_authoring_requests(qtbot, as1):
     panel.points_tree.setCurrentItem(panel.points_tree.topLevelItem(0))
     qtbot.mouseClick(panel.remove_point_button, Qt.MouseButton.LeftButton)
     assert removed == ["P1"]
+
+
+def test_measure_button_and_readout(qtbot, as1):
+    from interaction.commands import MeasureClear, MeasureStart
+    from interaction.state import MeasurementState
+
+    _, panel, engine = _setup(qtbot, as1)
+    sent = []
+    panel.command_requested.connect(sent.append)
+    qtbot.mouseClick(panel.measure_button, Qt.MouseButton.LeftButton)
+    assert sent == [MeasureStart()]
+    engine.step(InputFrame(t=0.0), sent)
+    panel.update_state(engine.state)
+    assert panel.measure_label.text() == "pick point 1 of 2"
+    engine.state.measurement = MeasurementState(
+        active=True, points=[np.zeros(3)] * 2, distance_mm=12.345, clearance_mm=0.5
+    )
+    panel.update_state(engine.state)
+    assert panel.measure_label.text() == "12.3 mm · clearance 0.5 mm"
+    engine.state.measurement = MeasurementState()  # a reset ends measuring
+    panel.update_state(engine.state)
+    assert not panel.measure_button.isChecked() and panel.measure_label.text() == ""
+    assert sent == [MeasureStart()]  # showing state does not send commands
+    qtbot.mouseClick(panel.measure_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.measure_button, Qt.MouseButton.LeftButton)
+    assert sent[-2:] == [MeasureStart(), MeasureClear()]

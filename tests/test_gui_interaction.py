@@ -335,3 +335,32 @@ def test_unknown_variant_is_reported_and_the_scenario_runs_without_it(qtbot, tmp
     assert window.open_file(AS1, remember=False)
     assert "unknown variant 'tight'" in window.error_box.text()
     assert controller.session is not None and controller.variant is None
+
+
+def test_measure_two_points_by_pinching_through_qt_events(qtbot, gui):
+    window, controller = gui
+    drive = Driver(qtbot, window, controller)
+    vp, panel, session = window.viewport, controller.scenario_panel, controller.session
+    drive.tick()
+    qtbot.mouseClick(panel.measure_button, Qt.MouseButton.LeftButton)
+    vp.setFocus()
+    drive.tick()
+    index = session.engine.index
+    parts = sorted(
+        session.scene.parts, key=lambda p: -np.ptp(index.part_world_bounds(p.id), axis=0).prod()
+    )
+    picked = []
+    for part in parts[:2]:
+        pixel = drive.pixel_of(_surface_point(index, part.id))
+        drive.move_mouse(pixel)
+        drive.tick()
+        origin, direction = vp.camera.ray(pixel.x(), pixel.y(), vp.width(), vp.height())
+        picked.append(index.ray(origin, direction).point)  # what the eye sees under the cursor
+        qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=pixel)
+        drive.tick()
+        qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=pixel)
+        drive.tick()
+    m = session.engine.state.measurement
+    assert m.distance_mm == pytest.approx(np.linalg.norm(picked[1] - picked[0]) * 1000, abs=0.5)
+    assert panel.measure_label.text().startswith(f"{m.distance_mm:.1f} mm")
+    assert any(row[1] == EventKind.MEASUREMENT for row in controller.event_log.rows())

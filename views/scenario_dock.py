@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from interaction.commands import MarkPoint, Reset, Verdict
-from interaction.state import EngineState
+from interaction.commands import MarkPoint, MeasureClear, MeasureStart, Reset, Verdict
+from interaction.state import EngineState, MeasurementState
 from scenes.scenario import Scenario
 
 STEP_DONE, STEP_AVAILABLE, STEP_LOCKED = "done", "available", "waiting"
@@ -119,6 +119,16 @@ class ScenarioPanel(QWidget):
         row.addWidget(self.place_button)
         row.addWidget(self.remove_point_button)
         points_layout.addLayout(row)
+        row = QHBoxLayout()
+        self.measure_button = QPushButton("Measure (pinch two points)", points_box)
+        self.measure_button.setCheckable(True)
+        self.measure_button.toggled.connect(
+            lambda on: self.command_requested.emit(MeasureStart() if on else MeasureClear())
+        )
+        self.measure_label = QLabel("", points_box)
+        row.addWidget(self.measure_button)
+        row.addWidget(self.measure_label, 1)
+        points_layout.addLayout(row)
         layout.addWidget(points_box, 2)
 
         tol_box = QGroupBox("Tolerances (scenario)", content)
@@ -177,6 +187,7 @@ class ScenarioPanel(QWidget):
             self._show(
                 f"point:{pid}", self._point_items.get(pid), point_status(point.seen, point.verdict)
             )
+        self._show_measurement(state.measurement)
         done = sum(s.done for s in state.steps.values())
         marked = sum(p.verdict is not None for p in state.points.values())
         text = f"Steps {done}/{len(state.steps)} · points {marked}/{len(state.points)}"
@@ -184,6 +195,22 @@ class ScenarioPanel(QWidget):
             text += " · task complete"
         if self.progress_label.text() != text:
             self.progress_label.setText(text)
+
+    def _show_measurement(self, m: MeasurementState) -> None:
+        if m.distance_mm is not None:
+            text = f"{m.distance_mm:.1f} mm"
+            if m.clearance_mm is not None:
+                text += f" · clearance {m.clearance_mm:.1f} mm"
+        elif m.active:
+            text = f"pick point {len(m.points) + 1} of 2"
+        else:
+            text = ""
+        if self.measure_label.text() != text:
+            self.measure_label.setText(text)
+        if self.measure_button.isChecked() != m.active:  # e.g. a task reset ended it
+            self.measure_button.blockSignals(True)
+            self.measure_button.setChecked(m.active)
+            self.measure_button.blockSignals(False)
 
     def step_states(self) -> dict[str, str]:
         """Step label -> shown state (for tests and tooltips)."""
