@@ -195,13 +195,13 @@ class Engine:
             self._follow(hs, driver @ hs.offset, dt)
             if hs.holding_input_released():
                 events += self._release(h, n, t, snap=True, reason="let_go")
+        elif pinched and not grabbed and self.state.measurement.active:
+            events += self._measure_pick(name, hit, n, t)  # while measuring, a pinch picks points
         elif grabbed or pinched:
             grip = pose_to_matrix(hand.grip)
             near = self.index.parts_near(grip[:3, 3], p.near_radius_mm / 1000.0, exclude=self._not_grabbable())
             if near:
                 events += self._grab(h, near[0][0], "near", "grab" if grabbed else "pinch", grip, n, t)
-            elif pinched and self.state.measurement.active:
-                events += self._measure_pick(name, hit, n, t)
             elif pinched and hit is not None and hit.part in self._grabbable_now():
                 events += self._grab(h, hit.part, "ray", "pinch", aim, n, t)
         if hand.joints is not None and self.inspection.has_points:

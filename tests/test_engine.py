@@ -18,7 +18,7 @@ from interaction.events import Event, EventKind
 from interaction.frame import JOINT_COUNT, Hand, InputFrame, Joint
 from interaction.params import GrabMode, InteractionParams
 from scenes.scenario import load_scenario
-from scenes.transforms import matrix_to_pose, pose_to_matrix, quat_from_axis_angle
+from scenes.transforms import look_at, matrix_to_pose, pose_to_matrix, quat_from_axis_angle
 from tests.conftest import AS1
 
 PLATE = "as1/plate"
@@ -242,8 +242,6 @@ def test_ray_hover_and_ray_grab_move_the_part_with_the_aim(tmp_path, as1_scene):
     start = e.state.part_poses[PLATE].copy()
     centre = e.index.part_world_bounds(PLATE).mean(axis=0)
     eye = centre + np.array([0.0, 0.4, 0.3])
-    from scenes.transforms import look_at
-
     aim = look_at(eye, centre)
     out = d.step(aim=aim)
     assert (out[-1].kind, out[-1].part) == (EventKind.HOVER_START, PLATE)
@@ -381,8 +379,6 @@ def test_marks_poke_and_checklist_completion(inspection_engine):
     out = d.step(commands=[MarkPoint("under", "fail", "scratch")])
     assert out[0].kind == EventKind.POINT_MARKED and out[0].data["accepted"] is False
     # see "under" with the aim ray from below, then mark it
-    from scenes.transforms import look_at
-
     aim = look_at(under - [0, 0.3, 0], under)
     for _ in range(60):
         d.step(aim=aim)
@@ -422,8 +418,6 @@ def test_gaze_dwell_selects_a_part(tmp_path, as1_scene):
 def test_measurement_distance_and_clearance(tmp_path, as1_scene):
     e = make_engine(tmp_path, as1_scene, parts=[])
     d = Driver(e)
-    from scenes.transforms import look_at
-
     d.grip = shifted(np.eye(4), 0.5, 0.5, 0.5)  # far from every part: pinches are ray picks
     d.step(commands=[MeasureStart()])
     a_eye, a_to = np.array([0.09, 0.3, -0.14]), np.array([0.09, 0.0, -0.14])
@@ -440,6 +434,21 @@ def test_measurement_distance_and_clearance(tmp_path, as1_scene):
     # the rod (y 0.055..0.065) runs above the flat plate top (y 0.02): 35 mm clearance
     assert m.data["clearance_mm"] == pytest.approx(35.0, abs=0.05)
     assert e.state.measurement.clearance_mm == pytest.approx(35.0, abs=0.05)
+
+
+def test_while_measuring_a_pinch_on_a_part_picks_instead_of_grabbing(tmp_path, as1_scene):
+    e = make_engine(tmp_path, as1_scene)  # every part movable, laid out in the tray
+    d = Driver(e)
+    frame = e.rigid_frame(ROD, e.state.part_poses[ROD])
+    d.grip = shifted(np.eye(4), *(frame[:3, :3] @ e.geometry[ROD].vertices[0] + frame[:3, 3]))
+    centre = e.index.part_world_bounds(ROD).mean(axis=0)
+    aim = look_at(centre + [0, 0.2, 0], centre)
+    d.step(aim=aim, commands=[MeasureStart()])
+    out = d.step(aim=aim, pinch=1.0)
+    assert [ev.kind for ev in out if ev.kind in (EventKind.GRAB, EventKind.MEASURE_POINT)] == [EventKind.MEASURE_POINT]
+    assert e.state.held == [None, None]
+    out = d.step(aim=aim, grab=1.0)  # a fist still grabs
+    assert [ev.kind for ev in out] == [EventKind.GRAB]
 
 
 def test_rebuilt_engines_share_part_geometry_and_bvhs(tmp_path, as1_scene):
