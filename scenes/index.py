@@ -16,9 +16,10 @@ load (embreex's mesh construction dominates: ~3 s per million triangles on this 
 Batched ``rays`` use the same split, one Embree call per scene or part for all rays.
 
 Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on candidate
-triangles found with a SciPy k-d tree over triangle centroids per part, with the few
-oversized triangles kept apart so they do not widen every search. The trees are built
-lazily, on the first proximity query touching a part.
+triangles found with a SciPy k-d tree over triangle centroids, the few oversized
+triangles kept apart so they do not widen every search; like rays, one search covers all
+unmoved parts at their authored poses and moved parts are searched in their own frames.
+The trees are built lazily, on the first proximity query (all parts) or move (that part).
 """
 
 from __future__ import annotations
@@ -70,34 +71,41 @@ class _PartGeometry:
 
 
 class _NearSearch:
-    """Candidate triangles near a point, in one part's frame.
+    """Candidate triangles near a point.
 
-    Small triangles go in a k-d tree over centroids, searched with radius + their largest
-    centroid-to-corner distance; the few large ones (CAD slivers across a whole face) would
-    widen that search for everyone, so they are kept apart and box-tested directly.
+    Triangles are grouped by size (spread = largest centroid-to-corner distance, classes a
+    factor 4 apart), each class with a k-d tree over centroids searched with radius + its
+    largest spread: CAD slivers across a whole face then do not widen the search for the
+    many small triangles. Tiny classes are box-tested directly.
     """
 
     def __init__(self, triangles: np.ndarray) -> None:
         centroids = triangles.mean(axis=1)
         spread = np.linalg.norm(triangles - centroids[:, None], axis=2).max(axis=1)
-        limit = 4.0 * float(np.median(spread))
-        small = spread <= limit
-        self.small_ids = np.flatnonzero(small)
-        self.small_reach = float(spread[small].max()) if small.any() else 0.0
-        self.tree = cKDTree(centroids[small])
-        self.large_ids = np.flatnonzero(~small)
-        self.large_lo = triangles[~small].min(axis=1)
-        self.large_hi = triangles[~small].max(axis=1)
+        top = max(float(spread.max()), 1e-12) if len(spread) else 1e-12
+        level = np.floor(np.log(np.maximum(spread, 1e-12) / top) / np.log(4.0)).clip(-12, 0)
+        self.trees: list[tuple[cKDTree, np.ndarray, float]] = []
+        few: list[np.ndarray] = []
+        for lv in np.unique(level):
+            ids = np.flatnonzero(level == lv)
+            if len(ids) < 64:
+                few.append(ids)
+            else:
+                self.trees.append((cKDTree(centroids[ids]), ids, float(spread[ids].max())))
+        self.few_ids = np.concatenate(few) if few else np.zeros(0, np.intp)
+        self.few_lo = triangles[self.few_ids].min(axis=1)
+        self.few_hi = triangles[self.few_ids].max(axis=1)
 
     def candidates(self, p: np.ndarray, r: float) -> np.ndarray:
         """Ids of triangles that may lie within r of p (a superset; exact test follows)."""
-        near = self.small_ids[
-            self.tree.query_ball_point(p, r + self.small_reach, return_sorted=False)
+        found = [
+            ids[tree.query_ball_point(p, r + reach, return_sorted=False)]
+            for tree, ids, reach in self.trees
         ]
-        if len(self.large_ids) == 0:
-            return near
-        gap = np.maximum(self.large_lo - p, 0.0) + np.maximum(p - self.large_hi, 0.0)
-        return np.concatenate([near, self.large_ids[np.einsum("ij,ij->i", gap, gap) <= r * r]])
+        if len(self.few_ids):
+            gap = np.maximum(self.few_lo - p, 0.0) + np.maximum(p - self.few_hi, 0.0)
+            found.append(self.few_ids[np.einsum("ij,ij->i", gap, gap) <= r * r])
+        return np.concatenate(found) if found else np.zeros(0, np.intp)
 
 
 def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
@@ -176,6 +184,7 @@ class SceneIndex:
                 .reshape(-1, 3, 3),
             )
         self._moved: set[int] = set()
+        self._near_all: tuple[_NearSearch, np.ndarray, np.ndarray] | None = None
         # Embree builds a BVH on its first query: do it now, not at the first pick or grab
         probe = (np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
         for scene_bvh in [self._static] + [g.embree for g in self._geom]:
@@ -442,38 +451,68 @@ class SceneIndex:
     ) -> list[tuple[str, float]]:
         """Parts whose surface is within ``radius`` of ``point``: (part id, distance), nearest first.
 
-        Candidate triangles of every part whose box is near are gathered first (k-d trees in
-        the part frames, then a box prefilter), and all exact distances are computed in one
-        vectorised call: the per-call NumPy overhead, not the arithmetic, is what costs here.
+        Like ``ray``: one search over every unmoved part at its authored pose, then the moved
+        parts in their own frames; all exact distances are computed in one vectorised call
+        (per-call NumPy overhead, not arithmetic, is what costs here).
         """
         p = np.asarray(point, dtype=np.float64).reshape(3)
-        slots = self._slots(exclude)
-        if len(slots) == 0:
+        if not self._ids:
             return []
-        boxes = self._world_bounds[slots]
-        gap = np.maximum(boxes[:, 0] - p, 0) + np.maximum(p - boxes[:, 1], 0)
-        tris, local_points, owners = [], [], []
-        for k in slots[np.einsum("ij,ij->i", gap, gap) <= radius * radius].tolist():
+        skip = np.zeros(len(self._ids), bool)
+        skip[[self._slot[pid] for pid in exclude if pid in self._slot]] = True
+        moved = np.zeros(len(self._ids), bool)
+        moved[list(self._moved)] = True
+        # (triangles, query point in their frame, owning slot per triangle, pose or None)
+        groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        search, owner, world_tris = self._authored_near()
+        ids = search.candidates(p, radius)
+        ids = ids[~(skip | moved)[owner[ids]]]
+        tris = world_tris[ids].astype(np.float64)
+        near = _box_near(tris, p, radius)
+        if near.any():
+            groups.append((tris[near], p, owner[ids[near]], None))
+        for k in self._moved:
+            lo, hi = self._world_bounds[k]
+            if skip[k] or np.any(p < lo - radius) or np.any(p > hi + radius):
+                continue
             found = self._candidates(k, p, radius)
             if found is not None:
-                tris.append(found[0])
-                local_points.append(np.broadcast_to(found[1], (len(found[0]), 3)))
-                owners.append(np.full(len(found[0]), k))
-        if not tris:
+                groups.append((found[0], found[1], np.full(len(found[0]), k), self._pose[k]))
+        if not groups:
             return []
-        owner = np.concatenate(owners)
         with np.errstate(invalid="ignore", divide="ignore"):
-            closest = closest_point(np.concatenate(tris), np.concatenate(local_points))
-        pose = self._pose[owner]
-        world = np.einsum("nij,nj->ni", pose[:, :3, :3], closest) + pose[:, :3, 3]
+            closest = closest_point(
+                np.concatenate([g[0] for g in groups]),
+                np.concatenate([np.broadcast_to(g[1], (len(g[0]), 3)) for g in groups]),
+            )
+        start, dist = 0, []
+        for tris, _, _, pose in groups:
+            c = closest[start : start + len(tris)]
+            start += len(tris)
+            dist.append(
+                np.linalg.norm((c if pose is None else transform_points(pose, c)) - p, axis=1)
+            )
         # zero-area triangles give NaN; their neighbours cover the same surface
-        dist = np.nan_to_num(np.linalg.norm(world - p, axis=1), nan=np.inf)
-        best = {}
-        for k in np.unique(owner).tolist():
-            best[k] = float(dist[owner == k].min())
+        d = np.nan_to_num(np.concatenate(dist), nan=np.inf)
+        owners = np.concatenate([g[2] for g in groups])
+        order = np.lexsort((d, owners))  # per owner, nearest first
+        first = order[np.r_[True, owners[order][1:] != owners[order][:-1]]]
         return sorted(
-            ((self._ids[k], d) for k, d in best.items() if d <= radius), key=lambda item: item[1]
+            ((self._ids[owners[i]], float(d[i])) for i in first if d[i] <= radius),
+            key=lambda item: item[1],
         )
+
+    def _authored_near(self) -> tuple[_NearSearch, np.ndarray, np.ndarray]:
+        """(search over all triangles at the authored poses, owning slot, world triangles)."""
+        if self._near_all is None:
+            world = [
+                transform_points(self._authored[k], g.triangles.reshape(-1, 3)).reshape(-1, 3, 3)
+                for k, g in enumerate(self._geom)
+            ]
+            tris = np.concatenate(world).astype(np.float32)
+            owner = np.concatenate([np.full(len(g.triangles), k) for k, g in enumerate(self._geom)])
+            self._near_all = (_NearSearch(tris), owner, tris)
+        return self._near_all
 
     def _candidates(
         self, k: int, p: np.ndarray, radius: float
@@ -485,9 +524,11 @@ class SceneIndex:
         local_r = radius * float(np.linalg.norm(inv[:3, :3], ord=2))
         geom = self._geom[k]
         tris = geom.triangles[geom.near_search().candidates(local_p, local_r)].astype(np.float64)
-        # cheap prefilter: the point's distance to a triangle's box bounds its true distance
-        gap = np.maximum(tris.min(axis=1) - local_p, 0.0) + np.maximum(
-            local_p - tris.max(axis=1), 0.0
-        )
-        tris = tris[np.einsum("ij,ij->i", gap, gap) <= local_r * local_r]
+        tris = tris[_box_near(tris, local_p, local_r)]
         return (tris, local_p) if len(tris) else None
+
+
+def _box_near(tris: np.ndarray, p: np.ndarray, r: float) -> np.ndarray:
+    """Mask of triangles whose bounding box is within r of p (their distance can be no less)."""
+    gap = np.maximum(tris.min(axis=1) - p, 0.0) + np.maximum(p - tris.max(axis=1), 0.0)
+    return np.einsum("ij,ij->i", gap, gap) <= r * r
