@@ -19,7 +19,7 @@ Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on cand
 triangles found with a SciPy k-d tree over triangle centroids, the few oversized
 triangles kept apart so they do not widen every search; like rays, one search covers all
 unmoved parts at their authored poses and moved parts are searched in their own frames.
-The trees are built lazily, on the first proximity query (all parts) or move (that part).
+The all-parts trees are built with the index; a moved part's own tree on first need.
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ class SceneIndex:
             )
         self._moved: set[int] = set()
         self._near_all: tuple[_NearSearch, np.ndarray, np.ndarray] | None = None
+        self._authored_near()  # built now, so the first proximity query does not stall
         # Embree builds a BVH on its first query: do it now, not at the first pick or grab
         probe = (np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
         for scene_bvh in [self._static] + [g.embree for g in self._geom]:
