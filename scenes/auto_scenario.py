@@ -138,30 +138,28 @@ def _moved(scene: Scene, part_id: str, shift: np.ndarray) -> np.ndarray:
     return m
 
 
+def proposed_steps(scene: Scene, part_ids: list[str]) -> list:  # -> list[Step] (import cycle)
+    """One step per part, in the proposed order, requiring the steps of its supports."""
+    from scenes.scenario import Step
+
+    if not part_ids:
+        return []
+    order = propose_order(scene, part_ids)
+    step_of = {pid: f"step{i + 1}" for i, (pid, _) in enumerate(order)}
+    return [
+        Step(id=step_of[pid], parts=[pid], requires=[step_of[r] for r in reqs],
+             label=f"Place {scene.part(pid).display_name}")
+        for pid, reqs in order
+    ]
+
+
 def auto_scenario(scene: Scene, model_path: str | Path):  # -> Scenario (import cycle)
     """The proposed scenario for a bare model (see the module doc for the order rule)."""
-    from scenes.scenario import Scenario, Step
+    from scenes.scenario import Scenario
 
     part_ids = solid_parts(scene)
     if not part_ids:
         raise SceneError(model_path, "the model has no parts with triangles to assemble")
-    order = propose_order(scene, part_ids)
-    step_of = {pid: f"step{i + 1}" for i, (pid, _) in enumerate(order)}
-    steps = [
-        Step(
-            id=step_of[pid],
-            parts=[pid],
-            requires=[step_of[r] for r in reqs],
-            label=f"Place {scene.part(pid).display_name}",
-        )
-        for pid, reqs in order
-    ]
-    ordered = [pid for pid, _ in order]
-    return Scenario(
-        model=Path(model_path).resolve(),
-        parts=ordered,
-        targets=None,
-        layout="tray",
-        steps=steps,
-        scene=scene,
-    )
+    steps = proposed_steps(scene, part_ids)
+    return Scenario(model=Path(model_path).resolve(), parts=[s.parts[0] for s in steps], targets=None,
+                    layout="tray", steps=steps, scene=scene)

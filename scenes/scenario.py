@@ -188,6 +188,10 @@ def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
         scale = UNITS[scenario.units] if scenario.units else None
         scene = load_scene(scenario.model, unit_scale=scale)
     _check_against_scene(scenario, scene)
+    if "steps" not in data:  # no steps given: propose them (``steps: []`` means none)
+        from scenes.auto_scenario import proposed_steps
+
+        scenario.steps = proposed_steps(scene, scenario.parts or [])
     scenario.scene = scene
     return scenario
 

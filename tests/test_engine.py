@@ -105,6 +105,8 @@ def as1_scene():
 
 
 def make_engine(tmp_path, scene, params=None, **body) -> Engine:
+    """An engine on a scenario file; free assembly (no steps) unless steps are given."""
+    body.setdefault("steps", [])
     scenario = load_scenario(write_scenario(tmp_path, **body), scene=scene)
     return Engine(scene, scenario, params or InteractionParams())
 

@@ -190,3 +190,11 @@ def test_exploded_layout_moves_every_part_away_from_the_centre():
     for pid in ids:
         before = np.linalg.norm(scene.world_matrix(scene.part(pid).node)[:3, 3] - centre)
         assert np.linalg.norm(out[pid][:3, 3] - centre) > before
+
+
+def test_missing_steps_are_proposed_but_an_empty_list_means_none(tmp_path):
+    base = f"model: {_model(tmp_path)}\nparts: [{PLATE}, {ROD}]\n"
+    proposed = load_scenario(_write(tmp_path / "a.yaml", base))
+    assert [s.parts for s in proposed.steps] == [[PLATE], [ROD]]
+    none = load_scenario(_write(tmp_path / "b.yaml", base + "steps: []\n"), scene=proposed.scene)
+    assert none.steps == []
