@@ -186,8 +186,10 @@ class Engine:
         pinched = hs.pinch.update(hand.pinch, p.press_threshold, p.release_threshold)
         grabbed = hs.grab.update(hand.grab, p.press_threshold, p.release_threshold)
         aim = pose_to_matrix(hand.aim)
-        held_now = tuple(x.held for x in self._hands if x.held is not None)
-        hit = self.index.ray(aim[:3, 3], -aim[:3, 2], p.ray_max_length_m, exclude=held_now)
+        hit = None
+        if hs.held is None:  # a hand that carries a part points at nothing (no hover noise)
+            held_now = tuple(x.held for x in self._hands if x.held is not None)
+            hit = self.index.ray(aim[:3, 3], -aim[:3, 2], p.ray_max_length_m, exclude=held_now)
         self.state.ray_hits[h] = None if hit is None else hit.point
         events += self._hover(h, None if hit is None else hit.part, n, t)
         if hs.held is not None:
