@@ -69,6 +69,7 @@ class EngineState:
     #: per hand (LEFT, RIGHT)
     hovered: list[str | None] = field(default_factory=lambda: [None, None])
     held: list[str | None] = field(default_factory=lambda: [None, None])
+    #: where each aim ray first hits (None when it misses or while the hand holds a part)
     ray_hits: list[np.ndarray | None] = field(default_factory=lambda: [None, None])
     gaze_hit: np.ndarray | None = None
     gaze_part: str | None = None
