@@ -181,6 +181,35 @@ def bench(name: str, scene: Scene, target: OffscreenTarget) -> None:
     print(f"  ratio peer / batched: {naive / batched:.2f}x frame time, {naive_cpu / batched_cpu:.2f}x CPU submit")
 
 
+def bench_culling(scene: Scene, target: OffscreenTarget) -> None:
+    """Zoomed on one pump of the ten (as when walking through an assembly): frustum
+    culling on vs off, same renderer, same picture."""
+    first = [p for p in scene.parts if p.id.startswith("copy0/")]
+    bounds = scene.node_bounds([n for p in first for n in scene.part_nodes(p)])
+    camera = Camera()
+    camera.frame(bounds, W / H, "iso")
+    view, proj = camera.view_matrix(), camera.projection_matrix(W / H)
+    target.make_current()
+    renderer = Renderer()
+    renderer.set_scene(scene)
+    plain = RenderState(background_gradient=False, show_grid=False)
+    viewport = (0, 0, W, H)
+
+    def draw(culling: bool) -> Callable[[int], None]:
+        def run(fb: int) -> None:
+            renderer.frustum_culling = culling
+            renderer.draw(view, proj, viewport, fb, plain)
+
+        return run
+
+    t = timed({"culled": draw(True), "all": draw(False)}, target)
+    draw(True)(target.framebuffer)
+    print(f"\nPM4 x10 zoomed on one pump: {renderer.culled_parts} of {len(scene.parts)} parts outside the view")
+    print(f"  frustum culling on                     {t['culled'][0]:8.1f} ms/frame")
+    print(f"  peer: culling off                      {t['all'][0]:8.1f} ms/frame")
+    print(f"  ratio off / on: {t['all'][0] / t['culled'][0]:.2f}x")
+
+
 def bench_widget(scene: Scene) -> float:
     """Median ms per repaint of the real Viewport widget at 1280x720 (Qt composition and
     glFinish included): what a user of the desktop window waits per frame."""
@@ -232,6 +261,7 @@ def main() -> None:
         print(f"OpenGL: {GL.glGetString(GL.GL_RENDERER).decode()}, {W}x{H}, no MSAA, {FRAMES} frames, median")
         bench("sample (AS1)", sample, target)
         bench("PM4 x10", big, target)
+        bench_culling(big, target)
     print("\nViewport widget (QOpenGLWidget) at 1280x720, orbiting, Qt composition included:")
     for name, scene in (("sample (AS1)", sample), ("PM4 x10", big)):
         print(f"  {name:14s} {bench_widget(scene):8.1f} ms/frame")

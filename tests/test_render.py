@@ -266,3 +266,57 @@ def test_line_and_point_primitives_draw_unlit_at_their_projection(target, as1):
     hits = [red[max(int(y) - 3, 0) : int(y) + 4, max(int(x) - 3, 0) : int(x) + 4].any() for x, y, _ in corners]
     assert np.mean(hits) > 0.8, "a red point at (nearly) every projected vertex"
     assert covered(img).mean() < 0.2, "lines and points, not filled triangles"
+
+
+def test_frustum_culling_skips_parts_off_screen_without_changing_the_picture(target, as1):
+    from views.culling import visible_in_frustum
+    from views.renderer import _visible_runs
+
+    nut = next(p for p in as1.parts if p.display_name == "nut #1")
+    cam = Camera()
+    cam.frame(as1.node_bounds(as1.part_nodes(nut)), W / H, "front")
+    cam.distance *= 0.6  # closer still: most of the assembly is out of the picture
+    target.make_current()
+    r = Renderer()
+    r.set_scene(as1)
+    culled, _ = render(target, as1, camera=cam, renderer=r)
+    assert r.culled_parts >= len(as1.parts) // 3
+    r.frustum_culling = False
+    everything, _ = render(target, as1, camera=cam, renderer=r)
+    assert r.culled_parts == 0
+    np.testing.assert_array_equal(culled, everything)
+    assert covered(culled).mean() > 0.2
+    # the clip-space box test agrees with projecting each part's vertices (trimesh-free
+    # but independent of the box code): a part with a vertex on screen is never culled
+    layout = build_batches(as1)
+    vp = cam.projection_matrix(W / H) @ cam.view_matrix()
+    visible = visible_in_frustum(layout.part_bounds, layout.part_world, vp)
+    for i, part in enumerate(as1.parts):
+        nodes = as1.part_nodes(part)
+        pts = np.concatenate(
+            [as1.meshes[as1.nodes[n].mesh].primitives[0].positions @ as1.world_matrix(n)[:3, :3].T + as1.world_matrix(n)[:3, 3]
+             for n in nodes if as1.nodes[n].mesh is not None]
+        )
+        px = project_points(pts, cam.view_matrix(), cam.projection_matrix(W / H), W, H)
+        on_screen = ((px[:, 0] >= 0) & (px[:, 0] < W) & (px[:, 1] >= 0) & (px[:, 1] < H) & (px[:, 2] > 0) & (px[:, 2] < 1)).any()
+        assert visible[i] or not on_screen, part.display_name
+    # a part moved out of view from the middle of a batch: the batch is drawn in two runs
+    middle = next(
+        i for i in range(1, len(as1.parts) - 1)
+        for b in layout.batches
+        if b.part_ranges[i, 1] and b.part_ranges[:i, 1].any() and b.part_ranges[i + 1 :, 1].any()
+    )
+    away = np.eye(4)
+    away[:3, 3] = 50.0
+    state = RenderState(part_poses={as1.parts[middle].id: away})
+    framed = _framed(as1)
+    r.frustum_culling = True
+    two_runs, _ = render(target, as1, state, camera=framed, renderer=r)
+    assert r.culled_parts == 1
+    r.frustum_culling = False
+    reference, _ = render(target, as1, state, camera=framed, renderer=r)
+    np.testing.assert_array_equal(two_runs, reference)
+    # neighbouring visible ranges merge into one run
+    ranges = np.array([[0, 3], [3, 6], [9, 0], [9, 3], [12, 3]])
+    starts, counts = _visible_runs(ranges, np.array([True, True, True, False, True]))
+    assert starts.tolist() == [0, 12] and counts.tolist() == [9, 3]

@@ -21,6 +21,7 @@ from OpenGL import GL
 
 from scenes.model import Scene
 from views import shaders
+from views.culling import visible_in_frustum
 from views.gl_util import Program, float_attribute, upload_buffer, upload_texture
 from views.grid import grid_lines
 from views.render_state import HIGHLIGHT_COLORS, RenderState
@@ -54,8 +55,13 @@ class Renderer:
         self._textures: dict[int, int] = {}
         self._authored_parts = np.zeros((0, 4), dtype=np.float32)
         self._grid_count = 0
+        self._worlds = np.zeros((0, 4, 4))
         #: draw calls issued by the last draw(), for status bars and benchmarks
         self.draw_calls = 0
+        #: parts left out of the last draw() because they were outside the view
+        self.culled_parts = 0
+        #: skip parts whose bounds are outside the view (off only to compare pictures)
+        self.frustum_culling = True
 
     # -- lifecycle ---------------------------------------------------------------------
     def initialize(self) -> None:
@@ -156,12 +162,15 @@ class Renderer:
         if layout is None or not layout.parts:
             return
         texels = self._authored_parts
+        self._worlds = layout.part_world
         if state.part_poses or state.highlights:
             texels = texels.copy()
+            self._worlds = self._worlds.copy()
             for part_id, pose in state.part_poses.items():
                 i = layout.part_index(part_id)
                 if i is not None:
                     texels[i * _TEXELS_PER_PART : i * _TEXELS_PER_PART + 7] = _part_texels(pose[None])[:7]
+                    self._worlds[i] = pose
             for part_id, highlight in state.highlights.items():
                 i = layout.part_index(part_id)
                 if i is not None:
@@ -261,14 +270,31 @@ class Renderer:
             GL.glDepthMask(GL.GL_TRUE)
 
     def _draw_meshes(self, view: np.ndarray, proj: np.ndarray) -> None:
-        if not self._batches:
+        layout = self._layout
+        self.culled_parts = 0
+        if not self._batches or layout is None:
             return
+        visible = np.ones(len(layout.parts), dtype=bool)
+        if self.frustum_culling:
+            visible = visible_in_frustum(layout.part_bounds, self._worlds, np.asarray(proj) @ np.asarray(view))
+            self.culled_parts = int((~visible).sum())
         p = self._use_mesh_program(view, proj)
         GL.glPointSize(4.0)
         for batch in self._batches:
+            if self.culled_parts:
+                starts, counts = _visible_runs(batch.part_ranges, visible)
+                if not len(counts):
+                    continue
+            else:
+                starts, counts = np.zeros(1, np.int64), np.array([batch.count])
             self._set_material(p, batch)
             GL.glBindVertexArray(batch.vao)
-            GL.glDrawElements(_PRIMITIVE[batch.mode], batch.count, GL.GL_UNSIGNED_INT, None)
+            mode = _PRIMITIVE[batch.mode]
+            if len(counts) == 1:
+                GL.glDrawElements(mode, int(counts[0]), GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(starts[0]) * 4))
+            else:
+                offsets = (ctypes.c_void_p * len(starts))(*(int(s) * 4 for s in starts))
+                GL.glMultiDrawElements(mode, counts.astype(np.int32), GL.GL_UNSIGNED_INT, offsets, len(counts))
             self.draw_calls += 1
 
     def _draw_ghosts(self, view: np.ndarray, proj: np.ndarray, state: RenderState) -> None:
@@ -343,6 +369,19 @@ class Renderer:
             GL.glDrawArrays(GL.GL_POINTS, 0, m)
             GL.glDisable(GL.GL_PROGRAM_POINT_SIZE)
             self.draw_calls += 1
+
+
+def _visible_runs(part_ranges: np.ndarray, visible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, counts) of the index ranges of visible parts, neighbours merged."""
+    ranges = part_ranges[visible & (part_ranges[:, 1] > 0)]
+    if not len(ranges):
+        return ranges[:, 0], ranges[:, 1]
+    ends = ranges[:, 0] + ranges[:, 1]
+    new_run = np.r_[True, ranges[1:, 0] != ends[:-1]]
+    run = np.cumsum(new_run) - 1
+    starts = ranges[new_run, 0]
+    counts = np.bincount(run, weights=ranges[:, 1]).astype(np.int64)
+    return starts, counts
 
 
 def _enable_blending() -> None:

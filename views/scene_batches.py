@@ -43,6 +43,8 @@ class SceneBatches:
     #: (n_parts, 4, 4) float64 authored world matrix of each part's node
     part_world: np.ndarray
     batches: list[Batch]
+    #: (n_parts, 2, 3) float32 part-local bounds of each part's vertices (inf when empty)
+    part_bounds: np.ndarray
 
     def __post_init__(self) -> None:
         self._index = {p.id: i for i, p in enumerate(self.parts)}
@@ -110,7 +112,17 @@ def build_batches(scene: Scene) -> SceneBatches:
         batches.append(Batch(material, mode, vertices, indices, ranges))
     # opaque before blended materials, so blending sees what lies behind it
     batches.sort(key=lambda b: _is_blended(scene, b.material))
-    return SceneBatches(parts, part_world, batches)
+    return SceneBatches(parts, part_world, batches, _part_bounds(len(parts), batches))
+
+
+def _part_bounds(n_parts: int, batches: list[Batch]) -> np.ndarray:
+    lo = np.full((n_parts, 3), np.inf, dtype=np.float32)
+    hi = np.full((n_parts, 3), -np.inf, dtype=np.float32)
+    for b in batches:
+        part = b.vertices[:, 8].astype(np.int64)
+        np.minimum.at(lo, part, b.vertices[:, :3])
+        np.maximum.at(hi, part, b.vertices[:, :3])
+    return np.stack([lo, hi], axis=1)
 
 
 def _is_blended(scene: Scene, material: int | None) -> bool:
