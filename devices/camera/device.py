@@ -1,0 +1,137 @@
+"""CameraDevice: webcam (or video file) hand and gaze tracking as an input Device.
+
+MediaPipe takes ~25 ms a frame here, longer than a 90 Hz engine tick, so tracking runs in
+a worker thread and ``poll`` never waits: it returns the newest finished frame (restamped
+with the session's time), or untracked hands once that frame is older than
+``stale_after``. Any failure (no camera, camera unplugged, unreadable video) becomes one
+line in ``error`` and a call to ``on_error``; the session then falls back to the desktop
+device. Frames live in memory only; this module has no way to write them anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from devices.camera.source import FrameSource, parse_source
+from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResult
+from interaction.frame import InputFrame
+from scenes.model import SceneError
+from scenes.transforms import matrix_to_pose
+
+
+class CameraDevice:
+    """Hands and gaze from a camera index or a video file (see module docstring)."""
+
+    name = "camera"
+
+    def __init__(
+        self,
+        source: str | int | Path = 0,
+        settings: TrackerSettings | None = None,
+        realtime: bool = True,
+        loop: bool = True,
+        stale_after: float = 0.5,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """``realtime``: a video plays at its own rate (False: every frame, as fast as
+        possible); ``loop``: a video starts over at its end, as a camera would go on."""
+        self.source = parse_source(source)
+        self.settings = settings or TrackerSettings()
+        self.realtime = realtime
+        self.loop = loop
+        self.stale_after = stale_after
+        self.on_error = on_error
+        self.error: str | None = None
+        #: set when a video (without loop) has played to its end
+        self.finished = threading.Event()
+        self._latest: TrackResult | None = None
+        self._latest_at = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def why_not(self) -> str:
+        for module in ("mediapipe", "cv2"):
+            if importlib.util.find_spec(module) is None:
+                return f"the Python package '{module}' is not installed"
+        if isinstance(self.source, int):
+            if sys.platform.startswith("linux") and not Path(f"/dev/video{self.source}").exists():
+                return f"no camera {self.source} (/dev/video{self.source} does not exist)"
+        elif not self.source.is_file():
+            return f"{self.source}: no such file"
+        return ""
+
+    @property
+    def available(self) -> bool:
+        return not self.why_not
+
+    def start(self) -> None:
+        """Open the source and start tracking; on failure set ``error`` (no exception)."""
+        if self._thread is not None:
+            return
+        self.error = None
+        self._stop.clear()
+        self.finished.clear()
+        try:
+            src = FrameSource(self.source)
+        except SceneError as err:
+            self._fail(str(err))
+            return
+        self._thread = threading.Thread(
+            target=self._run, args=(src,), name="camera-tracker", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+
+    def latest(self) -> TrackResult | None:
+        """The newest tracked frame (never blocks), or None before the first."""
+        with self._lock:
+            return self._latest
+
+    def poll(self, t: float) -> InputFrame:
+        with self._lock:
+            result, at = self._latest, self._latest_at
+        if result is None or time.perf_counter() - at > self.stale_after:
+            return InputFrame(t=t, head=matrix_to_pose(self.settings.head))
+        return dataclasses.replace(result.frame, t=t)
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        if self.on_error is not None:
+            self.on_error(message)
+
+    def _run(self, src: FrameSource) -> None:
+        tracker = None
+        try:
+            tracker = MediaPipeTracker(self.settings, static=src.kind == "image")
+            for t, bgr in src.frames(
+                realtime=self.realtime, loop=self.loop and src.kind == "video"
+            ):
+                captured = time.perf_counter()
+                if self._stop.is_set():
+                    break
+                result = tracker.process(bgr, t, captured)
+                with self._lock:
+                    self._latest, self._latest_at = result, time.perf_counter()
+                if src.kind == "image":  # a photo as a camera: hold it until stopped
+                    self._stop.wait()
+            else:
+                self.finished.set()
+        except SceneError as err:
+            self._fail(str(err))
+        finally:
+            src.release()
+            if tracker is not None:
+                tracker.close()
