@@ -71,19 +71,21 @@ class _PartGeometry:
 
 
 class _NearSearch:
-    """Candidate triangles near a point.
+    """Triangles within a distance of a point: candidates by k-d tree, then a box test.
 
     Triangles are grouped by size (spread = largest centroid-to-corner distance, classes a
-    factor 4 apart), each class with a k-d tree over centroids searched with radius + its
+    factor 2 apart), each class with a k-d tree over centroids searched with radius + its
     largest spread: CAD slivers across a whole face then do not widen the search for the
-    many small triangles. Tiny classes are box-tested directly.
+    many small triangles. Tiny classes are box-tested directly. Boxes are precomputed.
     """
 
     def __init__(self, triangles: np.ndarray) -> None:
         centroids = triangles.mean(axis=1)
         spread = np.linalg.norm(triangles - centroids[:, None], axis=2).max(axis=1)
+        self.lo = triangles.min(axis=1)
+        self.hi = triangles.max(axis=1)
         top = max(float(spread.max()), 1e-12) if len(spread) else 1e-12
-        level = np.floor(np.log(np.maximum(spread, 1e-12) / top) / np.log(4.0)).clip(-12, 0)
+        level = np.floor(np.log2(np.maximum(spread, 1e-12) / top)).clip(-24, 0)
         self.trees: list[tuple[cKDTree, np.ndarray, float]] = []
         few: list[np.ndarray] = []
         for lv in np.unique(level):
@@ -93,19 +95,17 @@ class _NearSearch:
             else:
                 self.trees.append((cKDTree(centroids[ids]), ids, float(spread[ids].max())))
         self.few_ids = np.concatenate(few) if few else np.zeros(0, np.intp)
-        self.few_lo = triangles[self.few_ids].min(axis=1)
-        self.few_hi = triangles[self.few_ids].max(axis=1)
 
-    def candidates(self, p: np.ndarray, r: float) -> np.ndarray:
-        """Ids of triangles that may lie within r of p (a superset; exact test follows)."""
+    def near(self, p: np.ndarray, r: float) -> np.ndarray:
+        """Ids of triangles whose bounding box lies within r of p (a superset of the answer)."""
         found = [
             ids[tree.query_ball_point(p, r + reach, return_sorted=False)]
             for tree, ids, reach in self.trees
         ]
-        if len(self.few_ids):
-            gap = np.maximum(self.few_lo - p, 0.0) + np.maximum(p - self.few_hi, 0.0)
-            found.append(self.few_ids[np.einsum("ij,ij->i", gap, gap) <= r * r])
-        return np.concatenate(found) if found else np.zeros(0, np.intp)
+        found.append(self.few_ids)
+        ids = np.concatenate(found)
+        gap = np.maximum(self.lo[ids] - p, 0.0) + np.maximum(p - self.hi[ids], 0.0)
+        return ids[np.einsum("ij,ij->i", gap, gap) <= r * r]
 
 
 def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
@@ -466,12 +466,12 @@ class SceneIndex:
         # (triangles, query point in their frame, owning slot per triangle, pose or None)
         groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
         search, owner, world_tris = self._authored_near()
-        ids = search.candidates(p, radius)
+        ids = search.near(p, radius)
         ids = ids[~(skip | moved)[owner[ids]]]
-        tris = world_tris[ids].astype(np.float64)
-        near = _box_near(tris, p, radius)
-        if near.any():
-            groups.append((tris[near], p, owner[ids[near]], None))
+        if len(ids):
+            tris = world_tris[ids].astype(np.float64)
+            keep = _may_be_nearest(tris, p, owner[ids], len(self._ids))
+            groups.append((tris[keep], p, owner[ids[keep]], None))
         for k in self._moved:
             lo, hi = self._world_bounds[k]
             if skip[k] or np.any(p < lo - radius) or np.any(p > hi + radius):
@@ -524,12 +524,26 @@ class SceneIndex:
         # the largest stretch the inverse pose applies: a world radius is at most this long locally
         local_r = radius * float(np.linalg.norm(inv[:3, :3], ord=2))
         geom = self._geom[k]
-        tris = geom.triangles[geom.near_search().candidates(local_p, local_r)].astype(np.float64)
-        tris = tris[_box_near(tris, local_p, local_r)]
+        tris = geom.triangles[geom.near_search().near(local_p, local_r)].astype(np.float64)
+        tris = tris[_may_be_nearest(tris, local_p, np.zeros(len(tris), np.intp), 1)]
         return (tris, local_p) if len(tris) else None
 
 
-def _box_near(tris: np.ndarray, p: np.ndarray, r: float) -> np.ndarray:
-    """Mask of triangles whose bounding box is within r of p (their distance can be no less)."""
-    gap = np.maximum(tris.min(axis=1) - p, 0.0) + np.maximum(p - tris.max(axis=1), 0.0)
-    return np.einsum("ij,ij->i", gap, gap) <= r * r
+def _may_be_nearest(
+    tris: np.ndarray, p: np.ndarray, owner: np.ndarray, n_owners: int
+) -> np.ndarray:
+    """Mask of triangles that can still be their owner's nearest to p.
+
+    A triangle's box distance is a lower bound and its nearest corner an upper bound of its
+    true distance; one whose lower bound exceeds the best upper bound of its owner cannot be
+    that owner's nearest. In dense meshes this cuts tens of thousands of exact tests to a few.
+    (Exact in the frame used; part poses are rigid or uniformly scaled, so order is kept.)
+    """
+    corner = tris - p
+    # box distance, per axis: 0 if p is inside the triangle's extent, else the nearer side
+    gap = np.maximum(np.maximum(-corner.max(axis=1), corner.min(axis=1)), 0.0)
+    lower = np.einsum("ij,ij->i", gap, gap)
+    upper = np.einsum("ijk,ijk->ij", corner, corner).min(axis=1)
+    best = np.full(n_owners, np.inf)
+    np.minimum.at(best, owner, upper)
+    return lower <= best[owner] * (1 + 1e-9)
