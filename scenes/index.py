@@ -16,9 +16,9 @@ load (embreex's mesh construction dominates: ~3 s per million triangles on this 
 Batched ``rays`` use the same split, one Embree call per scene or part for all rays.
 
 Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on candidate
-triangles found with a SciPy k-d tree over triangle centroids, the few oversized
-triangles kept apart so they do not widen every search; like rays, one search covers all
-unmoved parts at their authored poses and moved parts are searched in their own frames.
+triangles found with SciPy k-d trees over triangle centroids, one per triangle size class
+so CAD slivers do not widen every search, then box and bound pruning; like rays, one
+search covers all unmoved parts at their authored poses, moved parts their own frames.
 The all-parts trees are built with the index; a moved part's own tree on first need.
 """
 
