@@ -96,6 +96,7 @@ class Engine:
         self._hands = [HandState.fresh(), HandState.fresh()]
         self._filled: dict[str, str] = {}
         self._collision_owner: dict[tuple[str, str], tuple[str, str]] = {}
+        self._last_collision: dict[str, tuple[bytes, list[str]]] = {}
         self._gaze_part: str | None = None
         self._gaze_since = 0.0
         self._gaze_dwell = 0.0
@@ -301,6 +302,7 @@ class Engine:
 
     def _snap(self, hand: str, part: str, c: SnapCandidate, n: int, t: float) -> list[Event]:
         self._set_pose(part, self.target_world(part, c.slot.id))
+        self._last_collision.clear()  # a part jumped: cached answers of resting hands are stale
         self._filled[c.slot.id] = part
         self.state.snapped[part] = c.slot.id
         step = self.assembly.step_of_slot.get(c.slot.id)
@@ -351,7 +353,7 @@ class Engine:
             for h, hs in enumerate(self._hands):
                 if hs.held is None:
                     continue
-                for other in self.collision.colliding_with(hs.held):
+                for other in self._colliding_with(hs.held):
                     pair = (min(hs.held, other), max(hs.held, other))
                     current.setdefault(pair, (HAND_NAMES[h], hs.held))
         events = []
@@ -366,6 +368,14 @@ class Engine:
         self._collision_owner = current
         self.state.colliding = set(current)
         return events
+
+    def _colliding_with(self, part: str) -> list[str]:
+        """Collision query, skipped while the part has not moved (a resting hand)."""
+        key = self.state.part_poses[part].tobytes()
+        cached = self._last_collision.get(part)
+        if cached is None or cached[0] != key:
+            cached = self._last_collision[part] = (key, self.collision.colliding_with(part))
+        return cached[1]
 
     def _gaze(self, frame: InputFrame, n: int, t: float) -> list[Event]:
         g, s = frame.gaze, self.state
