@@ -44,6 +44,15 @@ def _r(x: float) -> float:
 
 
 class Engine:
+    """One run of a scenario: ``step(frame, commands)`` per input frame, ``state`` for views.
+
+    ``index`` may be shared with a previous engine on the same scene (its part poses are
+    reset to this scenario's start); part geometry and collision BVHs are shared between
+    engines of one scene, so rebuilding after a tolerance or scenario edit is cheap.
+    ``params`` may be replaced between steps; snap and collision tolerances are read at
+    construction (they shape the targets and the collision surfaces).
+    """
+
     def __init__(
         self,
         scene: Scene,
