@@ -131,6 +131,10 @@ class CameraDevice:
                 self.finished.set()
         except SceneError as err:
             self._fail(str(err))
+        except RuntimeError as err:  # MediaPipe reports graph failures this way
+            self._fail(
+                f"{src.name}: tracking failed ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+            )
         finally:
             src.release()
             if tracker is not None:
