@@ -222,7 +222,8 @@ def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         finally:
             loader.dispose()
     except UnicodeDecodeError:
-        raise SceneError(path, "not a UTF-8 text file") from None
+        kinds = ", ".join(SUPPORTED_SUFFIXES)
+        raise SceneError(path, f"not a scenario (UTF-8 YAML text) nor a model file ({kinds})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
