@@ -1,0 +1,173 @@
+"""The camera panel (shown in a dock) and the gaze calibration dialog.
+
+Both are plain views: they never touch the camera device. ``app`` feeds the panel the
+InputFrames the camera device produced plus its rates and errors, and runs the
+calibration: the dialog shows one target at a time and says when the user has looked at
+it long enough (``target_done``); the app then takes the tracker's raw gaze features for
+that moment and fits ``devices.camera.gaze.GazeCalibration`` once ``all_done`` fires.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from interaction.frame import Hand, InputFrame
+from scenes.transforms import quat_to_matrix
+
+#: a 3 x 3 grid of targets in normalised device coordinates (x right, y up)
+NINE_TARGETS: tuple[tuple[float, float], ...] = tuple(
+    (x, y) for y in (0.7, 0.0, -0.7) for x in (-0.7, 0.0, 0.7)
+)
+
+
+def gaze_angles_in_head(frame: InputFrame) -> tuple[float, float]:
+    """(yaw, pitch) in degrees of the frame's gaze in its head frame (right, up positive)."""
+    d = quat_to_matrix(frame.head[3:7]).T @ np.asarray(frame.gaze.direction, dtype=np.float64)
+    return math.degrees(math.atan2(d[0], -d[2])), math.degrees(
+        math.asin(float(np.clip(d[1], -1.0, 1.0)))
+    )
+
+
+class CameraPanel(QWidget):
+    """Live state of webcam tracking: source, error, per-hand pinch / grab, gaze, rates."""
+
+    calibrate_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("camera_panel")
+        layout = QVBoxLayout(self)
+        self.status_label = QLabel("camera off", self)
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("pinch", self), 0, 1)
+        grid.addWidget(QLabel("grab", self), 0, 2)
+        self.hand_labels: list[QLabel] = []
+        self.pinch_bars: list[QProgressBar] = []
+        self.grab_bars: list[QProgressBar] = []
+        for row, name in enumerate(("left", "right"), start=1):
+            label = QLabel(f"{name}: -", self)
+            pinch, grab = QProgressBar(self), QProgressBar(self)
+            for bar in (pinch, grab):
+                bar.setRange(0, 100)
+                bar.setValue(0)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(pinch, row, 1)
+            grid.addWidget(grab, row, 2)
+            self.hand_labels.append(label)
+            self.pinch_bars.append(pinch)
+            self.grab_bars.append(grab)
+        layout.addLayout(grid)
+        self.gaze_label = QLabel("gaze: -", self)
+        self.rate_label = QLabel("", self)
+        self.calibrate_button = QPushButton("Calibrate gaze...", self)
+        self.calibrate_button.clicked.connect(self.calibrate_requested)
+        for w in (self.gaze_label, self.rate_label, self.calibrate_button):
+            layout.addWidget(w)
+        layout.addStretch(1)
+
+    def show_source(self, name: str) -> None:
+        self.status_label.setText(f"tracking {name}")
+        self.status_label.setStyleSheet("")
+
+    def show_error(self, message: str) -> None:
+        """A failed camera: the one-line reason, in red (the session fell back to desktop)."""
+        self.status_label.setText(message)
+        self.status_label.setStyleSheet("color: #c0392b")
+
+    def show_frame(self, frame: InputFrame) -> None:
+        for h in (Hand.LEFT, Hand.RIGHT):
+            hand = frame.hands[h]
+            name = "left" if h == Hand.LEFT else "right"
+            self.hand_labels[h].setText(f"{name}: {'tracked' if hand.tracked else '-'}")
+            self.pinch_bars[h].setValue(round(100 * hand.pinch) if hand.tracked else 0)
+            self.grab_bars[h].setValue(round(100 * hand.grab) if hand.tracked else 0)
+        if frame.gaze.confidence > 0:
+            yaw, pitch = gaze_angles_in_head(frame)
+            self.gaze_label.setText(
+                f"gaze: yaw {yaw:+.1f}°, pitch {pitch:+.1f}° (confidence {frame.gaze.confidence:.1f})"
+            )
+        else:
+            self.gaze_label.setText("gaze: no face")
+
+    def show_rates(self, fps: float, latency_ms: float) -> None:
+        self.rate_label.setText(f"{fps:.1f} frames/s, {latency_ms:.0f} ms camera to input")
+
+
+class GazeCalibrationDialog(QDialog):
+    """Shows targets one after another; each stays ``dwell_ms``, then ``target_done``.
+
+    ``target_done(index, x_ndc, y_ndc)`` fires at the end of each dwell (the app samples
+    the gaze features then); ``all_done`` after the last target, and the dialog accepts.
+    Esc cancels (rejects) without ``all_done``.
+    """
+
+    target_done = Signal(int, float, float)
+    all_done = Signal()
+
+    def __init__(
+        self,
+        targets: Sequence[tuple[float, float]] = NINE_TARGETS,
+        dwell_ms: int = 1500,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Gaze calibration: look at each dot")
+        self.targets = list(targets)
+        self.index = -1
+        self._timer = QTimer(self)
+        self._timer.setInterval(dwell_ms)
+        self._timer.timeout.connect(self._next)
+        self.resize(800, 600)
+
+    def start(self) -> None:
+        """Show the first target and start the dwell clock."""
+        self.index = 0
+        self._timer.start()
+        self.update()
+
+    def target_pixel(self, index: int) -> QPointF:
+        """Where target ``index`` is drawn in this widget (NDC y is up, pixels go down)."""
+        x, y = self.targets[index]
+        return QPointF((x + 1.0) * 0.5 * self.width(), (1.0 - y) * 0.5 * self.height())
+
+    def _next(self) -> None:
+        x, y = self.targets[self.index]
+        self.target_done.emit(self.index, x, y)
+        self.index += 1
+        if self.index >= len(self.targets):
+            self._timer.stop()
+            self.all_done.emit()
+            self.accept()
+            return
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape:
+            self._timer.stop()
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(30, 30, 30))
+        if 0 <= self.index < len(self.targets):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 80, 40))
+            painter.drawEllipse(self.target_pixel(self.index), 14.0, 14.0)
+        painter.end()
