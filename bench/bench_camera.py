@@ -12,7 +12,8 @@ tests/data/hands/asl_hand.25fps.mp4 and, when present, the Pixabay hand video in
 
 Then the threaded ``CameraDevice`` plays the video in real time while a 90 Hz loop
 polls it; latency = poll that first sees a frame - the moment that frame was read.
-Finally the One Euro filter on the ASL clip: jitter on a still segment and lag on
+A portrait held still stands in for a face video (neither clip shows a face) to time the
+gaze path. Finally the One Euro filter on the ASL clip: jitter on a still segment and lag on
 moving ones, raw vs filtered. Run: ``.venv/bin/python bench/bench_camera.py``.
 """
 
@@ -175,6 +176,16 @@ def main() -> None:
             f" {rate:.1f} results/s,"
             f" capture -> InputFrame {ms(lat)}"
         )
+    # neither clip shows a face: time the gaze path on a portrait held still for 60 frames
+    face = letterbox(cv2.imread(str(ROOT / "tests" / "data" / "faces" / "portrait_tfjs.jpg")))
+    frames = [face] * 60
+    bare = bare_mediapipe(frames, True)[10:]
+    mine, overhead = ours(frames, True)
+    print(
+        f"\nportrait_tfjs.jpg as a still 640x480 video (face + iris, no hands): bare {ms(bare)},"
+        f" ours {ms(mine[10:])}, ratio {statistics.median(mine[10:]) / statistics.median(bare):.3f};"
+        f" our overhead median {statistics.median(overhead[10:]):.2f} ms"
+    )
     smoothing_report()
 
 

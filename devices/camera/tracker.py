@@ -307,9 +307,14 @@ class MediaPipeTracker:
         if out is None or not out.multi_face_landmarks:
             self._gaze_filter.reset()
             return None
-        landmarks = np.array([(1.0 - p.x, p.y, p.z) for p in out.multi_face_landmarks[0].landmark])
-        if len(landmarks) < 478:
+        points = out.multi_face_landmarks[0].landmark
+        if len(points) < 478:
             return None  # no iris refinement: the model set lacks it
+        # reading 478 protobuf points costs ~0.3 ms; the gaze needs 22 of them
+        landmarks = np.zeros((478, 3))
+        landmarks[gaze_model.USED_LANDMARKS] = [
+            (1.0 - points[i].x, points[i].y, points[i].z) for i in gaze_model.USED_LANDMARKS
+        ]
         est = gaze_model.estimate_gaze(landmarks, width, height, focal)
         if est is None:
             self._gaze_filter.reset()
