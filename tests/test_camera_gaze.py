@@ -105,3 +105,27 @@ def test_calibration_applies_in_the_tracker(tracker):
     d = r.frame.gaze.direction  # head at (0, 0, 1) looking down -Z: viewer frame == scene frame
     assert np.degrees(np.arctan2(d[0], -d[2])) == pytest.approx(10.0, abs=0.5)
     assert np.degrees(np.arcsin(d[1])) == pytest.approx(-5.0, abs=0.5)
+
+
+def test_confidence_drops_when_the_eyes_close():
+    """Real face mesh landmarks of a portrait, then the lids moved onto the eye corners'
+    line (a blink): the head still gives a gaze, but the irises are no longer trusted."""
+    import mediapipe as mp
+
+    image = cv2.imread(str(FACES / "portrait_tfjs.jpg"))
+    h, w = image.shape[:2]
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True) as mesh:
+        points = (
+            mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).multi_face_landmarks[0].landmark
+        )
+    landmarks = np.array([(1.0 - p.x, p.y, p.z) for p in points])  # mirrored, as the tracker does
+    focal = 0.5 * w / np.tan(np.radians(30))
+    open_eyes = gaze_model.estimate_gaze(landmarks, w, h, focal)
+    assert open_eyes.confidence == 1.0
+    for outer, inner, upper, lower in ((33, 133, 159, 145), (263, 362, 386, 374)):
+        middle = 0.5 * (landmarks[outer] + landmarks[inner])
+        landmarks[upper] = landmarks[lower] = middle
+    closed = gaze_model.estimate_gaze(landmarks, w, h, focal)
+    assert closed.confidence == 0.5
+    assert closed.features[2] == closed.features[3] == 0.0
+    np.testing.assert_allclose(closed.features[:2], open_eyes.features[:2])  # same head pose
