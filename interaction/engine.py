@@ -27,6 +27,7 @@ from interaction.params import GrabMode, InteractionParams
 from interaction.part_geometry import PartGeometry, scene_geometry
 from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
+from interaction.symmetry import symmetry_rotations
 from scenes.auto_scenario import solid_parts
 from scenes.index import RayHit, SceneIndex
 from scenes.model import Scene
@@ -274,7 +275,7 @@ class Engine:
         self.state.held[h] = None
         frame = self.state.part_poses[part] @ self._to_frame[part]
         slots = [self.slots[s] for s in self._open_slots(part)] if snap else []
-        cands = candidates(frame, self.geometry[part], slots)
+        cands = candidates(frame, self.geometry[part], slots, lambda: self._symmetries(part))
         within = [c for c in cands if c.within_tolerance]
         open_ = [c for c in within if self.assembly.slot_open(c.slot.id)]
         magnet_m = self.params.magnet_radius_mm / 1000.0
@@ -298,6 +299,13 @@ class Engine:
             events.append(Event(n, t, EventKind.RELEASE_OUT_OF_TOLERANCE, hand=name, part=part,
                                 step=self.assembly.step_of_slot.get(cands[0].slot.id), data=self._figures(cands[0])))
         return events
+
+    def _symmetries(self, part: str) -> np.ndarray:
+        """The part's self-symmetric turns, to within 2 % of its size or its position
+        tolerance, whichever is tighter (a turn a user cannot see is no error)."""
+        g = self.geometry[part]
+        extent = float(np.ptp(g.vertices, axis=0).max()) if len(g.vertices) else 0.0
+        return symmetry_rotations(g, min(self.slots[part].position_tol_m, 0.02 * extent))
 
     @staticmethod
     def _figures(c: SnapCandidate) -> dict[str, float | str]:

@@ -8,16 +8,19 @@ A release is judged against the nearest free slot of the part's class: inside th
 position *and* angle tolerance it snaps; inside the magnet radius but outside tolerance
 it is an "almost" (RELEASE_OUT_OF_TOLERANCE, with the figures); otherwise a plain drop.
 Position errors are measured at the part's bounding-box centre, not its node origin,
-which CAD exporters often leave far from the geometry.
+which CAD exporters often leave far from the geometry; angle errors ignore turns that
+map the part's shape onto itself (see symmetry.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from interaction.part_geometry import PartGeometry, rigid
+from interaction.symmetry import symmetric_angle_deg
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,26 @@ def angle_between_deg(r_a: np.ndarray, r_b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
 
 
-def candidates(frame: np.ndarray, geometry: PartGeometry, slots: list[Slot]) -> list[SnapCandidate]:
+def candidates(
+    frame: np.ndarray,
+    geometry: PartGeometry,
+    slots: list[Slot],
+    symmetries: Callable[[], np.ndarray] | None = None,
+) -> list[SnapCandidate]:
     """Errors of a part whose rigid frame is at ``frame`` against the given slots,
-    nearest first (ties by slot id, for determinism)."""
+    nearest first (ties by slot id, for determinism).
+
+    ``symmetries`` (called only when a release is in position but out of angle, since
+    finding them costs a surface search) gives the part's self-symmetric rotations: the
+    angle error is then the smallest over them.
+    """
     centre = frame[:3, :3] @ geometry.centre + frame[:3, 3]
-    out = [
-        SnapCandidate(
-            s,
-            float(np.linalg.norm(centre - s.centre)) * 1000.0,
-            angle_between_deg(frame[:3, :3], s.target[:3, :3]),
-        )
-        for s in slots
-    ]
+    out = []
+    for s in slots:
+        position = float(np.linalg.norm(centre - s.centre)) * 1000.0
+        angle = angle_between_deg(frame[:3, :3], s.target[:3, :3])
+        if symmetries is not None and position <= s.position_tol_m * 1000.0 and angle > s.angle_tol_deg:
+            angle = symmetric_angle_deg(frame[:3, :3], s.target[:3, :3], symmetries())
+        out.append(SnapCandidate(s, position, angle))
     out.sort(key=lambda c: (c.position_error_mm, c.slot.id))
     return out

@@ -464,3 +464,25 @@ def test_rebuilt_engines_share_part_geometry_and_bvhs(tmp_path, as1_scene):
     g = a.geometry[ROD]
     assert exact_bvh(g) is exact_bvh(g)
     assert inset_bvh(g, 0.001) is inset_bvh(g, 0.001) and inset_bvh(g, 0.001) is not inset_bvh(g, 0.0005)
+
+
+def test_a_turn_that_maps_the_shape_onto_itself_still_snaps(tmp_path, as1_scene):
+    """The rod is round: turned 37 degrees about its own axis it looks the same, so the
+    release snaps; the plate turned 37 degrees about the same kind of axis does not."""
+    e = make_engine(tmp_path, as1_scene)
+    d = Driver(e)
+    for part, snaps in ((ROD, True), (PLATE, False)):
+        target = authored(e, part)
+        t_lo, t_hi = as1_scene.node_bounds([as1_scene.part(part).node])
+        centre = (t_lo + t_hi) / 2
+        long_axis = np.eye(3)[int(np.argmax(t_hi - t_lo))]
+        turn = np.eye(4)
+        turn[:3, :3] = pose_to_matrix(np.r_[0, 0, 0, quat_from_axis_angle(long_axis, np.radians(37))])[:3, :3]
+        about = shifted(np.eye(4), *centre) @ turn @ shifted(np.eye(4), *-centre)
+        out = d.carry(part, about @ target)
+        if snaps:
+            assert out[-1].kind == EventKind.SNAP and out[-1].data["angle_error_deg"] < 3.0
+            np.testing.assert_allclose(e.state.part_poses[part], target, atol=1e-12)
+        else:
+            assert out[-1].kind == EventKind.RELEASE_OUT_OF_TOLERANCE
+            assert out[-1].data["angle_error_deg"] == pytest.approx(37.0, abs=1e-3)
