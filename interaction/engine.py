@@ -275,7 +275,8 @@ class Engine:
         self.state.held[h] = None
         frame = self.state.part_poses[part] @ self._to_frame[part]
         slots = [self.slots[s] for s in self._open_slots(part)] if snap else []
-        cands = candidates(frame, self.geometry[part], slots, lambda: self._symmetries(part))
+        cands = candidates(frame, self.geometry[part], slots, lambda: self._symmetries(part),
+                           self.params.magnet_radius_mm)
         within = [c for c in cands if c.within_tolerance]
         open_ = [c for c in within if self.assembly.slot_open(c.slot.id)]
         magnet_m = self.params.magnet_radius_mm / 1000.0

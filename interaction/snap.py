@@ -64,20 +64,22 @@ def candidates(
     geometry: PartGeometry,
     slots: list[Slot],
     symmetries: Callable[[], np.ndarray] | None = None,
+    symmetric_within_mm: float = 0.0,
 ) -> list[SnapCandidate]:
     """Errors of a part whose rigid frame is at ``frame`` against the given slots,
     nearest first (ties by slot id, for determinism).
 
-    ``symmetries`` (called only when a release is in position but out of angle, since
-    finding them costs a surface search) gives the part's self-symmetric rotations: the
-    angle error is then the smallest over them.
+    ``symmetries`` (called only when a release is in position — within the tolerance or
+    ``symmetric_within_mm`` — but out of angle, since finding them costs a surface search)
+    gives the part's self-symmetric rotations: the angle error is the smallest over them.
     """
     centre = frame[:3, :3] @ geometry.centre + frame[:3, 3]
     out = []
     for s in slots:
         position = float(np.linalg.norm(centre - s.centre)) * 1000.0
         angle = angle_between_deg(frame[:3, :3], s.target[:3, :3])
-        if symmetries is not None and position <= s.position_tol_m * 1000.0 and angle > s.angle_tol_deg:
+        near = position <= max(s.position_tol_m * 1000.0, symmetric_within_mm)
+        if symmetries is not None and near and angle > s.angle_tol_deg:
             angle = symmetric_angle_deg(frame[:3, :3], s.target[:3, :3], symmetries())
         out.append(SnapCandidate(s, position, angle))
     out.sort(key=lambda c: (c.position_error_mm, c.slot.id))

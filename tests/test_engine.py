@@ -479,6 +479,11 @@ def test_a_turn_that_maps_the_shape_onto_itself_still_snaps(tmp_path, as1_scene)
         turn = np.eye(4)
         turn[:3, :3] = pose_to_matrix(np.r_[0, 0, 0, quat_from_axis_angle(long_axis, np.radians(37))])[:3, :3]
         about = shifted(np.eye(4), *centre) @ turn @ shifted(np.eye(4), *-centre)
+        if snaps:  # first a near miss: the figures say "12 mm off", not "37 degrees off"
+            out = d.carry(part, shifted(about @ target, dy=0.012))
+            assert out[-1].kind == EventKind.RELEASE_OUT_OF_TOLERANCE
+            assert out[-1].data["position_error_mm"] == pytest.approx(12.0, abs=1e-3)
+            assert out[-1].data["angle_error_deg"] < 3.0
         out = d.carry(part, about @ target)
         if snaps:
             assert out[-1].kind == EventKind.SNAP and out[-1].data["angle_error_deg"] < 3.0
