@@ -491,3 +491,20 @@ def test_a_turn_that_maps_the_shape_onto_itself_still_snaps(tmp_path, as1_scene)
         else:
             assert out[-1].kind == EventKind.RELEASE_OUT_OF_TOLERANCE
             assert out[-1].data["angle_error_deg"] == pytest.approx(37.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("shape", ["box", "cylinder"])
+def test_collision_threshold_is_the_penetration_depth(shape):
+    """Two trimesh solids side by side: touching or overlapping by 0.4 mm is contact,
+    0.6 mm is a collision, at a 0.5 mm tolerance (and the answer is symmetric)."""
+    from interaction.collision import CollisionWorld
+    from interaction.part_geometry import PartGeometry
+
+    mesh = trimesh.creation.box((0.1, 0.1, 0.1)) if shape == "box" else trimesh.creation.cylinder(0.05, 0.1)
+    geom = {k: PartGeometry(k, np.eye(4), np.eye(4), mesh.vertices.astype(float), mesh.faces.astype(np.int32),
+                            np.zeros(3), "x") for k in ("a", "b")}
+    world = CollisionWorld(geom, 0.0005)
+    for overlap_mm, expected in ((-0.1, False), (0.0, False), (0.4, False), (0.6, True), (5.0, True)):
+        world.set_frame("b", shifted(np.eye(4), dx=0.1 - overlap_mm / 1000.0))
+        assert bool(world.colliding_with("b")) is expected, overlap_mm
+        assert bool(world.colliding_with("a")) is expected, overlap_mm
