@@ -190,3 +190,22 @@ def test_tracking_failure_inside_mediapipe_becomes_an_error(monkeypatch):
     assert _wait(lambda: dev.error is not None)
     dev.stop()
     assert dev.error == f"{VIDEO}: tracking failed (CalculatorGraph::Run() failed)"
+
+
+def test_gaze_calibration_set_on_the_device_reaches_the_tracker():
+    """A photo as the camera; a calibration mapping everything to 10 deg right, 5 deg down."""
+    from devices.camera.gaze import GazeCalibration
+    from tests.conftest import FACES
+
+    cal = GazeCalibration(1)
+    cal.fit(np.random.default_rng(1).normal(size=(6, 4)), np.tile(np.radians([10.0, -5.0]), (6, 1)))
+    dev = CameraDevice(FACES / "portrait_small_depth_tfjs.jpg")
+    dev.calibration = cal
+    dev.start()
+    try:
+        assert _wait(lambda: dev.latest() is not None)
+        d = dev.poll(0.5).gaze.direction
+    finally:
+        dev.stop()
+    assert np.degrees(np.arctan2(d[0], -d[2])) == pytest.approx(10.0, abs=1.0)
+    assert np.degrees(np.arcsin(d[1])) == pytest.approx(-5.0, abs=1.0)

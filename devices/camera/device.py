@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from devices.camera.gaze import GazeCalibration
 from devices.camera.source import FrameSource, parse_source
 from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResult
 from interaction.frame import InputFrame
@@ -48,6 +49,8 @@ class CameraDevice:
         self.stale_after = stale_after
         self.on_error = on_error
         self.error: str | None = None
+        #: a fitted gaze calibration (see gaze.GazeCalibration); applies from the next frame
+        self.calibration: GazeCalibration | None = None
         #: set when a video (without loop) has played to its end
         self.finished = threading.Event()
         self._latest: TrackResult | None = None
@@ -122,6 +125,7 @@ class CameraDevice:
                 captured = time.perf_counter()
                 if self._stop.is_set():
                     break
+                tracker.calibration = self.calibration
                 result = tracker.process(bgr, t, captured)
                 with self._lock:
                     self._latest, self._latest_at = result, time.perf_counter()
