@@ -23,7 +23,7 @@ SETTINGS = TrackerSettings(track_face=False)
 def asl():
     source = FrameSource(HANDS / "asl_hand.25fps.mp4")
     tracker = MediaPipeTracker(SETTINGS)
-    out = {"t": [], "raw": [], "smooth": [], "labels": [], "pinching": []}
+    out = {"t": [], "raw": [], "smooth": [], "labels": [], "pinching": [], "grabbing": []}
     try:
         for t, bgr in source.frames():
             r = tracker.process(bgr, t)
@@ -33,6 +33,7 @@ def asl():
             out["smooth"].append(None if hand is None else hand.landmarks)
             out["labels"] += [h.handedness for h in r.hands]
             out["pinching"].append(bool(hand and hand.pinching))
+            out["grabbing"].append(bool(hand and hand.grabbing))
     finally:
         tracker.close()
         source.release()
@@ -53,6 +54,13 @@ def test_video_pinch_when_fingertips_meet(asl):
     pinching = asl["pinching"]
     assert all(pinching[i] for i in range(215, 250))
     assert not any(pinching[i] for i in range(140, 165))
+
+
+def test_video_grab_on_the_fist_not_when_pointing(asl):
+    """Frames 100-120 and 180-200 are fists (checked by eye); 140-165 hold the index up."""
+    grabbing = asl["grabbing"]
+    assert all(grabbing[i] for i in [*range(100, 120), *range(180, 200)])
+    assert not any(grabbing[i] for i in range(140, 165))
 
 
 def test_video_pinch_state_does_not_flicker(asl):

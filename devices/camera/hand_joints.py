@@ -70,9 +70,10 @@ _NOMINAL_RADII = np.array(
 #: thumb-tip to index-tip distance, as a share of the hand size, at full and at no pinch
 PINCH_CLOSED_RATIO = 0.25
 PINCH_OPEN_RATIO = 0.6
-#: summed finger joint bend (rad) of an open hand and of a fist
-_CURL_OPEN = math.radians(40.0)
-_CURL_FIST = math.radians(200.0)
+#: summed joint bend (rad) of a relaxed open finger and of a finger in a fist
+#: (open hands in the test photos: 55-100 deg; fists: 170-280 deg)
+_CURL_OPEN = math.radians(100.0)
+_CURL_FIST = math.radians(170.0)
 #: a shoulder in the viewer's head frame (x for the right hand; mirrored for the left)
 _SHOULDER = np.array([0.18, -0.22, 0.05])
 
@@ -199,12 +200,17 @@ def pinch_strength(ratio: float) -> float:
 
 
 def grab_strength(world: np.ndarray) -> float:
-    """0 (open hand) .. 1 (fist) from the mean bend of the four fingers' joints."""
+    """0 (open hand) .. 1 (fist) from the least curled of the four fingers.
+
+    Each finger's curl is the summed bend of its three joints (MediaPipe world landmarks).
+    The least curled finger decides, so pointing (index straight, three fingers curled)
+    is not a grab, while a fist or a thumbs-up is.
+    """
     chains = np.array([[0, k, k + 1, k + 2, k + 3] for k in (5, 9, 13, 17)])
     bones = np.diff(world[chains], axis=1)  # (4, 4, 3): wrist->knuckle, then three phalanges
     bones /= np.maximum(np.linalg.norm(bones, axis=2, keepdims=True), 1e-12)
     cos = np.clip(np.sum(bones[:, 1:] * bones[:, :-1], axis=2), -1.0, 1.0)
-    curl = float(np.arccos(cos).sum(axis=1).mean())
+    curl = float(np.arccos(cos).sum(axis=1).min())
     return float(np.clip((curl - _CURL_OPEN) / (_CURL_FIST - _CURL_OPEN), 0.0, 1.0))
 
 
