@@ -6,12 +6,14 @@ Each command lives in ``app/commands/<name>.py`` with ``add_arguments(parser)`` 
 Qt or MediaPipe.
 
 Bad input (a SceneError from any layer) becomes one line on stderr and exit code 1.
+A closed pipe on stdout (``| head``) ends the command quietly with exit code 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -58,3 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `xrjig track video.mp4 --json | head`: the reader left; that is not an error.
+        # Point stdout at devnull so the interpreter's final flush does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext, QSurfaceFormat
 from PySide6.QtWidgets import QApplication
-
-if TYPE_CHECKING:
-    from views.main_window import MainWindow
 
 ORGANIZATION = "xrjig"
 APPLICATION = "xrjig"
@@ -95,24 +90,3 @@ def ensure_gui_application() -> QGuiApplication:
         return existing
     prepare_qt(0)
     return QGuiApplication([sys.argv[0]])
-
-
-def open_main_window(path: Path | None) -> MainWindow:
-    """The shown main window on `path`; a bad `path` leaves the bundled sample open behind
-    the error dialog, so the user always gets a usable window."""
-    from scenes.samples import SAMPLE_SCENE
-    from views.main_window import MainWindow
-
-    window = MainWindow()
-    window.show()
-    window.open_file(SAMPLE_SCENE, remember=False)
-    if path is not None:
-        window.open_file(path)
-    return window
-
-
-def run_gui(path: Path | None) -> int:
-    """Open the main window on `path` (the bundled sample when None) and run the event loop."""
-    app = create_application()
-    _window = open_main_window(path)  # held: the window lives while the loop runs
-    return app.exec()

@@ -387,18 +387,20 @@ def attach_interaction(
     return InteractionController(window, scenario, variant)
 
 
-def run(path: Path | None, scenario: Path | None = None, variant: str | None = None) -> int:
-    """``xrjig [FILE] [--scenario S] [--variant V]``: the window with interaction running.
+def open_window(
+    path: Path | None,
+    scenario: Path | None = None,
+    variant: str | None = None,
+    device: str = "desktop",
+) -> tuple[MainWindow, InteractionController]:
+    """The shown main window with interaction attached, on FILE (model or scenario).
 
-    FILE may be a model or a scenario (.yaml); without a model the scenario's model is
-    opened, or the bundled sample."""
-    from app.gui import create_application
+    The bundled sample is opened first, so a FILE that fails to load leaves a usable
+    window behind its error dialog. Without a model the scenario's model is opened."""
     from scenes.samples import SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
         path, scenario = None, path
-
-    app = create_application()
     window = MainWindow()
     controller = attach_interaction(window, scenario, variant)
     window.show()
@@ -406,5 +408,19 @@ def run(path: Path | None, scenario: Path | None = None, variant: str | None = N
     window.open_file(SAMPLE_SCENE, remember=False)
     if model is not None:
         window.open_file(model)
+    return window, controller
+
+
+def run(
+    path: Path | None,
+    scenario: Path | None = None,
+    variant: str | None = None,
+    device: str = "desktop",
+) -> int:
+    """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window."""
+    from app.gui import create_application
+
+    app = create_application()
+    _window, controller = open_window(path, scenario, variant, device)
     app.aboutToQuit.connect(lambda: controller.session and controller.session.stop())
     return app.exec()

@@ -258,12 +258,12 @@ def test_raw_input_goes_to_an_attached_sink_instead_of_the_camera(window, qtbot)
 
 
 def test_gui_command_on_a_bad_file_opens_the_sample_and_shows_the_error(qapp, qtbot, tmp_path):
-    from app.gui import open_main_window
+    from app.wiring import open_window
     from scenes.samples import SAMPLE_SCENE
 
     # QSettings' user files go to a temporary folder, never the user's config
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    window = open_main_window(BAD)
+    window, _controller = open_window(BAD)
     qtbot.addWidget(window)
     assert window.scene.source == SAMPLE_SCENE
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible())

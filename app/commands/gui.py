@@ -1,8 +1,10 @@
-"""``xrjig [FILE]``: the desktop window, on FILE or on the bundled sample scene.
+"""``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: the desktop window.
 
-A FILE that cannot be loaded does not stop the window: it opens on the sample and
-shows the file's problem in a dialog, as File > Open would. Without a display the
-command says so in one line and exits 1.
+FILE is a model or a scenario (.yaml); without it the bundled sample scene opens. A FILE
+that cannot be loaded does not stop the window: it opens on the sample and shows the
+file's problem in a dialog, as File > Open would. Interaction (simulated hands, the
+scenario and parameter docks, recording) is attached by ``app.wiring``. Without a
+display the command says so in one line and exits 1.
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", nargs="?", type=Path, help="model to open (default: the bundled sample)")
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="model or scenario to open (default: the bundled sample)")
+    parser.add_argument("--scenario", type=Path, help="scenario file (.yaml) to run on the model")
+    parser.add_argument("--variant", help="named interaction variant of the scenario")
+    parser.add_argument("--device", default="desktop",
+                        help="input: desktop (simulated hands), camera[:N], video:PATH, openxr")
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.gui import DisplayUnavailable, run_gui
+    from app.gui import DisplayUnavailable
+    from app.wiring import run as run_window
 
     try:
-        return run_gui(args.file)
+        return run_window(args.file, args.scenario, args.variant, device=args.device)
     except DisplayUnavailable as err:
         print(f"xrjig: {err}", file=sys.stderr)
         return 1
