@@ -41,6 +41,26 @@ def perspective(fov_y: float, aspect: float, near: float, far: float) -> np.ndar
     return m
 
 
+def fov_projection(
+    angle_left: float, angle_right: float, angle_up: float, angle_down: float, near: float, far: float
+) -> np.ndarray:
+    """(4, 4) OpenGL projection for an asymmetric frustum given as four half-angles in
+    radians, the way OpenXR describes each eye (``XrFovf``: left and down are negative
+    for a frustum around the view axis). Clip z in [-w, w], like ``perspective``."""
+    left, right = math.tan(angle_left), math.tan(angle_right)
+    down, up = math.tan(angle_down), math.tan(angle_up)
+    width, height = right - left, up - down
+    m = np.zeros((4, 4))
+    m[0, 0] = 2.0 / width
+    m[0, 2] = (right + left) / width
+    m[1, 1] = 2.0 / height
+    m[1, 2] = (up + down) / height
+    m[2, 2] = (far + near) / (near - far)
+    m[2, 3] = 2.0 * far * near / (near - far)
+    m[3, 2] = -1.0
+    return m
+
+
 def project_points(points: np.ndarray, view: np.ndarray, proj: np.ndarray, width: int, height: int) -> np.ndarray:
     """(n, 3) world points -> (n, 3) window coordinates (x right, y down, z depth in [0, 1])."""
     homo = np.c_[points, np.ones(len(points))] @ (proj @ view).T
