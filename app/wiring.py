@@ -396,7 +396,10 @@ def open_window(
     """The shown main window with interaction attached, on FILE (model or scenario).
 
     The bundled sample is opened first, so a FILE that fails to load leaves a usable
-    window behind its error dialog. Without a model the scenario's model is opened."""
+    window behind its error dialog. Without a model the scenario's model is opened.
+    ``device`` is a spec (app.device_choice: desktop, camera[:N], video:PATH, openxr);
+    one that cannot run here says why in a dialog and the desktop device stays."""
+    from app.device_choice import make_device
     from scenes.samples import SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
@@ -408,6 +411,8 @@ def open_window(
     window.open_file(SAMPLE_SCENE, remember=False)
     if model is not None:
         window.open_file(model)
+    if device != "desktop":
+        controller.use_device(make_device(device))
     return window, controller
 
 
@@ -417,9 +422,16 @@ def run(
     variant: str | None = None,
     device: str = "desktop",
 ) -> int:
-    """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window."""
+    """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window.
+
+    A ``device`` spec that names no device ends the command with one line."""
+    from app.device_choice import DeviceSpecError, make_device
     from app.gui import create_application
 
+    try:
+        make_device(device)
+    except DeviceSpecError as err:
+        raise SystemExit(f"xrjig: {err}") from None
     app = create_application()
     _window, controller = open_window(path, scenario, variant, device)
     app.aboutToQuit.connect(lambda: controller.session and controller.session.stop())
