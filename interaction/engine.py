@@ -122,6 +122,12 @@ class Engine:
         self.assembly.reset()
         self.inspection.reset()
 
+    def sync_poses(self) -> None:
+        """Push ``state.part_poses`` into the spatial index and collision world, which hold
+        the poses of whichever engine last moved them (after restoring a replay snapshot)."""
+        for pid, m in self.state.part_poses.items():
+            self._set_pose(pid, m)
+
     def _set_pose(self, part_id: str, world: np.ndarray) -> None:
         self.state.part_poses[part_id] = world
         self.index.set_part_pose(part_id, world)

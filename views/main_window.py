@@ -99,16 +99,20 @@ class MainWindow(QMainWindow):
             self.show_error(str(err))
             return False
         QApplication.restoreOverrideCursor()
+        self.show_scene(scene)
+        if remember:
+            self._remember(Path(path))
+        self.sceneLoaded.emit(scene)
+        return True
+
+    def show_scene(self, scene: Scene) -> None:
+        """Show an already loaded scene (replay loads it with its scenario's unit)."""
         self._scene = scene
         self.viewport.set_scene(scene)
         self.outliner.set_scene(scene)
         self.properties.show_node(None, None)
         self.setWindowTitle(f"{scene.source.name} — xrjig")
         self._triangles.setText(f"{scene.triangle_count:,} triangles, {len(scene.parts)} parts")
-        if remember:
-            self._remember(Path(path))
-        self.sceneLoaded.emit(scene)
-        return True
 
     def show_error(self, message: str) -> None:
         """A window-modal, non-blocking warning (``open()``, not ``exec()``)."""
@@ -179,6 +183,8 @@ class MainWindow(QMainWindow):
         self._recent_menu = QMenu("Open &Recent", self)
         file_menu.addMenu(self._recent_menu)
         file_menu.addSeparator()
+        #: features add their File actions above this separator (``file_menu.insertAction``)
+        self.file_menu, self.file_menu_end = file_menu, file_menu.actions()[-1]
         file_menu.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
         self._view_menu = self.menuBar().addMenu("&View")
         frame = QAction("&Frame all", self, shortcut=QKeySequence("Home"), triggered=lambda: self.viewport.frame_all())
