@@ -396,20 +396,23 @@ def open_window(
     """The shown main window with interaction attached, on FILE (model or scenario).
 
     The bundled sample is opened first, so a FILE that fails to load leaves a usable
-    window behind its error dialog. Without a model the scenario's model is opened.
+    window behind its error dialog. Without a model the scenario's model is opened;
+    with neither, the bundled sample scenario.
     ``device`` is a spec (app.device_choice: desktop, camera[:N], video:PATH, openxr);
     one that cannot run here says why in a dialog and the desktop device stays."""
     from app.device_choice import make_device
-    from scenes.samples import SAMPLE_SCENE
+    from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
         path, scenario = None, path
+    if path is None and scenario is None:  # a first start shows a whole task, not a bare model
+        scenario = SAMPLE_SCENARIO
     window = MainWindow()
     controller = attach_interaction(window, scenario, variant)
     window.show()
     model = path if path is not None else controller.scenario_model
     window.open_file(SAMPLE_SCENE, remember=False)
-    if model is not None:
+    if model is not None and model.resolve() != SAMPLE_SCENE.resolve():
         window.open_file(model)
     if device != "desktop":
         controller.use_device(make_device(device))

@@ -299,3 +299,19 @@ def test_a_model_the_gl_cannot_draw_is_reported_once_and_taken_off_the_view(wind
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible())
     assert window.viewport.renderer.scene is None
     qtbot.wait(50)  # later frames draw the empty view without raising again
+
+
+def test_a_first_start_opens_the_sample_scenario_with_its_checklist_and_variants(qapp, qtbot, tmp_path):
+    from app.wiring import open_window
+    from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
+    window, controller = open_window(None)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: controller.session is not None)
+    scenario = controller.session.scenario
+    assert window.scene.source == SAMPLE_SCENE
+    assert scenario.path == SAMPLE_SCENARIO
+    assert [p.id for p in scenario.inspection_points] == ["P1", "P2", "P3"]
+    assert set(scenario.variants) == {"novice", "expert"}
+    controller.session.stop()
