@@ -93,6 +93,12 @@ class _EglContext:
         EGL.eglDestroyContext(self._display, self._context)
 
 
+def offscreen_context() -> _QtContext | _EglContext:
+    """A current OpenGL 3.3 core context with no window: Qt's on a display, else EGL.
+    The headset probe renders with it; ``close()`` it when done."""
+    return _QtContext() if has_display() else _EglContext()
+
+
 class OffscreenTarget:
     """A current GL context rendering into a width x height RGBA8 + depth framebuffer.
 
@@ -103,7 +109,7 @@ class OffscreenTarget:
 
     def __init__(self, width: int, height: int, samples: int = 4) -> None:
         self.width, self.height = width, height
-        self._context = _QtContext() if has_display() else _EglContext()
+        self._context = offscreen_context()
         from OpenGL import GL
 
         self._gl = GL

@@ -103,3 +103,13 @@ def upload_texture(rgba: np.ndarray) -> int:
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, GL.GL_REPEAT)
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, GL.GL_REPEAT)
     return tex
+
+
+def read_framebuffer(framebuffer: int, width: int, height: int) -> np.ndarray:
+    """(height, width, 4) uint8 RGBA of a framebuffer's colour attachment 0, bottom row first
+    (GL's order): for checks that something was drawn into a target we do not own."""
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, framebuffer)
+    GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+    data = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+    return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)
