@@ -56,7 +56,9 @@ def explain(err: BaseException) -> str:
             "The OpenXR runtime is installed but not running (start its service or app, "
             "e.g. SteamVR or monado-service, and try again)."
         )
-    if isinstance(err, (xr.exception.FormFactorUnavailableError, xr.exception.FormFactorUnsupportedError)):
+    if isinstance(
+        err, (xr.exception.FormFactorUnavailableError, xr.exception.FormFactorUnsupportedError)
+    ):
         return "The OpenXR runtime sees no headset (connect and switch on the headset)."
     if isinstance(err, (xr.exception.SessionLostError, xr.exception.InstanceLostError)):
         return "The OpenXR runtime lost the session (headset unplugged or runtime stopped)."
@@ -286,6 +288,7 @@ class XrRuntime:
 
     def _time_converter(self) -> Any:
         if TIME_EXTENSION not in self.enabled:
+
             def unavailable() -> int:
                 raise OpenXRError(
                     f"The OpenXR runtime lacks {TIME_EXTENSION}: input can only be read "
@@ -295,7 +298,10 @@ class XrRuntime:
             return unavailable
         if sys.platform == "win32":
             prototype = ctypes.CFUNCTYPE(
-                xr.Result.ctype(), xr.Instance, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(xr.Time)
+                xr.Result.ctype(),
+                xr.Instance,
+                ctypes.POINTER(ctypes.c_int64),
+                ctypes.POINTER(xr.Time),
             )
             fn = self.proc("xrConvertWin32PerformanceCounterToTimeKHR", prototype)
             counter = ctypes.c_int64()

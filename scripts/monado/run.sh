@@ -25,9 +25,6 @@ if [ "${USE_XVFB:-0}" = 1 ]; then
   for _ in $(seq 100); do [ -S "$R/tmp/.X11-unix/X99" ] && break; sleep 0.05; done
   export DISPLAY=:99
 fi
-case "$PWD/" in "$REPO_DIR"/*) cwd=$PWD ;; *) cwd=$REPO_DIR ;; esac
-mapfile -t ENVS < <(chroot_env)
 set +e
-chroot "$R" /usr/bin/env -i -C "$cwd" "${ENVS[@]}" "$@"
-rc=$?
-exit $rc
+"$SCRIPT_DIR/exec.sh" "$R" "$@"
+exit $?
