@@ -21,6 +21,8 @@ from typing import Any
 
 import xr
 
+from devices.camera.tracker import quiet_native_stderr
+
 #: extensions used when the runtime offers them (the graphics one comes from the caller)
 OPTIONAL_EXTENSIONS = (
     "XR_EXT_hand_tracking",
@@ -66,9 +68,12 @@ def explain(err: BaseException) -> str:
 
 
 def _xr_call(fn: Any, *args: Any) -> Any:
-    """Call a pyopenxr function, turning its exceptions into OpenXRError."""
+    """Call a pyopenxr function, turning its exceptions into OpenXRError. The loader and
+    the runtime print their own diagnostics on stderr (the fd, not Python's sys.stderr)
+    while loading; they are silenced: the user gets ``explain``'s sentence instead."""
     try:
-        return fn(*args)
+        with quiet_native_stderr():
+            return fn(*args)
     except xr.exception.XrException as err:
         raise OpenXRError(explain(err)) from err
 
