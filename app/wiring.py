@@ -46,6 +46,28 @@ def follow_head(camera: Camera, head: np.ndarray) -> None:
     camera.target = head[:3, 3] + forward * camera.distance
 
 
+def task_bounds(scene: Scene, scenario: Scenario, index: SceneIndex) -> np.ndarray | None:
+    """(2, 3) world bounds of every part where it starts and of every target, so the
+    first view shows both the parts to pick up and where they go."""
+    corners = [index.part_world_bounds(p.id) for p in scene.parts]
+    for pid in scenario.parts:
+        part = scene.part(pid)
+        authored = scene.node_bounds(scene.part_nodes(part))
+        if authored is None:
+            continue
+        to_target = scenario.target_matrix(scene, pid) @ np.linalg.inv(
+            scene.world_matrix(part.node)
+        )
+        box = np.array(
+            [[x, y, z] for x in authored[:, 0] for y in authored[:, 1] for z in authored[:, 2]]
+        )
+        corners.append(transform_points(to_target, box))
+    if not corners:
+        return None
+    points = np.concatenate(corners)
+    return np.stack([points.min(axis=0), points.max(axis=0)])
+
+
 class InteractionController(QObject):
     """Owns the session of the window's current scene and connects it to the docks."""
 
@@ -175,27 +197,8 @@ class InteractionController(QObject):
         self.scenario_units = scenario.units
 
     def _task_bounds(self) -> np.ndarray | None:
-        """(2, 3) world bounds of every part where it starts and of every target, so the
-        first view shows both the parts to pick up and where they go."""
         assert self._index is not None and self.session is not None
-        scene, scenario = self.session.scene, self.session.scenario
-        corners = [self._index.part_world_bounds(p.id) for p in scene.parts]
-        for pid in scenario.parts:
-            part = scene.part(pid)
-            authored = scene.node_bounds(scene.part_nodes(part))
-            if authored is None:
-                continue
-            to_target = scenario.target_matrix(scene, pid) @ np.linalg.inv(
-                scene.world_matrix(part.node)
-            )
-            box = np.array(
-                [[x, y, z] for x in authored[:, 0] for y in authored[:, 1] for z in authored[:, 2]]
-            )
-            corners.append(transform_points(to_target, box))
-        if not corners:
-            return None
-        points = np.concatenate(corners)
-        return np.stack([points.min(axis=0), points.max(axis=0)])
+        return task_bounds(self.session.scene, self.session.scenario, self._index)
 
     def _scenario_for(self, scene: Scene) -> Scenario:
         """The requested scenario if it is about this model, else one proposed from the model."""
