@@ -72,7 +72,9 @@ def _openxr_device() -> Device:
     """The headset device, or a stand-in that says why there is none in this build."""
     if importlib.util.find_spec(OPENXR_MODULE) is None:
         return Unavailable("openxr", "OpenXR headset support is not part of this build")
-    return importlib.import_module(OPENXR_MODULE).OpenXRDevice()
+    from app.headset import HeadsetDevice  # OpenXR input, eyes drawn by the shared renderer
+
+    return HeadsetDevice()
 
 
 class Unavailable:

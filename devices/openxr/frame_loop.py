@@ -85,6 +85,7 @@ class FrameLoop:
 
     Create it with the session's GL context current (it makes the swapchain FBOs) and call
     ``frame`` only while the session is running (between xrBeginSession and xrEndSession).
+    ``space`` may be replaced between frames (a recentred floor space).
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class FrameLoop:
     ) -> FrameResult:
         """One frame: wait (the runtime paces us here), simulate, draw the eyes, submit."""
         state = xr.wait_frame(self.session, xr.FrameWaitInfo())
+        self._layer.space = self.space  # the caller may have replaced it (recentre)
         if on_time is not None:
             on_time(state.predicted_display_time)
         xr.begin_frame(self.session, xr.FrameBeginInfo())

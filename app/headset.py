@@ -1,0 +1,184 @@
+"""Headset mode: the OpenXR device with its eyes drawn by the shared renderer, as one Device
+the session ticks (``xrjig FILE --device openxr``).
+
+Each ``poll(t)`` is one headset frame: xrWaitFrame (the runtime paces the session here, so
+the engine ticks once per displayed frame), the input read at the frame's *predicted
+display time* (which also stamps the InputFrame), then both eyes drawn and the frame
+submitted. The eyes show the render state of the step before (the engine steps after
+``poll`` returns); the view itself uses the head pose predicted for this frame, so head
+motion adds no latency, only scene changes show one frame (11 ms at 90 Hz) later.
+
+Where the GL context comes from: a context of its own on an offscreen surface
+(``app.offscreen.offscreen_context``), not the viewport's. The runtime keeps the context
+named in the graphics binding for the whole session, while a QOpenGLWidget's context is
+Qt's to manage: it is made current only around paintGL and is destroyed and recreated
+when the widget moves to another top-level window (docking, full screen), which would pull
+it from under the session. Its own context costs one more upload of the scene (a second
+Renderer), and the desktop viewport then mirrors the participant by drawing the same
+scene from the head pose rather than copying an eye image across contexts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from interaction.frame import InputFrame
+
+log = logging.getLogger(__name__)
+
+_HANDS = {"left": 0, "right": 1}
+#: engine events that pulse the controller of the hand concerned: (strength, seconds)
+HAPTIC_EVENTS = {
+    "SNAP": (0.6, 0.06),
+    "WRONG_PART": (1.0, 0.15),
+    "WRONG_ORDER": (1.0, 0.15),
+    "RELEASE_OUT_OF_TOLERANCE": (0.8, 0.1),
+    "COLLISION_START": (0.4, 0.05),
+}
+
+
+class HeadsetDevice:
+    """OpenXRDevice + its GL context + swapchains + renderer, as a Device (see module
+    docstring). ``scene`` is uploaded to the headset renderer; ``passthrough`` asks for an
+    AR blend mode (the scene drawn over the real world) where the headset offers one."""
+
+    name = "openxr"
+
+    def __init__(self, scene: Any = None, passthrough: bool = False) -> None:
+        from devices.openxr.binding import OPENGL_EXTENSION
+        from devices.openxr.device import OpenXRDevice
+
+        self.scene = scene
+        self.passthrough = passthrough
+        self.xr = OpenXRDevice(graphics_extension=OPENGL_EXTENSION, graphics_binding=self._binding)
+        self.error: str | None = None
+        self._context: Any = None
+        self._graphics: Any = None  # the binding struct must outlive the session
+        self._loop: Any = None
+        self._eyes: Any = None
+        self._xr_t0: int | None = None
+        self._frame: InputFrame | None = None
+        #: headset frames submitted with a projection layer (for the status bar and tests)
+        self.frames_submitted = 0
+
+    # -- Device protocol ----------------------------------------------------------------
+    @property
+    def available(self) -> bool:
+        return self.xr.available
+
+    @property
+    def why_not(self) -> str:
+        return self.xr.why_not
+
+    @property
+    def state_name(self) -> str:
+        """The OpenXR session state, for the desktop ("FOCUSED", "VISIBLE", ...)."""
+        return self.xr.state.name
+
+    def start(self) -> None:
+        from app.gui import DisplayUnavailable
+        from app.offscreen import offscreen_context
+
+        self.error = None
+        try:
+            self._context = offscreen_context()
+        except DisplayUnavailable as err:
+            self.error = f"no OpenGL context for the headset: {err}"
+            return
+        self.xr.start()  # creates the session through self._binding, with our context current
+        if self.xr.error:
+            self._fail(self.xr.error)
+            return
+        try:
+            self._open_frame_loop()
+        except Exception as err:  # noqa: BLE001 - any swapchain/GL failure ends headset mode with a sentence
+            self._fail(f"cannot draw into the headset: {err}")
+
+    def _binding(self, runtime: Any) -> Any:
+        from devices.openxr import binding
+
+        self._graphics = binding.graphics_binding(runtime.instance, runtime.system_id)
+        return self._graphics.pointer
+
+    def _open_frame_loop(self) -> None:
+        from app.xr_view import EyeRenderer
+        from devices.openxr.frame_loop import FrameLoop
+        from views.renderer import Renderer
+
+        runtime, spaces = self.xr.runtime, self.xr.spaces
+        assert runtime is not None and spaces is not None
+        self._loop = FrameLoop(
+            runtime.instance, runtime.system_id, self.xr.session, spaces.base, self.passthrough
+        )
+        renderer = Renderer()
+        renderer.set_scene(self.scene)
+        self._eyes = EyeRenderer(renderer, passthrough=self._loop.blend_mode.name != "OPAQUE")
+
+    def stop(self) -> None:
+        if self._context is not None:
+            self._context.make_current()
+            if self._loop is not None:
+                self._loop.close()
+            if self._eyes is not None:
+                self._eyes.renderer.release()
+        self._loop = self._eyes = None
+        self.xr.stop()
+        if self._context is not None:
+            self._context.close()
+            self._context = None
+
+    def poll(self, t: float) -> InputFrame:
+        """One headset frame (see module docstring); the frame's ``t`` is session time at
+        the predicted display time."""
+        xr = self.xr
+        if self._loop is None or xr.runtime is None:
+            return xr.poll(t)
+        self._context.make_current()
+        xr.pump_events()
+        if xr.error:
+            self._fail(xr.error)
+            return xr.poll(t)
+        if not xr.lifecycle.frame_loop_allowed:
+            return xr.poll(t)
+        self._frame = None
+        self._loop.space = xr.spaces.base  # recentring replaces the floor space
+        try:
+            result = self._loop.frame(self._eyes, lambda xr_time: self._read_input(t, xr_time))
+        except Exception as err:  # noqa: BLE001 - session lost mid-frame: one sentence, then fallback
+            from devices.openxr.runtime import explain
+
+            self._fail(explain(err))
+            return InputFrame(t=t)
+        self.frames_submitted += result.submitted_layer
+        if xr.error:
+            self._fail(xr.error)
+        return self._frame if self._frame is not None else InputFrame(t=t)
+
+    def _read_input(self, t: float, xr_time: int) -> None:
+        if self._xr_t0 is None:
+            self._xr_t0 = xr_time - int(t * 1e9)  # session time and XrTime agree from here on
+        self._frame = self.xr.poll_at((xr_time - self._xr_t0) / 1e9, xr_time)
+
+    def _fail(self, message: str) -> None:
+        log.warning("headset mode ended: %s", message)
+        self.error = message
+        self.stop()
+
+    # -- from the app -------------------------------------------------------------------
+    def show(self, scene: Any, state: Any) -> None:
+        """The scene and render state the eyes draw from the next frame on (a new scene
+        uploads at that frame, in the headset's context)."""
+        self.scene = scene
+        if self._eyes is not None:
+            if self._eyes.renderer.scene is not scene:
+                self._eyes.renderer.set_scene(scene)
+            self._eyes.state = state
+
+    def pulse_for(self, events: list[Any]) -> None:
+        """Haptic feedback for engine events: a snap, a wrong part or order, a release out
+        of tolerance, a collision, on the controller of the hand concerned."""
+        for event in events:
+            if event.kind in HAPTIC_EVENTS and event.hand in _HANDS:
+                strength, seconds = HAPTIC_EVENTS[event.kind]
+                self.xr.pulse(_HANDS[event.hand], strength, seconds)

@@ -1,0 +1,67 @@
+"""The desktop side of headset mode: while the session runs on the headset, the viewport
+mirrors the participant (the scene drawn from their head pose), a status-bar label shows
+the OpenXR session state, the eyes get the same render state as the viewport, and engine
+events pulse the controllers.
+
+It only listens to the session (``stepped``, ``device_changed``); the switch itself and
+the fallback to the desktop device when the headset fails are the session's and the
+device chooser's (the session's ``message`` gives the one sentence in the status bar).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
+
+from app.headset import HeadsetDevice
+from scenes.transforms import pose_to_matrix
+
+if TYPE_CHECKING:
+    from app.session import Session
+    from app.wiring import InteractionController
+
+
+class HeadsetMirror(QObject):
+    """Follows the controller's sessions; active while the device is a HeadsetDevice."""
+
+    def __init__(self, controller: InteractionController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.label = QLabel("")
+        self.label.setObjectName("headset_state")
+        controller.window.statusBar().addPermanentWidget(self.label)
+        self.label.hide()
+        controller.session_started.connect(self._session_started)
+        if controller.session is not None:
+            self._session_started(controller.session)
+
+    def _session_started(self, session: Session) -> None:
+        session.stepped.connect(self._stepped)
+        session.device_changed.connect(self._device_changed)
+        self._device_changed(session.device.name)
+
+    def _headset(self) -> HeadsetDevice | None:
+        session = self.controller.session
+        device = session.device if session is not None else None
+        return device if isinstance(device, HeadsetDevice) else None
+
+    def _device_changed(self, _name: str) -> None:
+        headset = self._headset()
+        self.label.setVisible(headset is not None)
+        if headset is not None:
+            self.label.setText(f"Headset: {headset.state_name}")
+
+    def _stepped(self, _state: Any, events: list[Any]) -> None:
+        headset, session = self._headset(), self.controller.session
+        if headset is None or session is None:
+            return
+        viewport = self.controller.window.viewport
+        headset.show(session.scene, viewport.render_state)
+        headset.pulse_for(events)
+        self.label.setText(f"Headset: {headset.state_name}")
+        if session.last_frame is not None:
+            from app.wiring import follow_head
+
+            follow_head(viewport.camera, pose_to_matrix(session.last_frame.head))
