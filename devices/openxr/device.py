@@ -15,7 +15,7 @@ and the session falls back to the desktop device; ``start`` never raises.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,8 +51,9 @@ _STANDING_HEAD = np.array([0.0, 1.6, 0.0, 0.0, 0.0, 0.0, 1.0])
 class OpenXRDevice:
     """An OpenXR headset as a Device (see module docstring).
 
-    ``graphics_extension`` and ``graphics_binding``: the OpenGL binding's extension name
-    and factory (both None: a headless, input-only session, which needs XR_MND_headless).
+    ``graphics_extensions`` and ``graphics_binding``: the extensions the OpenGL binding
+    needs and the factory that builds it (empty and None: a headless, input-only session,
+    which needs XR_MND_headless). The factory may raise RuntimeError with one sentence.
     ``start_timeout``: seconds ``start`` waits for the session to begin running.
     """
 
@@ -60,11 +61,11 @@ class OpenXRDevice:
 
     def __init__(
         self,
-        graphics_extension: str | None = None,
+        graphics_extensions: Sequence[str] = (),
         graphics_binding: BindingFactory | None = None,
         start_timeout: float = 5.0,
     ) -> None:
-        self.graphics_extension = graphics_extension
+        self.graphics_extensions = tuple(graphics_extensions)
         self.graphics_binding = graphics_binding
         self.start_timeout = start_timeout
         self.error: str | None = None
@@ -87,7 +88,7 @@ class OpenXRDevice:
         """Why no session can start here ("" when one can). Probes the runtime once."""
         if self._why_not is None:
             try:
-                XrRuntime(self.graphics_extension).close()
+                XrRuntime(self.graphics_extensions).close()
                 self._why_not = ""
             except OpenXRError as err:
                 self._why_not = str(err)
@@ -109,13 +110,12 @@ class OpenXRDevice:
         self.lifecycle = Lifecycle()
         try:
             self._open()
-        except OpenXRError as err:
-            self._fail(str(err))
-        except xr.exception.XrException as err:
+        except (RuntimeError, xr.exception.XrException) as err:
+            # OpenXRError, the binding factory's errors, or a call the runtime refused
             self._fail(explain(err))
 
     def _open(self) -> None:
-        rt = self.runtime = XrRuntime(self.graphics_extension)
+        rt = self.runtime = XrRuntime(self.graphics_extensions)
         self._why_not = ""
         binding = None if self.graphics_binding is None else self.graphics_binding(rt)
         # action sets must exist (and bindings be suggested) before they are attached
@@ -140,8 +140,8 @@ class OpenXRDevice:
             if self.lifecycle.lost:
                 raise OpenXRError(self.lifecycle.lost)
             raise OpenXRError(
-                f"The OpenXR session did not start within {self.start_timeout:g} s "
-                f"(it stayed {self.lifecycle.state.name})."
+                f"the OpenXR session did not start within {self.start_timeout:g} s: "
+                f"it stayed {self.lifecycle.state.name}"
             )
 
     def stop(self) -> None:

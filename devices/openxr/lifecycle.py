@@ -85,14 +85,14 @@ class Lifecycle:
             self.over = True
             return Step.DESTROY
         if state == SessionState.LOSS_PENDING:
-            return self._lose("The OpenXR runtime is losing the session (headset unplugged?).")
+            return self._lose("the OpenXR runtime is losing the session: is the headset unplugged?")
         return Step.NONE
 
     def on_instance_loss(self) -> Step:
         """The runtime is going away (XrEventDataInstanceLossPending or XR_ERROR_INSTANCE_LOST)."""
         if self.over:
             return Step.NONE
-        return self._lose("The OpenXR runtime stopped (its service quit or was restarted).")
+        return self._lose("the OpenXR runtime stopped: its service quit or was restarted")
 
     def began(self) -> None:
         self.running = True

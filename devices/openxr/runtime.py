@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -41,30 +42,31 @@ APP_NAME = "xrjig"
 
 
 class OpenXRError(RuntimeError):
-    """An OpenXR failure, told in one sentence for the user (``str(err)``)."""
+    """An OpenXR failure, told in one sentence for the user (``str(err)``): lower-case,
+    no final period, so it reads inside the app's messages ("openxr device failed (...)")."""
 
 
 def explain(err: BaseException) -> str:
-    """One sentence for the user about an OpenXR exception."""
-    if isinstance(err, OpenXRError):
+    """One sentence for the user about an OpenXR exception (other errors: their text)."""
+    if not isinstance(err, xr.exception.XrException):
         return str(err)
     if isinstance(err, xr.exception.RuntimeUnavailableError):
         return (
-            "No OpenXR runtime is installed or active (install SteamVR, Meta Quest Link, "
-            "Monado or your headset's runtime and make it the active OpenXR runtime)."
+            "no OpenXR runtime is installed or active: install SteamVR, Meta Quest Link, "
+            "Monado or your headset's runtime and make it the active OpenXR runtime"
         )
     if isinstance(err, xr.exception.RuntimeFailureError):
         return (
-            "The OpenXR runtime is installed but not running (start its service or app, "
-            "e.g. SteamVR or monado-service, and try again)."
+            "the OpenXR runtime is installed but not running: start its service or app, "
+            "such as SteamVR or monado-service, and try again"
         )
     if isinstance(
         err, (xr.exception.FormFactorUnavailableError, xr.exception.FormFactorUnsupportedError)
     ):
-        return "The OpenXR runtime sees no headset (connect and switch on the headset)."
+        return "the OpenXR runtime sees no headset: connect it and switch it on"
     if isinstance(err, (xr.exception.SessionLostError, xr.exception.InstanceLostError)):
-        return "The OpenXR runtime lost the session (headset unplugged or runtime stopped)."
-    return f"OpenXR failed: {type(err).__name__} ({err})."
+        return "the OpenXR runtime lost the session: headset unplugged or runtime stopped"
+    return f"OpenXR failed with {type(err).__name__}: {err}"
 
 
 def _xr_call(fn: Any, *args: Any) -> Any:
@@ -88,25 +90,27 @@ def offered_extensions() -> list[str]:
     return [_text(p.extension_name) for p in props]
 
 
-def choose_extensions(offered: list[str] | set[str], graphics_extension: str | None) -> list[str]:
+def choose_extensions(
+    offered: Sequence[str] | set[str], graphics_extensions: Sequence[str] = ()
+) -> list[str]:
     """The extensions to enable: the wanted ones the runtime offers, in a stable order.
 
-    ``graphics_extension`` None asks for a headless session (``XR_MND_headless``).
+    ``graphics_extensions`` empty asks for a headless session (``XR_MND_headless``).
     A graphics extension the runtime lacks is an OpenXRError: no session could render.
     """
     offered = set(offered)
     wanted = [e for e in (*OPTIONAL_EXTENSIONS, TIME_EXTENSION) if e in offered]
-    if graphics_extension is None:
+    if not graphics_extensions:
         if HEADLESS_EXTENSION in offered:
             wanted.append(HEADLESS_EXTENSION)
-    elif graphics_extension in offered:
-        wanted.append(graphics_extension)
-    else:
+        return wanted
+    missing = [e for e in graphics_extensions if e not in offered]
+    if missing:
         raise OpenXRError(
-            f"The OpenXR runtime does not support {graphics_extension}, which xrjig needs "
-            "to draw into the headset."
+            f"the OpenXR runtime does not support {', '.join(missing)}, which xrjig needs "
+            "to draw into the headset"
         )
-    return wanted
+    return wanted + [e for e in graphics_extensions if e not in wanted]
 
 
 @dataclass(frozen=True)
@@ -147,16 +151,17 @@ def _chain_system_property(instance: xr.Instance, system_id: Any, struct: Any) -
 class XrRuntime:
     """Instance + system (+ session); see the module docstring.
 
-    ``graphics_extension``: e.g. "XR_KHR_opengl_enable", or None for a headless session.
+    ``graphics_extensions``: what the graphics binding needs (e.g. ["XR_KHR_opengl_enable"],
+    plus "XR_MNDX_egl_enable" for EGL); empty for a headless session.
     Raises OpenXRError (one sentence) when there is no runtime, service or headset.
     """
 
-    def __init__(self, graphics_extension: str | None = None, app_name: str = APP_NAME) -> None:
+    def __init__(self, graphics_extensions: Sequence[str] = (), app_name: str = APP_NAME) -> None:
         self.session: xr.Session | None = None
         self.instance: xr.Instance | None = None
         self.extensions = offered_extensions()
-        self.enabled = choose_extensions(self.extensions, graphics_extension)
-        self.graphics_extension = graphics_extension
+        self.enabled = choose_extensions(self.extensions, graphics_extensions)
+        self.graphics_extensions = tuple(graphics_extensions)
         self.instance = _xr_call(
             xr.create_instance,
             xr.InstanceCreateInfo(
@@ -230,11 +235,11 @@ class XrRuntime:
         needs ``XR_MND_headless`` (input only: Monado runs no frame loop without graphics).
         """
         if self.session is not None:
-            raise OpenXRError("An OpenXR session is already running.")
+            raise OpenXRError("an OpenXR session is already running")
         if graphics_binding is None and HEADLESS_EXTENSION not in self.enabled:
             raise OpenXRError(
-                "This OpenXR runtime needs a graphics binding for every session "
-                "(it does not offer XR_MND_headless)."
+                "this OpenXR runtime needs a graphics binding for every session: "
+                "it does not offer XR_MND_headless"
             )
         nxt = None
         if graphics_binding is not None:
@@ -296,8 +301,8 @@ class XrRuntime:
 
             def unavailable() -> int:
                 raise OpenXRError(
-                    f"The OpenXR runtime lacks {TIME_EXTENSION}: input can only be read "
-                    "inside a frame loop."
+                    f"the OpenXR runtime lacks {TIME_EXTENSION}: input can only be read "
+                    "inside a frame loop"
                 )
 
             return unavailable
