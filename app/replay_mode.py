@@ -1,0 +1,176 @@
+"""Replay mode: the desktop window showing a recording (``xrjig replay REC``, File ▸ Open
+recording…).
+
+The recording's scenario is loaded as it is on disk now (``load_setup``; differences since
+the trial are shown as a warning) and its frames are re-simulated through the engine
+(app.replay_player), so the viewport draws parts, hands, rays and gaze from the same
+OverlayBuilder a live session uses. The timeline lists the RECORDED events: they are known
+for the whole file at once (markers before anything is simulated) and they are what the
+trial produced, whatever the current engine would say.
+
+The replay window keeps its dock layout under its own QSettings name, so replaying does not
+rearrange the authoring window.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton
+
+from app.gui import ORGANIZATION
+from app.replay_player import ReplayPlayer
+from app.wiring import follow_head, task_bounds
+from interaction.recording_reader import Recording
+from interaction.recording_rerun import RecordedSetup, load_setup
+from scenes.model import SceneError
+from scenes.scenario import TOLERANCE_PARAMS
+from scenes.transforms import pose_to_matrix
+from views.main_window import MainWindow
+from views.overlays import OverlayBuilder
+from views.scenario_dock import ScenarioPanel
+from views.timeline_dock import TimelinePanel
+
+log = logging.getLogger(__name__)
+
+REPLAY_SETTINGS = "xrjig-replay"
+#: replay windows opened from another window, kept alive until they are closed
+_OPEN: set[ReplayMode] = set()
+
+
+class ReplayMode(QObject):
+    """Wires one recording's player to a window's viewport, scenario dock and timeline."""
+
+    def __init__(self, window: MainWindow, rec: Recording, setup: RecordedSetup, speed: float = 1.0) -> None:
+        super().__init__(window)
+        self.window, self.rec, self.setup = window, rec, setup
+        scene, scenario = setup.scene, setup.scenario
+        window.show_scene(scene)
+        window.setWindowTitle(f"{rec.path.name} — replay — xrjig")
+        targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
+        self.overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps})
+        self.scenario_panel = ScenarioPanel()
+        defaults = {name: getattr(setup.params, field) for name, field in TOLERANCE_PARAMS.items()}
+        self.scenario_panel.set_scenario(scenario, defaults)
+        for kind in (QPushButton, QDoubleSpinBox, QLineEdit):  # a replay cannot change the trial
+            for widget in self.scenario_panel.findChildren(kind):
+                widget.setEnabled(False)
+        window.add_dock(self.scenario_panel, "Scenario", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.timeline = TimelinePanel()
+        window.add_dock(self.timeline, "Timeline", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline.install_shortcuts(window)
+        self.player = ReplayPlayer(rec, setup, speed, parent=self)
+        self._connect()
+        self.timeline.set_recording(rec.start_t, rec.end_t, rec.events)
+        self.timeline.set_speed(self.player.device.speed)
+        session = rec.session
+        who = f"participant {session.get('participant', '?')}, variant {session.get('variant') or 'default'}, " \
+              f"device {session.get('device', '?')}"
+        warnings = [w for w in (rec.warning, *setup.notes) if w]
+        self.timeline.set_warning("⚠ " + "; ".join(warnings) if warnings else "")
+        window.statusBar().showMessage(f"replay of {rec.path.name}: {who}", 20000)
+        viewport = window.viewport
+        viewport.camera.frame(task_bounds(scene, scenario, setup.index), viewport.width() / max(viewport.height(), 1))
+        self.follow_action = QAction("Follow the participant's &head", window, checkable=True)
+        self.follow_action.setToolTip("The camera looks from the recorded head pose")
+        window.menuBar().addMenu("&Replay").addAction(self.follow_action)
+
+    def _connect(self) -> None:
+        t, p = self.timeline, self.player
+        t.play_requested.connect(p.set_playing)
+        t.seek_requested.connect(p.seek)
+        t.step_requested.connect(p.step_frames)
+        t.speed_requested.connect(p.set_speed)
+        p.stepped.connect(self._on_stepped)
+        p.position_changed.connect(t.set_position)
+        p.playing_changed.connect(t.set_playing)
+        p.speed_changed.connect(t.set_speed)
+        p.ready_changed.connect(t.bar.set_ready)
+        p.message.connect(self._on_message)
+
+    def _on_stepped(self, state, frame, events) -> None:
+        params = self.player.sim.engine.params
+        viewport = self.window.viewport
+        if frame is not None and self.follow_action.isChecked():
+            follow_head(viewport.camera, pose_to_matrix(frame.head))
+        viewport.set_render_state(self.overlays.build(state, frame, params, (0, 1)))
+        self.scenario_panel.update_state(state)
+
+    def _on_message(self, text: str) -> None:
+        self.timeline.set_warning(f"⚠ {text}")
+        self.window.show_error(text)
+
+    def start(self, scan: bool = True) -> None:
+        self.player.start(scan)
+
+
+def load_recording(path: str | Path) -> tuple[Recording, RecordedSetup]:
+    """Open a recording and its setup; SceneError (one line naming the file) if either fails."""
+    rec = Recording(path)
+    try:
+        if rec.frame_count == 0:
+            raise SceneError(rec.path, "the recording holds no frames")
+        return rec, load_setup(rec)
+    except SceneError:
+        rec.close()
+        raise
+
+
+def open_replay_window(path: str | Path, speed: float = 1.0, settings: QSettings | None = None,
+                       autostart: bool = True) -> ReplayMode:
+    """A shown replay window on ``path`` (SceneError before any window if it cannot be replayed)."""
+    rec, setup = load_recording(path)
+    window = MainWindow(settings if settings is not None else QSettings(ORGANIZATION, REPLAY_SETTINGS))
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    mode = ReplayMode(window, rec, setup, speed)
+    _OPEN.add(mode)
+    window.destroyed.connect(lambda: _closed(mode))
+    window.show()
+    if autostart:
+        mode.start()
+    return mode
+
+
+def _closed(mode: ReplayMode) -> None:
+    _OPEN.discard(mode)
+    mode.rec.close()
+
+
+def install_open_recording(window: MainWindow) -> QAction:
+    """File ▸ Open recording…: each recording opens in its own replay window."""
+    action = QAction("Open &recording…", window)
+    action.triggered.connect(lambda: _open_recording_dialog(window))
+    window.file_menu.insertAction(window.file_menu_end, action)
+    return action
+
+
+def _open_recording_dialog(window: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open recording", "", "xrjig recordings (*.mcap)")
+    if path:
+        open_recording(window, Path(path))
+
+
+def open_recording(window: MainWindow, path: Path) -> ReplayMode | None:
+    """Open ``path`` in a replay window; a bad file is one dialog on ``window``."""
+    try:
+        return open_replay_window(path)
+    except SceneError as err:
+        window.show_error(str(err))
+        return None
+
+
+def run_replay(path: str | Path, speed: float = 1.0) -> int:
+    """``xrjig replay REC [--speed S]``: the event loop on a playing replay window. A file that
+    cannot be replayed raises SceneError before any window opens (the CLI prints one line);
+    a damaged one plays its valid prefix, with the warning in the window and on stderr."""
+    from app.gui import create_application
+
+    app = create_application()
+    mode = open_replay_window(path, speed)
+    if mode.rec.warning:
+        log.warning("warning: %s", mode.rec.warning)
+    mode.player.set_playing(True)
+    return app.exec()
