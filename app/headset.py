@@ -16,6 +16,9 @@ when the widget moves to another top-level window (docking, full screen), which 
 it from under the session. Its own context costs one more upload of the scene (a second
 Renderer), and the desktop viewport then mirrors the participant by drawing the same
 scene from the head pose rather than copying an eye image across contexts.
+
+OpenXR and the headset renderer are imported inside the methods: the window imports this
+module for every session, and loading the OpenXR loader is for sessions that use it.
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ class HeadsetDevice:
 
         self.scene = scene
         self.passthrough = passthrough
-        self.xr = OpenXRDevice(graphics_extension=OPENGL_EXTENSION, graphics_binding=self._binding)
+        # GLX or WGL until start() sees the context (an EGL one also needs XR_MNDX_egl_enable)
+        self.xr = OpenXRDevice(
+            graphics_extensions=(OPENGL_EXTENSION,), graphics_binding=self._binding
+        )
         self.error: str | None = None
         self._context: Any = None
         self._graphics: Any = None  # the binding struct must outlive the session
@@ -86,6 +92,9 @@ class HeadsetDevice:
         except DisplayUnavailable as err:
             self.error = f"no OpenGL context for the headset: {err}"
             return
+        from devices.openxr.binding import needed_extensions
+
+        self.xr.graphics_extensions = tuple(needed_extensions())
         self.xr.start()  # creates the session through self._binding, with our context current
         if self.xr.error:
             self._fail(self.xr.error)
@@ -97,8 +106,14 @@ class HeadsetDevice:
 
     def _binding(self, runtime: Any) -> Any:
         from devices.openxr import binding
+        from devices.openxr.runtime import OpenXRError
 
-        self._graphics = binding.graphics_binding(runtime.instance, runtime.system_id)
+        try:
+            self._graphics = binding.graphics_binding(
+                runtime.instance, runtime.system_id, runtime.enabled
+            )
+        except binding.BindingUnavailable as err:
+            raise OpenXRError(str(err)) from err  # the device reports it; the session falls back
         return self._graphics.pointer
 
     def _open_frame_loop(self) -> None:

@@ -27,6 +27,8 @@ class ProbeReport:
 
     ok: bool
     message: str
+    #: False when there is no runtime to probe (not installed, or its service not running)
+    available: bool = True
     runtime: str = ""
     system: str = ""
     graphics: str = ""
@@ -82,7 +84,12 @@ def _probe_with_context(frames: int, timeout: float) -> ProbeReport:
     report.gl_renderer = (GL.glGetString(GL.GL_RENDERER) or b"").decode(errors="replace")
     try:
         report.graphics = binding.current_kind()
-        with XrRuntime(graphics_extension=binding.OPENGL_EXTENSION) as runtime:
+        try:
+            runtime = XrRuntime(binding.needed_extensions())
+        except OpenXRError as err:
+            report.available, report.message = False, str(err)
+            return report
+        with runtime:
             report.runtime = f"{runtime.info.runtime_name} {runtime.info.runtime_version}"
             report.system = runtime.info.system_name
             _run_session(runtime, report, frames, timeout)
@@ -100,7 +107,7 @@ def _run_session(runtime: Any, report: ProbeReport, frames: int, timeout: float)
     from devices.openxr.frame_loop import FrameLoop
     from devices.openxr.lifecycle import SessionEvents, SessionState
 
-    graphics = binding.graphics_binding(runtime.instance, runtime.system_id)
+    graphics = binding.graphics_binding(runtime.instance, runtime.system_id, runtime.enabled)
     session = runtime.create_session(graphics.pointer)
     space = xr.create_reference_space(
         session, xr.ReferenceSpaceCreateInfo(reference_space_type=xr.ReferenceSpaceType.LOCAL)

@@ -36,7 +36,8 @@ _EGL_NONE = 0x3038
 
 
 class BindingUnavailable(RuntimeError):
-    """No current OpenGL context that this runtime can render with (one sentence why)."""
+    """No current OpenGL context that this runtime can render with (``str``: why, in the
+    lower-case clause style of devices.openxr.runtime.OpenXRError)."""
 
 
 @dataclass
@@ -96,19 +97,10 @@ def current_kind() -> str:
     raise BindingUnavailable("no OpenGL context is current to render the headset view with")
 
 
-def required_extensions(offered: Iterable[str | bytes]) -> list[str]:
-    """Instance extensions the current context needs, checked against what the runtime
-    offers (call with the context current, before creating the instance)."""
-    offered = {name.decode() if isinstance(name, bytes) else name for name in offered}
-    needed = [OPENGL_EXTENSION]
-    if current_kind() == "egl":
-        needed.append(EGL_EXTENSION)
-    missing = [name for name in needed if name not in offered]
-    if missing:
-        raise BindingUnavailable(
-            f"the OpenXR runtime cannot render with this OpenGL context (it lacks {', '.join(missing)})"
-        )
-    return needed
+def needed_extensions() -> list[str]:
+    """The instance extensions the current context's kind of binding needs (call with the
+    context current, before creating the instance)."""
+    return [OPENGL_EXTENSION, EGL_EXTENSION] if current_kind() == "egl" else [OPENGL_EXTENSION]
 
 
 def check_requirements(instance: xr.Instance, system: xr.SystemId) -> tuple[str, str]:
@@ -131,13 +123,24 @@ def check_requirements(instance: xr.Instance, system: xr.SystemId) -> tuple[str,
     have = (int(GL.glGetIntegerv(GL.GL_MAJOR_VERSION)), int(GL.glGetIntegerv(GL.GL_MINOR_VERSION)))
     if have < (low.major, low.minor):
         raise BindingUnavailable(
-            f"the OpenXR runtime needs OpenGL {low.major}.{low.minor}, this context has {have[0]}.{have[1]}"
+            f"the OpenXR runtime needs OpenGL {low.major}.{low.minor}; this context has {have[0]}.{have[1]}"
         )
     return f"{low.major}.{low.minor}", f"{high.major}.{high.minor}"
 
 
-def graphics_binding(instance: xr.Instance, system: xr.SystemId) -> GraphicsBinding:
-    """The binding for the current context, after the graphics requirements call."""
+def graphics_binding(
+    instance: xr.Instance, system: xr.SystemId, enabled: Iterable[str]
+) -> GraphicsBinding:
+    """The binding for the current context, after the graphics requirements call.
+    ``enabled``: the instance's extensions, which must include what
+    ``needed_extensions`` names (an EGL context cannot be bound without
+    XR_MNDX_egl_enable: the runtime would fail with an opaque "function unsupported")."""
+    enabled = set(enabled)
+    missing = [name for name in needed_extensions() if name not in enabled]
+    if missing:
+        raise BindingUnavailable(
+            f"the OpenXR instance was created without {', '.join(missing)}, which this OpenGL context needs"
+        )
     check_requirements(instance, system)
     kind = current_kind()
     if kind == "egl":
