@@ -23,7 +23,7 @@ SCENE_DISTANCE = 0.5
 
 @dataclass
 class ProbeReport:
-    """What a probe saw; ``ok`` False comes with a one-sentence ``message``."""
+    """What a probe saw; ``message`` says in one clause what happened (why, when not ``ok``)."""
 
     ok: bool
     message: str
@@ -67,7 +67,7 @@ def run_probe(frames: int = 60, timeout: float = 30.0) -> ProbeReport:
     try:
         context = offscreen_context()  # before OpenXR: EGL must be chosen before PyOpenGL loads
     except DisplayUnavailable as err:
-        return ProbeReport(False, f"No OpenGL context to render the headset view with: {err}.")
+        return ProbeReport(False, f"no OpenGL context to render the headset view with: {err}")
     try:
         return _probe_with_context(frames, timeout)
     finally:
@@ -151,16 +151,16 @@ def _run_session(runtime: Any, report: ProbeReport, frames: int, timeout: float)
         report.message = events.lifecycle.lost
     elif not focused:
         report.message = (
-            f"The headset session never reached FOCUSED (it reached {' -> '.join(report.states)})."
+            f"the headset session never reached FOCUSED (it reached {' -> '.join(report.states)})"
         )
     elif report.frames_submitted == 0:
-        report.message = "The runtime never asked for a frame to be drawn."
+        report.message = "the runtime never asked for a frame to be drawn"
     elif not report.scene_coverage or min(report.scene_coverage) == 0.0:
-        report.message = "Frames were submitted but the scene did not appear in the headset images."
+        report.message = "frames were submitted but the scene did not appear in the headset images"
     else:
         report.ok = True
         report.message = (
-            f"Headset session ran: {report.frames_submitted} frames drawn and submitted."
+            f"headset session ran: {report.frames_submitted} frames drawn and submitted"
         )
 
 

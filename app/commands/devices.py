@@ -6,6 +6,9 @@ in use per hand, and the cameras. The profile in use is only known inside a runn
 session: where the runtime allows input-only sessions (XR_MND_headless) a short one is
 run to read it. No runtime is not an error: a sentence saying so, and exit 0.
 
+``--probe`` also runs a short headset session through the real renderer
+(``app.xr_probe``): states reached, frames submitted, time per eye; a failed probe exits 1.
+
 ``collect()`` builds the report and ``print_report`` prints it, so other commands (the
 ``--probe`` frame check) can extend the same listing.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -23,6 +27,11 @@ PROFILE_WAIT = 1.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also run a short headset session (~60 frames through the renderer) and time it",
+    )
 
 
 def _profiles_in_use(timeout: float = PROFILE_WAIT) -> dict[str, str | None] | None:
@@ -110,10 +119,41 @@ def print_report(report: dict[str, Any]) -> None:
         print("Cameras: none found")
 
 
+def print_probe(probe: dict[str, Any]) -> None:
+    if not probe["available"]:
+        return  # the listing already said why there is no runtime
+    print(f"Probe: {probe['message']}")
+    if probe["states"]:
+        print(f"  session states: {' -> '.join(probe['states'])}")
+    print(f"  frames: {probe['frames']} ended, {probe['frames_submitted']} with a projection layer")
+    sizes = ", ".join(f"{w}x{h}" for w, h in probe["eye_sizes"])
+    print(f"  rendering: {probe['graphics']} on {probe['gl_renderer']}; eyes {sizes}; blend {probe['blend_mode']}")
+    for name, times, coverage in zip(("left", "right"), probe["eye_ms"], probe["scene_coverage"], strict=False):
+        print(
+            f"  {name} eye: median {times['median_ms']:.2f} ms, p95 {times['p95_ms']:.2f} ms; "
+            f"scene covers {coverage:.1%} of the image"
+        )
+    if probe["frame_interval_ms"]:
+        print(f"  frame interval (runtime pacing): {probe['frame_interval_ms']:.1f} ms")
+
+
 def run(args: argparse.Namespace) -> int:
+    probe = None
+    if args.probe:
+        from app.xr_probe import run_probe
+
+        # first: without a display the probe picks EGL, which must precede any OpenGL import
+        probe = run_probe().to_dict()
     report = collect()
+    if probe is not None:
+        report["probe"] = probe
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_report(report)
+        if probe is not None:
+            print_probe(probe)
+    if probe is not None and probe["available"] and not probe["ok"]:
+        print(f"xrjig: headset probe failed: {probe['message']}", file=sys.stderr)
+        return 1
     return 0
