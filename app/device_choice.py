@@ -5,30 +5,25 @@ A spec is a short string the command line and the Device menu share:
 - ``desktop``: simulated hands driven by mouse and keyboard (always available);
 - ``camera`` or ``camera:N``: webcam N (default 0) through MediaPipe;
 - ``video:PATH``: a video file played as if it were a camera (demos, tests, trials);
-- ``openxr``: a headset through the OpenXR runtime (``devices/openxr``, when present).
+- ``openxr``: a headset through the OpenXR runtime (``app.headset``).
 
 ``make_device`` only builds the device; whether it can run here is the device's own
 ``available`` / ``why_not``, which the window shows instead of switching. Cameras are
-listed from the operating system's device nodes, never by opening them, so building
-the menu costs nothing and never grabs a camera another program is using.
+listed by ``devices.camera.listing`` (on Linux from the kernel's list, without opening
+them, so building the menu never grabs a camera another program is using).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from devices.base import Device
 from devices.camera.device import CameraDevice
+from devices.camera.listing import list_cameras
 from devices.desktop import DesktopDevice
-from interaction.frame import InputFrame
 
 SPEC_HELP = "desktop, camera, camera:N, video:PATH or openxr"
-#: where the OpenXR headset device lives (written separately; optional until it exists)
-OPENXR_MODULE = "devices.openxr.device"
 
 
 class DeviceSpecError(ValueError):
@@ -69,66 +64,24 @@ def make_device(spec: str, reach: float = 0.5) -> Device:
 
 
 def _openxr_device() -> Device:
-    """The headset device, or a stand-in that says why there is none in this build."""
-    if importlib.util.find_spec(OPENXR_MODULE) is None:
-        return Unavailable("openxr", "OpenXR headset support is not part of this build")
-    from app.headset import HeadsetDevice  # OpenXR input, eyes drawn by the shared renderer
+    """The headset (OpenXR input, eyes drawn by the shared renderer); built lazily, as it
+    brings OpenGL and the OpenXR loader along."""
+    from app.headset import HeadsetDevice
 
     return HeadsetDevice()
 
 
-class Unavailable:
-    """A device that cannot exist here (its code is missing): never available, says why."""
-
-    available = False
-    error: str | None = None
-
-    def __init__(self, name: str, why_not: str) -> None:
-        self.name = name
-        self.why_not = why_not
-
-    def start(self) -> None:
-        self.error = self.why_not  # a session given it anyway falls back at once
-
-    def stop(self) -> None:
-        pass
-
-    def poll(self, t: float) -> InputFrame:
-        return InputFrame(t=t)
-
-
-def list_cameras() -> list[tuple[int, str]]:
-    """(index, name) of the video capture devices the OS lists, without opening any.
-
-    Linux: ``/sys/class/video4linux`` (one camera often has a second, metadata-only node,
-    which reports ``index`` 1 and is skipped). Elsewhere cameras cannot be listed without
-    opening them, so camera 0 is offered and its ``why_not`` tells whether it opens."""
-    if not sys.platform.startswith("linux"):
-        return [(0, "camera 0")]
-    cameras = []
-    for node in sorted(Path("/sys/class/video4linux").glob("video*")):
-        number = node.name.removeprefix("video")
-        if not number.isdigit() or _read(node / "index", "0") != "0":
-            continue
-        cameras.append((int(number), _read(node / "name", f"camera {number}")))
-    return sorted(cameras)
-
-
-def _read(path: Path, default: str) -> str:
-    try:
-        return path.read_text().strip() or default
-    except OSError:
-        return default
-
-
 def device_choices() -> list[DeviceChoice]:
-    """What the device chooser lists, in order: desktop, each camera, the headset.
+    """What the device chooser lists, in order: desktop, each camera (or a disabled
+    entry saying there is none), the headset.
 
     (Video files are chosen with a file dialog, so they are not listed here.)"""
     choices = [DeviceChoice("Desktop (simulated hands)", "desktop")]
-    for index, name in list_cameras():
-        spec = f"camera:{index}"
-        choices.append(DeviceChoice(f"Camera {index}: {name}", spec, CameraDevice(index).why_not))
+    for camera in list_cameras():
+        label, spec = f"Camera {camera.index}: {camera.name}", f"camera:{camera.index}"
+        choices.append(DeviceChoice(label, spec, CameraDevice(camera.index).why_not))
+    if len(choices) == 1:  # listed anyway, disabled, so the menu says why there is none
+        choices.append(DeviceChoice("Camera (none found)", "camera:0", CameraDevice(0).why_not))
     headset = _openxr_device()
     choices.append(DeviceChoice("Headset (OpenXR)", "openxr", headset.why_not))
     return choices

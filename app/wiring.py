@@ -14,10 +14,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from app.device_switcher import DeviceSwitcher
 from app.session import Session, base_params, scenario_params
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
@@ -71,6 +72,9 @@ def task_bounds(scene: Scene, scenario: Scenario, index: SceneIndex) -> np.ndarr
 class InteractionController(QObject):
     """Owns the session of the window's current scene and connects it to the docks."""
 
+    #: a scene's session was built and started (the device chooser follows it)
+    session_started = Signal(object)
+
     def __init__(
         self, window: MainWindow, scenario_path: Path | None = None, variant: str | None = None
     ) -> None:
@@ -110,6 +114,8 @@ class InteractionController(QObject):
         self.help = HelpOverlay(window.viewport, CONTROLS)
         self.placer = PointPlacer(window.viewport, lambda: self._index, self)
         self._build_menus()
+        #: the Device menu, toolbar chooser and camera dock
+        self.devices = DeviceSwitcher(self)
 
         window.sceneLoaded.connect(self.start_scene)
         self.scenario_panel.command_requested.connect(self._submit)
@@ -184,6 +190,7 @@ class InteractionController(QObject):
         self.window.statusBar().showMessage(hint, 20000)
         if self.autostart:
             self.session.start()
+        self.session_started.emit(self.session)
 
     def request_scenario(self, path: Path) -> None:
         """Use the scenario file at ``path`` whenever its model is loaded (errors: a dialog)."""
@@ -403,7 +410,6 @@ def open_window(
     with neither, the bundled sample scenario.
     ``device`` is a spec (app.device_choice: desktop, camera[:N], video:PATH, openxr);
     one that cannot run here says why in a dialog and the desktop device stays."""
-    from app.device_choice import make_device
     from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
@@ -418,7 +424,7 @@ def open_window(
     if model is not None and model.resolve() != SAMPLE_SCENE.resolve():
         window.open_file(model)
     if device != "desktop":
-        controller.use_device(make_device(device))
+        controller.devices.choose(device)
     return window, controller
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from interaction.frame import Hand, InputFrame
 from scenes.transforms import quat_to_matrix
+from views.camera_preview import CameraPreview
 
 #: a 3 x 3 grid of targets in normalised device coordinates (x right, y up)
 NINE_TARGETS: tuple[tuple[float, float], ...] = tuple(
@@ -43,7 +44,8 @@ def gaze_angles_in_head(frame: InputFrame) -> tuple[float, float]:
 
 
 class CameraPanel(QWidget):
-    """Live state of webcam tracking: source, error, per-hand pinch / grab, gaze, rates."""
+    """Live state of webcam tracking: preview with landmarks, source, error, per-hand
+    pinch / grab, gaze, rates."""
 
     calibrate_requested = Signal()
 
@@ -51,6 +53,8 @@ class CameraPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("camera_panel")
         layout = QVBoxLayout(self)
+        self.preview = CameraPreview(self)
+        layout.addWidget(self.preview, 1)
         self.status_label = QLabel("camera off", self)
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
@@ -79,7 +83,6 @@ class CameraPanel(QWidget):
         self.calibrate_button.clicked.connect(self.calibrate_requested)
         for w in (self.gaze_label, self.rate_label, self.calibrate_button):
             layout.addWidget(w)
-        layout.addStretch(1)
 
     def show_source(self, name: str) -> None:
         self.status_label.setText(f"tracking {name}")
@@ -89,6 +92,7 @@ class CameraPanel(QWidget):
         """A failed camera: the one-line reason, in red (the session fell back to desktop)."""
         self.status_label.setText(message)
         self.status_label.setStyleSheet("color: #c0392b")
+        self.preview.clear()
 
     def show_frame(self, frame: InputFrame) -> None:
         for h in (Hand.LEFT, Hand.RIGHT):

@@ -16,7 +16,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from devices.camera.gaze import GazeCalibration
 from devices.camera.source import FrameSource, parse_source
@@ -24,6 +27,18 @@ from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResul
 from interaction.frame import InputFrame
 from scenes.model import SceneError
 from scenes.transforms import matrix_to_pose
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The newest tracked frame with the image it came from, for a live preview."""
+
+    result: TrackResult
+    #: (h, w, 3) uint8 BGR as captured (not mirrored); the device's reference, do not modify
+    image: np.ndarray
+    #: perf_counter() when tracking finished: ``ready_at - result.captured_at`` is the
+    #: capture -> InputFrame latency
+    ready_at: float
 
 
 class CameraDevice:
@@ -54,6 +69,7 @@ class CameraDevice:
         #: set when a video (without loop) has played to its end
         self.finished = threading.Event()
         self._latest: TrackResult | None = None
+        self._latest_image: np.ndarray | None = None
         self._latest_at = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -103,6 +119,19 @@ class CameraDevice:
         with self._lock:
             return self._latest
 
+    def snapshot(self) -> Snapshot | None:
+        """The newest tracked frame and its image (never blocks), or None before the first.
+        The image is only held in memory, replaced by the next one."""
+        with self._lock:
+            if self._latest is None or self._latest_image is None:
+                return None
+            return Snapshot(self._latest, self._latest_image, self._latest_at)
+
+    def set_head(self, head: np.ndarray) -> None:
+        """Move the viewer's (4, 4) head-to-scene pose (the app follows its viewport);
+        hands and gaze are placed relative to it from the next tracked frame."""
+        self.settings.head = np.array(head, dtype=np.float64)  # one reference swap: thread-safe
+
     def poll(self, t: float) -> InputFrame:
         with self._lock:
             result, at = self._latest, self._latest_at
@@ -129,6 +158,7 @@ class CameraDevice:
                 result = tracker.process(bgr, t, captured)
                 with self._lock:
                     self._latest, self._latest_at = result, time.perf_counter()
+                    self._latest_image = bgr
                 if src.kind == "image":  # a photo as a camera: hold it until stopped
                     self._stop.wait()
             else:

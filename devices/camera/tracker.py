@@ -173,7 +173,6 @@ class MediaPipeTracker:
         self._gaze_filter = OneEuroFilter(s.gaze_min_cutoff, s.gaze_beta)
         self.calibration: gaze_model.GazeCalibration | None = None
         self._static = static
-        self._head_pose = matrix_to_pose(s.head)
         self._index = 0
 
     def close(self) -> None:
@@ -204,7 +203,7 @@ class MediaPipeTracker:
             slots[Hand.RIGHT if h.slot == "right" else Hand.LEFT] = h.hand
         frame = InputFrame(
             t=t,
-            head=self._head_pose,
+            head=matrix_to_pose(self.settings.head),  # the app may move the head (set_head)
             hands=(slots[0], slots[1]),
             gaze=gaze.gaze if gaze is not None else GazeInput(),
         )

@@ -1,0 +1,174 @@
+"""Feeds the camera panel from a running CameraDevice and runs the gaze calibration.
+
+The tracker runs in its own thread; this side only reads the device's newest snapshot on
+the GUI thread, a few times a second (``PANEL_HZ``): enough for a live preview and
+readable numbers, cheap next to the 90 Hz engine tick. Rates are measured from the
+snapshots themselves: tracked frames per second from the tracker's frame counter, and
+latency as capture -> finished InputFrame.
+
+Calibration: while the dialog shows a target (over the viewport, so its corners are the
+viewport's), the raw gaze features of the last ``SETTLE_S`` seconds of each dwell are
+averaged into one sample; the target's angles are those of the viewport's view ray
+through it. The fitted ``GazeCalibration`` goes to ``CameraDevice.calibration`` and
+applies from the tracker's next frame.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+import numpy as np
+from PySide6.QtCore import QObject, QRect, QTimer, Signal
+
+from devices.camera.device import CameraDevice
+from devices.camera.gaze import GazeCalibration
+from views.camera_dock import CameraPanel, GazeCalibrationDialog
+from views.camera_preview import PreviewHand
+
+PANEL_HZ = 15.0
+#: how far back tracking fps and latency are averaged (s)
+RATE_WINDOW_S = 2.0
+#: per calibration target, gaze samples from this long before the dwell ended count (s)
+SETTLE_S = 0.6
+
+
+def target_angles(ndc_x: float, ndc_y: float, fov_y: float, aspect: float) -> tuple[float, float]:
+    """(yaw, pitch) in radians of the view ray through an NDC point (yaw > 0 right,
+    pitch > 0 up): the angles the eyes turn to look at that point of the viewport."""
+    t = math.tan(fov_y / 2.0)
+    x, y = ndc_x * t * aspect, ndc_y * t
+    return math.atan2(x, 1.0), math.atan2(y, math.hypot(x, 1.0))
+
+
+class CameraFeed(QObject):
+    """Shows one CameraDevice in a CameraPanel while it runs (see module docstring)."""
+
+    #: one line for the status bar (calibration result)
+    message = Signal(str)
+
+    def __init__(self, panel: CameraPanel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.device: CameraDevice | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(round(1000.0 / PANEL_HZ))
+        self._timer.timeout.connect(self.refresh)
+        self._last_index = -1
+        #: (ready_at, tracker frame index, latency s) of the snapshots seen recently
+        self._seen: deque[tuple[float, int, float]] = deque()
+        #: (time, raw gaze features) while calibrating
+        self._gaze: deque[tuple[float, np.ndarray]] = deque()
+        self._samples: list[tuple[np.ndarray, tuple[float, float]]] = []
+        self.dialog: GazeCalibrationDialog | None = None
+        #: how long each calibration target is shown (ms)
+        self.dwell_ms = 1500
+
+    def start(self, device: CameraDevice, name: str) -> None:
+        """Show ``device`` from now on (its source called ``name``)."""
+        self.device = device
+        self._last_index = -1
+        self._seen.clear()
+        self.panel.show_source(name)
+        self.panel.rate_label.setText("starting the tracker…")
+        self._timer.start()
+
+    def stop(self, error: str | None = None) -> None:
+        """The device is gone: forget its last image; show ``error`` if it failed."""
+        self._timer.stop()
+        self.device = None
+        if self.dialog is not None:
+            self.dialog.reject()
+        if error:
+            self.panel.show_error(error)
+        else:
+            self.panel.status_label.setText("camera off")
+            self.panel.preview.clear()
+        self.panel.rate_label.setText("")
+
+    def rates(self) -> tuple[float, float] | None:
+        """(tracked frames per second, mean capture -> InputFrame latency in ms) over the
+        last ``RATE_WINDOW_S``, or None before two frames were seen."""
+        if len(self._seen) < 2:
+            return None
+        (t0, i0, _), (t1, i1, _) = self._seen[0], self._seen[-1]
+        if t1 <= t0:
+            return None
+        latency = 1000.0 * float(np.mean([lat for _, _, lat in self._seen]))
+        return (i1 - i0) / (t1 - t0), latency
+
+    def refresh(self) -> None:
+        """Show the device's newest snapshot, if it is new (the timer calls this)."""
+        device = self.device
+        snap = device.snapshot() if device is not None else None
+        if snap is None:
+            return
+        result = snap.result
+        if self.dialog is not None and result.gaze is not None:
+            # sampled at this rate even when the frame repeats (a still image as camera)
+            self._gaze.append((time.perf_counter(), result.gaze.features))
+        if result.index == self._last_index:
+            return
+        self._last_index = result.index
+        hands = [PreviewHand(h.pixels, h.slot, h.pinching, h.grabbing) for h in result.hands]
+        self.panel.preview.show_image(snap.image, hands)
+        self.panel.show_frame(result.frame)
+        self._seen.append((snap.ready_at, result.index, snap.ready_at - result.captured_at))
+        while self._seen and self._seen[0][0] < snap.ready_at - RATE_WINDOW_S:
+            self._seen.popleft()
+        rates = self.rates()
+        if rates is not None:
+            self.panel.show_rates(*rates)
+
+    # -- gaze calibration ------------------------------------------------------------------
+    def calibrate(self, over: QRect, fov_y: float) -> GazeCalibrationDialog | None:
+        """Open the calibration dialog over ``over`` (the viewport, in global coordinates,
+        whose vertical field of view is ``fov_y``); None when no camera runs."""
+        if self.device is None:
+            self.message.emit("gaze calibration needs the camera: choose it in the Device menu")
+            return None
+        dialog = GazeCalibrationDialog(dwell_ms=self.dwell_ms, parent=self.panel.window())
+        dialog.setGeometry(over)
+        aspect = over.width() / max(over.height(), 1)
+        self._samples, self._gaze = [], deque()
+        dialog.target_done.connect(lambda _i, x, y: self._take_sample(x, y, fov_y, aspect))
+        dialog.all_done.connect(self._fit)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
+        dialog.start()
+        return dialog
+
+    def _take_sample(self, ndc_x: float, ndc_y: float, fov_y: float, aspect: float) -> None:
+        self.refresh()  # the newest frame too
+        since = time.perf_counter() - SETTLE_S
+        features = [f for at, f in self._gaze if at >= since]
+        self._gaze.clear()
+        if features:  # no face during this dwell: the target is skipped
+            self._samples.append(
+                (np.mean(features, axis=0), target_angles(ndc_x, ndc_y, fov_y, aspect))
+            )
+
+    def _fit(self) -> None:
+        device = self.device
+        if device is None:
+            return
+        calibration = GazeCalibration()
+        try:
+            if not self._samples:
+                raise ValueError("no samples")
+            features = np.stack([f for f, _ in self._samples])
+            rms = calibration.fit(features, np.array([a for _, a in self._samples]))
+        except ValueError:
+            self.message.emit(
+                f"gaze calibration failed: the face was found at {len(self._samples)} of the "
+                "targets; sit facing the camera in good light and try again"
+            )
+            return
+        device.calibration = calibration
+        self.message.emit(f"gaze calibrated: {math.degrees(rms):.1f}° RMS error on the targets")
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+        self._gaze.clear()
