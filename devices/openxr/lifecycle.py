@@ -22,6 +22,10 @@ from enum import Enum, IntEnum
 
 import xr
 
+#: what the user is told when the runtime goes away, however it was noticed (a state
+#: change, an instance-loss event, or a call failing with XR_ERROR_SESSION/INSTANCE_LOST)
+SESSION_LOST = "the OpenXR session was lost: the headset was unplugged or the runtime stopped"
+
 
 class SessionState(IntEnum):
     """XrSessionState, by the same numbers."""
@@ -85,14 +89,14 @@ class Lifecycle:
             self.over = True
             return Step.DESTROY
         if state == SessionState.LOSS_PENDING:
-            return self._lose("the OpenXR runtime is losing the session: is the headset unplugged?")
+            return self._lose(SESSION_LOST)
         return Step.NONE
 
     def on_instance_loss(self) -> Step:
         """The runtime is going away (XrEventDataInstanceLossPending or XR_ERROR_INSTANCE_LOST)."""
         if self.over:
             return Step.NONE
-        return self._lose("the OpenXR runtime stopped: its service quit or was restarted")
+        return self._lose(SESSION_LOST)
 
     def began(self) -> None:
         self.running = True

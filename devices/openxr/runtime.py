@@ -23,6 +23,7 @@ from typing import Any
 import xr
 
 from devices.camera.tracker import quiet_native_stderr
+from devices.openxr.lifecycle import SESSION_LOST
 
 #: extensions used when the runtime offers them (the graphics one comes from the caller)
 OPTIONAL_EXTENSIONS = (
@@ -65,7 +66,7 @@ def explain(err: BaseException) -> str:
     ):
         return "the OpenXR runtime sees no headset: connect it and switch it on"
     if isinstance(err, (xr.exception.SessionLostError, xr.exception.InstanceLostError)):
-        return "the OpenXR runtime lost the session: headset unplugged or runtime stopped"
+        return SESSION_LOST
     return f"OpenXR failed with {type(err).__name__}: {err}"
 
 

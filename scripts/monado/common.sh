@@ -24,17 +24,16 @@ SERVICE_LOG=/tmp/xrjig-monado-service.log
 
 die() { echo "monado: $*" >&2; exit 1; }
 
-# The host Python prefix the project's venv is built on (bind-mounted into the chroot).
-python_prefix() {
-  local py=${XRJIG_PYTHON:-$REPO_DIR/.venv/bin/python}
-  [ -x "$py" ] || die "no Python at $py (create the repo's .venv first)"
-  "$py" -c 'import sys; print(sys.base_prefix)'
-}
-
-# bind_dirs: host directories that must appear at the same path inside the chroot
+# Host directories that must appear at the same path inside the chroot: the checkout, the
+# Python prefix the venv is built on (sys.base_prefix) and the venv (sys.prefix) when it
+# lies outside the checkout.
 bind_dirs() {
-  python_prefix
+  local py=${XRJIG_PYTHON:-$REPO_DIR/.venv/bin/python}
+  [ -x "$py" ] || die "no Python at $py (create the repo's .venv first, or set XRJIG_PYTHON)"
   echo "$REPO_DIR"
+  "$py" -c 'import sys; print(sys.base_prefix); print(sys.prefix)' | while read -r d; do
+    case "$d/" in "$REPO_DIR"/*) ;; *) echo "$d" ;; esac
+  done | sort -u
 }
 
 mount_root() {
