@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from app.device_switcher import DeviceSwitcher
+from app.headset_mode import HeadsetMirror
 from app.session import Session, base_params, scenario_params
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
@@ -116,6 +117,8 @@ class InteractionController(QObject):
         self._build_menus()
         #: the Device menu, toolbar chooser and camera dock
         self.devices = DeviceSwitcher(self)
+        #: mirror, state label and haptics while the headset runs the session
+        self.headset = HeadsetMirror(self)
 
         window.sceneLoaded.connect(self.start_scene)
         self.scenario_panel.command_requested.connect(self._submit)
