@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 #: requirements first); returns the binding structure for xrCreateSession's ``next``
 BindingFactory = Callable[[XrRuntime], Any]
 
-_RUNNING = {SessionState.SYNCHRONIZED, SessionState.VISIBLE, SessionState.FOCUSED}
 #: the default head, before the runtime reports one: standing eyes, looking along -Z
 _STANDING_HEAD = np.array([0.0, 1.6, 0.0, 0.0, 0.0, 0.0, 1.0])
 
@@ -54,7 +53,9 @@ class OpenXRDevice:
     ``graphics_extensions`` and ``graphics_binding``: the extensions the OpenGL binding
     needs and the factory that builds it (empty and None: a headless, input-only session,
     which needs XR_MND_headless). The factory may raise RuntimeError with one sentence.
-    ``start_timeout``: seconds ``start`` waits for the session to begin running.
+    ``start_timeout``: seconds ``start`` waits for the runtime to make the session READY
+    (then it is begun; it reaches FOCUSED once the runtime, and a frame loop if any, get
+    there).
     """
 
     name = "openxr"
@@ -136,7 +137,9 @@ class OpenXRDevice:
         if rt.info.hand_tracking:
             self.hands = HandTrackers(rt, session)
         self.events = SessionEvents(rt.instance, session, self.lifecycle)
-        if not self.events.wait_for(_RUNNING, self.start_timeout):
+        # begun is enough: a session with graphics reaches SYNCHRONIZED only once its
+        # frame loop runs, which the caller starts after this
+        if not self.events.wait_until(lambda life: life.running, self.start_timeout):
             if self.lifecycle.lost:
                 raise OpenXRError(self.lifecycle.lost)
             raise OpenXRError(

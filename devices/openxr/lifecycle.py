@@ -185,13 +185,15 @@ class SessionEvents:
             xr.end_session(self.session)
             self.lifecycle.ended()
 
-    def wait_for(self, states: set[SessionState], timeout: float, sleep: float = 0.005) -> bool:
-        """Pump until the state is one of ``states`` (True) or the session is over or
-        ``timeout`` seconds pass (False). For start-up and tests; the device pumps per poll."""
+    def wait_until(
+        self, done: Callable[[Lifecycle], bool], timeout: float, sleep: float = 0.005
+    ) -> bool:
+        """Pump until ``done(lifecycle)`` (True) or the session is over or ``timeout``
+        seconds pass (False). For start-up and shutdown; the device pumps once per poll."""
         deadline = time.monotonic() + timeout
         while True:
             self.pump()
-            if self.lifecycle.state in states:
+            if done(self.lifecycle):
                 return True
             if self.lifecycle.over or time.monotonic() >= deadline:
                 return False
@@ -206,4 +208,4 @@ class SessionEvents:
             except xr.exception.XrException:
                 self.lifecycle.over = True
                 return
-            self.wait_for({SessionState.EXITING}, timeout)
+            self.wait_until(lambda life: life.state == SessionState.EXITING, timeout)
