@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.device_switcher import DeviceSwitcher
 from app.headset_mode import HeadsetMirror
 from app.session import Session, base_params, scenario_params
+from app.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.events import EventKind
@@ -115,6 +116,8 @@ class InteractionController(QObject):
         self.help = HelpOverlay(window.viewport, CONTROLS)
         self.placer = PointPlacer(window.viewport, lambda: self._index, self)
         self._build_menus()
+        #: the Trial menu: start / stop a recorded trial, questionnaires
+        self.trials = TrialControl(self)
         #: the Device menu, toolbar chooser and camera dock
         self.devices = DeviceSwitcher(self)
         #: mirror, state label and haptics while the headset runs the session
@@ -127,7 +130,7 @@ class InteractionController(QObject):
         self.scenario_panel.remove_point_requested.connect(self._remove_point)
         self.scenario_panel.tolerance_edited.connect(self._set_tolerance)
         self.params_panel.params_edited.connect(self._params_edited)
-        self.params_panel.variant_chosen.connect(self._choose_variant)
+        self.params_panel.variant_chosen.connect(self.choose_variant)
         self.placer.picked.connect(self._place_point)
 
     # -- menus ---------------------------------------------------------------------------------
@@ -346,7 +349,8 @@ class InteractionController(QObject):
             self.variant, overrides, make_default=self.session.scenario.default_variant is None
         )
 
-    def _choose_variant(self, name: str) -> None:
+    def choose_variant(self, name: str) -> None:
+        """Run the scenario's variant ``name`` (the parameters dock, a trial's start)."""
         if self.session is None or name not in self.session.scenario.variants:
             return
         self.variant = name
@@ -413,6 +417,7 @@ def open_window(
     with neither, the bundled sample scenario.
     ``device`` is a spec (app.device_choice: desktop, camera[:N], video:PATH, openxr);
     one that cannot run here says why in a dialog and the desktop device stays."""
+    from app.replay_mode import install_open_recording  # it imports this module
     from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
@@ -428,6 +433,7 @@ def open_window(
         window.open_file(model)
     if device != "desktop":
         controller.devices.choose(device)
+    install_open_recording(window)
     return window, controller
 
 

@@ -99,6 +99,14 @@ class Trial:
         self._event_count += len(events)
         self.recorder.write_frame(frame, events, commands)
 
+    def write_frame(self, frame: InputFrame, events: Iterable[Event] = (), commands: Iterable[Any] = ()) -> None:
+        """``record`` under the name app.session's FrameRecorder protocol uses, so a live
+        session records straight into the trial."""
+        self.record(frame, events, commands)
+
+    def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
+        self.recorder.write_params(params, rebuilt)
+
     def end_task(self, **outcome: Any) -> None:
         """Mark the end of the task (frame count, duration and anything the caller adds)."""
         first = self._first_t if self._first_t is not None else 0.0

@@ -16,16 +16,17 @@ from interaction.recording_reader import Recording
 from interaction.recording_rerun import load_setup
 from interaction.replay_sim import ReplaySimulator, SnapshotStore
 from scenes.index import SceneIndex
-from scenes.samples import SAMPLE_SCENE
+from scenes.samples import SAMPLE_SCENARIO
 from scenes.scenario import load_scenario
 
 
 def record_as1(path: Path, participant: str = "autopilot") -> Path:
-    """The autopilot assembling the bundled AS1 sample, recorded as a trial (~40 s at 30 Hz)."""
-    scenario = load_scenario(SAMPLE_SCENE)
+    """The autopilot doing the bundled AS1 sample scenario (assembly and three inspection
+    points, variant "novice"), recorded as a trial (~43 s at 30 Hz)."""
+    scenario = load_scenario(SAMPLE_SCENARIO)
     assert scenario.scene is not None
-    run = record_autopilot(scenario.scene, scenario, scenario_params(scenario), path,
-                           scenario_path=SAMPLE_SCENE, variant=None, participant=participant)
+    run = record_autopilot(scenario.scene, scenario, scenario_params(scenario, "novice"), path,
+                           scenario_path=SAMPLE_SCENARIO, variant="novice", participant=participant)
     assert run.completed and run.error is None
     return path
 

@@ -1,0 +1,144 @@
+"""Trials from the GUI with real clicks: Trial ▸ Start trial… records a file that Recording
+reads with participant and variant, questionnaires are scored and stored in it, and a folder
+that cannot be written is one message while the session goes on."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QDockWidget
+
+from app.cli import main
+from app.trial_control import default_folder, recording_name
+from app.wiring import attach_interaction
+from interaction.recording_reader import Recording
+from scenes.samples import SAMPLE_SCENARIO
+from views.main_window import MainWindow
+
+pytestmark = pytest.mark.gl
+RATE = 1 / 90
+
+
+@pytest.fixture
+def gui(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    controller = attach_interaction(window, SAMPLE_SCENARIO)
+    controller.autostart = False  # the test ticks the session at chosen times
+    for dock in window.findChildren(QDockWidget):
+        if dock.windowTitle() in ("Outliner", "Properties"):
+            dock.hide()
+    window.resize(780, 560)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_file(controller.scenario_model, remember=False)
+    return window, controller
+
+
+def start_trial(qtbot, controller, participant: str, variant: str, folder) -> None:
+    controller.trials.start_action.trigger()
+    dialog = controller.trials.dialog
+    assert dialog is not None and dialog.isVisible()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()  # no participant yet
+    qtbot.keyClicks(dialog.participant_edit, participant)
+    dialog.variant_box.setCurrentIndex(dialog.variant_box.findData(variant))
+    dialog.folder_edit.setText(str(folder))
+    assert ok.isEnabled()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def tick(session, n: int, t0: float = 0.0) -> float:
+    t = t0
+    for _ in range(n):
+        t += RATE
+        session.tick(t)
+    return t
+
+
+def test_trial_records_and_stores_scored_questionnaires(qtbot, gui, tmp_path, capsys):
+    window, controller = gui
+    assert default_folder().name == "recordings"
+    session = controller.session
+    tick(session, 5)
+    start_trial(qtbot, controller, "P07", "expert", tmp_path / "trials")
+    trials = controller.trials
+    assert trials.recording and session.recorder is trials.trial
+    assert controller.variant == "expert" and session.engine.state.frame == -1  # a fresh task
+    tick(session, 90)
+    trials._watch()
+    assert trials.rec_label.text().startswith("● REC 00:0")
+    trials.stop_action.trigger()
+    assert session.recorder is None and trials.rec_label.text() == ""
+    q = trials.questionnaires
+    assert q is not None and q.isVisible()
+    for name, value in zip(q.tlx_sliders, (70, 20, 55, 30, 65, 10), strict=True):
+        q.tlx_sliders[name].setValue(value)
+    save = q.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled()  # SUS unanswered
+    q.tabs.setCurrentIndex(1)
+    for i, (group, answer) in enumerate(zip(q.sus_groups, (4, 2, 5, 1, 4, 2, 5, 1, 4, 2), strict=True)):
+        # QTest makes two quick clicks at the same local position a double click
+        qtbot.mouseClick(group.button(answer), Qt.MouseButton.LeftButton, pos=QPoint(6 + i % 2 * 3, 8))
+    assert save.isEnabled()
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert not trials.recording and trials.start_action.isEnabled()
+    tick(session, 3, 2.0)  # the session goes on after the trial
+
+    [path] = list((tmp_path / "trials").glob("P07_expert_*.mcap"))
+    with Recording(path) as rec:
+        assert rec.warning is None and rec.frame_count == 90
+        assert rec.session["participant"] == "P07" and rec.session["variant"] == "expert"
+        assert rec.session["device"] == "desktop"
+        assert rec.end["completed"] is False
+        q_stored = rec.questionnaires
+    assert q_stored["nasa_tlx"]["score"] == pytest.approx((70 + 20 + 55 + 30 + 65 + 10) / 6)
+    assert q_stored["nasa_tlx"]["mental"] == 70.0
+    # SUS by hand: odd items 3+4+3+4+3, even items 3+4+3+4+3 -> 34 x 2.5
+    assert q_stored["sus"] == {"answers": [4, 2, 5, 1, 4, 2, 5, 1, 4, 2], "score": 85.0}
+    # what the report reads, and the file replays identically through the current engine
+    assert main(["replay", str(path), "--verify"]) == 0
+    assert "identical (90 frames" in capsys.readouterr().out
+
+
+def test_skipping_questionnaires_keeps_the_recording(qtbot, gui, tmp_path):
+    _, controller = gui
+    start_trial(qtbot, controller, "P08", "novice", tmp_path)
+    tick(controller.session, 10)
+    controller.trials.stop_action.trigger()
+    skip = controller.trials.questionnaires.buttons.button(QDialogButtonBox.StandardButton.Discard)
+    qtbot.mouseClick(skip, Qt.MouseButton.LeftButton)
+    [path] = list(tmp_path.glob("P08_novice_*.mcap"))
+    with Recording(path) as rec:
+        assert rec.frame_count == 10 and rec.questionnaires == {}
+
+
+def test_unwritable_folder_is_one_message_and_the_session_goes_on(qtbot, gui, tmp_path):
+    window, controller = gui
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    start_trial(qtbot, controller, "P09", "novice", blocker / "trials")
+    assert not controller.trials.recording
+    assert window.error_box is not None and "cannot create the recording folder" in window.error_box.text()
+    assert controller.session.recorder is None
+    tick(controller.session, 3)  # still running
+
+
+def test_recording_that_fails_midway_stops_with_one_message(qtbot, gui, tmp_path):
+    window, controller = gui
+    start_trial(qtbot, controller, "P10", "novice", tmp_path)
+    session, trials = controller.session, controller.trials
+    tick(session, 10)
+    trials.trial.recorder._fail(OSError(28, "No space left on device"))  # the disk fills up
+    tick(session, 1, 1.0)
+    trials._watch()
+    assert not trials.recording and session.recorder is None
+    assert "No space left on device" in window.error_box.text()
+    tick(session, 5, 2.0)  # the session goes on
+
+
+def test_recording_names_are_safe():
+    from datetime import datetime
+
+    assert recording_name("P 07/x", None, datetime(2026, 1, 2, 3, 4, 5)) == "P-07-x_default_20260102-030405.mcap"
