@@ -4,7 +4,8 @@
 built, and runs project code inside it as subprocesses (the checkout and this Python are
 bind-mounted at their own paths). ``skip_or_fail`` is the policy when it cannot run: the
 tests skip with the reason on a developer's machine, and fail when
-``XRJIG_REQUIRE_MONADO=1`` (CI, which sets Monado up first).
+``XRJIG_REQUIRE_MONADO=1`` (CI, which sets Monado up first). A test module gets a
+``monado`` fixture with ``monado_fixture = pytest.fixture(scope="module", name="monado")(running_monado)``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,16 @@ class Monado:
             text=True,
             cwd=REPO,
         )
+
+
+def running_monado() -> Iterator[Monado]:
+    """A running monado-service (remote devices), stopped afterwards; skips or fails (see
+    ``skip_or_fail``) where Monado cannot run."""
+    root = monado_root()
+    reason = why_not(root)
+    if reason:
+        skip_or_fail(reason)
+    service = Monado(root)
+    service.start()
+    yield service
+    service.stop()

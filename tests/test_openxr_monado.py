@@ -18,7 +18,7 @@ import pytest
 
 from devices.openxr.lifecycle import SESSION_LOST
 from interaction.frame import JOINT_COUNT, Button, Joint
-from tests.monado import Monado, monado_root, skip_or_fail, why_not
+from tests.monado import running_monado
 
 pytestmark = [pytest.mark.openxr, pytest.mark.timeout(240)]
 
@@ -29,16 +29,7 @@ RESET_HEAD = [0.0, 1.6, 0.0]
 RESET_GRIPS = ([-0.2, 1.3, -0.5], [0.2, 1.3, -0.5])
 
 
-@pytest.fixture(scope="module")
-def monado():
-    root = monado_root()
-    reason = why_not(root)
-    if reason:
-        skip_or_fail(reason)
-    service = Monado(root)
-    service.start()
-    yield service
-    service.stop()
+monado_fixture = pytest.fixture(scope="module", name="monado")(running_monado)
 
 
 @pytest.fixture(scope="module")
