@@ -24,6 +24,7 @@ module for every session, and loading the OpenXR loader is for sessions that use
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from interaction.frame import InputFrame
@@ -62,11 +63,15 @@ class HeadsetDevice:
         self._context: Any = None
         self._graphics: Any = None  # the binding struct must outlive the session
         self._loop: Any = None
-        self._eyes: Any = None
+        #: the eye renderer (app.xr_view.EyeRenderer) while a session runs, else None
+        self.eyes: Any = None
         self._xr_t0: int | None = None
         self._frame: InputFrame | None = None
         #: headset frames submitted with a projection layer (for the status bar and tests)
         self.frames_submitted = 0
+        #: the last headset frame (per-eye draw times) and the time its input read took
+        self.last_result: Any = None
+        self.input_seconds = 0.0
 
     # -- Device protocol ----------------------------------------------------------------
     @property
@@ -128,16 +133,16 @@ class HeadsetDevice:
         )
         renderer = Renderer()
         renderer.set_scene(self.scene)
-        self._eyes = EyeRenderer(renderer, passthrough=self._loop.blend_mode.name != "OPAQUE")
+        self.eyes = EyeRenderer(renderer, passthrough=self._loop.blend_mode.name != "OPAQUE")
 
     def stop(self) -> None:
         if self._context is not None:
             self._context.make_current()
             if self._loop is not None:
                 self._loop.close()
-            if self._eyes is not None:
-                self._eyes.renderer.release()
-        self._loop = self._eyes = None
+            if self.eyes is not None:
+                self.eyes.renderer.release()
+        self._loop = self.eyes = None
         self.xr.stop()
         if self._context is not None:
             self._context.close()
@@ -158,13 +163,17 @@ class HeadsetDevice:
             return xr.poll(t)
         self._frame = None
         self._loop.space = xr.spaces.base  # recentring replaces the floor space
-        try:
-            result = self._loop.frame(self._eyes, lambda xr_time: self._read_input(t, xr_time))
-        except Exception as err:  # noqa: BLE001 - session lost mid-frame: one sentence, then fallback
-            from devices.openxr.runtime import explain
+        from OpenGL.error import Error as GLError
+        from xr.exception import XrException
 
+        from devices.openxr.runtime import explain
+
+        try:
+            result = self._loop.frame(self.eyes, lambda xr_time: self._read_input(t, xr_time))
+        except (XrException, GLError, RuntimeError) as err:  # session lost mid-frame
             self._fail(explain(err))
             return InputFrame(t=t)
+        self.last_result = result
         self.frames_submitted += result.submitted_layer
         if xr.error:
             self._fail(xr.error)
@@ -173,7 +182,9 @@ class HeadsetDevice:
     def _read_input(self, t: float, xr_time: int) -> None:
         if self._xr_t0 is None:
             self._xr_t0 = xr_time - int(t * 1e9)  # session time and XrTime agree from here on
+        started = time.perf_counter()
         self._frame = self.xr.poll_at((xr_time - self._xr_t0) / 1e9, xr_time)
+        self.input_seconds = time.perf_counter() - started
 
     def _fail(self, message: str) -> None:
         log.warning("headset mode ended: %s", message)
@@ -185,10 +196,10 @@ class HeadsetDevice:
         """The scene and render state the eyes draw from the next frame on (a new scene
         uploads at that frame, in the headset's context)."""
         self.scene = scene
-        if self._eyes is not None:
-            if self._eyes.renderer.scene is not scene:
-                self._eyes.renderer.set_scene(scene)
-            self._eyes.state = state
+        if self.eyes is not None:
+            if self.eyes.renderer.scene is not scene:
+                self.eyes.renderer.set_scene(scene)
+            self.eyes.state = state
 
     def pulse_for(self, events: list[Any]) -> None:
         """Haptic feedback for engine events: a snap, a wrong part or order, a release out

@@ -60,7 +60,11 @@ class HeadsetMirror(QObject):
         viewport = self.controller.window.viewport
         headset.show(session.scene, viewport.render_state)
         headset.pulse_for(events)
-        self.label.setText(f"Headset: {headset.state_name}")
+        text = f"Headset: {headset.state_name}"
+        result = headset.last_result
+        if result is not None and result.eye_seconds:
+            text += f" · {1e3 * max(result.eye_seconds):.1f} ms per eye"
+        self.label.setText(text)
         if session.last_frame is not None:
             from app.wiring import follow_head
 
