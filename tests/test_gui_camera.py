@@ -19,6 +19,7 @@ from app.device_switcher import camera_head
 from app.wiring import attach_interaction
 from devices.camera.device import CameraDevice
 from devices.desktop import DesktopDevice
+from interaction.events import EventKind
 from interaction.frame import Hand
 from tests.conftest import AS1, FACES, HANDS, PINS
 from views.main_window import MainWindow
@@ -138,6 +139,37 @@ def test_video_device_tracks_hands_into_engine_dock_and_viewport(gui, qtbot, mon
     assert window.open_file(PINS, remember=False)
     assert isinstance(controller.session.device, CameraDevice)
     assert controller.session.device is not device and device._thread is None  # old one stopped
+
+
+def test_a_camera_fist_grabs_a_part(gui, qtbot):
+    """The signer's fist (frames ~100-120 of the video) grabs the part under it. The view
+    is moved every tick so that the tracked hand, wherever the signer holds it, lands on
+    the first available part, as a user would reach for it."""
+    window, controller, _ = gui
+    assert controller.devices.choose(f"video:{VIDEO}")
+    session = controller.session
+    part = next(step.parts[0] for step in session.engine.state.steps.values() if step.available)
+    bounds = session.engine.index.part_world_bounds(part)
+    centre = bounds.mean(axis=0)
+    camera = window.viewport.camera
+    clock = Clock(qtbot, controller)
+    events = []
+
+    def reach_for_the_part():
+        clock.t += 1 / 90
+        events.extend(session.tick(clock.t))
+        frame = session.last_frame
+        if frame.hands[Hand.RIGHT].tracked:
+            # where the grip is from the head it was tracked with (the view only turns with
+            # the mouse): move the view, and so the head, until that puts it on the part
+            from_head = frame.hands[Hand.RIGHT].grip[:3] - frame.head[:3]
+            head = session.device.settings.head[:3, 3]
+            camera.target = camera.target + (centre - from_head) - head
+        assert any(e.kind == EventKind.GRAB and e.part == part for e in events)
+
+    qtbot.waitUntil(reach_for_the_part, timeout=30000)
+    grab = next(e for e in events if e.kind == EventKind.GRAB)
+    assert grab.hand == "right" and session.engine.state.held[Hand.RIGHT] == part
 
 
 def test_camera_hands_follow_the_viewport_camera(gui, qtbot):

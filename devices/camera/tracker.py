@@ -251,8 +251,11 @@ class MediaPipeTracker:
             slot = self._slots[Hand.RIGHT if slot_name == "right" else Hand.LEFT]
             seen.add(slot_name)
             camera = hj.place_in_camera(image - (width / 2.0, height / 2.0), metric, focal)
-            raw = transform_points(s.head, hj.camera_to_viewer(camera, s.viewer_distance))
-            scene = slot.filter(raw, t) if s.hand_min_cutoff > 0 else raw
+            viewer = hj.camera_to_viewer(camera, s.viewer_distance)
+            # smoothed in the head frame: when the head moves (set_head) the hands go with
+            # it at once instead of trailing behind through the filter
+            smooth = slot.filter(viewer, t) if s.hand_min_cutoff > 0 else viewer
+            raw, scene = transform_points(s.head, viewer), transform_points(s.head, smooth)
             hands.append(self._hand(label, slot_name, score, scene, raw, image, slot))
         for label, slot in zip(("left", "right"), self._slots, strict=True):
             if label not in seen:
