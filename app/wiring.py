@@ -285,7 +285,9 @@ class InteractionController(QObject):
         if self.session is None:
             return False
         if not device.available:
-            self.window.show_error(f"{device.name} device unavailable: {device.why_not}")
+            text = f"{device.name} device unavailable: {device.why_not}"
+            self.window.statusBar().showMessage(text, 15000)
+            self.window.show_error(text)
             return False
         self.session.set_device(device)
         return True

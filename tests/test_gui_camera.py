@@ -236,9 +236,10 @@ def test_camera_failing_mid_session_falls_back(gui, qtbot):
 
 
 def test_a_missing_video_is_refused_with_its_reason(gui):
-    _window, controller, errors = gui
+    window, controller, errors = gui
     assert not controller.devices.choose("video:/no/such/clip.mp4")
-    assert errors == ["camera device unavailable: /no/such/clip.mp4: no such file"]
+    said = "camera device unavailable: /no/such/clip.mp4: no such file"
+    assert errors == [said] and window.statusBar().currentMessage() == said
     assert isinstance(controller.session.device, DesktopDevice)
     assert controller.devices.combo.currentData() == "desktop"
 
