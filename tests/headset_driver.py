@@ -7,6 +7,10 @@ the session ticks from its timer, each tick one headset frame. After ``FRAMES`` 
 frames (or a timeout) it reports what the facilitator's window shows (device, state label,
 status line, whether the viewport camera sits at the participant's head) and how many
 frames were drawn into the headset.
+
+With ``loss`` as argument, it prints ``RUNNING`` once headset frames flow and carries on
+while the test kills monado-service; it then reports the fallback the window shows
+(desktop device, the status line, frames recorded after the loss).
 """
 
 from __future__ import annotations
@@ -19,6 +23,45 @@ import numpy as np
 
 FRAMES = 40
 TIMEOUT = 30.0
+
+
+def loss() -> int:
+    from app.gui import create_application
+    from app.headset import HeadsetDevice
+    from app.wiring import open_window
+    from devices.desktop import DesktopDevice
+
+    app = create_application(samples=0)
+    window, controller = open_window(None, device="openxr")
+    messages: list[str] = []
+    controller.session.message.connect(messages.append)
+    running = False
+    deadline = time.monotonic() + TIMEOUT
+    fell_back_at = None
+    while time.monotonic() < deadline:
+        app.processEvents()
+        session = controller.session
+        device = session.device
+        if not running and isinstance(device, HeadsetDevice) and device.frames_submitted >= 10:
+            running = True
+            sys.stdout.write("RUNNING\n")
+            sys.stdout.flush()
+        if running and fell_back_at is None and isinstance(device, DesktopDevice):
+            fell_back_at = session.frame_count
+        if fell_back_at is not None and session.frame_count >= fell_back_at + 10:
+            break
+        time.sleep(0.001)
+    session = controller.session
+    out = {
+        "device": type(session.device).__name__,
+        "messages": messages,
+        "status": window.statusBar().currentMessage(),
+        "label_visible": controller.headset.label.isVisible(),
+        "frames_after_loss": session.frame_count - (fell_back_at or session.frame_count),
+    }
+    session.stop()
+    sys.stdout.write(json.dumps(out) + "\n")
+    return 0
 
 
 def main() -> int:
@@ -61,4 +104,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(loss() if sys.argv[1:] == ["loss"] else main())

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.monado import Monado, monado_root, skip_or_fail, why_not
+from tests.monado import REPO, Monado, monado_root, skip_or_fail, why_not
 
 pytestmark = [pytest.mark.openxr, pytest.mark.timeout(240)]
 
@@ -84,3 +86,36 @@ def test_window_in_headset_mode_ticks_the_engine_from_the_headset_frames(monado)
     assert r["label_visible"] and r["label"].startswith("Headset: ")
     assert r["camera_at_head"]
     assert r["head"][1] == pytest.approx(1.6, abs=0.05)  # the remote driver's standing head
+
+
+@pytest.mark.gl
+def test_window_falls_back_to_the_desktop_when_the_runtime_dies_mid_session(monado):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("the window needs the X server pytest-xvfb provides")
+    proc = subprocess.Popen(
+        monado.command(sys.executable, "-m", "tests.headset_driver", "loss"),
+        env=monado.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "RUNNING", proc.stderr.read()[-3000:]
+        monado.kill_service()
+        out, err = proc.communicate(timeout=60)
+    except (subprocess.TimeoutExpired, AssertionError):
+        proc.kill()
+        raise
+    try:
+        assert proc.returncode == 0, err[-3000:]
+        r = json.loads(out.strip().splitlines()[-1])
+        assert r["device"] == "DesktopDevice"
+        assert len(r["messages"]) == 1
+        message = r["messages"][0]
+        assert message.startswith("openxr device failed (") and "desktop device" in message
+        assert "\n" not in message
+        assert not r["label_visible"]
+        assert r["frames_after_loss"] >= 10  # the session, and its recording, go on
+    finally:
+        monado.restart()

@@ -98,11 +98,15 @@ def _attach_framebuffers(chain: EyeSwapchain) -> None:
 
 
 def destroy_eye_swapchains(chains: list[EyeSwapchain]) -> None:
-    """Free the FBOs and depth buffers (context current), then the swapchains."""
+    """Free the FBOs and depth buffers (context current), then the swapchains. After the
+    runtime died the handles are already gone with it: that is not an error here."""
     for chain in chains:
         if chain.framebuffers:
             GL.glDeleteFramebuffers(len(chain.framebuffers), chain.framebuffers)
         if chain.depth:
             GL.glDeleteRenderbuffers(1, [chain.depth])
-        xr.destroy_swapchain(chain.handle)
+        try:
+            xr.destroy_swapchain(chain.handle)
+        except xr.exception.XrException:
+            pass  # lost session or instance: the runtime freed it
     chains.clear()
