@@ -90,6 +90,7 @@ class ReplayMode(QObject):
         p.speed_changed.connect(t.set_speed)
         p.ready_changed.connect(t.bar.set_ready)
         p.message.connect(self._on_message)
+        p.catching_up.connect(self._on_catching_up)
 
     def _on_stepped(self, state, frame, events) -> None:
         params = self.player.sim.engine.params
@@ -98,6 +99,13 @@ class ReplayMode(QObject):
             follow_head(viewport.camera, pose_to_matrix(frame.head))
         viewport.set_render_state(self.overlays.build(state, frame, params, (0, 1)))
         self.scenario_panel.update_state(state)
+
+    def _on_catching_up(self, fraction: float) -> None:
+        status = self.window.statusBar()
+        if fraction >= 1.0:
+            status.clearMessage()
+        else:
+            status.showMessage(f"re-running the trial up to the chosen time: {fraction:.0%}")
 
     def _on_message(self, text: str) -> None:
         self.timeline.set_warning(f"⚠ {text}")

@@ -23,7 +23,9 @@ from scenes.model import SceneError
 
 #: frames between engine snapshots (1 s at 90 Hz: a seek steps at most this many)
 SNAPSHOT_FRAMES = 90
-#: wall time the background scan may take per event-loop turn
+#: seeks costing more engine steps than this run in slices, so the window stays live
+SYNC_FRAMES = 2 * SNAPSHOT_FRAMES
+#: wall time the background scan (or a long seek) may take per event-loop turn
 SCAN_SLICE_S = 0.008
 
 
@@ -38,7 +40,9 @@ class ReplayPlayer(QObject):
     speed_changed = Signal(float)
     #: recording time up to which seeking is cheap (the scan's progress)
     ready_changed = Signal(float)
-    #: one line for the status bar (a damaged chunk found while playing, ...)
+    #: a long seek's progress, 0..1 (1: done); the engine is re-run in slices meanwhile
+    catching_up = Signal(float)
+    #: a recording that turned out damaged while playing, ...
     message = Signal(str)
 
     def __init__(self, rec: Recording, setup: RecordedSetup, speed: float = 1.0,
@@ -60,6 +64,12 @@ class ReplayPlayer(QObject):
         self._scan_timer = QTimer(self)
         self._scan_timer.setInterval(0)
         self._scan_timer.timeout.connect(self._scan_slice)
+        #: the frame a long seek is heading for (None: no seek under way)
+        self._target: int | None = None
+        self._target_from = 0
+        self._catch_timer = QTimer(self)
+        self._catch_timer.setInterval(0)
+        self._catch_timer.timeout.connect(self._catch_up_slice)
 
     def now(self) -> float:
         return time.monotonic() - self._t0
@@ -76,6 +86,12 @@ class ReplayPlayer(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._scan_timer.stop()
+        self._catch_timer.stop()
+
+    @property
+    def seeking(self) -> bool:
+        """A long seek is still re-running the engine."""
+        return self._target is not None
 
     @property
     def playing(self) -> bool:
@@ -108,15 +124,45 @@ class ReplayPlayer(QObject):
 
     def _show_from(self, index: int) -> None:
         try:
-            self.sim.rewind(index)
+            if self.sim.frames_to(index) <= SYNC_FRAMES:
+                self._target = None
+                self._catch_timer.stop()
+                self.sim.rewind(index)
+            else:  # beyond the scan: step there in slices, drawing the way
+                self.sim.restore_nearest(index)
+                self._target, self._target_from = index, self.sim.stepped
+                self._catch_timer.start()
+                return
         except SceneError as err:
             self._fail(err)
             return
         self.tick(self.now())
 
+    def _catch_up_slice(self) -> None:
+        target = self._target
+        if target is None:
+            return
+        deadline = time.perf_counter() + SCAN_SLICE_S
+        try:
+            while self.sim.stepped < target and time.perf_counter() < deadline:
+                self.sim.run(min(8, target - self.sim.stepped))
+        except SceneError as err:
+            self._fail(err)
+            return
+        if self.sim.stepped < target:
+            self.catching_up.emit((self.sim.stepped - self._target_from) / max(target - self._target_from, 1))
+            self.stepped.emit(self.sim.engine.state, self.sim.last_frame, [])
+            return
+        self._target = None
+        self._catch_timer.stop()
+        self.catching_up.emit(1.0)
+        self.tick(self.now())
+
     # -- loop --------------------------------------------------------------------------------
     def tick(self, t: float) -> None:
         """Step the engine through every recorded frame up to the device's new position."""
+        if self._target is not None:
+            return  # a long seek owns the engine until it arrives
         try:
             steps = self.device.advance(t)
             events = [e for index, frame, commands in steps for e in self.sim.step(index, frame, commands)]

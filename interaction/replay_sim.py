@@ -128,16 +128,25 @@ class ReplaySimulator:
             self.store.add(self.stepped, self.engine)
         return events
 
-    def rewind(self, stepped: int) -> None:
-        """Put the engine where it was after ``stepped`` frames (backwards or forwards)."""
-        stepped = max(0, min(stepped, self.rec.frame_count))
+    def frames_to(self, stepped: int) -> int:
+        """Engine steps ``rewind(stepped)`` would take (what a seek costs)."""
+        key, _ = self.store.best(stepped)
+        start = self.stepped if key <= self.stepped <= stepped else key
+        return max(0, stepped - start)
+
+    def restore_nearest(self, stepped: int) -> None:
+        """Jump to the snapshot nearest before ``stepped`` when that is closer than here."""
         key, snap = self.store.best(stepped)
         if stepped < self.stepped or key > self.stepped:
             self.engine = restore_snapshot(snap, self.engine)
             self.stepped = key
             self.last_frame = self.rec.frame_at(key - 1) if key > 0 else None
-        for index, frame, commands in self._steps(self.stepped, stepped):
-            self.step(index, frame, commands)
+
+    def rewind(self, stepped: int) -> None:
+        """Put the engine where it was after ``stepped`` frames (backwards or forwards)."""
+        stepped = max(0, min(stepped, self.rec.frame_count))
+        self.restore_nearest(stepped)
+        self.run(stepped - self.stepped)
 
     def run(self, count: int) -> int:
         """Step up to ``count`` more frames (the background scan); returns how many it took."""

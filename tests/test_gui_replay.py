@@ -156,3 +156,19 @@ def test_bad_files_are_one_line_or_one_dialog(qtbot, tmp_path, capsys):
     assert action in window.file_menu.actions()
     assert open_recording(window, garbage) is None
     assert window.error_box is not None and "garbage.mcap" in window.error_box.text()
+
+
+def test_a_seek_beyond_the_scan_runs_in_slices_and_arrives(qtbot, tmp_path, as1_recording):
+    mode = open_replay_window(as1_recording, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                              autostart=False)
+    qtbot.addWidget(mode.window)
+    mode.start(scan=False)  # nothing scanned: every snapshot is still to be made
+    player, progress = mode.player, []
+    player.catching_up.connect(progress.append)
+    bar = mode.timeline.bar
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(round(bar.x_of(mode.rec.start_t + 38.0)), 2))
+    assert player.seeking  # the click returned at once
+    qtbot.waitUntil(lambda: not player.seeking, timeout=10000)
+    assert progress[-1] == 1.0 and len(progress) > 2
+    assert signature(player.sim.engine) == expected_state(as1_recording, player.sim.stepped)
+    assert mode.rec.frame_at(player.sim.stepped - 1).t <= mode.rec.start_t + 38.0
