@@ -5,10 +5,10 @@ The user picks desktop, a camera, a video file or the headset; the switch goes t
 shows its ``why_not``. The choice outlives a scene: opening another model starts its
 session on the same device.
 
-A device that fails while running (camera busy or unplugged, unreadable video) is
-replaced by the session with the desktop device; here that becomes one message in the
-status bar and one dialog, the camera dock shows the reason, and the chooser goes back
-to Desktop. The session, and its recording, never stop.
+A device that fails while running (camera busy or unplugged, unreadable video, headset
+session lost) is replaced by the session with the desktop device; here that becomes one
+message in the status bar and one dialog, the camera dock shows a camera's reason, and
+the chooser goes back to Desktop. The session, and its recording, never stop.
 
 Camera hands live in the viewer's head frame, life-size; the head follows the viewport
 camera every tick, moved forward so hands held ``HAND_DEPTH`` in front of the eyes land
@@ -62,7 +62,10 @@ class DeviceSwitcher(QObject):
         self.window = window = controller.window
         #: the chosen device's spec; the session may have fallen back from it
         self.spec = "desktop"
+        #: the running camera device (None when another device runs)
         self.camera: CameraDevice | None = None
+        #: the session's device before the last switch: did it fail?
+        self._running: Device | None = None
         self.panel = CameraPanel()
         self.dock = window.add_dock(self.panel, "Camera", Qt.DockWidgetArea.LeftDockWidgetArea)
         outliner = window.findChild(QDockWidget, "dock:Outliner")
@@ -141,6 +144,7 @@ class DeviceSwitcher(QObject):
         session.device_changed.connect(self._device_changed)
         session.stepped.connect(self._follow_view)
         self.camera = None
+        self._running = session.device
         if self.spec != "desktop":
             self.choose(self.spec)  # a new scene keeps the chosen device
         else:
@@ -150,7 +154,8 @@ class DeviceSwitcher(QObject):
         session = self.controller.session
         if session is None:
             return
-        device, failed = session.device, self.camera
+        device, failed = session.device, self._running
+        self._running = device
         if isinstance(device, CameraDevice):
             self.camera = device
             self.feed.start(device, self._source_name(device))
@@ -159,9 +164,10 @@ class DeviceSwitcher(QObject):
             self.controller.help.hide()  # its controls are the simulated hands'
             self._sync()
             return
-        self.camera = None
         error = failed.error if failed is not None else None
-        self.feed.stop(error)
+        if self.camera is not None:
+            self.feed.stop(error)  # the dock shows why the camera stopped
+        self.camera = None
         if isinstance(device, DesktopDevice):
             viewport = self.window.viewport
             device.set_head(viewport.camera.camera_to_world())  # no jump back to the old head

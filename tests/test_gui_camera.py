@@ -235,6 +235,34 @@ def test_camera_failing_mid_session_falls_back(gui, qtbot):
     assert not controller.devices.calibrate_action.isEnabled()
 
 
+class LostHeadset:
+    """A device whose runtime goes away on the first poll, as a headset session can."""
+
+    name = "openxr"
+    available = True
+    why_not = ""
+    error = None
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def poll(self, t):
+        raise RuntimeError("the OpenXR session was lost")
+
+
+def test_any_failing_device_is_reported_once(gui, qtbot):
+    window, controller, errors = gui
+    assert controller.use_device(LostHeadset())
+    Clock(qtbot, controller).tick(10)
+    said = "RuntimeError: the OpenXR session was lost; switched to the desktop device (simulated hands)"
+    assert errors == [said] and window.statusBar().currentMessage() == said
+    assert isinstance(controller.session.device, DesktopDevice)
+    assert controller.devices.panel.status_label.text() == "camera off"  # not the camera's
+
+
 def test_a_missing_video_is_refused_with_its_reason(gui):
     window, controller, errors = gui
     assert not controller.devices.choose("video:/no/such/clip.mp4")
