@@ -21,12 +21,20 @@ from interaction.replay_sim import ReplaySimulator, SnapshotStore
 from scenes.index import SceneIndex
 from scenes.model import SceneError
 
-#: frames between engine snapshots (1 s at 90 Hz: a seek steps at most this many)
+#: frames between engine snapshots (1 s at 90 Hz: a seek steps at most this many) ...
 SNAPSHOT_FRAMES = 90
+#: ... unless that makes more snapshots than this (~40 KB each on AS1): an hour at 90 Hz
+#: then snapshots every 324 frames, ~40 MB, and a seek steps at most 324 frames
+MAX_SNAPSHOTS = 1000
 #: seeks costing more engine steps than this run in slices, so the window stays live
-SYNC_FRAMES = 2 * SNAPSHOT_FRAMES
+SYNC_FRAMES = 4 * SNAPSHOT_FRAMES
 #: wall time the background scan (or a long seek) may take per event-loop turn
 SCAN_SLICE_S = 0.008
+
+
+def snapshot_interval(frame_count: int) -> int:
+    """Frames between snapshots for a recording of ``frame_count`` frames."""
+    return max(SNAPSHOT_FRAMES, -(-frame_count // MAX_SNAPSHOTS))
 
 
 class ReplayPlayer(QObject):
@@ -52,7 +60,7 @@ class ReplayPlayer(QObject):
         self.setup = setup
         self.device = ReplayDevice(rec, speed)
         self.device.playing = False
-        self.store = SnapshotStore(SNAPSHOT_FRAMES)
+        self.store = SnapshotStore(snapshot_interval(rec.frame_count))
         self.sim = ReplaySimulator(rec, setup, self.store)
         self._scanner: ReplaySimulator | None = ReplaySimulator(rec, setup, self.store, SceneIndex(setup.scene))
         self._t0 = time.monotonic()

@@ -6,8 +6,8 @@ looping the autopilot's AS1 sample scenario (a rebuilt engine between laps, as a
 tolerance change records it):
 
 * scan: the background pass that fills the snapshot store (frames/s, x real time);
-* ours: ``ReplaySimulator.rewind`` to random targets after the scan (snapshot every
-  ``SNAPSHOT_FRAMES`` frames, as the GUI uses), median / max;
+* ours: ``ReplaySimulator.rewind`` to random targets after the scan (snapshots at the
+  interval the GUI uses, ``snapshot_interval``), median / max;
 * peer: re-running from the start to the target (what a replay without snapshots does),
   on a few targets.
 
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.replay_player import SNAPSHOT_FRAMES  # noqa: E402
+from app.replay_player import snapshot_interval  # noqa: E402
 from interaction.autopilot import Autopilot  # noqa: E402
 from interaction.engine import Engine  # noqa: E402
 from interaction.params import scenario_params  # noqa: E402
@@ -84,13 +84,13 @@ def main() -> None:
               f"{path.stat().st_size / 1e6:.1f} MB, made in {time.perf_counter() - start:.0f} s")
         with Recording(path) as rec:
             setup = load_setup(rec)
-            store = SnapshotStore(SNAPSHOT_FRAMES)
+            store = SnapshotStore(snapshot_interval(n))
             scanner = ReplaySimulator(rec, setup, store, SceneIndex(setup.scene))
             start = time.perf_counter()
             scanner.run(n)
             scan = time.perf_counter() - start
             print(f"scan (background, once): {scan:.1f} s = {n / scan:.0f} frames/s = "
-                  f"{n / HZ / scan:.0f}x real time; {len(store)} snapshots")
+                  f"{n / HZ / scan:.0f}x real time; {len(store)} snapshots, one every {store.every} frames")
             sim = ReplaySimulator(rec, setup, store)
             targets = rng.integers(1, n, args.seeks)
             times = []
