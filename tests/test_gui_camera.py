@@ -235,6 +235,57 @@ def test_camera_failing_mid_session_falls_back(gui, qtbot):
     assert not controller.devices.calibrate_action.isEnabled()
 
 
+class FakeCapture:
+    """cv2.VideoCapture of a camera that is there but busy (``opens`` False) or that opens
+    and then delivers nothing (unplugged)."""
+
+    opens = True
+
+    def __init__(self, index):
+        pass
+
+    def isOpened(self):  # noqa: N802 (OpenCV's name)
+        return self.opens
+
+    def set(self, *args):
+        return True
+
+    def get(self, prop):
+        return 30.0
+
+    def read(self):
+        return False, None
+
+    def release(self):
+        pass
+
+
+class BusyCapture(FakeCapture):
+    opens = False
+
+
+@pytest.mark.parametrize(
+    ("capture", "said"),
+    [
+        (BusyCapture, "camera 0: no camera with this index, or it is in use by another program"),
+        (FakeCapture, UNPLUGGED),
+    ],
+)
+def test_busy_or_unplugged_camera_falls_back(gui, qtbot, monkeypatch, capture, said):
+    window, controller, errors = gui
+    monkeypatch.setattr(CameraDevice, "why_not", property(lambda self: ""))  # camera 0 "exists"
+    monkeypatch.setattr(cv2, "VideoCapture", capture)
+    monkeypatch.setattr("devices.camera.source.time.sleep", lambda s: None)
+    assert controller.devices.choose("camera:0")
+    clock = Clock(qtbot, controller)
+    clock.until(lambda: isinstance(controller.session.device, DesktopDevice), timeout=10000)
+    assert errors == [f"{said}; switched to the desktop device (simulated hands)"]
+    assert controller.devices.panel.status_label.text() == said
+    count = controller.session.frame_count
+    clock.tick(3)
+    assert controller.session.frame_count == count + 3 and len(errors) == 1
+
+
 class LostHeadset:
     """A device whose runtime goes away on the first poll, as a headset session can."""
 
