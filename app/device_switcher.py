@@ -143,6 +143,8 @@ class DeviceSwitcher(QObject):
     def _session_started(self, session: Session) -> None:
         session.device_changed.connect(self._device_changed)
         session.stepped.connect(self._follow_view)
+        if self.camera is not None:
+            self.feed.stop()  # the previous scene's session stopped it
         self.camera = None
         self._running = session.device
         if self.spec != "desktop":
@@ -167,6 +169,8 @@ class DeviceSwitcher(QObject):
         error = failed.error if failed is not None else None
         if self.camera is not None:
             self.feed.stop(error)  # the dock shows why the camera stopped
+            if not error:
+                self.dock.hide()  # the user chose another device
         self.camera = None
         if isinstance(device, DesktopDevice):
             viewport = self.window.viewport

@@ -193,7 +193,8 @@ def test_switching_back_to_desktop_keeps_the_view(gui, qtbot):
     assert isinstance(controller.session.device, DesktopDevice)
     assert controller.device is controller.session.device  # takes the mouse again
     np.testing.assert_allclose(window.viewport.camera.camera_to_world(), before, atol=1e-9)
-    assert not controller.devices.dock.widget().preview.image_rect().isValid()  # image gone
+    assert not controller.devices.panel.preview.image_rect().isValid()  # image gone
+    assert not controller.devices.dock.isVisible()
     assert errors == []
 
 
