@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.monado import REPO, Monado, monado_root, skip_or_fail, why_not
+from tests.monado import REPO, Monado, running_monado
 
 pytestmark = [pytest.mark.openxr, pytest.mark.timeout(240)]
 
@@ -31,14 +31,7 @@ FULL_WALK = [
 
 @pytest.fixture(scope="module")
 def monado():
-    root = monado_root()
-    reason = why_not(root)
-    if reason:
-        skip_or_fail(reason)
-    service = Monado(root)
-    service.start()
-    yield service
-    service.stop()
+    yield from running_monado()
 
 
 def _probe(monado: Monado, monkeypatch: pytest.MonkeyPatch, graphics: str) -> dict:

@@ -64,35 +64,33 @@ def _library(name: str, soname: str) -> ctypes.CDLL | None:
         return ctypes.CDLL(found) if found else None
 
 
-def _current_egl() -> tuple[ctypes.CDLL, int, int] | None:
-    """(libEGL, display, context) when an EGL context is current on this thread."""
-    egl = _library("EGL", "libEGL.so.1") if sys.platform.startswith("linux") else None
-    if egl is None:
-        return None
-    egl.eglGetCurrentContext.restype = ctypes.c_void_p
-    egl.eglGetCurrentDisplay.restype = ctypes.c_void_p
-    context = egl.eglGetCurrentContext()
-    return (egl, egl.eglGetCurrentDisplay(), context) if context else None
+#: kind -> (library name, soname, current-context function, current-display function)
+_NATIVE = {
+    "egl": ("EGL", "libEGL.so.1", "eglGetCurrentContext", "eglGetCurrentDisplay"),
+    "glx": ("GL", "libGL.so.1", "glXGetCurrentContext", "glXGetCurrentDisplay"),
+}
 
 
-def _current_glx() -> tuple[ctypes.CDLL, int, int] | None:
-    """(libGL, display, context) when a GLX context is current on this thread."""
-    gl = _library("GL", "libGL.so.1") if sys.platform.startswith("linux") else None
-    if gl is None:
+def _current(kind: str) -> tuple[ctypes.CDLL, int, int] | None:
+    """(library, display, context) when a context of ``kind`` ("egl" or "glx") is current
+    on this thread (Linux only)."""
+    name, soname, get_context, get_display = _NATIVE[kind]
+    lib = _library(name, soname) if sys.platform.startswith("linux") else None
+    if lib is None:
         return None
-    gl.glXGetCurrentContext.restype = ctypes.c_void_p
-    gl.glXGetCurrentDisplay.restype = ctypes.c_void_p
-    context = gl.glXGetCurrentContext()
-    return (gl, gl.glXGetCurrentDisplay(), context) if context else None
+    getattr(lib, get_context).restype = ctypes.c_void_p
+    getattr(lib, get_display).restype = ctypes.c_void_p
+    context = getattr(lib, get_context)()
+    return (lib, getattr(lib, get_display)(), context) if context else None
 
 
 def current_kind() -> str:
     """Which window-system API the current OpenGL context belongs to: "wgl", "egl" or "glx"."""
     if sys.platform == "win32":
         return "wgl"
-    if _current_egl() is not None:
+    if _current("egl") is not None:
         return "egl"
-    if _current_glx() is not None:
+    if _current("glx") is not None:
         return "glx"
     raise BindingUnavailable("no OpenGL context is current to render the headset view with")
 
@@ -151,7 +149,7 @@ def graphics_binding(
 
 
 def _egl_binding() -> GraphicsBinding:
-    current = _current_egl()
+    current = _current("egl")
     assert current is not None
     egl, display, context = current
     egl.eglQueryContext.argtypes = [
@@ -182,7 +180,7 @@ def _egl_binding() -> GraphicsBinding:
 
 
 def _glx_binding() -> GraphicsBinding:
-    current = _current_glx()
+    current = _current("glx")
     assert current is not None
     gl, display, context = current
     gl.glXGetCurrentDrawable.restype = ctypes.c_ulong
