@@ -17,6 +17,7 @@ from devices.camera.source import FrameSource
 from devices.camera.tracker import TrackerSettings
 from scenes.model import SceneError
 from tests.conftest import HANDS
+from tests.fake_capture import UnpluggedCapture
 
 VIDEO = HANDS / "asl_hand.25fps.mp4"
 
@@ -68,27 +69,7 @@ def test_unreadable_video_sets_a_clear_error(tmp_path):
 
 def test_camera_that_stops_delivering_frames_is_reported(monkeypatch):
     """An unplugged camera: VideoCapture opened, then every read fails."""
-
-    class Unplugged:
-        def __init__(self, index):
-            pass
-
-        def isOpened(self):
-            return True
-
-        def set(self, *args):
-            return True
-
-        def get(self, prop):
-            return 30.0
-
-        def read(self):
-            return False, None
-
-        def release(self):
-            pass
-
-    monkeypatch.setattr(cv2, "VideoCapture", Unplugged)
+    monkeypatch.setattr(cv2, "VideoCapture", UnpluggedCapture)
     monkeypatch.setattr("devices.camera.source.time.sleep", lambda s: None)
     dev = CameraDevice(0)
     dev.start()

@@ -22,6 +22,7 @@ from devices.desktop import DesktopDevice
 from interaction.events import EventKind
 from interaction.frame import Hand
 from tests.conftest import AS1, FACES, HANDS, PINS
+from tests.fake_capture import BusyCapture, UnpluggedCapture
 from views.main_window import MainWindow
 
 pytestmark = pytest.mark.gl
@@ -236,40 +237,11 @@ def test_camera_failing_mid_session_falls_back(gui, qtbot):
     assert not controller.devices.calibrate_action.isEnabled()
 
 
-class FakeCapture:
-    """cv2.VideoCapture of a camera that is there but busy (``opens`` False) or that opens
-    and then delivers nothing (unplugged)."""
-
-    opens = True
-
-    def __init__(self, index):
-        pass
-
-    def isOpened(self):  # noqa: N802 (OpenCV's name)
-        return self.opens
-
-    def set(self, *args):
-        return True
-
-    def get(self, prop):
-        return 30.0
-
-    def read(self):
-        return False, None
-
-    def release(self):
-        pass
-
-
-class BusyCapture(FakeCapture):
-    opens = False
-
-
 @pytest.mark.parametrize(
     ("capture", "said"),
     [
         (BusyCapture, "camera 0: no camera with this index, or it is in use by another program"),
-        (FakeCapture, UNPLUGGED),
+        (UnpluggedCapture, UNPLUGGED),
     ],
 )
 def test_busy_or_unplugged_camera_falls_back(gui, qtbot, monkeypatch, capture, said):
