@@ -133,7 +133,8 @@ class HeadsetDevice:
         )
         renderer = Renderer()
         renderer.set_scene(self.scene)
-        self.eyes = EyeRenderer(renderer, passthrough=self._loop.blend_mode.name != "OPAQUE")
+        self.eyes = EyeRenderer(renderer)
+        self._apply_passthrough()
 
     def stop(self) -> None:
         if self._context is not None:
@@ -200,6 +201,18 @@ class HeadsetDevice:
             if self.eyes.renderer.scene is not scene:
                 self.eyes.renderer.set_scene(scene)
             self.eyes.state = state
+
+    def set_passthrough(self, on: bool) -> None:
+        """Run as AR (the scene over the real world, where the headset can) or as VR."""
+        if on != self.passthrough:
+            self.passthrough = on
+            if self._loop is not None:
+                self._loop.set_passthrough(on)
+                self._apply_passthrough()
+
+    def _apply_passthrough(self) -> None:
+        # see-through blend modes get a transparent background and no floor grid
+        self.eyes.passthrough = self._loop.blend_mode.name != "OPAQUE"
 
     def pulse_for(self, events: list[Any]) -> None:
         """Haptic feedback for engine events: a snap, a wrong part or order, a release out

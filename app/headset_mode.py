@@ -1,7 +1,8 @@
 """The desktop side of headset mode: while the session runs on the headset, the viewport
 mirrors the participant (the scene drawn from their head pose), a status-bar label shows
-the OpenXR session state, the eyes get the same render state as the viewport, and engine
-events pulse the controllers.
+the OpenXR session state, the eyes get the same render state as the viewport, engine
+events pulse the controllers, and an inspection-only scenario runs as AR where the headset
+can (``is_ar_scenario``).
 
 It only listens to the session (``stepped``, ``device_changed``); the switch itself and
 the fallback to the desktop device when the headset fails are the session's and the
@@ -21,6 +22,12 @@ from scenes.transforms import pose_to_matrix
 if TYPE_CHECKING:
     from app.session import Session
     from app.wiring import InteractionController
+
+
+def is_ar_scenario(scenario: Any) -> bool:
+    """An inspection walk with nothing to assemble runs as AR: the equipment is real, the
+    scene marks it up. Anything with assembly steps runs as VR (the parts are virtual)."""
+    return bool(scenario.inspection_points) and not scenario.steps
 
 
 class HeadsetMirror(QObject):
@@ -59,6 +66,7 @@ class HeadsetMirror(QObject):
             return
         viewport = self.controller.window.viewport
         headset.show(session.scene, viewport.render_state)
+        headset.set_passthrough(is_ar_scenario(session.scenario))
         headset.pulse_for(events)
         text = f"Headset: {headset.state_name}"
         result = headset.last_result

@@ -128,3 +128,17 @@ def test_a_headset_that_fails_to_start_falls_back_and_the_recording_goes_on(
     assert messages[0].startswith("openxr device failed (") and "desktop device" in messages[0]
     assert "no OpenXR runtime" in messages[0]
     assert Recording(tmp_path / "take.mcap").frame_count == 12
+
+
+def test_an_inspection_walk_runs_as_ar_and_an_assembly_as_vr():
+    from app.headset_mode import is_ar_scenario
+    from scenes.samples import SAMPLE_SCENARIO
+    from scenes.scenario import load_scenario
+
+    assembly = load_scenario(SAMPLE_SCENARIO)
+    assert assembly.steps and assembly.inspection_points
+    assert not is_ar_scenario(assembly)
+    assembly.steps = []  # the same checklist with nothing to assemble
+    assert is_ar_scenario(assembly)
+    assembly.inspection_points = []
+    assert not is_ar_scenario(assembly)

@@ -103,18 +103,27 @@ class FrameLoop:
         self.swapchains: list[EyeSwapchain] = create_eye_swapchains(
             session, list(views), self.color_format
         )
-        offered = list(xr.enumerate_environment_blend_modes(instance, system, view_configuration))
-        self.blend_mode = choose_blend_mode(offered, passthrough)
+        self.blend_modes = list(
+            xr.enumerate_environment_blend_modes(instance, system, view_configuration)
+        )
         count = len(self.swapchains)
         self._projection_views = (xr.CompositionLayerProjectionView * count)(
             *(xr.CompositionLayerProjectionView() for _ in range(count))
         )
+        self._layer = xr.CompositionLayerProjection(space=space, views=self._projection_views)
+        self.set_passthrough(passthrough)
+
+    def set_passthrough(self, on: bool) -> None:
+        """AR (``on``: see-through where the headset offers it) or VR, from the next frame
+        on: the blend mode is given with every xrEndFrame, so a scenario change needs no
+        new session."""
+        self.blend_mode = choose_blend_mode(self.blend_modes, on)
         # with alpha blending the runtime must read the image's alpha (the AR background is clear)
-        flags = xr.CompositionLayerFlags.NONE
-        if self.blend_mode == xr.EnvironmentBlendMode.ALPHA_BLEND:
-            flags = xr.CompositionLayerFlags.BLEND_TEXTURE_SOURCE_ALPHA_BIT
-        self._layer = xr.CompositionLayerProjection(
-            layer_flags=flags, space=space, views=self._projection_views
+        alpha = self.blend_mode == xr.EnvironmentBlendMode.ALPHA_BLEND
+        self._layer.layer_flags = (
+            xr.CompositionLayerFlags.BLEND_TEXTURE_SOURCE_ALPHA_BIT
+            if alpha
+            else xr.CompositionLayerFlags.NONE
         )
 
     def frame(
