@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from embreex import rtcore_scene
@@ -35,7 +36,7 @@ from scipy.spatial import cKDTree
 from trimesh.triangles import closest_point
 
 from scenes.model import Scene
-from scenes.transforms import transform_points
+from scenes.transforms import posed_box, transform_points
 
 #: Surfaces of moved/excluded parts the one-scene query may step over before ``ray``
 #: falls back to asking every part separately.
@@ -50,6 +51,15 @@ class RayHit:
     part: str | None
     point: np.ndarray
     normal: np.ndarray
+    distance: float
+
+
+class RayPoint(NamedTuple):
+    """Where a ray first meets a part (``SceneIndex.ray_point``): the part of a RayHit that
+    interaction needs every frame, without the normal's cost."""
+
+    part: str
+    point: np.ndarray
     distance: float
 
 
@@ -141,7 +151,17 @@ def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeome
 
 
 def _invertible(m: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(m))) and abs(float(np.linalg.det(m[:3, :3]))) > 1e-300
+    """Finite, with a 3x3 determinant beyond 1e-300 (a pose validity check, run on every
+    part move: on Python floats it costs a fraction of ``np.linalg.det``'s call layers;
+    LAPACK's determinant only where the cofactor products overflow)."""
+    rows = np.asarray(m, dtype=np.float64).tolist()
+    if not all(math.isfinite(x) for row in rows for x in row):
+        return False
+    (a, b, c, *_), (d, e, f, *_), (g, h, i, *_) = rows[:3]
+    det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    if not math.isfinite(det):
+        det = float(np.linalg.det(np.asarray(m, dtype=np.float64)[:3, :3]))
+    return abs(det) > 1e-300
 
 
 def _box_corners(bounds: np.ndarray) -> np.ndarray:
@@ -169,7 +189,12 @@ class SceneIndex:
         self._known = {p.id for p in scene.parts}
         n = len(self._ids)
         self._pose = np.array(self._authored).reshape(n, 4, 4)
+        self._authored_rows = [m.tolist() for m in self._authored]
         self._inv = np.linalg.inv(self._pose) if n else np.zeros((0, 4, 4))
+        #: slots whose ``_inv`` is out of date: inverted on the first query that needs it
+        #: (a held part moves every frame, most frames no ray reaches it)
+        self._inv_stale: set[int] = set()
+        self._corners = np.array([_box_corners(g.bounds) for g in self._geom]).reshape(n, 8, 3)
         self._world_bounds = np.zeros((n, 2, 3))
         self._extra_poses: dict[str, np.ndarray] = {}
         for k in range(n):
@@ -211,12 +236,19 @@ class SceneIndex:
             self._extra_poses[part_id] = world.copy()  # a part without triangles
             return
         self._pose[k] = world
-        self._inv[k] = np.linalg.inv(world)
+        self._inv_stale.add(k)
         self._update_bounds(k)
-        if np.array_equal(world, self._authored[k]):
+        if world.tolist() == self._authored_rows[k]:
             self._moved.discard(k)
         else:
             self._moved.add(k)
+
+    def _inverse(self, k: int) -> np.ndarray:
+        """(4, 4) inverse of part k's pose (computed when first needed after a move)."""
+        if k in self._inv_stale:
+            self._inv[k] = np.linalg.inv(self._pose[k])
+            self._inv_stale.discard(k)
+        return self._inv[k]
 
     def part_pose(self, part_id: str) -> np.ndarray:
         k = self._slot.get(part_id)
@@ -256,8 +288,7 @@ class SceneIndex:
         return np.stack([corners.min(0), corners.max(0)])
 
     def _update_bounds(self, k: int) -> None:
-        corners = transform_points(self._pose[k], _box_corners(self._geom[k].bounds))
-        self._world_bounds[k] = np.stack([corners.min(0), corners.max(0)])
+        self._world_bounds[k] = posed_box(self._pose[k], self._corners[k])
 
     # -- rays ---------------------------------------------------------------------------
     def _slab(
@@ -284,19 +315,45 @@ class SceneIndex:
         exclude: Collection[str] = (),
     ) -> RayHit | None:
         """The first triangle the ray hits within ``max_distance`` (world units), or None."""
+        found = self._first(origin, direction, max_distance, exclude)
+        return None if found is None else self._make_hit(*found)
+
+    def ray_point(
+        self,
+        origin: np.ndarray,
+        direction: np.ndarray,
+        max_distance: float = np.inf,
+        exclude: Collection[str] = (),
+    ) -> RayPoint | None:
+        """``ray`` without the surface normal: the part and point hit (the same bits)."""
+        found = self._first(origin, direction, max_distance, exclude)
+        if found is None:
+            return None
+        k, _, o, d, t = found
+        return RayPoint(self._ids[k], o + t * d, t)
+
+    def _first(
+        self, origin: np.ndarray, direction: np.ndarray, max_distance: float, exclude: Collection[str]
+    ) -> tuple[int, int, np.ndarray, np.ndarray, float] | None:
+        """(slot, triangle, origin, unit direction, distance) of the first hit, or None."""
         o = np.asarray(origin, dtype=np.float64).reshape(3)
         d = np.asarray(direction, dtype=np.float64).reshape(3)
-        d = d / math.sqrt(float(d @ d))
+        d = d / math.sqrt(float(d.dot(d)))  # .dot: the same BLAS call as @, a third of its cost
         if not self._ids:
             return None
-        skip = self._moved.union(self._slot[pid] for pid in exclude if pid in self._slot)
+        excluded = {self._slot[pid] for pid in exclude if pid in self._slot}
+        skip = self._moved | excluded
         best_t, best = min(float(max_distance), 3.0e38), None
+        # Python floats for the per-ray scalar work (the same IEEE arithmetic, none of
+        # NumPy's per-call cost on 3-vectors)
+        o_list, d_list = o.tolist(), d.tolist()
+        d32 = np.array([d_list], np.float32)
         # 1. unmoved parts: one query; a hit on a moved/excluded part is stepped over
         start, resolved, stepped = 0.0, False, []
         for _ in range(MAX_STEP_OVERS):
             hit = self._static.run(
-                (o + start * d).astype(np.float32)[None],
-                d.astype(np.float32)[None],
+                np.array([[a + start * b for a, b in zip(o_list, d_list, strict=True)]], np.float32),
+                d32,
                 dists=np.array([best_t - start], np.float32),
                 output=1,
             )
@@ -310,7 +367,6 @@ class SceneIndex:
             start = stepped[-1] + self._step
         # 2. moved parts one by one; also unmoved parts touching a stepped-over surface
         #    (a coplanar face of theirs was skipped with it), or all if stepping did not settle
-        excluded = {self._slot[pid] for pid in exclude if pid in self._slot}
         todo = set(self._moved) if resolved else set(range(len(self._ids)))
         if stepped and resolved:
             pts = o + np.array(stepped)[:, None] * d
@@ -320,9 +376,9 @@ class SceneIndex:
             )
             todo.update(np.flatnonzero(touching).tolist())
         for k in todo:
-            if k in excluded or not self._box_hit(k, o, d, best_t):
+            if k in excluded or not self._box_hit(k, o_list, d_list, best_t):
                 continue
-            inv = self._inv[k]
+            inv = self._inverse(k)
             hit = self._geom[k].embree.run(
                 (inv[:3, :3] @ o + inv[:3, 3]).astype(np.float32)[None],
                 (inv[:3, :3] @ d).astype(np.float32)[None],
@@ -333,11 +389,11 @@ class SceneIndex:
                 best_t, best = float(hit["tfar"][0]), (k, int(hit["primID"][0]))
         if best is None:
             return None
-        return self._make_hit(best[0], best[1], o, d, best_t)
+        return best[0], best[1], o, d, best_t
 
-    def _box_hit(self, k: int, o: np.ndarray, d: np.ndarray, max_t: float) -> bool:
-        """Does the ray reach part k's posed bounds before ``max_t``?"""
-        lo, hi = self._world_bounds[k]
+    def _box_hit(self, k: int, o: list[float], d: list[float], max_t: float) -> bool:
+        """Does the ray (origin and direction as floats) reach part k's posed bounds before ``max_t``?"""
+        lo, hi = self._world_bounds[k].tolist()
         near, far = 0.0, max_t
         for a in range(3):
             if abs(d[a]) < 1e-300:
@@ -390,7 +446,7 @@ class SceneIndex:
         best_prim: np.ndarray,
     ) -> None:
         """Rays ``rows`` against part k in its frame; improves the best-so-far arrays in place."""
-        inv = self._inv[k]
+        inv = self._inverse(k)
         hit = self._geom[k].embree.run(
             (o[rows] @ inv[:3, :3].T + inv[:3, 3]).astype(np.float32),
             (d[rows] @ inv[:3, :3].T).astype(np.float32),
@@ -416,7 +472,7 @@ class SceneIndex:
         for k in np.unique(slot[hit]):
             sel = slot[hit] == k
             geom = self._geom[k]
-            face_n[sel] = geom.face_normals[prim[hit][sel]] @ self._inv[k][:3, :3]
+            face_n[sel] = geom.face_normals[prim[hit][sel]] @ self._inverse(k)[:3, :3]
             nodes[sel] = geom.face_nodes[prim[hit][sel]]
         face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-300)
         face_n *= np.where(np.einsum("ij,ij->i", face_n, d[hit]) > 0, -1.0, 1.0)[:, None]
@@ -435,7 +491,7 @@ class SceneIndex:
         self, k: int, prim: int, origin: np.ndarray, direction: np.ndarray, t: float
     ) -> RayHit:
         geom = self._geom[k]
-        normal = self._inv[k][:3, :3].T @ geom.face_normals[prim]
+        normal = self._inverse(k)[:3, :3].T @ geom.face_normals[prim]
         length = math.sqrt(float(normal @ normal)) or 1.0
         normal = normal * (-1.0 / length if float(normal @ direction) > 0 else 1.0 / length)
         return RayHit(
@@ -519,7 +575,7 @@ class SceneIndex:
         self, k: int, p: np.ndarray, radius: float
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(triangles (c, 3, 3) in part k's frame that may lie within ``radius`` of p, local p)."""
-        inv = self._inv[k]
+        inv = self._inverse(k)
         local_p = inv[:3, :3] @ p + inv[:3, 3]
         # the largest stretch the inverse pose applies: a world radius is at most this long locally
         local_r = radius * float(np.linalg.norm(inv[:3, :3], ord=2))

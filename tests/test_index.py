@@ -266,3 +266,34 @@ def test_part_scaled_to_nothing_is_not_pickable(tmp_path):
     np.testing.assert_allclose(bounds[0], bounds[1])
     with pytest.raises(ValueError, match="invertible"):
         index.set_part_pose(scene.parts[0].id, np.zeros((4, 4)))
+
+
+def test_ray_point_is_ray_without_the_normal(pm4):
+    """The engine's per-frame query gives the very bits ``ray`` gives, moved parts included."""
+    scene, index = pm4
+    origins, dirs = random_rays(scene, 200, seed=3)
+    moved = scene.parts[len(scene.parts) // 2].id
+    pose = index.part_pose(moved)
+    pose[:3, 3] += 0.01
+    index.set_part_pose(moved, pose)
+    try:
+        for o, d in zip(origins, dirs, strict=True):
+            for exclude in ((), (moved,)):
+                full, lean = index.ray(o, d, 5.0, exclude), index.ray_point(o, d, 5.0, exclude)
+                assert (full is None) == (lean is None)
+                if full is not None:
+                    assert lean.part == full.part and lean.distance == full.distance
+                    assert lean.point.tobytes() == full.point.tobytes()
+    finally:
+        index.reset_poses()
+
+
+def test_pose_validation():
+    scene = load_scene(AS1)
+    index = SceneIndex(scene)
+    part = scene.parts[0].id
+    for bad in (np.zeros((4, 4)), np.full((4, 4), np.nan), np.eye(3)):
+        with pytest.raises(ValueError):
+            index.set_part_pose(part, bad)
+    lopsided = np.diag([1e-200, 1e160, 1e160, 1.0])  # det 1e120, but e * i overflows: LAPACK decides
+    index.set_part_pose(part, lopsided)
