@@ -21,6 +21,7 @@ import fcl
 import numpy as np
 
 from interaction.part_geometry import PartGeometry
+from scenes.transforms import posed_box
 
 _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
 
@@ -102,35 +103,45 @@ class CollisionWorld:
         self._objects: dict[str, fcl.CollisionObject] = {}
         self._inset: dict[str, fcl.CollisionObject] = {}
         n = len(self._ids)
-        self._local_box = np.zeros((n, 2, 3))
-        self._world_box = np.zeros((n, 2, 3))
+        #: per part, the 8 corners of its box in its rigid frame (posed by ``set_frame``)
+        self._local_corners = np.zeros((n, 8, 3))
+        #: per part, its posed world box as [min, -max]: box j overlaps box i exactly when
+        #: ``boxes[j] <= probes[i]`` (= [max_i, -min_i]) on all six, one comparison for all
+        #: parts (the broad phase runs every frame, and on small arrays each NumPy call costs
+        #: microseconds). +inf for parts without triangles: they overlap nothing.
+        self._boxes = np.full((n, 6), np.inf)
+        self._probes = np.zeros((n, 6))
         self._row = {pid: i for i, pid in enumerate(self._ids)}
-        self._has_triangles = np.zeros(n, dtype=bool)
         self._frames: dict[str, np.ndarray] = {}
+        #: scratch transform, refilled per move (FCL objects copy it)
+        self._tf = fcl.Transform()
         self._no_inset: set[str] = set()
         #: a yes/no answer is all we need: FCL stops at the first intersecting triangle pair
         self._request = fcl.CollisionRequest(num_max_contacts=1, enable_contact=False)
         for i, pid in enumerate(self._ids):
             g = geometries[pid]
             if g.triangle_count:
-                self._has_triangles[i] = True
                 self._objects[pid] = fcl.CollisionObject(exact_bvh(g))
-                self._local_box[i] = [g.vertices.min(axis=0), g.vertices.max(axis=0)]
+                lo, hi = g.vertices.min(axis=0), g.vertices.max(axis=0)
+                self._local_corners[i] = lo + _CORNERS * (hi - lo)
             self.set_frame(pid, g.authored_rigid)
 
     def set_frame(self, part_id: str, frame: np.ndarray) -> None:
         self._frames[part_id] = frame
-        i = self._row[part_id]
-        lo, hi = self._local_box[i]
-        corners = (lo + _CORNERS * (hi - lo)) @ frame[:3, :3].T + frame[:3, 3]
-        self._world_box[i] = [corners.min(axis=0), corners.max(axis=0)]
         obj = self._objects.get(part_id)
-        if obj is not None:
-            tf = fcl.Transform(frame[:3, :3], frame[:3, 3])
-            obj.setTransform(tf)
-            inset = self._inset.get(part_id)
-            if inset is not None:
-                inset.setTransform(tf)
+        if obj is None:
+            return
+        i = self._row[part_id]
+        lo, hi = posed_box(frame, self._local_corners[i])
+        self._boxes[i] = lo + [-x for x in hi]
+        self._probes[i] = hi + [-x for x in lo]
+        tf = self._tf
+        tf.setRotation(frame[:3, :3])
+        tf.setTranslation(frame[:3, 3])
+        obj.setTransform(tf)
+        inset = self._inset.get(part_id)
+        if inset is not None:
+            inset.setTransform(tf)
 
     def _inset_object(self, part_id: str) -> fcl.CollisionObject | None:
         obj = self._inset.get(part_id)
@@ -149,17 +160,14 @@ class CollisionWorld:
         if part_id not in self._objects or part_id in self._no_inset:
             return []
         i = self._row[part_id]
-        lo, hi = self._world_box[i]
-        overlap = np.all((self._world_box[:, 0] <= hi) & (self._world_box[:, 1] >= lo), axis=1)
-        overlap &= self._has_triangles
-        overlap[i] = False
         moving = self._inset_object(part_id)
         if moving is None:
             return []
+        overlap = (self._boxes <= self._probes[i]).all(axis=1)
         hits = []
-        for j in np.flatnonzero(overlap):
+        for j in overlap.nonzero()[0].tolist():
             other = self._ids[j]
-            if other in ignore:
+            if j == i or other in ignore:
                 continue
             if fcl.collide(moving, self._objects[other], self._request, fcl.CollisionResult()):
                 hits.append(other)
