@@ -29,7 +29,7 @@ from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
 from interaction.symmetry import symmetry_rotations
 from scenes.auto_scenario import solid_parts
-from scenes.index import RayHit, SceneIndex
+from scenes.index import RayPoint, SceneIndex
 from scenes.model import Scene
 from scenes.scenario import Scenario
 from scenes.transforms import pose_to_matrix
@@ -131,7 +131,7 @@ class Engine:
     def _set_pose(self, part_id: str, world: np.ndarray) -> None:
         self.state.part_poses[part_id] = world
         self.index.set_part_pose(part_id, world)
-        self.collision.set_frame(part_id, world @ self._to_frame[part_id])
+        self.collision.set_frame(part_id, world.dot(self._to_frame[part_id]))
 
     def target_world(self, part_id: str, slot_id: str) -> np.ndarray:
         """(4, 4) world matrix ``part_id`` takes when it snaps into ``slot_id``."""
@@ -166,7 +166,8 @@ class Engine:
         if self.state.gaze_hit is not None:
             hits.append(self.state.gaze_hit)
         p = self.params
-        events += self.inspection.dwell(hits, p.inspection_radius_mm / 1000.0, p.dwell_time_s, n, t)
+        if self.inspection.has_points:
+            events += self.inspection.dwell(hits, p.inspection_radius_mm / 1000.0, p.dwell_time_s, n, t)
         events += self._task_complete(n, t)
         self._update_magnet_zones()
         self.state.frame, self.state.t = n, t
@@ -202,16 +203,16 @@ class Engine:
             return events
         pinched = hs.pinch.update(hand.pinch, p.press_threshold, p.release_threshold)
         grabbed = hs.grab.update(hand.grab, p.press_threshold, p.release_threshold)
-        aim = pose_to_matrix(hand.aim)
         hit = None
         if hs.held is None:  # a hand that carries a part points at nothing (no hover noise)
-            held_now = tuple(x.held for x in self._hands if x.held is not None)
-            hit = self.index.ray(aim[:3, 3], -aim[:3, 2], p.ray_max_length_m, exclude=held_now)
+            aim = pose_to_matrix(hand.aim)
+            held_now = [x.held for x in self._hands if x.held is not None]
+            hit = self.index.ray_point(aim[:3, 3], -aim[:3, 2], p.ray_max_length_m, exclude=held_now)
         self.state.ray_hits[h] = None if hit is None else hit.point
         events += self._hover(h, None if hit is None else hit.part, n, t)
         if hs.held is not None:
-            driver = pose_to_matrix(hand.grip) if hs.via == "near" else aim
-            self._follow(hs, driver @ hs.offset, dt)
+            driver = pose_to_matrix(hand.grip if hs.via == "near" else hand.aim)
+            self._follow(hs, driver.dot(hs.offset), dt)  # (4, 4) .dot: @'s BLAS call, less overhead
             if hs.holding_input_released():
                 events += self._release(h, n, t, snap=True, reason="let_go")
         elif pinched and not grabbed and self.state.measurement.active:
@@ -349,7 +350,7 @@ class Engine:
             events += self.inspection.mark(MarkPoint(point, "pass", "poke"), n, t, hand=name)
         return events
 
-    def _measure_pick(self, hand: str, hit: RayHit | None, n: int, t: float) -> list[Event]:
+    def _measure_pick(self, hand: str, hit: RayPoint | None, n: int, t: float) -> list[Event]:
         if hit is None:
             return []
         m = self.state.measurement
@@ -405,7 +406,7 @@ class Engine:
         g, s = frame.gaze, self.state
         hit = None
         if g.confidence >= GAZE_MIN_CONFIDENCE:
-            hit = self.index.ray(g.origin, g.direction, self.params.ray_max_length_m)
+            hit = self.index.ray_point(g.origin, g.direction, self.params.ray_max_length_m)
         s.gaze_hit = None if hit is None else hit.point
         part = None if hit is None else hit.part
         s.gaze_part = part
