@@ -26,6 +26,8 @@ SNAPSHOT_FRAMES = 90
 #: ... unless that makes more snapshots than this (~40 KB each on AS1): an hour at 90 Hz
 #: then snapshots every 324 frames, ~40 MB, and a seek steps at most 324 frames
 MAX_SNAPSHOTS = 1000
+#: how often the scan's progress is shown
+READY_PERIOD_S = 0.5
 #: seeks costing more engine steps than this run in slices, so the window stays live
 SYNC_FRAMES = 4 * SNAPSHOT_FRAMES
 #: wall time the background scan (or a long seek) may take per event-loop turn
@@ -64,11 +66,12 @@ class ReplayPlayer(QObject):
         self.sim = ReplaySimulator(rec, setup, self.store)
         self._scanner: ReplaySimulator | None = ReplaySimulator(rec, setup, self.store, SceneIndex(setup.scene))
         self._t0 = time.monotonic()
+        self._ready_shown = 0.0
         self.ticks = 0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, round(1000.0 / rate_hz)))
-        self._timer.timeout.connect(lambda: self.tick(self.now()))
+        self._timer.timeout.connect(self._on_timer)
         self._scan_timer = QTimer(self)
         self._scan_timer.setInterval(0)
         self._scan_timer.timeout.connect(self._scan_slice)
@@ -167,6 +170,12 @@ class ReplayPlayer(QObject):
         self.tick(self.now())
 
     # -- loop --------------------------------------------------------------------------------
+    def _on_timer(self) -> None:
+        if self.device.playing:
+            self.tick(self.now())
+        else:
+            self.device.poll(self.now())  # keep the clock, step nothing
+
     def tick(self, t: float) -> None:
         """Step the engine through every recorded frame up to the device's new position."""
         if self._target is not None:
@@ -177,6 +186,8 @@ class ReplayPlayer(QObject):
         except SceneError as err:
             self._fail(err)
             return
+        if not steps:
+            return  # paused or between recorded frames: nothing new to draw
         self.ticks += 1
         self.stepped.emit(self.sim.engine.state, self.sim.last_frame, events)
         self.position_changed.emit(self.device.position)
@@ -199,7 +210,10 @@ class ReplayPlayer(QObject):
             self._fail(err)
             return
         frame = scanner.last_frame
-        if frame is not None:
+        now = time.perf_counter()
+        if frame is not None and now - self._ready_shown > READY_PERIOD_S:
+            # throttled: a repaint costs more than a slice where GL composes the window
+            self._ready_shown = now
             self.ready_changed.emit(frame.t)
 
     def scan_all(self) -> None:

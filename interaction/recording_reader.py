@@ -80,6 +80,8 @@ class Recording:
         self._chunks: list[ChunkRef] = []
         self._starts: list[int] = []
         self._cache: OrderedDict[int, Batch] = OrderedDict()
+        #: chunk number -> its first frame index, learnt by ``_chunk_of_index``
+        self._first_index: dict[int, int] = {}
         #: events, commands and parameter changes of the whole recording (small; frames are not kept)
         self._all: Batch | None = None
         try:
@@ -322,11 +324,15 @@ class Recording:
                 yield index, frame, by_frame.get(index, [])
 
     def _chunk_of_index(self, index: int) -> int:
-        """Binary search over chunks by their first frame index (decodes ~log2(n) chunks)."""
+        """Binary search over chunks by their first frame index (decodes each chunk it
+        visits once; the first indexes are kept, so a replay's per-tick lookups are free)."""
         lo, hi = 0, len(self._chunks) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self._decode(mid).first_index <= index:
+            first = self._first_index.get(mid)
+            if first is None:
+                first = self._first_index[mid] = self._decode(mid).first_index
+            if first <= index:
                 lo = mid
             else:
                 hi = mid - 1

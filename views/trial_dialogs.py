@@ -144,8 +144,8 @@ class QuestionnaireDialog(QDialog):
         self.sus_box.setCheckable(True)
         sus_layout = QGridLayout(self.sus_box)
         self.sus_groups: list[QButtonGroup] = []
-        sus_layout.addWidget(QLabel(SUS_ANCHORS[0], self.sus_box), 0, 1)
-        sus_layout.addWidget(QLabel(SUS_ANCHORS[1], self.sus_box), 0, 5)
+        sus_layout.addWidget(QLabel(f"1 = {SUS_ANCHORS[0].lower()} … 5 = {SUS_ANCHORS[1].lower()}", self.sus_box),
+                             0, 0, 1, 6)
         for i, text in enumerate(SUS_ITEMS, 1):
             label = QLabel(f"{i}. {text}", self.sus_box)
             label.setWordWrap(True)
@@ -158,6 +158,7 @@ class QuestionnaireDialog(QDialog):
             group.idClicked.connect(self._update_ok)
             self.sus_groups.append(group)
         sus_layout.setColumnStretch(0, 1)
+        sus_layout.setRowStretch(len(SUS_ITEMS) + 1, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.sus_box)
@@ -189,5 +190,6 @@ class QuestionnaireDialog(QDialog):
 
     def _update_ok(self) -> None:
         missing = [i for i, g in enumerate(self.sus_groups, 1) if g.checkedId() < 1] if self.sus_box.isChecked() else []
-        self.hint.setText(f"SUS items not answered: {', '.join(map(str, missing))}" if missing else "")
+        self.hint.setText(f"SUS items not answered: {', '.join(map(str, missing))} (or untick 'Fill in SUS')"
+                          if missing else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not missing)

@@ -5,7 +5,7 @@ with the recorded scenario and parameters and compares the events line by line: 
 identical, else the first divergence (event number, frame, time, expected vs got) and exit 1.
 A truncated or damaged recording is verified over its valid prefix, with one warning line.
 
-Without ``--verify`` the desktop window opens in replay mode (``app.replay_mode.run_replay``).
+Without ``--verify`` the desktop window opens in replay mode through ``app.gui.run_replay``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.verify:
         return _verify(args.recording)
-    from app.replay_mode import run_replay
+    import app.gui
 
-    return run_replay(args.recording, speed=args.speed)
+    return int(app.gui.run_replay(args.recording, speed=args.speed))
 
 
 def _verify(path: Path) -> int:
