@@ -4,8 +4,8 @@ Called by tests/test_openxr_monado.py through scripts/monado/exec.sh; not a test
 Modes (argv[1]):
 
 * ``session``: OpenXRDevice start-up time and states, the InputFrames it fills (head,
-  controllers, hand joints, gaze), poses moved through the remote driver arriving, clean
-  stop.
+  controllers, hand joints, gaze), poses moved through the remote driver arriving, a bare
+  tracked hand (controller inactive) pinching and grabbing, recentring, clean stop.
 * ``grab``: the interaction engine on the AS1 sample, fed by the device; the right
   controller is put on a part and squeezed through the remote driver.
 * ``loss``: an app Session runs on the device; prints ``RUNNING`` and keeps ticking
@@ -84,6 +84,16 @@ def mode_session() -> dict:
         moved_right=_hand(frame.right),
         frame_bytes=len(frame.to_bytes()),
     )
+    # the controller put down, the hand tracked: pinch and grab come from the joints
+    remote.set_controller(1, active=False, hand_tracking_active=True, curl=1.0)
+    remote.send()
+    fist, _ = _poll_until(device, lambda f: f.right.grab > 0.9)
+    remote.set_controller(1, curl=0.0)
+    remote.send()
+    open_hand, _ = _poll_until(device, lambda f: f.right.grab < 0.1)
+    out.update(bare_fist=_hand(fist.right), bare_open=_hand(open_hand.right))
+    remote.set_controller(1, active=True)
+    remote.send()
     device.pulse(1, 0.8, 0.05)  # must not fail on a controller with haptics
     out["recentred"] = device.recentre()
     frame, _ = _poll_until(device, lambda f: True)

@@ -81,6 +81,18 @@ def test_poses_and_buttons_sent_to_the_runtime_reach_the_frame(session_run):
     assert r["frame_bytes"] > 0
 
 
+def test_without_a_controller_the_joints_give_pinch_and_grab(session_run):
+    fist, open_hand = session_run["bare_fist"], session_run["bare_open"]
+    for hand in (fist, open_hand):
+        assert hand["tracked"] and hand["joints"] is not None
+        # no controller pose: the grip is the palm joint
+        np.testing.assert_allclose(hand["grip"], hand["joints"][Joint.PALM][:7], atol=1e-6)
+    assert fist["grab"] > 0.9 and fist["pinch"] > 0.9  # all five fingers curled
+    assert open_hand["grab"] < 0.1 and open_hand["pinch"] < 0.1
+    tips = [np.array(h["joints"][Joint.INDEX_TIP][:3]) for h in (fist, open_hand)]
+    assert np.linalg.norm(tips[0] - tips[1]) > 0.03  # the fingers really moved
+
+
 def test_recentre_puts_the_origin_under_the_head(session_run):
     r = session_run
     assert r["recentred"]
