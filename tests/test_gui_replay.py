@@ -87,6 +87,8 @@ def test_event_list_click_seeks(qtbot, replay):
     rect = timeline.events.visualItemRect(item)
     qtbot.mouseClick(timeline.events.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert replay.player.device.position == pytest.approx(replay.rec.events[40].t)
+    current = timeline.events.currentItem()  # the list follows the playhead
+    assert current.data(0, Qt.ItemDataRole.UserRole) == pytest.approx(replay.rec.events[40].t)
 
 
 def test_scrub_back_equals_playing_from_the_start(qtbot, replay, as1_recording):

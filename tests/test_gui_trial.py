@@ -5,33 +5,24 @@ that cannot be written is one message while the session goes on."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QDockWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from app.cli import main
 from app.trial_control import default_folder, recording_name
-from app.wiring import attach_interaction
 from interaction.recording_reader import Recording
 from scenes.samples import SAMPLE_SCENARIO
-from views.main_window import MainWindow
+from tests.test_gui_interaction import gui  # noqa: F401 - the window fixture
 
 pytestmark = pytest.mark.gl
 RATE = 1 / 90
 
 
 @pytest.fixture
-def gui(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    controller = attach_interaction(window, SAMPLE_SCENARIO)
-    controller.autostart = False  # the test ticks the session at chosen times
-    for dock in window.findChildren(QDockWidget):
-        if dock.windowTitle() in ("Outliner", "Properties"):
-            dock.hide()
-    window.resize(780, 560)
-    window.show()
-    qtbot.waitExposed(window)
+def trial_gui(request):
+    """The AS1 window of the interaction tests, running the bundled sample scenario."""
+    window, controller = request.getfixturevalue("gui")
+    controller.request_scenario(SAMPLE_SCENARIO)
     assert window.open_file(controller.scenario_model, remember=False)
     return window, controller
 
@@ -57,8 +48,8 @@ def tick(session, n: int, t0: float = 0.0) -> float:
     return t
 
 
-def test_trial_records_and_stores_scored_questionnaires(qtbot, gui, tmp_path, capsys):
-    window, controller = gui
+def test_trial_records_and_stores_scored_questionnaires(qtbot, trial_gui, tmp_path, capsys):
+    window, controller = trial_gui
     assert default_folder().name == "recordings"
     session = controller.session
     tick(session, 5)
@@ -102,8 +93,8 @@ def test_trial_records_and_stores_scored_questionnaires(qtbot, gui, tmp_path, ca
     assert "identical (90 frames" in capsys.readouterr().out
 
 
-def test_skipping_questionnaires_keeps_the_recording(qtbot, gui, tmp_path):
-    _, controller = gui
+def test_skipping_questionnaires_keeps_the_recording(qtbot, trial_gui, tmp_path):
+    _, controller = trial_gui
     start_trial(qtbot, controller, "P08", "novice", tmp_path)
     tick(controller.session, 10)
     controller.trials.stop_action.trigger()
@@ -114,8 +105,8 @@ def test_skipping_questionnaires_keeps_the_recording(qtbot, gui, tmp_path):
         assert rec.frame_count == 10 and rec.questionnaires == {}
 
 
-def test_unwritable_folder_is_one_message_and_the_session_goes_on(qtbot, gui, tmp_path):
-    window, controller = gui
+def test_unwritable_folder_is_one_message_and_the_session_goes_on(qtbot, trial_gui, tmp_path):
+    window, controller = trial_gui
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     start_trial(qtbot, controller, "P09", "novice", blocker / "trials")
@@ -125,8 +116,8 @@ def test_unwritable_folder_is_one_message_and_the_session_goes_on(qtbot, gui, tm
     tick(controller.session, 3)  # still running
 
 
-def test_recording_that_fails_midway_stops_with_one_message(qtbot, gui, tmp_path):
-    window, controller = gui
+def test_recording_that_fails_midway_stops_with_one_message(qtbot, trial_gui, tmp_path):
+    window, controller = trial_gui
     start_trial(qtbot, controller, "P10", "novice", tmp_path)
     session, trials = controller.session, controller.trials
     tick(session, 10)

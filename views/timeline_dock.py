@@ -9,6 +9,7 @@ glance; clicking a marker seeks to its time, clicking elsewhere on the bar scrub
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -186,6 +187,8 @@ class TimelinePanel(QWidget):
         self.playing = False
         self._start = 0.0
         self._duration = 0.0
+        #: recorded event times, for the list to follow the playhead
+        self._event_times: list[float] = []
         style = self.style()
         self._icons = {playing: style.standardIcon(icon) for playing, icon in
                        ((False, QStyle.StandardPixmap.SP_MediaPlay), (True, QStyle.StandardPixmap.SP_MediaPause))}
@@ -231,6 +234,7 @@ class TimelinePanel(QWidget):
         self.bar.set_range(start, end)
         self.bar.set_markers(markers_from_events(events))
         self.events.clear()
+        self._event_times = [e.t for e in events]
         for e in events:
             item = QTreeWidgetItem([f"{e.t - start:.2f}", e.kind, describe(e)[len(e.kind):].strip()])
             item.setData(0, Qt.ItemDataRole.UserRole, e.t)
@@ -243,6 +247,12 @@ class TimelinePanel(QWidget):
     def set_position(self, t: float) -> None:
         self.bar.set_position(t)
         self.time_label.setText(f"{t - self._start:7.2f} / {self._duration:.2f} s")
+        last = bisect.bisect_right(self._event_times, t) - 1  # the latest event shown so far
+        item = self.events.topLevelItem(last) if last >= 0 else None
+        if item is not self.events.currentItem():
+            self.events.setCurrentItem(item)
+            if item is not None:
+                self.events.scrollToItem(item)
 
     def set_playing(self, playing: bool) -> None:
         self.playing = playing
