@@ -26,6 +26,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -109,12 +110,17 @@ def main() -> None:
     t3 = time.perf_counter()
     assert engine.state.held[Hand.RIGHT] == held, "the bench hand failed to grab"
     ours, collisions, held_frames = [], 0, []
+    # thread CPU time beside wall time: on a shared machine, wall spikes with CPU time that
+    # stays flat are time the OS gave other processes, not work of ours
+    ours_cpu, gc_before = [], [g["collections"] for g in gc.get_stats()]
     for f in frames[3:]:
-        s = time.perf_counter_ns()
+        s, c = time.perf_counter_ns(), time.thread_time_ns()
         engine.step(f)
+        ours_cpu.append((time.thread_time_ns() - c) / 1e6)
         ours.append((time.perf_counter_ns() - s) / 1e6)
         collisions += bool(engine.state.colliding)
         held_frames.append(engine.rigid_frame(held, engine.state.part_poses[held]))
+    gc_runs = [g["collections"] - b for g, b in zip(gc.get_stats(), gc_before, strict=True)]
 
     # -- the floor: raw embreex on one world BVH + raw fcl on the same pairs ---------------
     mesh = world_mesh(scene)
@@ -137,7 +143,7 @@ def main() -> None:
             pg = engine.geometry[p.id]
             obj = fcl.CollisionObject(bvh_model(pg.vertices, pg.faces), fcl.Transform(pg.authored_rigid[:3, :3], pg.authored_rigid[:3, 3]))
             neighbours.append(obj)
-    floor, floor_inset = [], []
+    floor, floor_inset, floor_inset_cpu = [], [], []
     for f, frame in zip(frames[3:], held_frames, strict=True):
         left = f.hands[Hand.LEFT]
         origins = [left.aim[:3], f.gaze.origin]
@@ -149,12 +155,13 @@ def main() -> None:
         for obj in neighbours:
             fcl.collide(held_obj, obj, fcl.CollisionRequest(), fcl.CollisionResult())
         floor.append((time.perf_counter_ns() - s) / 1e6)
-        s = time.perf_counter_ns()
+        s, c = time.perf_counter_ns(), time.thread_time_ns()
         for o, d in zip(origins, dirs, strict=True):
             world.run(np.asarray([o], np.float32), np.asarray([d], np.float32), output=1)
         held_inset.setTransform(fcl.Transform(frame[:3, :3], frame[:3, 3]))
         for obj in neighbours:
             fcl.collide(held_inset, obj, fcl.CollisionRequest(), fcl.CollisionResult())
+        floor_inset_cpu.append((time.thread_time_ns() - c) / 1e6)
         floor_inset.append((time.perf_counter_ns() - s) / 1e6)
 
     # -- the alternative not chosen: Embree segment casts along the held part's edges ------
@@ -203,6 +210,9 @@ def main() -> None:
     print(f"  median {med:.3f} ms  p99 {p99:.3f} ms  mean {statistics.fmean(ours):.3f} ms  "
           f"= {100 * med / FRAME_BUDGET_MS:.1f} % of the 11.1 ms 90 Hz frame (median), "
           f"{100 * p99 / FRAME_BUDGET_MS:.1f} % (p99)")
+    print(f"  thread CPU time: median {statistics.median(ours_cpu):.3f} ms  p99 {percentile(ours_cpu, 99):.3f} ms  "
+          f"max {max(ours_cpu):.3f} ms (wall max {max(ours):.3f} ms); garbage collections during the run "
+          f"(gen 0/1/2): {'/'.join(map(str, gc_runs))}")
     print(f"  carrying in free air (no collision candidates): median {statistics.median(free):.3f} ms  "
           f"p99 {percentile(free, 99):.3f} ms")
     print(f"floor (raw embreex 2 rays on one world BVH + raw fcl collide x{len(neighbours)}):")
@@ -210,6 +220,9 @@ def main() -> None:
     fimed = statistics.median(floor_inset)
     print(f"floor for the engine's question (same, with the held part's inset BVH): median {fimed:.3f} ms  "
           f"p99 {percentile(floor_inset, 99):.3f} ms  -> ratio engine/this floor: median {med / fimed:.2f}x")
+    ficpu = statistics.median(floor_inset_cpu)
+    print(f"  in thread CPU time: floor median {ficpu:.3f} ms  p99 {percentile(floor_inset_cpu, 99):.3f} ms  "
+          f"-> ratio engine/this floor: median {statistics.median(ours_cpu) / ficpu:.2f}x")
     print(f"alternative (not chosen): Embree casts along the held part's {len(edges):,} edges against "
           f"the {len(near_tris):,} neighbour triangles: median {statistics.median(embree_edges):.3f} ms "
           f"(one direction only) vs FCL BVH-BVH in the engine")
