@@ -105,6 +105,9 @@ class DeviceSwitcher(QObject):
         if session is None:
             self.spec = spec  # applied when the first scene's session starts
             return False
+        entry = VIDEO_ENTRY if spec.startswith(VIDEO_ENTRY) else spec
+        if spec == self.spec and entry == self._current():
+            return True  # already running: no restart, no reset of the hands
         try:
             device = self._build(spec, session)
         except DeviceSpecError as err:

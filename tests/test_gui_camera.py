@@ -111,6 +111,7 @@ def test_video_device_tracks_hands_into_engine_dock_and_viewport(gui, qtbot, mon
     switcher.combo.activated.emit(switcher.combo.findData("video:"))  # "Video file…"
     device = controller.session.device
     assert isinstance(device, CameraDevice) and device.source == VIDEO
+    assert switcher.choose(f"video:{VIDEO}") and controller.session.device is device  # as is
     assert switcher.dock.isVisible() and switcher.combo.currentText() == "Video: asl_hand.25fps.mp4"
     assert controller.device is None  # no simulated hands: the mouse orbits the view
 
