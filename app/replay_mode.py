@@ -66,12 +66,9 @@ class ReplayMode(QObject):
         self._connect()
         self.timeline.set_recording(rec.start_t, rec.end_t, rec.events)
         self.timeline.set_speed(self.player.device.speed)
-        session = rec.session
-        who = f"participant {session.get('participant', '?')}, variant {session.get('variant') or 'default'}, " \
-              f"device {session.get('device', '?')}"
         warnings = [w for w in (rec.warning, *setup.notes) if w]
         self.timeline.set_warning("⚠ " + "; ".join(warnings) if warnings else "")
-        window.statusBar().showMessage(f"replay of {rec.path.name}: {who}", 20000)
+        window.statusBar().showMessage(f"replay of {rec.path.name}: {describe_trial(rec)}", 20000)
         viewport = window.viewport
         viewport.camera.frame(task_bounds(scene, scenario, setup.index), viewport.width() / max(viewport.height(), 1))
         self.follow_action = QAction("Follow the participant's &head", window, checkable=True)
@@ -113,6 +110,13 @@ class ReplayMode(QObject):
 
     def start(self, scan: bool = True) -> None:
         self.player.start(scan)
+
+
+def describe_trial(rec: Recording) -> str:
+    """``participant P07, variant expert, device openxr`` from the session metadata."""
+    session = rec.session
+    return (f"participant {session.get('participant', '?')}, variant {session.get('variant') or 'default'}, "
+            f"device {session.get('device', '?')}")
 
 
 def load_recording(path: str | Path) -> tuple[Recording, RecordedSetup]:
