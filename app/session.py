@@ -27,14 +27,11 @@ from devices.base import Device
 from devices.desktop import DesktopDevice
 from interaction.events import Event
 from interaction.frame import InputFrame
-from interaction.params import InteractionParams
+from interaction.params import BUILD_TIME_PARAMS, InteractionParams
 from interaction.recording import quantize
 from scenes.transforms import pose_to_matrix
 
 log = logging.getLogger(__name__)
-
-#: parameters the engine reads only when it is built (targets, collision world)
-BUILD_TIME_PARAMS = ("snap_position_mm", "snap_angle_deg", "collision_tolerance_mm")
 
 
 def base_params(scenario: Any, base: InteractionParams | None = None) -> InteractionParams:

@@ -127,6 +127,10 @@ class InteractionParams:
         return self.replace(**overrides)
 
 
+#: parameters the Engine reads only when it is built (targets, collision world): changing one
+#: needs a new Engine, which restarts the task
+BUILD_TIME_PARAMS = ("snap_position_mm", "snap_angle_deg", "collision_tolerance_mm")
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 

@@ -26,7 +26,7 @@ from interaction.commands import Command, command_from_dict
 from interaction.engine import Engine
 from interaction.events import Event
 from interaction.frame import InputFrame
-from interaction.params import InteractionParams
+from interaction.params import BUILD_TIME_PARAMS, InteractionParams
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup
 from scenes.index import SceneIndex
@@ -50,7 +50,11 @@ def take_snapshot(engine: Engine) -> Engine:
 
 
 def restore_snapshot(snapshot: Engine, host: Engine) -> Engine:
-    """A live engine in the snapshot's state that uses ``host``'s index and collision world."""
+    """A live engine in the snapshot's state that uses ``host``'s index and collision world
+    (rebuilt first when the snapshot's engine was built with other tolerances: a live
+    tolerance change mid-trial)."""
+    if any(getattr(snapshot.params, f) != getattr(host.params, f) for f in BUILD_TIME_PARAMS):
+        host = Engine(host.scene, host.scenario, snapshot.params, index=host.index)
     engine = copy.deepcopy(snapshot, _shared_memo(snapshot, host))
     engine.sync_poses()
     return engine

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from interaction.commands import command_from_dict
 from interaction.engine import Engine
 from interaction.params import scenario_params
 from interaction.recording_autopilot import record_autopilot
@@ -91,3 +92,37 @@ def test_snapshots_from_a_scanner_with_its_own_index_restore_exactly(as1_recordi
         for stepped in (1000, 300):
             display.rewind(stepped)
             assert signature(display.engine) == expected[stepped]
+
+
+def test_rewinds_across_a_live_tolerance_change_use_the_right_engine(as1_recording, tmp_path):
+    """A tolerance changed mid-trial rebuilt the engine; snapshots on either side of it
+    restore into an engine built with THEIR tolerances."""
+    from interaction.recording_writer import Recorder
+
+    changed = tmp_path / "changed.mcap"
+    with Recording(as1_recording) as rec:
+        setup = load_setup(rec)
+        tight = setup.params.replace(snap_position_mm=0.0001)
+        engine = Engine(setup.scene, setup.scenario, setup.params, index=setup.index)
+        with Recorder(changed, rec.session) as out:
+            for index, frame, commands in rec.steps():
+                if index == 600:  # the designer tightens the snap tolerance: a new engine
+                    out.write_params(tight.to_dict(), rebuilt=True)
+                    engine = Engine(setup.scene, setup.scenario, tight, index=setup.index)
+                parsed = [command_from_dict(c) for c in commands]
+                out.write_frame(frame, engine.step(frame, parsed), commands)
+    with Recording(changed) as rec:
+        setup = load_setup(rec)
+        end = rec.frame_count
+        expected = played_from_start(rec, setup, {300, end})
+        store = SnapshotStore(90)
+        ReplaySimulator(rec, setup, store, SceneIndex(setup.scene)).run(end)
+        sim = ReplaySimulator(rec, setup, store)  # built with the loose tolerance
+        sim.rewind(1000)  # from a snapshot made after the change, on to the end
+        events = [e.to_json() for i, f, c in sim._steps(1000, end) for e in sim.step(i, f, c)]
+        start = rec.frame_at(1000).t
+        assert events == [line for line in rec.event_lines if json.loads(line)["t"] >= start]
+        assert "RELEASE_OUT_OF_TOLERANCE" in "".join(events)  # the tight tolerance at work
+        assert signature(sim.engine) == expected[end]
+        sim.rewind(300)  # and back before it
+        assert signature(sim.engine) == expected[300] and sim.engine.params == setup.params
