@@ -174,3 +174,15 @@ def test_a_seek_beyond_the_scan_runs_in_slices_and_arrives(qtbot, tmp_path, as1_
     assert progress[-1] == 1.0 and len(progress) > 2
     assert signature(player.sim.engine) == expected_state(as1_recording, player.sim.stepped)
     assert mode.rec.frame_at(player.sim.stepped - 1).t <= mode.rec.start_t + 38.0
+
+
+def test_open_recording_from_the_window_opens_a_replay_window(qtbot, tmp_path, as1_recording):
+    from app import replay_mode
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    mode = open_recording(window, as1_recording)
+    assert mode is not None and mode.window.isVisible() and mode in replay_mode._OPEN
+    assert "participant autopilot, variant novice" in mode.window.statusBar().currentMessage()
+    mode.window.close()  # deleted on close: the registry lets it go
+    qtbot.waitUntil(lambda: mode not in replay_mode._OPEN, timeout=3000)
