@@ -30,8 +30,10 @@ MAX_SNAPSHOTS = 1000
 READY_PERIOD_S = 0.5
 #: seeks costing more engine steps than this run in slices, so the window stays live
 SYNC_FRAMES = 4 * SNAPSHOT_FRAMES
-#: wall time the background scan (or a long seek) may take per event-loop turn
+#: wall time the background scan (or a long seek) may take per event-loop turn ...
 SCAN_SLICE_S = 0.008
+#: ... and the scan's share while playing (the display's ticks come first)
+PLAYING_SCAN_SLICE_S = 0.004
 
 
 def snapshot_interval(frame_count: int) -> int:
@@ -198,7 +200,7 @@ class ReplayPlayer(QObject):
         scanner = self._scanner
         if scanner is None:
             return
-        deadline = time.perf_counter() + SCAN_SLICE_S
+        deadline = time.perf_counter() + (PLAYING_SCAN_SLICE_S if self.playing else SCAN_SLICE_S)
         try:
             while time.perf_counter() < deadline:
                 if scanner.run(8) == 0:
