@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton
 
-from app.gui import ORGANIZATION
+from app.gui import ORGANIZATION, DisplayUnavailable
 from app.replay_player import ReplayPlayer
 from app.wiring import follow_head, task_bounds
 from interaction.recording_reader import Recording
@@ -135,6 +135,12 @@ def open_replay_window(path: str | Path, speed: float = 1.0, settings: QSettings
                        autostart: bool = True) -> ReplayMode:
     """A shown replay window on ``path`` (SceneError before any window if it cannot be replayed)."""
     rec, setup = load_recording(path)
+    return show_replay(rec, setup, speed, settings, autostart)
+
+
+def show_replay(rec: Recording, setup: RecordedSetup, speed: float = 1.0, settings: QSettings | None = None,
+                autostart: bool = True) -> ReplayMode:
+    """A shown replay window on a loaded recording (closed with the window)."""
     window = MainWindow(settings if settings is not None else QSettings(ORGANIZATION, REPLAY_SETTINGS))
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     mode = ReplayMode(window, rec, setup, speed)
@@ -176,12 +182,17 @@ def open_recording(window: MainWindow, path: Path) -> ReplayMode | None:
 
 def run_replay(path: str | Path, speed: float = 1.0) -> int:
     """``xrjig replay REC [--speed S]``: the event loop on a playing replay window. A file that
-    cannot be replayed raises SceneError before any window opens (the CLI prints one line);
+    cannot be replayed raises SceneError, no display DisplayUnavailable (one line each);
     a damaged one plays its valid prefix, with the warning in the window and on stderr."""
     from app.gui import create_application
 
-    app = create_application()
-    mode = open_replay_window(path, speed)
+    rec, setup = load_recording(path)  # a bad file fails before a display is needed
+    try:
+        app = create_application()
+    except DisplayUnavailable:
+        rec.close()
+        raise
+    mode = show_replay(rec, setup, speed)
     if mode.rec.warning:
         log.warning("warning: %s", mode.rec.warning)
     mode.player.set_playing(True)

@@ -27,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
         return _verify(args.recording)
     import app.gui
 
-    return int(app.gui.run_replay(args.recording, speed=args.speed))
+    try:
+        return int(app.gui.run_replay(args.recording, speed=args.speed))
+    except app.gui.DisplayUnavailable as err:
+        print(f"xrjig replay: {err}", file=sys.stderr)
+        return 1
 
 
 def _verify(path: Path) -> int:
