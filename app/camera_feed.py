@@ -120,6 +120,9 @@ class CameraFeed(QObject):
         rates = self.rates()
         if rates is not None:
             self.panel.show_rates(*rates)
+        else:  # the first frame (or a photo standing in for the camera)
+            latency_ms = 1000.0 * (snap.ready_at - result.captured_at)
+            self.panel.rate_label.setText(f"first frame: {latency_ms:.0f} ms camera to input")
 
     # -- gaze calibration ------------------------------------------------------------------
     def calibrate(self, over: QRect, fov_y: float) -> GazeCalibrationDialog | None:

@@ -315,6 +315,7 @@ def test_gaze_calibration_dialog_applies_a_calibration(gui, qtbot):
     clock = Clock(qtbot, controller)
     clock.until(lambda: device.snapshot() is not None and device.snapshot().result.gaze is not None)
     feed = controller.devices.feed
+    clock.until(lambda: feed.panel.rate_label.text().startswith("first frame: "))  # a photo
     feed.dwell_ms = 200
     controller.devices.calibrate_action.trigger()
     dialog = feed.dialog
