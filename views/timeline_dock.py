@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEve
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QStyle,
     QToolButton,
@@ -220,6 +221,8 @@ class TimelinePanel(QWidget):
         self.events = QTreeWidget(self)
         self.events.setHeaderLabels(["t (s)", "event", "part / step / point"])
         self.events.setRootIsDecorated(False)
+        for column in (0, 1):
+            self.events.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.events.itemClicked.connect(lambda item: self.seek_requested.emit(item.data(0, Qt.ItemDataRole.UserRole)))
         layout = QVBoxLayout(self)
         layout.addLayout(row)
