@@ -6,6 +6,8 @@ window loads: the given scenario when it is about that model, otherwise one prop
 the model (scenes.auto_scenario). The viewport's raw input goes to the desktop device
 while "Simulated hands" is on; the viewport camera then follows the simulated head, and
 while it is off the head follows the camera (orbit navigation), so switching never jumps.
+Other devices (camera, video, headset) are chosen with app.device_switcher's Device menu
+and toolbar, or ``open_window(..., device=SPEC)``.
 """
 
 from __future__ import annotations
