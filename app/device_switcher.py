@@ -84,6 +84,7 @@ class DeviceSwitcher(QObject):
         self.combo = QComboBox(window)
         self.combo.setObjectName("device_combo")
         self.combo.setToolTip("Input device")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # file names
         self.combo.activated.connect(lambda i: self._picked(self.combo.itemData(i)))
         toolbar = QToolBar("Device", window)
         toolbar.setObjectName("toolbar:device")
