@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from app.warmup import WarmUp
 from devices.base import Device
 from devices.desktop import DesktopDevice
 from interaction.events import Event
@@ -117,6 +118,8 @@ class Session(QObject):
         self._timer.timeout.connect(self._on_timer)
         self._t0: float | None = None
         self._last_t = -1.0
+        #: builds the engine's first-use structures in the background while the session runs
+        self.warm_up = WarmUp(engine)
 
     # -- inputs from the UI -----------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -152,6 +155,7 @@ class Session(QObject):
 
         self.engine = Engine(self.scene, self.scenario, self.params, index=self.engine.index)
         self._pending.clear()
+        self.warm_up.retarget(self.engine)
 
     def set_device(self, device: Device) -> None:
         """Switch the input device; the old one is stopped."""
@@ -167,8 +171,10 @@ class Session(QObject):
         self.device.start()
         self._t0 = time.monotonic()
         self._timer.start()
+        self.warm_up.start()
 
     def stop(self) -> None:
+        self.warm_up.stop()
         self._timer.stop()
         self.device.stop()
         if self.recorder is not None:

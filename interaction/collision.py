@@ -73,6 +73,8 @@ def inset_triangles(vertices: np.ndarray, faces: np.ndarray, depth: float) -> tu
 
 #: BVHs are immutable, so every CollisionWorld built on the same PartGeometry (engines are
 #: rebuilt on tolerance or scenario edits) shares them; building them is the slow part.
+#: Entries are computed, then published by one assignment: a warm-up thread
+#: (Engine.prepare) and the step may both build one, and get the same model.
 _EXACT: weakref.WeakKeyDictionary[PartGeometry, fcl.BVHModel] = weakref.WeakKeyDictionary()
 _INSET: weakref.WeakKeyDictionary[PartGeometry, dict[float, fcl.BVHModel | None]] = weakref.WeakKeyDictionary()
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from interaction.assembly import AssemblyTask
-from interaction.collision import CollisionWorld
+from interaction.collision import CollisionWorld, inset_bvh
 from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, HandInput, InputFrame, Joint
@@ -35,6 +35,10 @@ from scenes.scenario import Scenario
 from scenes.transforms import pose_to_matrix
 
 HAND_NAMES = ("left", "right")
+#: what ``Engine.prepare`` can build ahead of need, in the order a run needs them: the
+#: held part's inset collision surface at its grab, its proximity search once it lies
+#: somewhere new, its symmetries at an in-position release
+PREPARABLE = ("collision", "proximity", "symmetry")
 #: gaze below this confidence is ignored (no gaze this frame)
 GAZE_MIN_CONFIDENCE = 0.5
 
@@ -144,6 +148,34 @@ class Engine:
     def open_slots(self, part_id: str) -> list[str]:
         """Unfilled slots ``part_id`` may snap into (its own and its identical twins')."""
         return self._open_slots(part_id)
+
+    # -- structures built on first use --------------------------------------------------------
+    def preparation_plan(self) -> list[tuple[str, str]]:
+        """(part, structure) for ``prepare``, soonest needed first: all parts' grab-time
+        structures before any symmetry, and within each, the parts of the first steps first."""
+        in_steps = [p for s in self.scenario.steps for p in s.parts if p in self._movable_set]
+        parts = list(dict.fromkeys(in_steps + self.movable))
+        return [(p, what) for what in PREPARABLE for p in parts]
+
+    def prepare(self, part_id: str, structure: str) -> None:
+        """Build now what the step would build on first use (see ``PREPARABLE``).
+
+        Safe to call from another thread while ``step`` runs: it only fills the shared
+        caches (collision.inset_bvh, symmetry_rotations, the index's proximity search),
+        each entry a pure function of geometry and build-time parameters published by one
+        assignment, so events are the same whoever builds it first (and a step that finds
+        it missing builds it itself, as without preparation). Engine state is not touched.
+        """
+        g = self.geometry[part_id]
+        if structure == "collision":
+            if g.triangle_count:
+                inset_bvh(g, self.collision.tolerance_m)
+        elif structure == "proximity":
+            self.index.prepare_part(part_id)
+        elif structure == "symmetry":
+            self._symmetries(part_id)
+        else:
+            raise ValueError(f"unknown structure {structure!r} (one of {', '.join(PREPARABLE)})")
 
     # -- the step ---------------------------------------------------------------------------
     def step(self, frame: InputFrame, commands: Sequence[Command] = ()) -> list[Event]:

@@ -23,6 +23,7 @@ from scenes.transforms import quat_from_axis_angle, quat_to_matrix
 
 ORDERS = (64, 48, 36, 32, 24, 16, 12, 10, 8, 6, 5, 4, 3, 2)
 MAX_SAMPLES = 96
+#: computed, then published by one assignment (a warm-up thread may fill it, see Engine.prepare)
 _CACHE: weakref.WeakKeyDictionary[PartGeometry, dict[float, np.ndarray]] = weakref.WeakKeyDictionary()
 
 

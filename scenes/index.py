@@ -75,6 +75,8 @@ class _PartGeometry:
     _near: _NearSearch | None = field(default=None)
 
     def near_search(self) -> _NearSearch:
+        """Built on first need; computed, then published by one assignment, so another
+        thread may build it meanwhile (both give the same search)."""
         if self._near is None:
             self._near = _NearSearch(self.triangles)
         return self._near
@@ -242,6 +244,13 @@ class SceneIndex:
             self._moved.discard(k)
         else:
             self._moved.add(k)
+
+    def prepare_part(self, part_id: str) -> None:
+        """Build the part's own proximity search now rather than at the first query near it
+        after it moved (a caller's warm-up; the search is published by one assignment)."""
+        k = self._slot.get(part_id)
+        if k is not None:
+            self._geom[k].near_search()
 
     def _inverse(self, k: int) -> np.ndarray:
         """(4, 4) inverse of part k's pose (computed when first needed after a move)."""
