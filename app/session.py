@@ -7,7 +7,9 @@ inspection verdict, a reset) are queued with ``submit`` and applied with the nex
 they are recorded with the frame they happened on.
 
 ``tick(t)`` is the whole loop body and needs no event loop, so tests drive sessions
-headlessly with chosen times; ``start()`` runs it from a QTimer at ``rate_hz``.
+headlessly with chosen times; ``start()`` runs it from a QTimer at ``rate_hz`` and starts
+the warm-up thread (app/warmup.py) that builds the engine's first-use structures before the
+first grab needs them; ``stop()`` joins it, an engine rebuild retargets it.
 
 A device that fails (``device.error`` set, or an OS / runtime error from ``poll``) is
 reported with ``message`` and replaced by the desktop device, placed where the user's head
