@@ -57,10 +57,12 @@ class MainWindow(QMainWindow):
         self._build_menus()
         docks = [
             self.add_dock(self.outliner, "Outliner", Qt.DockWidgetArea.LeftDockWidgetArea),
-            self.add_dock(self.properties, "Properties", Qt.DockWidgetArea.RightDockWidgetArea),
+            # under the outliner: the right column stays free, full height, for task docks
+            self.add_dock(self.properties, "Properties", Qt.DockWidgetArea.LeftDockWidgetArea),
         ]
         if self.settings.value("window/state") is None:
-            self.resizeDocks(docks, [300, 340], Qt.Orientation.Horizontal)
+            self.resizeDocks(docks[:1], [300], Qt.Orientation.Horizontal)
+            self.resizeDocks(docks, [520, 300], Qt.Orientation.Vertical)
         self._build_status_bar()
 
         self.outliner.nodeSelected.connect(self._on_outliner_selection)
