@@ -168,8 +168,12 @@ def jitter(path: Path, seconds: float, warm: bool) -> tuple[np.ndarray, float]:
         poll.start(20)
     else:
         session.warm_up.stop()
-    QTimer.singleShot(int(seconds * 1000), QCoreApplication.quit)
+    deadline = QTimer()  # not QTimer.singleShot: a pending one would end the next run early
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(QCoreApplication.quit)
+    deadline.start(int(seconds * 1000))
     QCoreApplication.exec()
+    deadline.stop()
     poll.stop()
     session.stop()
     return np.diff(stamps) * 1000.0, finished[0]
