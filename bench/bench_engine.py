@@ -213,6 +213,14 @@ def main() -> None:
     print(f"  thread CPU time: median {statistics.median(ours_cpu):.3f} ms  p99 {percentile(ours_cpu, 99):.3f} ms  "
           f"max {max(ours_cpu):.3f} ms (wall max {max(ours):.3f} ms); garbage collections during the run "
           f"(gen 0/1/2): {'/'.join(map(str, gc_runs))}")
+    # the wiggle repeats every 180 frames and the ray sweeps (periods of 250-440 frames) cover
+    # the same ground several times per half, so the halves ask the same questions: halves
+    # that differ point at the machine (or at state that grows with the run), not the workload
+    half = len(ours) // 2
+    print("  by half of the run (engine wall / thread CPU, inset floor wall): " + "; ".join(
+        f"frames {a + 1}-{b}: {statistics.median(ours[a:b]):.3f} / {statistics.median(ours_cpu[a:b]):.3f} ms, "
+        f"floor {statistics.median(floor_inset[a:b]):.3f} ms"
+        for a, b in ((0, half), (half, len(ours)))))
     print(f"  carrying in free air (no collision candidates): median {statistics.median(free):.3f} ms  "
           f"p99 {percentile(free, 99):.3f} ms")
     print(f"floor (raw embreex 2 rays on one world BVH + raw fcl collide x{len(neighbours)}):")
