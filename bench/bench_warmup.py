@@ -92,15 +92,18 @@ def script(path: Path) -> list[tuple[InputFrame, list[Command]]]:
     return out
 
 
+def warm_up(session: Session) -> float:
+    """Run the session's warm-up to the end; its duration in seconds."""
+    t0 = time.perf_counter()
+    session.warm_up.start()
+    session.warm_up.wait()
+    return time.perf_counter() - t0
+
+
 def live_run(path: Path, steps: list[tuple[InputFrame, list[Command]]], warm: bool) -> tuple[dict[str, float], list[str]]:
     scene, scenario, params = fresh(path)
     session = Session(scene, scenario, params, ScriptDevice([f for f, _ in steps]), SceneIndex(scene))
-    warm_s = float("nan")
-    if warm:
-        t0 = time.perf_counter()
-        session.warm_up.start()
-        session.warm_up.wait()
-        warm_s = time.perf_counter() - t0
+    warm_s = warm_up(session) if warm else float("nan")
     ms: list[float] = []
     events: list[str] = []
     first: dict[str, float] = {}
@@ -129,12 +132,7 @@ def big_first_grab(path: Path, warm: bool) -> tuple[float, float]:
     scenario = Scenario(model=path, parts=[held], steps=[Step("impeller", [held])], scene=scene)
     session = Session(scene, scenario, InteractionParams(), ScriptDevice([]), SceneIndex(scene))
     session.device = ScriptDevice(make_frames(session.engine, held, 10))
-    warm_s = float("nan")
-    if warm:
-        t0 = time.perf_counter()
-        session.warm_up.start()
-        session.warm_up.wait()
-        warm_s = time.perf_counter() - t0
+    warm_s = warm_up(session) if warm else float("nan")
     for frame in session.device.frames:
         t0 = time.perf_counter()
         out = session.tick(frame.t)

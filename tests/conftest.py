@@ -33,3 +33,27 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{relative} is only in ../shared/testdata (Pixabay licence), absent here")
     return path
+
+
+def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
+    """A shown main window with interaction on AS1 whose session the test ticks itself
+    (autostart off), its settings in ``tmp_path``; docks titled in ``hide`` are hidden.
+    Returns (window, controller)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDockWidget
+
+    from app.wiring import attach_interaction
+    from views.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    controller = attach_interaction(window)
+    controller.autostart = False
+    for dock in window.findChildren(QDockWidget):
+        if dock.windowTitle() in hide:
+            dock.hide()
+    window.resize(780, 560)  # pytest-xvfb's screen is 800x600
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_file(AS1, remember=False)
+    return window, controller

@@ -112,15 +112,27 @@ class Monado:
             )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def driver_process(self, mode: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            self.command(sys.executable, "-m", "tests.monado_driver", mode),
+    def kill_service_under(self, module: str, mode: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Run ``python -m module mode`` in the chroot, kill monado-service once it prints
+        RUNNING, and return its JSON result (the last stdout line; it must exit 0)."""
+        proc = subprocess.Popen(
+            self.command(sys.executable, "-m", module, mode),
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=REPO,
         )
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "RUNNING", proc.stderr.read()[-3000:]
+            self.kill_service()
+            out, err = proc.communicate(timeout=timeout)
+        except (subprocess.TimeoutExpired, AssertionError):
+            proc.kill()
+            raise
+        assert proc.returncode == 0, err[-3000:]
+        return json.loads(out.strip().splitlines()[-1])
 
 
 def running_monado() -> Iterator[Monado]:

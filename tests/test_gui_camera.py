@@ -12,18 +12,15 @@ import re
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from app.camera_feed import target_angles
 from app.device_switcher import camera_head
-from app.wiring import attach_interaction
 from devices.camera.device import CameraDevice
 from devices.desktop import DesktopDevice
 from interaction.events import EventKind
 from interaction.frame import Hand
-from tests.conftest import AS1, FACES, HANDS, PINS
+from tests.conftest import FACES, HANDS, PINS, ticked_window
 from tests.fake_capture import BusyCapture, UnpluggedCapture
-from views.main_window import MainWindow
 
 pytestmark = pytest.mark.gl
 VIDEO = HANDS / "asl_hand.25fps.mp4"  # one right hand signing, 620 x 1080 at 25 fps
@@ -50,15 +47,7 @@ class Recorder:
 
 @pytest.fixture
 def gui(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    controller = attach_interaction(window)
-    controller.autostart = False  # the test ticks the session
-    window.resize(780, 560)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_file(AS1, remember=False)
+    window, controller = ticked_window(qtbot, tmp_path)
     errors = []
     show_error = window.show_error
     window.show_error = lambda text: (errors.append(text), show_error(text))

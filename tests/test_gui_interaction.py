@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QDockWidget
 
 from app.wiring import attach_interaction
 from interaction.events import EventKind
-from tests.conftest import AS1
+from tests.conftest import AS1, ticked_window
 from views.camera import project_points
 from views.main_window import MainWindow
 from views.render_state import Highlight
@@ -21,19 +20,8 @@ RATE = 1 / 90
 
 @pytest.fixture
 def gui(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    controller = attach_interaction(window)
-    controller.autostart = False  # the test ticks the session at chosen times
-    # pytest-xvfb's screen is 800x600: keep the window on it with a usable viewport
-    for dock in window.findChildren(QDockWidget):
-        if dock.windowTitle() in ("Outliner", "Properties"):
-            dock.hide()
-    window.resize(780, 560)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_file(AS1, remember=False)
+    # keep the viewport usable on pytest-xvfb's 800x600 screen
+    window, controller = ticked_window(qtbot, tmp_path, hide=("Outliner", "Properties"))
     controller.help.hide()
     window.viewport.setFocus()
     return window, controller

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.monado import REPO, Monado, running_monado
+from tests.monado import Monado, running_monado
 
 pytestmark = [pytest.mark.openxr, pytest.mark.timeout(240)]
 
@@ -85,24 +83,8 @@ def test_window_in_headset_mode_ticks_the_engine_from_the_headset_frames(monado)
 def test_window_falls_back_to_the_desktop_when_the_runtime_dies_mid_session(monado):
     if not os.environ.get("DISPLAY"):
         pytest.skip("the window needs the X server pytest-xvfb provides")
-    proc = subprocess.Popen(
-        monado.command(sys.executable, "-m", "tests.headset_driver", "loss"),
-        env=monado.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
     try:
-        assert proc.stdout.readline().strip() == "RUNNING", proc.stderr.read()[-3000:]
-        monado.kill_service()
-        out, err = proc.communicate(timeout=60)
-    except (subprocess.TimeoutExpired, AssertionError):
-        proc.kill()
-        raise
-    try:
-        assert proc.returncode == 0, err[-3000:]
-        r = json.loads(out.strip().splitlines()[-1])
+        r = monado.kill_service_under("tests.headset_driver", "loss")
         assert r["device"] == "DesktopDevice"
         assert len(r["messages"]) == 1
         message = r["messages"][0]
