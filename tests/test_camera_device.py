@@ -70,7 +70,6 @@ def test_unreadable_video_sets_a_clear_error(tmp_path):
 def test_camera_that_stops_delivering_frames_is_reported(monkeypatch):
     """An unplugged camera: VideoCapture opened, then every read fails."""
     monkeypatch.setattr(cv2, "VideoCapture", UnpluggedCapture)
-    monkeypatch.setattr("devices.camera.source.time.sleep", lambda s: None)
     dev = CameraDevice(0)
     dev.start()
     assert _wait(lambda: dev.error is not None)

@@ -238,7 +238,6 @@ def test_busy_or_unplugged_camera_falls_back(gui, qtbot, monkeypatch, capture, s
     window, controller, errors = gui
     monkeypatch.setattr(CameraDevice, "why_not", property(lambda self: ""))  # camera 0 "exists"
     monkeypatch.setattr(cv2, "VideoCapture", capture)
-    monkeypatch.setattr("devices.camera.source.time.sleep", lambda s: None)
     assert controller.devices.choose("camera:0")
     clock = Clock(qtbot, controller)
     clock.until(lambda: isinstance(controller.session.device, DesktopDevice), timeout=10000)
