@@ -2,18 +2,20 @@
 
 One Embree BVH per part (embreex, called directly: it is the structure trimesh's
 ``RayMeshIntersector`` wraps, without the per-call Python layers, measured in
-bench/bench_pick.py), built once in the part's own frame from the part node and its
-mesh-carrying descendants. Moving a part only changes its 4x4 pose: rays are taken into
-the part frame instead of rebuilding anything. Only triangles are pickable; lines and
-points are drawn, never hit.
+bench/bench_pick.py), in the part's own frame, from the part node and its mesh-carrying
+descendants. Moving a part only changes its 4x4 pose: rays are taken into the part frame
+instead of rebuilding anything. Only triangles are pickable; lines and points are drawn,
+never hit.
 
 Single rays are latency-bound (several per 90 Hz frame) and on small arrays every NumPy
-call costs microseconds, so ``ray`` first asks one extra Embree scene holding every part
-at its authored pose (one call answers for all parts that have not moved), and then only
-the parts that moved, each in its own frame after a box test. Measured on PM4: 35 us per
-ray against 93 us for box-culling every part per ray; the price is a second BVH build at
-load (embreex's mesh construction dominates: ~3 s per million triangles on this machine).
-Batched ``rays`` use the same split, one Embree call per scene or part for all rays.
+call costs microseconds, so ``ray`` first asks one Embree scene holding every part at its
+authored pose (one call answers for all parts that have not moved), and then only the
+parts that moved, each in its own frame after a box test. Measured on PM4: 35 us per ray
+against 93 us for box-culling every part per ray. embreex copies triangles into Embree one
+at a time (~1 s per million here), so the load builds only the all-parts scene; a part's
+own BVH is built when it has first moved and a ray reaches its box, or ahead of that by
+``prepare_part`` (the app's warm-up thread). Batched ``rays`` use the same split, one
+Embree call per scene or part for all rays.
 
 Proximity (``parts_near``) uses exact point-triangle distances (trimesh) on candidate
 triangles found with SciPy k-d trees over triangle centroids, one per triangle size class
@@ -71,8 +73,16 @@ class _PartGeometry:
     face_normals: np.ndarray  # (m, 3) float64
     face_nodes: np.ndarray  # (m,) node index that carries each triangle
     bounds: np.ndarray  # (2, 3) part-frame bounds
-    embree: rtcore_scene.EmbreeScene
+    _bvh: rtcore_scene.EmbreeScene | None = field(default=None)
     _near: _NearSearch | None = field(default=None)
+
+    def bvh(self) -> rtcore_scene.EmbreeScene:
+        """The part's own Embree BVH, in its frame: only a moved part needs one (unmoved
+        parts are answered by the index's all-parts BVH), so it is built on first need and,
+        like ``near_search``, published by one assignment."""
+        if self._bvh is None:
+            self._bvh = _embree_scene([self.triangles])
+        return self._bvh
 
     def near_search(self) -> _NearSearch:
         """Built on first need; computed, then published by one assignment, so another
@@ -93,9 +103,10 @@ class _NearSearch:
 
     def __init__(self, triangles: np.ndarray) -> None:
         centroids = triangles.mean(axis=1)
-        spread = np.linalg.norm(triangles - centroids[:, None], axis=2).max(axis=1)
-        self.lo = triangles.min(axis=1)
-        self.hi = triangles.max(axis=1)
+        arm = triangles - centroids[:, None]
+        spread = np.sqrt(_corner_reduce(np.maximum, np.einsum("ijk,ijk->ij", arm, arm)))
+        self.lo = _corner_reduce(np.minimum, triangles)
+        self.hi = _corner_reduce(np.maximum, triangles)
         top = max(float(spread.max()), 1e-12) if len(spread) else 1e-12
         level = np.floor(np.log2(np.maximum(spread, 1e-12) / top)).clip(-24, 0)
         self.trees: list[tuple[cKDTree, np.ndarray, float]] = []
@@ -118,6 +129,12 @@ class _NearSearch:
         ids = np.concatenate(found)
         gap = np.maximum(self.lo[ids] - p, 0.0) + np.maximum(p - self.hi[ids], 0.0)
         return ids[np.einsum("ij,ij->i", gap, gap) <= r * r]
+
+
+def _corner_reduce(op: np.ufunc, per_corner: np.ndarray) -> np.ndarray:
+    """``op`` over the 3 corners (axis 1) of per-triangle data, as two elementwise calls:
+    NumPy reduces a length-3 axis 3-4x slower (measured on 1.2M triangles)."""
+    return op(op(per_corner[:, 0], per_corner[:, 1]), per_corner[:, 2])
 
 
 def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeometry | None:
@@ -144,12 +161,19 @@ def _part_geometry(scene: Scene, part_node: int, nodes: list[int]) -> _PartGeome
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
     triangles = triangles.astype(np.float32)
-    embree = rtcore_scene.EmbreeScene()
-    TriangleMesh(embree, triangles)
-    flat = triangles.reshape(-1, 3).astype(np.float64)
-    return _PartGeometry(
-        triangles, normals, np.concatenate(owners), np.stack([flat.min(0), flat.max(0)]), embree
-    )
+    flat = triangles.reshape(-1, 3)
+    bounds = np.stack([flat.min(0), flat.max(0)]).astype(np.float64)
+    return _PartGeometry(triangles, normals, np.concatenate(owners), bounds)
+
+
+def _embree_scene(meshes: list[np.ndarray]) -> rtcore_scene.EmbreeScene:
+    """An Embree scene of (m, 3, 3) float32 triangle meshes (geomID = list position), with
+    its BVH built now (Embree builds it on the first query otherwise)."""
+    scene = rtcore_scene.EmbreeScene()
+    for triangles in meshes:
+        TriangleMesh(scene, triangles)
+    scene.run(np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
+    return scene
 
 
 def _invertible(m: np.ndarray) -> bool:
@@ -201,22 +225,15 @@ class SceneIndex:
         self._extra_poses: dict[str, np.ndarray] = {}
         for k in range(n):
             self._update_bounds(k)
-        # every part at its authored pose in one BVH; geomID == slot
-        self._static = rtcore_scene.EmbreeScene()
-        for k, geom in enumerate(self._geom):
-            TriangleMesh(
-                self._static,
-                transform_points(self._authored[k], geom.triangles.reshape(-1, 3))
-                .astype(np.float32)
-                .reshape(-1, 3, 3),
-            )
         self._moved: set[int] = set()
         self._near_all: tuple[_NearSearch, np.ndarray, np.ndarray] | None = None
-        self._authored_near()  # built now, so the first proximity query does not stall
-        # Embree builds a BVH on its first query: do it now, not at the first pick or grab
-        probe = (np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
-        for scene_bvh in [self._static] + [g.embree for g in self._geom]:
-            scene_bvh.run(*probe)
+        # every part at its authored pose, in one BVH (geomID == slot) and one proximity
+        # search, both built now so that the first pick or grab does not stall
+        _, _, world_triangles = self._authored_near()
+        starts = np.cumsum([0] + [len(g.triangles) for g in self._geom])
+        self._static = _embree_scene(
+            [world_triangles[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        )
         size = (
             0.0
             if not n
@@ -246,10 +263,11 @@ class SceneIndex:
             self._moved.add(k)
 
     def prepare_part(self, part_id: str) -> None:
-        """Build the part's own proximity search now rather than at the first query near it
-        after it moved (a caller's warm-up; the search is published by one assignment)."""
+        """Build the part's own BVH and proximity search now rather than at the first query
+        after it moved (a caller's warm-up; each is published by one assignment)."""
         k = self._slot.get(part_id)
         if k is not None:
+            self._geom[k].bvh()
             self._geom[k].near_search()
 
     def _inverse(self, k: int) -> np.ndarray:
@@ -388,7 +406,7 @@ class SceneIndex:
             if k in excluded or not self._box_hit(k, o_list, d_list, best_t):
                 continue
             inv = self._inverse(k)
-            hit = self._geom[k].embree.run(
+            hit = self._geom[k].bvh().run(
                 (inv[:3, :3] @ o + inv[:3, 3]).astype(np.float32)[None],
                 (inv[:3, :3] @ d).astype(np.float32)[None],
                 dists=np.array([best_t], np.float32),
@@ -456,7 +474,7 @@ class SceneIndex:
     ) -> None:
         """Rays ``rows`` against part k in its frame; improves the best-so-far arrays in place."""
         inv = self._inverse(k)
-        hit = self._geom[k].embree.run(
+        hit = self._geom[k].bvh().run(
             (o[rows] @ inv[:3, :3].T + inv[:3, 3]).astype(np.float32),
             (d[rows] @ inv[:3, :3].T).astype(np.float32),
             dists=np.minimum(best_t[rows], 3.0e38).astype(np.float32),
@@ -575,8 +593,10 @@ class SceneIndex:
                 transform_points(self._authored[k], g.triangles.reshape(-1, 3)).reshape(-1, 3, 3)
                 for k, g in enumerate(self._geom)
             ]
-            tris = np.concatenate(world).astype(np.float32)
-            owner = np.concatenate([np.full(len(g.triangles), k) for k, g in enumerate(self._geom)])
+            tris = np.concatenate([np.zeros((0, 3, 3))] + world).astype(np.float32)
+            owner = np.concatenate(
+                [np.zeros(0, np.int64)] + [np.full(len(g.triangles), k) for k, g in enumerate(self._geom)]
+            )
             self._near_all = (_NearSearch(tris), owner, tris)
         return self._near_all
 

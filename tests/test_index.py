@@ -297,3 +297,51 @@ def test_pose_validation():
             index.set_part_pose(part, bad)
     lopsided = np.diag([1e-200, 1e160, 1e160, 1.0])  # det 1e120, but e * i overflows: LAPACK decides
     index.set_part_pose(part, lopsided)
+
+
+def test_each_triangle_goes_to_embree_once_at_load_and_a_part_again_only_once_moved(
+    monkeypatch,
+):
+    """Embree construction is the bulk of an index build (embreex copies triangles one by
+    one), so a load builds the all-parts BVH only; a part's own BVH waits for its first
+    move, or for ``prepare_part``."""
+    import scenes.index
+
+    built = []
+    real = scenes.index.TriangleMesh
+    monkeypatch.setattr(
+        scenes.index,
+        "TriangleMesh",
+        lambda scene, tris: (built.append(len(tris)), real(scene, tris)),
+    )
+    scene = load_scene(PM4)
+    index = SceneIndex(scene)
+    assert sum(built) == scene.triangle_count
+    built.clear()
+    parts = sorted(scene.parts, key=lambda p: len(scene.part_nodes(p)))
+    moved, prepared = parts[-1], parts[-2]
+    center = index.part_world_bounds(moved.id).mean(0)
+    assert index.ray(center + [0.0, 1.0, 0.0], [0, -1, 0]) is not None
+    assert built == []  # nothing moved: the all-parts BVH answers
+    pose = scene.world_matrix(moved.node).copy()
+    pose[:3, 3] += [0.0, 0.0, 1e-3]
+    index.set_part_pose(moved.id, pose)
+    hit = index.ray(center + [0.0, 1.0, 1e-3], [0, -1, 0])
+    assert hit is not None
+    n_moved = sum(g.triangle_count for g in _part_triangles(scene, moved))
+    assert built == [n_moved]
+    index.ray(center + [0.0, 1.0, 1e-3], [0, -1, 0])
+    assert built == [n_moved]  # built once, then reused
+    index.prepare_part(prepared.id)
+    assert built == [n_moved, sum(g.triangle_count for g in _part_triangles(scene, prepared))]
+
+
+def _part_triangles(scene, part):
+    """The triangle primitives of a part (its node and descendants)."""
+    return [
+        prim
+        for i in scene.part_nodes(part)
+        if scene.nodes[i].mesh is not None
+        for prim in scene.meshes[scene.nodes[i].mesh].primitives
+        if prim.mode == "triangles"
+    ]
