@@ -28,6 +28,7 @@ from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.events import EventKind
 from interaction.params import InteractionParams
+from scenes.auto_scenario import solid_parts
 from scenes.index import SceneIndex
 from scenes.loader import UNITS, suggest_unit
 from scenes.model import Scene, SceneError
@@ -189,7 +190,9 @@ class InteractionController(QObject):
             "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
             "F2 switches to camera navigation"
         )
-        if suggest_unit(scene) == "mm":
+        if not solid_parts(scene):
+            hint = f"{scene.source.name} has no surfaces (points or lines only): view only"
+        elif suggest_unit(scene) == "mm":
             size = float(np.max(scene.bounds[1] - scene.bounds[0]))
             hint = (
                 f"{scene.source.name} is {size:.0f} m across: if it is in millimetres, "
@@ -225,6 +228,8 @@ class InteractionController(QObject):
                 return load_scenario(self.scenario_path)  # loads the model in its unit
             except SceneError as err:
                 self.window.show_error(str(err))
+        if not solid_parts(scene):  # a point cloud or a line drawing: shown, not assembled
+            return Scenario(model=scene.source.resolve(), parts=[], scene=scene)
         return load_scenario(scene.source, scene=scene)
 
     def _new_editor(self, scenario: Scenario) -> None:

@@ -352,3 +352,23 @@ def test_measure_two_points_by_pinching_through_qt_events(qtbot, gui):
     assert m.distance_mm == pytest.approx(np.linalg.norm(picked[1] - picked[0]) * 1000, abs=0.5)
     assert panel.measure_label.text().startswith(f"{m.distance_mm:.1f} mm")
     assert any(row[1] == EventKind.MEASUREMENT for row in controller.event_log.rows())
+
+
+def test_a_point_cloud_opens_view_only_and_the_session_runs(qtbot, gui, tmp_path):
+    """A scan (points, no surfaces) has nothing to grab or assemble: it is shown, the
+    hands still run, and the status bar says why nothing can be picked."""
+    import trimesh
+
+    window, controller = gui
+    cloud = tmp_path / "scan.ply"
+    points = np.random.default_rng(3).normal(size=(500, 3)) * [0.2, 0.1, 0.05]
+    trimesh.PointCloud(points).export(cloud)
+    assert window.open_file(cloud, remember=False)
+    assert window.error_box is None
+    session = controller.session
+    assert session.scene.source == cloud and session.scene.triangle_count == 0
+    assert session.scenario.parts == [] and session.scenario.steps == []
+    assert "view only" in window.statusBar().currentMessage()
+    for i in range(5):
+        assert session.tick((i + 1) * RATE) == []
+    assert session.last_frame.right.tracked and session.engine.state.held == [None, None]
