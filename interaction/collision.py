@@ -1,7 +1,9 @@
 """Interpenetration of held parts with the rest of the scene, via python-fcl.
 
-Each part gets an FCL BVH (OBB-RSS) of its triangles in its rigid frame, built once;
-moving a part only changes its FCL transform. Why FCL rather than rays through Embree:
+Each part gets an FCL BVH (OBB-RSS) of its triangles in its rigid frame, built once, when
+a test first needs it (boxes meet; about 4 s per million triangles, so not at load: the
+app's warm-up thread builds them ahead through ``Engine.prepare``); moving a part only
+changes its FCL transform. Why FCL rather than rays through Embree:
 a triangle-mesh vs triangle-mesh test is what FCL's BVH traversal does natively
 (~10-100 µs for our parts), while a ray-based test samples edges and misses faces.
 
@@ -102,6 +104,9 @@ class CollisionWorld:
         self.tolerance_m = tolerance_m
         self._ids = list(geometries)
         self._geom = geometries
+        #: parts with triangles: the only ones that can collide
+        self._solid = {pid for pid, g in geometries.items() if g.triangle_count}
+        #: exact-surface objects, made on first need (see ``_object``)
         self._objects: dict[str, fcl.CollisionObject] = {}
         self._inset: dict[str, fcl.CollisionObject] = {}
         n = len(self._ids)
@@ -123,27 +128,41 @@ class CollisionWorld:
         for i, pid in enumerate(self._ids):
             g = geometries[pid]
             if g.triangle_count:
-                self._objects[pid] = fcl.CollisionObject(exact_bvh(g))
                 lo, hi = g.vertices.min(axis=0), g.vertices.max(axis=0)
                 self._local_corners[i] = lo + _CORNERS * (hi - lo)
             self.set_frame(pid, g.authored_rigid)
 
     def set_frame(self, part_id: str, frame: np.ndarray) -> None:
         self._frames[part_id] = frame
-        obj = self._objects.get(part_id)
-        if obj is None:
+        if part_id not in self._solid:
             return
         i = self._row[part_id]
         lo, hi = posed_box(frame, self._local_corners[i])
         self._boxes[i] = lo + [-x for x in hi]
         self._probes[i] = hi + [-x for x in lo]
+        obj, inset = self._objects.get(part_id), self._inset.get(part_id)
+        if obj is not None or inset is not None:
+            tf = self._transform(frame)
+            if obj is not None:
+                obj.setTransform(tf)
+            if inset is not None:
+                inset.setTransform(tf)
+
+    def _transform(self, frame: np.ndarray) -> fcl.Transform:
+        """The scratch transform set to ``frame`` (FCL objects copy it)."""
         tf = self._tf
         tf.setRotation(frame[:3, :3])
         tf.setTranslation(frame[:3, 3])
-        obj.setTransform(tf)
-        inset = self._inset.get(part_id)
-        if inset is not None:
-            inset.setTransform(tf)
+        return tf
+
+    def _object(self, part_id: str) -> fcl.CollisionObject:
+        """The part's exact-surface object at its frame (made, with its BVH, on first need)."""
+        obj = self._objects.get(part_id)
+        if obj is None:
+            obj = fcl.CollisionObject(exact_bvh(self._geom[part_id]))
+            obj.setTransform(self._transform(self._frames[part_id]))
+            self._objects[part_id] = obj
+        return obj
 
     def _inset_object(self, part_id: str) -> fcl.CollisionObject | None:
         obj = self._inset.get(part_id)
@@ -153,13 +172,13 @@ class CollisionWorld:
                 self._no_inset.add(part_id)
                 return None
             obj = fcl.CollisionObject(model)
-            obj.setTransform(self._objects[part_id].getTransform())
+            obj.setTransform(self._transform(self._frames[part_id]))
             self._inset[part_id] = obj
         return obj
 
     def colliding_with(self, part_id: str, ignore: frozenset[str] = frozenset()) -> list[str]:
         """Parts the (moving) part interpenetrates by more than the tolerance, sorted."""
-        if part_id not in self._objects or part_id in self._no_inset:
+        if part_id not in self._solid or part_id in self._no_inset:
             return []
         i = self._row[part_id]
         moving = self._inset_object(part_id)
@@ -171,7 +190,7 @@ class CollisionWorld:
             other = self._ids[j]
             if j == i or other in ignore:
                 continue
-            if fcl.collide(moving, self._objects[other], self._request, fcl.CollisionResult()):
+            if fcl.collide(moving, self._object(other), self._request, fcl.CollisionResult()):
                 hits.append(other)
         return sorted(hits)
 
@@ -187,8 +206,8 @@ class CollisionWorld:
 
     def clearance(self, a: str, b: str) -> float:
         """Smallest distance in metres between two parts' surfaces (0 when they meet)."""
-        if a not in self._objects or b not in self._objects:
+        if a not in self._solid or b not in self._solid:
             return float("nan")
         result = fcl.DistanceResult()
-        d = fcl.distance(self._objects[a], self._objects[b], fcl.DistanceRequest(), result)
+        d = fcl.distance(self._object(a), self._object(b), fcl.DistanceRequest(), result)
         return max(0.0, float(d))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from interaction.assembly import AssemblyTask
-from interaction.collision import CollisionWorld, inset_bvh
+from interaction.collision import CollisionWorld, exact_bvh, inset_bvh
 from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, HandInput, InputFrame, Joint
@@ -35,10 +35,11 @@ from scenes.scenario import Scenario
 from scenes.transforms import pose_to_matrix
 
 HAND_NAMES = ("left", "right")
-#: what ``Engine.prepare`` can build ahead of need, in the order a run needs them: the
-#: held part's inset collision surface at its grab, its proximity search once it lies
-#: somewhere new, its symmetries at an in-position release
-PREPARABLE = ("collision", "proximity", "symmetry")
+#: what ``Engine.prepare`` can build ahead of need, in the order a run needs them: a
+#: movable part's collision surfaces (inset and exact) at its grab, its own ray BVH and
+#: proximity search once it lies somewhere new, the exact surfaces of the parts that stay
+#: put when a carried part first comes near them, its symmetries at an in-position release
+PREPARABLE = ("collision", "proximity", "surface", "symmetry")
 #: gaze below this confidence is ignored (no gaze this frame)
 GAZE_MIN_CONFIDENCE = 0.5
 
@@ -151,17 +152,21 @@ class Engine:
 
     # -- structures built on first use --------------------------------------------------------
     def preparation_plan(self) -> list[tuple[str, str]]:
-        """(part, structure) for ``prepare``, soonest needed first: all parts' grab-time
-        structures before any symmetry, and within each, the parts of the first steps first."""
+        """(part, structure) for ``prepare``, soonest needed first (``PREPARABLE``'s order),
+        and within each structure the parts of the first steps first."""
         in_steps = [p for s in self.scenario.steps for p in s.parts if p in self._movable_set]
-        parts = list(dict.fromkeys(in_steps + self.movable))
-        return [(p, what) for what in PREPARABLE for p in parts]
+        movable = list(dict.fromkeys(in_steps + self.movable))
+        fixed = [p for p in self._fixed if self.geometry[p].triangle_count]
+        return [
+            (p, what) for what in PREPARABLE for p in (fixed if what == "surface" else movable)
+        ]
 
     def prepare(self, part_id: str, structure: str) -> None:
         """Build now what the step would build on first use (see ``PREPARABLE``).
 
         Safe to call from another thread while ``step`` runs: it only fills the shared
-        caches (collision.inset_bvh, symmetry_rotations, the index's proximity search),
+        caches (collision.inset_bvh and exact_bvh, symmetry_rotations, the index's ray
+        BVH and proximity search),
         each entry a pure function of geometry and build-time parameters published by one
         assignment, so events are the same whoever builds it first (and a step that finds
         it missing builds it itself, as without preparation). Engine state is not touched.
@@ -170,6 +175,10 @@ class Engine:
         if structure == "collision":
             if g.triangle_count:
                 inset_bvh(g, self.collision.tolerance_m)
+                exact_bvh(g)
+        elif structure == "surface":
+            if g.triangle_count:
+                exact_bvh(g)
         elif structure == "proximity":
             self.index.prepare_part(part_id)
         elif structure == "symmetry":

@@ -508,3 +508,32 @@ def test_collision_threshold_is_the_penetration_depth(shape):
         world.set_frame("b", shifted(np.eye(4), dx=0.1 - overlap_mm / 1000.0))
         assert bool(world.colliding_with("b")) is expected, overlap_mm
         assert bool(world.colliding_with("a")) is expected, overlap_mm
+
+
+def test_collision_surfaces_are_built_only_for_parts_whose_boxes_meet(monkeypatch):
+    """FCL BVHs cost ~4 s per million triangles: a collision world builds none up front,
+    then only those of the moving part and the neighbours its box reaches; moving a part
+    after its surfaces exist still moves them (clearance follows)."""
+    import interaction.collision
+    from interaction.collision import CollisionWorld
+    from interaction.part_geometry import PartGeometry
+
+    built = []
+    real = interaction.collision.bvh_model
+    monkeypatch.setattr(interaction.collision, "bvh_model", lambda v, f: (built.append(len(f)), real(v, f))[1])
+    boxes = {k: trimesh.creation.box((0.1, 0.1, 0.1)).subdivide_to_size(0.1 / (1 + i)) for i, k in enumerate("abc")}
+    geom = {k: PartGeometry(k, np.eye(4), np.eye(4), m.vertices.astype(float), m.faces.astype(np.int32),
+                            np.zeros(3), k) for k, m in boxes.items()}
+    world = CollisionWorld(geom, 0.0005)
+    for k, dx in zip("abc", (0.0, 0.095, 1.0), strict=True):
+        world.set_frame(k, shifted(np.eye(4), dx=dx))
+    assert built == []
+    assert world.colliding_with("a") == ["b"]
+    assert sorted(built) == sorted([len(boxes["a"].faces), len(boxes["b"].faces)])  # a's inset, b's exact
+    assert world.clearance("a", "c") == pytest.approx(0.9, abs=1e-6)  # a's and c's exact
+    assert len(built) == 4
+    world.set_frame("c", shifted(np.eye(4), dx=0.5))
+    assert world.clearance("a", "c") == pytest.approx(0.4, abs=1e-6)
+    world.set_frame("a", shifted(np.eye(4), dx=-0.2))
+    assert world.colliding_with("a") == [] and world.clearance("a", "c") == pytest.approx(0.6, abs=1e-6)
+    assert len(built) == 4

@@ -4,6 +4,8 @@ stops with its session."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
@@ -35,8 +37,9 @@ def _fresh():
 
 @pytest.fixture
 def builds(monkeypatch):
-    """Counts of every first-use build: inset surfaces, symmetry searches, proximity searches."""
-    counts = {"inset": 0, "symmetry": 0, "proximity": 0}
+    """Counts of every first-use build: inset surfaces, FCL BVHs (inset and exact), symmetry
+    searches, proximity searches, a part's own Embree BVH."""
+    counts = {"inset": 0, "fcl": 0, "symmetry": 0, "proximity": 0, "embree": 0}
 
     def counting(key, fn):
         def wrapper(*args, **kwargs):
@@ -47,7 +50,9 @@ def builds(monkeypatch):
     monkeypatch.setattr(interaction.collision, "inset_triangles",
                         counting("inset", interaction.collision.inset_triangles))
     monkeypatch.setattr(interaction.symmetry, "_find", counting("symmetry", interaction.symmetry._find))
+    monkeypatch.setattr(interaction.collision, "bvh_model", counting("fcl", interaction.collision.bvh_model))
     monkeypatch.setattr(scenes.index, "_NearSearch", counting("proximity", scenes.index._NearSearch))
+    monkeypatch.setattr(scenes.index, "_embree_scene", counting("embree", scenes.index._embree_scene))
     return counts
 
 
@@ -93,7 +98,9 @@ def test_after_the_warm_up_a_run_builds_nothing_and_says_the_same(builds):
     scene, scenario, params = _fresh()
     cold = run_autopilot(scene, scenario, params)
     assert cold.completed
-    assert builds["inset"] and builds["proximity"]  # cold runs build on first use
+    # cold runs build on first use (the load built only the all-parts Embree scene)
+    assert builds["inset"] and builds["fcl"] > builds["inset"] and builds["proximity"]
+    assert builds["embree"] == 1 + len(cold.engine.movable)
     scene, scenario, params = _fresh()
     cold_turned = _placement_events(scene, scenario, params)
 
@@ -108,21 +115,27 @@ def test_after_the_warm_up_a_run_builds_nothing_and_says_the_same(builds):
         builds[key] = 0
     warm = run_autopilot(scene, scenario, params, index=engine.index)
     warm_turned = _placement_events(scene, scenario, params, index=engine.index)
-    assert builds == {"inset": 0, "symmetry": 0, "proximity": 0}
+    assert builds == {"inset": 0, "fcl": 0, "symmetry": 0, "proximity": 0, "embree": 0}
     assert [e.kind for e in warm.events].count(EventKind.GRAB) == len(engine.movable)
     assert _events(warm) == _events(cold)
     assert warm_turned == cold_turned
 
 
-def test_the_plan_puts_the_first_steps_parts_first():
-    scene, scenario, params = _fresh()
-    engine = Engine(scene, scenario, params)
+def test_the_plan_puts_the_first_steps_parts_first(tmp_path):
+    scene = load_scene(AS1)
+    bolts = [p.id for p in scene.parts if p.id.endswith("/bolt")]
+    path = tmp_path / "bolts.yaml"  # the bolts move; the plate, brackets, rod and nuts stay
+    path.write_text(f"model: {AS1.as_posix()}\nparts: {json.dumps(bolts)}\n", encoding="utf-8")
+    scenario = load_scenario(path, scene=scene)
+    engine = Engine(scene, scenario, scenario_params(scenario))
     plan = engine.preparation_plan()
     first_step = scenario.steps[0].parts
     assert plan[: len(first_step)] == [(p, "collision") for p in first_step]
-    assert [what for _, what in plan] == sorted(
-        (what for _, what in plan), key=("collision", "proximity", "symmetry").index)
-    assert len(plan) == 3 * len(engine.movable)
+    order = ("collision", "proximity", "surface", "symmetry")
+    assert [what for _, what in plan] == sorted((what for _, what in plan), key=order.index)
+    fixed = {p.id for p in scene.parts} - set(engine.movable)
+    assert fixed and {p for p, what in plan if what == "surface"} == fixed
+    assert len(plan) == 3 * len(engine.movable) + len(fixed)
     with pytest.raises(ValueError, match="unknown structure"):
         engine.prepare(first_step[0], "everything")
 
