@@ -116,12 +116,19 @@ def build_batches(scene: Scene) -> SceneBatches:
 
 
 def _part_bounds(n_parts: int, batches: list[Batch]) -> np.ndarray:
+    """(n_parts, 2, 3) part-frame boxes. A batch holds each part's vertices in runs: reduce
+    each run in one ``reduceat`` pass, then the few runs per part (``ufunc.at`` over every
+    vertex took 0.44 s on 1.2M triangles)."""
     lo = np.full((n_parts, 3), np.inf, dtype=np.float32)
     hi = np.full((n_parts, 3), -np.inf, dtype=np.float32)
     for b in batches:
+        if not len(b.vertices):
+            continue
         part = b.vertices[:, 8].astype(np.int64)
-        np.minimum.at(lo, part, b.vertices[:, :3])
-        np.maximum.at(hi, part, b.vertices[:, :3])
+        starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+        xyz = b.vertices[:, :3]
+        np.minimum.at(lo, part[starts], np.minimum.reduceat(xyz, starts))
+        np.maximum.at(hi, part[starts], np.maximum.reduceat(xyz, starts))
     return np.stack([lo, hi], axis=1)
 
 
