@@ -19,7 +19,7 @@ from PIL import Image
 
 from scenes.gltf_accessors import AccessorReader
 from scenes.gltf_container import GltfDocument, as_int, read_document, read_uri
-from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll
+from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll, vertex_colors
 from scenes.model import Material, Mesh, Node, Primitive, Scene
 from scenes.transforms import quat_to_matrix
 
@@ -250,6 +250,9 @@ def _primitive(
         uvs = reader.read_float(attrs["TEXCOORD_0"], what)
         if uvs.ndim != 2 or uvs.shape != (n, 2):
             uvs = None
+    colors = None
+    if "COLOR_0" in attrs:  # linear RGB(A), float or normalized integers
+        colors = vertex_colors(reader.read_float(attrs["COLOR_0"], what), n)
     if spec.get("indices") is not None:
         indices = reader.read(spec["indices"], what)
         if indices.ndim != 1 or indices.dtype.kind != "u":
@@ -266,7 +269,7 @@ def _primitive(
         not isinstance(material, int) or isinstance(material, bool) or material < 0
     ):
         raise doc.error(f"{what} has an invalid material {material!r}")
-    return build_primitive(positions, elements, MODE_NAMES[mode], normals, uvs, material)
+    return build_primitive(positions, elements, MODE_NAMES[mode], normals, uvs, material, colors)
 
 
 def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:

@@ -57,7 +57,12 @@ def face_normals(positions: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
 
 
-def flat_shaded(positions: np.ndarray, triangles: np.ndarray, uvs: np.ndarray | None) -> Primitive:
+def flat_shaded(
+    positions: np.ndarray,
+    triangles: np.ndarray,
+    uvs: np.ndarray | None,
+    colors: np.ndarray | None = None,
+) -> Primitive:
     """A triangle primitive with one normal per face: vertices are unwelded (3 per face)."""
     corners = triangles.astype(np.intp).ravel()
     normals = np.repeat(face_normals(positions, triangles), 3, axis=0)
@@ -66,7 +71,22 @@ def flat_shaded(positions: np.ndarray, triangles: np.ndarray, uvs: np.ndarray | 
         indices=np.arange(len(corners), dtype=np.uint32).reshape(-1, 3),
         normals=normals,
         uvs=None if uvs is None else np.ascontiguousarray(uvs[corners], dtype=np.float32),
+        colors=None if colors is None else np.ascontiguousarray(colors[corners], dtype=np.float32),
     )
+
+
+def vertex_colors(colors: np.ndarray | None, n: int) -> np.ndarray | None:
+    """(n, 3 or 4) colours in [0, 1] -> (n, 4) float32 RGBA; None when absent, of the wrong
+    shape, or all one colour (that is the material's job, and saves the renderer nothing)."""
+    if colors is None:
+        return None
+    colors = np.asarray(colors, dtype=np.float32)
+    if colors.ndim != 2 or len(colors) != n or colors.shape[1] not in (3, 4) or n == 0:
+        return None
+    if colors.shape[1] == 3:
+        colors = np.concatenate([colors, np.ones((n, 1), np.float32)], axis=1)
+    colors = np.clip(np.nan_to_num(colors, nan=1.0), 0.0, 1.0)
+    return None if np.all(colors == colors[0]) else colors
 
 
 def build_primitive(
@@ -76,10 +96,12 @@ def build_primitive(
     normals: np.ndarray | None,
     uvs: np.ndarray | None,
     material: int | None,
+    colors: np.ndarray | None = None,
 ) -> Primitive:
-    """One model primitive; triangles without normals get flat ones."""
+    """One model primitive; triangles without normals get flat ones. ``colors``: (n, 4)
+    float32 per-vertex RGBA (see ``vertex_colors``) or None."""
     if mode == "triangles" and normals is None:
-        prim = flat_shaded(positions, elements, uvs)
+        prim = flat_shaded(positions, elements, uvs, colors)
         prim.material = material
         return prim
     return Primitive(
@@ -89,4 +111,5 @@ def build_primitive(
         uvs=None if uvs is None else np.ascontiguousarray(uvs, dtype=np.float32),
         material=material,
         mode=mode,
+        colors=colors,
     )

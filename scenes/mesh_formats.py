@@ -18,7 +18,7 @@ import trimesh
 
 from scenes.gltf import assign_paths
 from scenes.gltf_container import MAX_FILE_BYTES
-from scenes.gltf_primitives import build_primitive
+from scenes.gltf_primitives import build_primitive, vertex_colors
 from scenes.model import Material, Mesh, Node, Primitive, Scene, SceneError
 
 TRIMESH_SUFFIXES: tuple[str, ...] = (".obj", ".stl", ".ply")
@@ -87,23 +87,48 @@ def _primitive(geom: object, material_index: int, materials: list[Material]) -> 
             raise ValueError("vertices or faces are not triples")
         if faces.min() < 0 or faces.max() >= len(positions) or not np.all(np.isfinite(positions)):
             raise ValueError("face index out of range or non-finite vertex")
-        materials.append(_material(geom))
         uvs = getattr(geom.visual, "uv", None)
         uvs = (
             np.asarray(uvs, np.float32) if uvs is not None and len(uvs) == len(positions) else None
         )
+        colors = None
+        if geom.visual.kind == "vertex":  # a coloured scan
+            colors = vertex_colors(_unit(geom.visual.vertex_colors), len(positions))
+        elif geom.visual.kind == "face":  # per-face colours stay hard: one vertex per corner
+            corner_colors = np.repeat(_unit(geom.visual.face_colors), 3, axis=0)
+            colors = vertex_colors(corner_colors, 3 * len(faces))
+            if colors is not None:
+                positions, uvs = positions[faces.ravel()], None
+                faces = np.arange(3 * len(faces)).reshape(-1, 3)
+        # per-vertex colours carry the colour; the material then only multiplies by white
+        materials.append(_vertex_coloured() if colors is not None else _material(geom))
         prim = build_primitive(
-            positions, faces.astype(np.uint32), "triangles", None, uvs, material_index
+            positions, faces.astype(np.uint32), "triangles", None, uvs, material_index, colors
         )
         return prim
     if isinstance(geom, trimesh.PointCloud) and len(geom.vertices):
         positions = np.asarray(geom.vertices, dtype=np.float32)
         if positions.ndim != 2 or positions.shape[1] != 3 or not np.all(np.isfinite(positions)):
             raise ValueError("point positions are not finite triples")
-        materials.append(Material(name="points"))
+        colors = getattr(geom, "colors", None)
+        colors = vertex_colors(_unit(colors), len(positions)) if colors is not None else None
+        materials.append(_vertex_coloured() if colors is not None else Material(name="points"))
         idx = np.arange(len(positions), dtype=np.uint32).reshape(-1, 1)
-        return Primitive(positions=positions, indices=idx, mode="points", material=material_index)
+        return Primitive(
+            positions=positions, indices=idx, mode="points", material=material_index, colors=colors
+        )
     return None
+
+
+def _vertex_coloured() -> Material:
+    """The material of geometry coloured per vertex: white, so the colours show as they are."""
+    return Material(name="vertex colours", base_color=(1.0, 1.0, 1.0, 1.0))
+
+
+def _unit(colors: np.ndarray) -> np.ndarray:
+    """trimesh's colours ((n, 3 or 4) uint8, or floats in [0, 1]) as floats in [0, 1]."""
+    colors = np.asarray(colors)
+    return colors / 255.0 if colors.dtype.kind in "ui" else colors
 
 
 def _material(mesh: trimesh.Trimesh) -> Material:

@@ -52,6 +52,8 @@ class Primitive:
     normals   : (n, 3) float32 or None (the loader fills flat normals when absent)
     uvs       : (n, 2) float32 or None
     indices   : (m, k) uint32 with k = 3 for triangles, 2 for lines, 1 for points
+    colors    : (n, 4) float32 RGBA in [0, 1] or None; multiplies the material's colour
+                (glTF COLOR_0, the vertex colours of scans in PLY / OBJ)
     """
 
     positions: np.ndarray
@@ -60,6 +62,7 @@ class Primitive:
     uvs: np.ndarray | None = None
     material: int | None = None
     mode: str = "triangles"  # "triangles" | "lines" | "points"
+    colors: np.ndarray | None = None
 
     @property
     def triangle_count(self) -> int:

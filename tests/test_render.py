@@ -320,3 +320,23 @@ def test_frustum_culling_skips_parts_off_screen_without_changing_the_picture(tar
     ranges = np.array([[0, 3], [3, 6], [9, 0], [9, 3], [12, 3]])
     starts, counts = _visible_runs(ranges, np.array([True, True, True, False, True]))
     assert starts.tolist() == [0, 12] and counts.tolist() == [9, 3]
+
+
+def test_vertex_colours_show_and_a_model_without_them_is_unchanged(target, tmp_path):
+    """A box whose faces are coloured (PLY face colours) draws red and blue where the same
+    box without colours draws its grey; the silhouette is the same."""
+    box = trimesh.creation.box((0.1, 0.1, 0.1))
+    plain_path, coloured_path = tmp_path / "plain.ply", tmp_path / "coloured.ply"
+    box.export(plain_path)
+    box.visual.face_colors = np.where(np.arange(12)[:, None] % 4 < 2, [230, 20, 20, 255], [20, 20, 230, 255])
+    box.export(coloured_path)
+    plain, camera = render(target, load_scene(plain_path))
+    coloured, _ = render(target, load_scene(coloured_path), camera=camera)
+    mask = covered(plain)
+    assert mask.mean() > 0.05 and np.array_equal(mask, covered(coloured))
+    px = coloured[mask][:, :3].astype(int)
+    red = (px[:, 0] > px[:, 1] + 60) & (px[:, 0] > px[:, 2] + 60)
+    blue = (px[:, 2] > px[:, 0] + 60) & (px[:, 2] > px[:, 1] + 60)
+    assert red.mean() > 0.1 and blue.mean() > 0.1 and (red | blue).mean() > 0.95
+    grey = plain[mask][:, :3].astype(int)
+    assert (grey.max(axis=1) - grey.min(axis=1)).max() < 20

@@ -174,3 +174,62 @@ def test_unsupported_and_missing_files(tmp_path):
     bad.write_bytes(b"solid x\nfacet normal 0 0 1\nouter loop\nvertex 1 2\n")
     with pytest.raises(SceneError):
         load_scene(bad)
+
+
+def _coloured_sphere() -> trimesh.Trimesh:
+    sphere = trimesh.creation.icosphere(2)
+    rng = np.random.default_rng(5)
+    sphere.visual.vertex_colors = rng.integers(0, 256, (len(sphere.vertices), 4), dtype=np.uint8)
+    return sphere
+
+
+def _colour_at(prim, mesh):
+    """(n, 4) colours trimesh gives ``mesh``'s vertices, in the order of ``prim``'s vertices
+    (matched by position: the loader may unweld or reorder them)."""
+    index = {tuple(np.round(v, 5)): i for i, v in enumerate(mesh.vertices)}
+    order = [index[tuple(np.round(p, 5))] for p in prim.positions.astype(np.float64)]
+    return np.asarray(mesh.visual.vertex_colors)[order] / 255.0
+
+
+@pytest.mark.parametrize("suffix", [".glb", ".ply", ".obj"])
+def test_vertex_colours_are_read_from_gltf_ply_and_obj(tmp_path, suffix):
+    """glTF COLOR_0 (here normalized bytes, as trimesh writes it), PLY vertex properties and
+    OBJ 'v x y z r g b': the colour of every vertex, the material white under it."""
+    sphere = _coloured_sphere()
+    path = tmp_path / f"sphere{suffix}"
+    sphere.export(path)
+    scene = load_scene(path)
+    prims = [p for m in scene.meshes for p in m.primitives]
+    assert len(prims) == 1 and prims[0].colors is not None
+    prim = prims[0]
+    assert prim.colors.shape == (len(prim.positions), 4) and prim.colors.dtype == np.float32
+    expected = _colour_at(prim, sphere)
+    if suffix == ".obj":  # OBJ vertex colours have no alpha
+        expected[:, 3] = 1.0
+    np.testing.assert_allclose(prim.colors, expected, atol=1.5 / 255)
+    if suffix != ".glb":
+        assert scene.materials[prim.material].base_color == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_face_colours_stay_per_face_and_point_clouds_keep_theirs(tmp_path):
+    box = trimesh.creation.box()
+    face_colors = np.where(np.arange(12)[:, None] < 6, [255, 0, 0, 255], [0, 0, 255, 255])
+    box.visual.face_colors = face_colors.astype(np.uint8)
+    box.export(tmp_path / "box.ply")
+    prim = load_scene(tmp_path / "box.ply").meshes[0].primitives[0]
+    corners = prim.colors[prim.indices.astype(int)]  # (12, 3, 4): one colour per face
+    assert np.all(corners == corners[:, :1])
+    assert sorted(map(tuple, corners[:, 0, :3].round(3))) == [(0, 0, 1)] * 6 + [(1, 0, 0)] * 6
+
+    rng = np.random.default_rng(2)
+    colours = rng.integers(0, 256, (50, 4), dtype=np.uint8)
+    trimesh.PointCloud(rng.random((50, 3)), colors=colours).export(tmp_path / "scan.ply")
+    points = load_scene(tmp_path / "scan.ply").meshes[0].primitives[0]
+    assert points.mode == "points"
+    np.testing.assert_allclose(points.colors, colours / 255.0, atol=1e-6)
+
+
+def test_one_colour_for_every_vertex_is_left_to_the_material(tmp_path):
+    """A constant COLOR_0 (the glTF-Validator sample's is all white) costs nothing."""
+    scene = load_scene(DATA / "models" / "glTF-Validator-edge-cases" / "json" / "integer_written_as_float.gltf")
+    assert all(p.colors is None for m in scene.meshes for p in m.primitives)

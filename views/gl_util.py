@@ -87,6 +87,15 @@ def float_attribute(location: int, size: int, stride_floats: int, offset_floats:
     )
 
 
+def rgba8_attribute(location: int, stride_floats: int, offset_floats: int) -> None:
+    """Point attribute `location` at four normalized unsigned bytes (a packed colour) in
+    the bound GL_ARRAY_BUFFER: the shader reads a vec4 in [0, 1]."""
+    GL.glEnableVertexAttribArray(location)
+    GL.glVertexAttribPointer(
+        location, 4, GL.GL_UNSIGNED_BYTE, GL.GL_TRUE, stride_floats * 4, ctypes.c_void_p(offset_floats * 4)
+    )
+
+
 def upload_texture(rgba: np.ndarray) -> int:
     """(H, W, 4) uint8 image -> mipmapped, repeating 2D texture (row 0 = uv v 0, as glTF)."""
     tex = int(GL.glGenTextures(1))

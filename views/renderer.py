@@ -22,7 +22,7 @@ from OpenGL import GL
 from scenes.model import Scene
 from views import shaders
 from views.culling import visible_in_frustum
-from views.gl_util import Program, float_attribute, upload_buffer, upload_texture
+from views.gl_util import Program, float_attribute, rgba8_attribute, upload_buffer, upload_texture
 from views.grid import grid_lines
 from views.render_state import HIGHLIGHT_COLORS, RenderState
 from views.scene_batches import VERTEX_FLOATS, SceneBatches, build_batches
@@ -140,6 +140,7 @@ class Renderer:
             vbo = upload_buffer(GL.GL_ARRAY_BUFFER, batch.vertices)
             for location, (size, offset) in enumerate(((3, 0), (3, 3), (2, 6), (1, 8))):
                 float_attribute(location, size, VERTEX_FLOATS, offset)
+            rgba8_attribute(4, VERTEX_FLOATS, 9)
             ibo = upload_buffer(GL.GL_ELEMENT_ARRAY_BUFFER, batch.indices)
             GL.glBindVertexArray(0)
             self._batches.append(

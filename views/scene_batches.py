@@ -17,15 +17,20 @@ import numpy as np
 
 from scenes.model import Part, Scene
 
-#: floats per vertex: position (3), normal (3), uv (2), part index (1)
-VERTEX_FLOATS = 9
+#: floats per vertex: position (3), normal (3), uv (2), part index (1), colour (1: RGBA8
+#: packed into the float's four bytes, read by GL as normalized unsigned bytes; 4 bytes a
+#: vertex instead of 16 for a colour that most CAD models do not have)
+VERTEX_FLOATS = 10
+#: the packed colour of vertices without one: opaque white, the material's colour unchanged
+WHITE = np.uint32(0xFFFFFFFF)
 
 
 @dataclass
 class Batch:
     """Everything of one material drawn in one mode.
 
-    vertices    : (n, 9) float32 position, normal, uv, part index (part-local space)
+    vertices    : (n, 10) float32 position, normal, uv, part index (part-local space),
+                  packed RGBA8 colour (see ``VERTEX_FLOATS``)
     indices     : (m,) uint32 flat element indices (3 per triangle, 2 per line, 1 per point)
     part_ranges : (n_parts, 2) int64 [first index, index count] of each part (count 0 if absent)
     """
@@ -66,7 +71,7 @@ def build_batches(scene: Scene) -> SceneBatches:
     parts = scene.parts
     world = scene.world_matrices
     part_world = np.array([world[p.node] for p in parts]).reshape(-1, 4, 4)
-    # (material, mode) -> list of (part index, vertices (n, 9), indices (m, k))
+    # (material, mode) -> list of (part index, vertices (n, VERTEX_FLOATS), indices (m, k))
     pieces: dict[tuple[int | None, str], list[tuple[int, np.ndarray, np.ndarray]]] = {}
     for pi, part in enumerate(parts):
         to_local = np.linalg.inv(part_world[pi])
@@ -90,6 +95,9 @@ def build_batches(scene: Scene) -> SceneBatches:
                 if prim.uvs is not None:
                     v[:, 6:8] = prim.uvs
                 v[:, 8] = pi
+                # written through an integer view: some colours' bytes read as NaN floats,
+                # and a float copy could quieten them (change the bytes)
+                v.view(np.uint32)[:, 9] = WHITE if prim.colors is None else pack_colors(prim.colors)
                 idx = prim.indices.reshape(len(prim.indices), -1)
                 if flip and prim.mode == "triangles":
                     idx = idx[:, ::-1]
@@ -113,6 +121,12 @@ def build_batches(scene: Scene) -> SceneBatches:
     # opaque before blended materials, so blending sees what lies behind it
     batches.sort(key=lambda b: _is_blended(scene, b.material))
     return SceneBatches(parts, part_world, batches, _part_bounds(len(parts), batches))
+
+
+def pack_colors(colors: np.ndarray) -> np.ndarray:
+    """(n, 4) RGBA in [0, 1] -> (n,) uint32 whose bytes, in memory order, are R, G, B, A."""
+    rgba8 = (np.clip(colors, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(rgba8).view(np.uint32).reshape(-1)
 
 
 def _part_bounds(n_parts: int, batches: list[Batch]) -> np.ndarray:

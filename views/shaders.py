@@ -12,6 +12,7 @@ layout(location = 0) in vec3 a_position;
 layout(location = 1) in vec3 a_normal;
 layout(location = 2) in vec2 a_uv;
 layout(location = 3) in float a_part;
+layout(location = 4) in vec4 a_color;  // per-vertex colour (white when the model has none)
 
 uniform samplerBuffer u_parts;   // per part: 4 texels model matrix, 3 normal matrix, 1 tint
 uniform mat4 u_view;
@@ -22,6 +23,7 @@ uniform mat4 u_override;
 out vec3 v_normal;   // eye space
 out vec3 v_position; // eye space
 out vec2 v_uv;
+out vec4 v_color;
 flat out vec4 v_tint;
 
 void main() {
@@ -40,6 +42,7 @@ void main() {
     v_position = eye.xyz;
     v_normal = mat3(u_view) * (normal_m * a_normal);
     v_uv = a_uv;
+    v_color = a_color;
     gl_Position = u_proj * eye;
 }
 """
@@ -49,6 +52,7 @@ MESH_FRAGMENT = """
 in vec3 v_normal;
 in vec3 v_position;
 in vec2 v_uv;
+in vec4 v_color;
 flat in vec4 v_tint;
 
 uniform vec4 u_base_color;
@@ -62,7 +66,7 @@ uniform vec4 u_ghost_color;   // a > 0: draw flat translucent in this colour
 out vec4 frag_color;
 
 void main() {
-    vec4 base = u_base_color;
+    vec4 base = u_base_color * v_color;
     if (u_has_texture) base *= texture(u_texture, v_uv);
     if (u_alpha_cutoff >= 0.0 && base.a < u_alpha_cutoff) discard;
     vec3 color = base.rgb;
