@@ -315,3 +315,20 @@ def test_a_first_start_opens_the_sample_scenario_with_its_checklist_and_variants
     assert [p.id for p in scenario.inspection_points] == ["P1", "P2", "P3"]
     assert set(scenario.variants) == {"novice", "expert"}
     controller.session.stop()
+
+
+def test_the_wait_cursor_covers_preparing_the_scene_and_is_gone_after(window):
+    """Listeners of sceneLoaded (the interaction's spatial index: seconds on a large model)
+    run under the wait cursor; a load error also leaves no wait cursor behind."""
+    from PySide6.QtWidgets import QApplication
+
+    seen = []
+    window.sceneLoaded.connect(
+        lambda _scene: seen.append(QApplication.overrideCursor() and QApplication.overrideCursor().shape())
+    )
+    assert window.open_file(PM4, remember=False)
+    assert seen == [Qt.CursorShape.WaitCursor]
+    assert QApplication.overrideCursor() is None
+    assert not window.open_file(BAD, remember=False)
+    assert QApplication.overrideCursor() is None
+    window.error_box.accept()

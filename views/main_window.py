@@ -92,20 +92,24 @@ class MainWindow(QMainWindow):
 
     # -- files ---------------------------------------------------------------------------
     def open_file(self, path: str | Path, remember: bool = True) -> bool:
-        """Load and show a model; on a SceneError show it and keep the current scene."""
+        """Load and show a model; on a SceneError show it and keep the current scene.
+
+        The wait cursor stays up while ``sceneLoaded``'s listeners run: preparing a large
+        model for interaction (its ray BVH) takes seconds."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            scene = load_scene(path)
-        except SceneError as err:
+            try:
+                scene = load_scene(path)
+            except SceneError as err:
+                self.show_error(str(err))
+                return False
+            self.show_scene(scene)
+            if remember:
+                self._remember(Path(path))
+            self.sceneLoaded.emit(scene)
+            return True
+        finally:
             QApplication.restoreOverrideCursor()
-            self.show_error(str(err))
-            return False
-        QApplication.restoreOverrideCursor()
-        self.show_scene(scene)
-        if remember:
-            self._remember(Path(path))
-        self.sceneLoaded.emit(scene)
-        return True
 
     def show_scene(self, scene: Scene) -> None:
         """Show an already loaded scene (replay loads it with its scenario's unit)."""
