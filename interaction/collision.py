@@ -82,6 +82,8 @@ _INSET: weakref.WeakKeyDictionary[PartGeometry, dict[float, fcl.BVHModel | None]
 
 
 def exact_bvh(g: PartGeometry) -> fcl.BVHModel:
+    """The part's surface BVH in its rigid frame (shared by identical parts: ``g.shape``)."""
+    g = g.shape
     model = _EXACT.get(g)
     if model is None:
         model = _EXACT[g] = bvh_model(g.vertices, g.faces)
@@ -89,7 +91,9 @@ def exact_bvh(g: PartGeometry) -> fcl.BVHModel:
 
 
 def inset_bvh(g: PartGeometry, depth: float) -> fcl.BVHModel | None:
-    """The inset BVH (None when nothing is left of the part after insetting)."""
+    """The inset BVH (None when nothing is left of the part after insetting); shared by
+    identical parts (``g.shape``)."""
+    g = g.shape
     per_depth = _INSET.setdefault(g, {})
     if depth not in per_depth:
         soup, faces = inset_triangles(g.vertices, g.faces, depth)

@@ -29,7 +29,8 @@ _CACHE: weakref.WeakKeyDictionary[PartGeometry, dict[float, np.ndarray]] = weakr
 
 def symmetry_rotations(g: PartGeometry, tol: float) -> np.ndarray:
     """(k, 3, 3) rotations about ``g.centre`` (rigid frame) that map the shape onto
-    itself within ``tol``; the identity first."""
+    itself within ``tol``; the identity first. Identical parts share one search (``g.shape``)."""
+    g = g.shape
     per_tol = _CACHE.setdefault(g, {})
     if tol not in per_tol:
         per_tol[tol] = _find(g, tol)

@@ -176,3 +176,21 @@ def test_a_scene_switch_stops_the_warm_up_thread(qtbot, tmp_path):
     assert not first.running and not first.warm_up.running
     controller.session.stop()
     assert not controller.session.warm_up.running
+
+
+def test_identical_parts_share_one_build_of_each_structure(builds):
+    """AS1's 18 parts are 5 shapes (eight nuts, six bolts, ...): a whole run builds each
+    shape's inset and exact collision BVHs and symmetries once, not once per part."""
+    scene, scenario, params = _fresh()
+    run = run_autopilot(scene, scenario, params)
+    assert run.completed
+    geometry = run.engine.geometry
+    shapes = {geometry[p].fingerprint for p in run.engine.movable}
+    assert len(shapes) < len(run.engine.movable)
+    assert builds["inset"] == len(shapes)
+    assert len(shapes) < builds["fcl"] <= 2 * len(shapes)  # inset + exact (if met), per shape
+    assert builds["symmetry"] <= len(shapes)
+    nuts = [geometry[p] for p in run.engine.movable if p.endswith("/nut")]
+    assert len(nuts) > 1 and len({g.fingerprint for g in nuts}) == 1
+    assert len({id(g.shape) for g in nuts}) == 1
+    assert len({id(interaction.collision.inset_bvh(g, run.engine.collision.tolerance_m)) for g in nuts}) == 1
