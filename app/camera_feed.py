@@ -20,11 +20,12 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, QSettings, QTimer, Signal
 
 from devices.camera.device import CameraDevice
 from devices.camera.gaze import GazeCalibration
-from views.camera_dock import CameraPanel, GazeCalibrationDialog
+from devices.camera.tracker import TrackerSettings
+from views.camera_dock import TRACKING_FIELDS, CameraPanel, GazeCalibrationDialog
 from views.camera_preview import PreviewHand
 
 PANEL_HZ = 15.0
@@ -48,9 +49,23 @@ class CameraFeed(QObject):
     #: one line for the status bar (calibration result)
     message = Signal(str)
 
-    def __init__(self, panel: CameraPanel, parent: QObject | None = None) -> None:
+    def __init__(
+        self, panel: CameraPanel, settings: QSettings | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.panel = panel
+        #: the tracking settings the panel edits, kept in ``settings`` between runs
+        self._settings = settings
+        defaults = TrackerSettings()
+        self.tracking = {name: float(getattr(defaults, name)) for name in TRACKING_FIELDS}
+        for name in self.tracking:
+            stored = settings.value(f"camera/{name}") if settings is not None else None
+            try:
+                self.tracking[name] = float(stored) if stored is not None else self.tracking[name]
+            except (TypeError, ValueError):
+                pass  # a hand-edited settings file: keep the default
+        panel.set_tracking(self.tracking)
+        panel.tracking_changed.connect(self._tracking_changed)
         self.device: CameraDevice | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(round(1000.0 / PANEL_HZ))
@@ -64,6 +79,19 @@ class CameraFeed(QObject):
         self.dialog: GazeCalibrationDialog | None = None
         #: how long each calibration target is shown (ms)
         self.dwell_ms = 1500
+
+    def apply_tracking(self, device: CameraDevice) -> None:
+        """Give ``device`` the panel's tracking settings (before it starts, or while it runs:
+        the tracker reads them every frame)."""
+        for name, value in self.tracking.items():
+            setattr(device.settings, name, value)
+
+    def _tracking_changed(self, name: str, value: float) -> None:
+        self.tracking[name] = value
+        if self._settings is not None:
+            self._settings.setValue(f"camera/{name}", value)
+        if self.device is not None:
+            self.apply_tracking(self.device)
 
     def start(self, device: CameraDevice, name: str) -> None:
         """Show ``device`` from now on (its source called ``name``)."""

@@ -72,7 +72,7 @@ class DeviceSwitcher(QObject):
         if window.settings.value("window/state") is None and outliner is not None:
             window.tabifyDockWidget(outliner, self.dock)  # first run: tall, for the preview
         self.dock.hide()
-        self.feed = CameraFeed(self.panel, self)
+        self.feed = CameraFeed(self.panel, window.settings, self)
         self.feed.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
         self.panel.calibrate_requested.connect(self.calibrate)
 
@@ -134,6 +134,7 @@ class DeviceSwitcher(QObject):
             device = session.fallback_factory()  # sized to the scene like the first one
         elif isinstance(device, CameraDevice):
             device.set_head(self._camera_head())
+            self.feed.apply_tracking(device)
         return device
 
     def _picked(self, spec: str | None) -> None:

@@ -344,3 +344,46 @@ def test_no_camera_frame_is_written_to_disk(gui, qtbot, tmp_path, monkeypatch):
     panel.preview.grab()
     controller.devices.choose("desktop")
     assert list(home.rglob("*")) == [] and os.listdir(cwd) == []
+
+
+def test_tracking_settings_apply_to_the_running_camera_and_persist(gui, qtbot):
+    """The dock's field of view reaches the running tracker (a wider lens puts the same
+    hand nearer the camera, so further from the eyes), survives a restart, and a pinch
+    always ends below where it starts."""
+    from app.camera_feed import CameraFeed
+    from views.camera_dock import CameraPanel
+
+    window, controller, _ = gui
+    panel = controller.devices.panel
+    assert panel.tracking_boxes["horizontal_fov_deg"].value() == 60.0
+    assert controller.devices.choose(f"video:{VIDEO}")
+    device = controller.session.device
+    clock = Clock(qtbot, controller)
+
+    def wrist_from_eyes(frames=8):
+        seen, last = [], -1
+        def more():
+            nonlocal last
+            clock.tick()
+            result = device.latest()
+            if result is not None and result.index != last and result.hands:
+                last = result.index
+                eyes = device.settings.head[:3, 3]
+                seen.append(float(np.linalg.norm(result.hands[0].landmarks[0] - eyes)))
+            assert len(seen) >= frames
+        qtbot.waitUntil(more, timeout=30000)
+        return float(np.median(seen))
+
+    narrow = wrist_from_eyes()
+    panel.tracking_boxes["horizontal_fov_deg"].setValue(120.0)
+    assert device.settings.horizontal_fov_deg == 120.0
+    wide = wrist_from_eyes()
+    assert wide > narrow + 0.08
+    panel.tracking_boxes["press"].setValue(0.5)
+    assert device.settings.press == 0.5 and device.settings.release <= 0.45
+    window.settings.sync()
+    again = CameraPanel()
+    qtbot.addWidget(again)
+    CameraFeed(again, window.settings)
+    assert again.tracking_boxes["horizontal_fov_deg"].value() == 120.0
+    assert again.tracking_boxes["press"].value() == 0.5

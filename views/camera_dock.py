@@ -17,7 +17,10 @@ from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
     QGridLayout,
+    QGroupBox,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -28,6 +31,28 @@ from PySide6.QtWidgets import (
 from interaction.frame import Hand, InputFrame
 from scenes.transforms import quat_to_matrix
 from views.camera_preview import CameraPreview
+
+#: the tracker settings the panel edits (names of devices.camera.tracker.TrackerSettings
+#: fields): label, minimum, maximum, step, decimals, suffix, tooltip
+TRACKING_FIELDS: dict[str, tuple[str, float, float, float, int, str, str]] = {
+    "horizontal_fov_deg": (
+        "Camera field of view", 30.0, 150.0, 1.0, 0, " °",
+        "The webcam's horizontal field of view. Hands are placed at the right depth only "
+        "when this matches the camera (laptop webcams: about 60-80°).",
+    ),
+    "viewer_distance": (
+        "Eyes to camera", 0.2, 2.0, 0.05, 2, " m",
+        "How far your eyes are from the camera: hands and gaze are placed relative to them.",
+    ),
+    "press": (
+        "Pinch / grab starts at", 0.3, 0.99, 0.05, 2, "",
+        "Strength (0-1) at which a pinch or a grab begins.",
+    ),
+    "release": (
+        "... and ends below", 0.05, 0.9, 0.05, 2, "",
+        "Strength (0-1) below which it ends: lower than the start, so it does not flicker.",
+    ),
+}  # fmt: skip
 
 #: a 3 x 3 grid of targets in normalised device coordinates (x right, y up)
 NINE_TARGETS: tuple[tuple[float, float], ...] = tuple(
@@ -87,6 +112,8 @@ class CameraPanel(QWidget):
     pinch / grab, gaze, rates."""
 
     calibrate_requested = Signal()
+    #: (TrackerSettings field, new value) when the user edits a tracking setting
+    tracking_changed = Signal(str, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +146,42 @@ class CameraPanel(QWidget):
         self.calibrate_button.clicked.connect(self.calibrate_requested)
         for w in (self.gaze_label, self.rate_label, self.calibrate_button):
             layout.addWidget(w)
+        box = QGroupBox("Tracking settings", self)
+        form = QFormLayout(box)
+        self.tracking_boxes: dict[str, QDoubleSpinBox] = {}
+        for name, (label, lo, hi, step, decimals, suffix, tip) in TRACKING_FIELDS.items():
+            spin = QDoubleSpinBox(box)
+            spin.setRange(lo, hi)
+            spin.setSingleStep(step)
+            spin.setDecimals(decimals)
+            spin.setSuffix(suffix)
+            spin.setToolTip(tip)
+            spin.setKeyboardTracking(False)  # one change per finished edit, not per digit
+            spin.valueChanged.connect(lambda value, name=name: self._tracking_edited(name, value))
+            form.addRow(label, spin)
+            self.tracking_boxes[name] = spin
+        layout.addWidget(box)
+
+    def set_tracking(self, values: dict[str, float]) -> None:
+        """Show these tracking settings (no ``tracking_changed``)."""
+        for name, value in values.items():
+            spin = self.tracking_boxes.get(name)
+            if spin is not None:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+
+    def _tracking_edited(self, name: str, value: float) -> None:
+        # a pinch must end below where it starts: keep release under press
+        press, release = self.tracking_boxes["press"], self.tracking_boxes["release"]
+        if name == "press" and release.value() > value - 0.05:
+            release.setValue(max(release.minimum(), value - 0.05))  # emits its own change
+        elif name == "release" and value > press.value() - 0.05:
+            release.blockSignals(True)
+            release.setValue(press.value() - 0.05)
+            release.blockSignals(False)
+            value = release.value()
+        self.tracking_changed.emit(name, value)
 
     def show_source(self, name: str) -> None:
         self.status_label.setText(f"tracking {name}")
