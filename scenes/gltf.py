@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -51,6 +51,8 @@ def load_gltf(path: Path) -> Scene:
     new_index = {old: new for new, old in enumerate(order)}
     input_bytes = path.stat().st_size + sum(len(b) for b in doc.buffers if b is not None)
     reader = AccessorReader(doc, input_bytes)
+    # materials first: a material's texture says which TEXCOORD set its primitives use
+    materials, texture_uvs = _materials(doc, reader)
     mesh_map: dict[int, int] = {}
     meshes: list[Mesh] = []
     nodes: list[Node] = []
@@ -60,7 +62,7 @@ def load_gltf(path: Path) -> Scene:
         if spec.get("mesh") is not None:
             m = as_int(spec["mesh"])
             if m is None or m not in mesh_map:
-                meshes.append(_mesh(doc, reader, spec["mesh"]))
+                meshes.append(_mesh(doc, reader, spec["mesh"], texture_uvs))
                 mesh_map[m] = len(meshes) - 1  # type: ignore[index]
             mesh = mesh_map[m]  # type: ignore[index]
         name = spec.get("name")
@@ -80,7 +82,6 @@ def load_gltf(path: Path) -> Scene:
         )
     roots = [n.index for n in nodes if n.parent is None]
     assign_paths(nodes, roots)
-    materials = _materials(doc, reader)
     for mesh in meshes:
         for prim in mesh.primitives:
             if prim.material is not None and prim.material >= len(materials):
@@ -215,18 +216,27 @@ def assign_paths(nodes: list[Node], roots: list[int]) -> None:
             todo.append((nodes[i].path, nodes[i].children))
 
 
-def _mesh(doc: GltfDocument, reader: AccessorReader, index: Any) -> Mesh:
+def _mesh(
+    doc: GltfDocument, reader: AccessorReader, index: Any, texture_uvs: list[TextureUvs]
+) -> Mesh:
     spec = doc.item("meshes", index, "a node")
     prims_spec = spec.get("primitives", [])
     if not isinstance(prims_spec, list):
         raise doc.error(f"mesh {index} has primitives that are not an array")
     name = spec.get("name") if isinstance(spec.get("name"), str) else ""
-    prims = [_primitive(doc, reader, index, k, spec) for k, spec in enumerate(prims_spec)]
+    prims = [
+        _primitive(doc, reader, index, k, spec, texture_uvs) for k, spec in enumerate(prims_spec)
+    ]
     return Mesh(name=name, primitives=[p for p in prims if p is not None])
 
 
 def _primitive(
-    doc: GltfDocument, reader: AccessorReader, mesh: Any, k: int, spec: Any
+    doc: GltfDocument,
+    reader: AccessorReader,
+    mesh: Any,
+    k: int,
+    spec: Any,
+    texture_uvs: list[TextureUvs],
 ) -> Primitive | None:
     what = f"mesh {mesh} primitive {k}"
     if not isinstance(spec, dict) or not isinstance(spec.get("attributes"), dict):
@@ -246,10 +256,22 @@ def _primitive(
         normals = reader.read_float(attrs["NORMAL"], what)
         if normals.shape != positions.shape:
             normals = None  # unusable; recomputed below
-    if "TEXCOORD_0" in attrs:
-        uvs = reader.read_float(attrs["TEXCOORD_0"], what)
+    material = spec.get("material")
+    material = material if material is None else as_int(material)
+    if material is not None and (
+        not isinstance(material, int) or isinstance(material, bool) or material < 0
+    ):
+        raise doc.error(f"{what} has an invalid material {material!r}")
+    uv_set = (
+        texture_uvs[material] if material is not None and material < len(texture_uvs) else None
+    )
+    uv_name = f"TEXCOORD_{uv_set.tex_coord if uv_set is not None else 0}"
+    if uv_name in attrs:
+        uvs = reader.read_float(attrs[uv_name], what)
         if uvs.ndim != 2 or uvs.shape != (n, 2):
             uvs = None
+        elif uv_set is not None and uv_set.transform is not None:
+            uvs = uvs @ uv_set.transform[:, :2].T + uv_set.transform[:, 2]
     colors = None
     if "COLOR_0" in attrs:  # linear RGB(A), float or normalized integers
         colors = vertex_colors(reader.read_float(attrs["COLOR_0"], what), n)
@@ -263,31 +285,44 @@ def _primitive(
         indices = np.arange(n, dtype=np.uint32)
     reader.charge(len(indices) * 12, what)
     elements = unroll(indices, mode)
-    material = spec.get("material")
-    material = material if material is None else as_int(material)
-    if material is not None and (
-        not isinstance(material, int) or isinstance(material, bool) or material < 0
-    ):
-        raise doc.error(f"{what} has an invalid material {material!r}")
     return build_primitive(positions, elements, MODE_NAMES[mode], normals, uvs, material, colors)
 
 
-def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:
+class TextureUvs(NamedTuple):
+    """How a material's base-colour texture maps onto its primitives: which TEXCOORD set,
+    and the KHR_texture_transform (a (2, 3) affine map of uv), if any."""
+
+    tex_coord: int
+    transform: np.ndarray | None
+
+
+def _materials(doc: GltfDocument, reader: AccessorReader) -> tuple[list[Material], list[TextureUvs]]:
+    """The materials, and for each how its texture maps (see ``TextureUvs``).
+
+    Metallic-roughness is glTF's own model; materials from older exporters that only carry
+    KHR_materials_pbrSpecularGlossiness give their diffuse colour and texture instead."""
     images: dict[int, np.ndarray] = {}
     out: list[Material] = []
+    uv_sets: list[TextureUvs] = []
     for i, spec in enumerate(doc.items("materials")):
         if not isinstance(spec, dict):
             raise doc.error(f"material {i} is not an object")
-        pbr = spec.get("pbrMetallicRoughness", {})
-        pbr = pbr if isinstance(pbr, dict) else {}
-        color = _numbers(
-            doc,
-            pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0]),
-            4,
-            f"material {i} baseColorFactor",
+        pbr = spec.get("pbrMetallicRoughness")
+        extensions = spec.get("extensions")
+        spec_gloss = (
+            extensions.get("KHR_materials_pbrSpecularGlossiness")
+            if isinstance(extensions, dict)
+            else None
         )
+        if not isinstance(pbr, dict) and isinstance(spec_gloss, dict):
+            color_key, texture_key, pbr = "diffuseFactor", "diffuseTexture", spec_gloss
+        else:
+            color_key, texture_key = "baseColorFactor", "baseColorTexture"
+            pbr = pbr if isinstance(pbr, dict) else {}
+        color = _numbers(doc, pbr.get(color_key, [1.0, 1.0, 1.0, 1.0]), 4, f"material {i} {color_key}")
         texture = None
-        tex_ref = pbr.get("baseColorTexture")
+        uv_set = TextureUvs(0, None)
+        tex_ref = pbr.get(texture_key)
         if isinstance(tex_ref, dict):
             tex = doc.item("textures", tex_ref.get("index"), f"material {i}")
             source = tex.get("source")
@@ -296,6 +331,8 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:
                 if source not in images:
                     images[source] = _image(doc, reader, source, f"material {i}")
                 texture = images[source]
+            uv_set = _texture_uvs(doc, tex_ref, f"material {i} {texture_key}")
+        uv_sets.append(uv_set)
         out.append(
             Material(
                 name=spec.get("name") if isinstance(spec.get("name"), str) else "",
@@ -309,7 +346,32 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> list[Material]:
                 else "OPAQUE",
             )
         )
-    return out
+    return out, uv_sets
+
+
+def _texture_uvs(doc: GltfDocument, tex_ref: dict[str, Any], what: str) -> TextureUvs:
+    """A textureInfo's TEXCOORD set and KHR_texture_transform (offset, rotation, scale)."""
+    tex_coord = as_int(tex_ref.get("texCoord", 0))
+    if not isinstance(tex_coord, int) or isinstance(tex_coord, bool) or not 0 <= tex_coord < 8:
+        raise doc.error(f"{what} has an invalid texCoord {tex_ref.get('texCoord')!r}")
+    extensions = tex_ref.get("extensions")
+    spec = extensions.get("KHR_texture_transform") if isinstance(extensions, dict) else None
+    if not isinstance(spec, dict):
+        return TextureUvs(tex_coord, None)
+    offset = _numbers(doc, spec.get("offset", [0.0, 0.0]), 2, f"{what} texture offset")
+    scale = _numbers(doc, spec.get("scale", [1.0, 1.0]), 2, f"{what} texture scale")
+    rotation = _scalar(spec, "rotation", 0.0)
+    c, s = np.cos(rotation), np.sin(rotation)
+    # uv' = T(offset) R(rotation) S(scale) uv, with R as implementations and Khronos'
+    # TextureTransformTest model have it (glTF issue 1563: the extension's GLSL listing
+    # rotates the other way)
+    transform = np.array(
+        [[c * scale[0], s * scale[1], offset[0]], [-s * scale[0], c * scale[1], offset[1]]]
+    )
+    override = spec.get("texCoord")
+    if override is not None:
+        tex_coord = _texture_uvs(doc, {"texCoord": override}, what).tex_coord
+    return TextureUvs(tex_coord, transform)
 
 
 def _scalar(spec: dict[str, Any], key: str, default: float) -> float:

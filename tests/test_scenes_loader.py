@@ -233,3 +233,69 @@ def test_one_colour_for_every_vertex_is_left_to_the_material(tmp_path):
     """A constant COLOR_0 (the glTF-Validator sample's is all white) costs nothing."""
     scene = load_scene(DATA / "models" / "glTF-Validator-edge-cases" / "json" / "integer_written_as_float.gltf")
     assert all(p.colors is None for m in scene.meshes for p in m.primitives)
+
+
+def _box_variant(tmp_path, edit) -> tuple:
+    """(original, edited) scenes of the Khronos BoxTextured.gltf, the edit applied to a copy
+    of its JSON (buffer and image copied beside it)."""
+    import json
+    import shutil
+
+    for f in BOX_GLTF.parent.iterdir():
+        if f.suffix != ".gltf":
+            shutil.copy(f, tmp_path / f.name)
+    doc = json.loads(BOX_GLTF.read_text(encoding="utf-8"))
+    edit(doc)
+    (tmp_path / "box.gltf").write_text(json.dumps(doc), encoding="utf-8")
+    return load_scene(BOX_GLTF), load_scene(tmp_path / "box.gltf")
+
+
+def test_khr_texture_transform_maps_the_uvs(tmp_path):
+    """offset, rotation and scale as implementations and Khronos' TextureTransformTest read
+    them (glTF issue 1563: the extension's GLSL listing rotates the other way)."""
+    transform = {"offset": [0.5, -0.25], "rotation": 0.3, "scale": [2.0, 3.0]}
+
+    def edit(doc):
+        texture = doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]
+        texture["extensions"] = {"KHR_texture_transform": transform}
+
+    original, edited = _box_variant(tmp_path, edit)
+    uv = original.meshes[0].primitives[0].uvs.astype(np.float64)
+    c, s = np.cos(0.3), np.sin(0.3)
+    u = c * 2.0 * uv[:, 0] + s * 3.0 * uv[:, 1] + 0.5
+    v = -s * 2.0 * uv[:, 0] + c * 3.0 * uv[:, 1] - 0.25
+    np.testing.assert_allclose(edited.meshes[0].primitives[0].uvs, np.stack([u, v], 1), atol=1e-6)
+
+
+def test_the_texture_uses_the_uv_set_its_material_names(tmp_path):
+    def edit(doc):
+        attributes = doc["meshes"][0]["primitives"][0]["attributes"]
+        attributes["TEXCOORD_1"] = attributes["TEXCOORD_0"]
+        attributes["TEXCOORD_0"] = attributes["NORMAL"]  # not a uv set: unusable if chosen
+        doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]["texCoord"] = 1
+
+    original, edited = _box_variant(tmp_path, edit)
+    assert edited.meshes[0].primitives[0].uvs is not None
+    np.testing.assert_array_equal(edited.meshes[0].primitives[0].uvs, original.meshes[0].primitives[0].uvs)
+
+
+def test_specular_glossiness_materials_keep_their_diffuse_colour_and_texture(tmp_path):
+    """Older exporters write KHR_materials_pbrSpecularGlossiness only."""
+
+    def edit(doc):
+        doc["materials"][0] = {
+            "name": "Texture",
+            "extensions": {
+                "KHR_materials_pbrSpecularGlossiness": {
+                    "diffuseFactor": [0.9, 0.5, 0.2, 1.0],
+                    "diffuseTexture": {"index": 0},
+                }
+            },
+        }
+        doc["extensionsUsed"] = ["KHR_materials_pbrSpecularGlossiness"]
+
+    original, edited = _box_variant(tmp_path, edit)
+    material = edited.materials[0]
+    assert material.base_color == pytest.approx((0.9, 0.5, 0.2, 1.0))
+    assert material.texture is not None
+    np.testing.assert_array_equal(material.texture, original.materials[0].texture)
