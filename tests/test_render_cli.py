@@ -62,3 +62,20 @@ def test_render_without_display_uses_egl_and_draws_the_same_picture(qapp, tmp_pa
     b = np.asarray(Image.open(headless)).astype(int)
     assert a.shape == b.shape
     assert (np.abs(a - b).max(axis=2) > 8).mean() < 0.01
+
+
+def test_render_takes_the_unit_by_name_as_info_does(qapp, tmp_path, capsys):
+    from tests.conftest import PINS
+
+    by_name, by_scale = tmp_path / "mm.png", tmp_path / "scale.png"
+    assert main(["render", str(PINS), "--out", str(by_name), "--size", "160x120", "--unit", "mm"]) == 0
+    assert main(["render", str(PINS), "--out", str(by_scale), "--size", "160x120", "--unit-scale", "0.001"]) == 0
+    assert np.array_equal(np.asarray(Image.open(by_name)), np.asarray(Image.open(by_scale)))
+    # the framing follows the model, the floor grid stays in metres: the unit shows in it
+    as_metres = tmp_path / "m.png"
+    assert main(["render", str(PINS), "--out", str(as_metres), "--size", "160x120"]) == 0
+    assert not np.array_equal(np.asarray(Image.open(by_name)), np.asarray(Image.open(as_metres)))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["render", str(PINS), "--out", str(by_name), "--unit", "mm", "--unit-scale", "0.001"])
+    assert exit_info.value.code == 2 and "not allowed with" in capsys.readouterr().err

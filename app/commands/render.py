@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from scenes.loader import UNITS, load_scene
 from views.camera import NAMED_VIEWS
 
 
@@ -31,13 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="PNG file to write")
     parser.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT (default 1280x720)")
     parser.add_argument("--view", choices=sorted(NAMED_VIEWS), default="iso", help="camera direction (default iso)")
-    parser.add_argument("--unit-scale", type=float, default=None, help="metres per file unit (default: the file's own)")
+    units = parser.add_mutually_exclusive_group()
+    units.add_argument(
+        "--unit", choices=sorted(UNITS), help="the file's length unit, as for xrjig info (default: its own)"
+    )
+    units.add_argument("--unit-scale", type=float, default=None, help="metres per file unit (default: the file's own)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from scenes.loader import load_scene
 
-    scene = load_scene(args.file, unit_scale=args.unit_scale)  # SceneError -> one line, exit 1
+    unit_scale = UNITS[args.unit] if args.unit else args.unit_scale
+    scene = load_scene(args.file, unit_scale=unit_scale)  # SceneError -> one line, exit 1
     from app.gui import DisplayUnavailable
     from app.offscreen import OffscreenTarget
     from views.camera import Camera
