@@ -195,8 +195,8 @@ class InteractionController(QObject):
         elif suggest_unit(scene) == "mm":
             size = float(np.max(scene.bounds[1] - scene.bounds[0]))
             hint = (
-                f"{scene.source.name} is {size:.0f} m across: if it is in millimetres, "
-                "run it with a scenario that says 'units: mm' (hands are drawn life-size)"
+                f"{scene.source.name} is {size:.0f} m across: if it is in millimetres, choose "
+                "View ▸ Model unit ▸ Millimetres (hands are drawn life-size)"
             )
         self.window.statusBar().showMessage(hint, 20000)
         if self.autostart:

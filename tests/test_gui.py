@@ -332,3 +332,29 @@ def test_the_wait_cursor_covers_preparing_the_scene_and_is_gone_after(window):
     assert not window.open_file(BAD, remember=False)
     assert QApplication.overrideCursor() is None
     window.error_box.accept()
+
+
+def test_model_unit_menu_rereads_the_file_and_remembers_it_for_that_file(window, settings, qtbot):
+    """PINS is a millimetre model read as metres (254 m across); View ▸ Model unit ▸
+    Millimetres reads it again at 1/1000, the choice sticks to that file (a new window
+    too), other files keep theirs, and Metres forgets it."""
+    from tests.conftest import PINS
+    from views.main_window import UNIT_CHOICES, MainWindow
+
+    assert window.open_file(PINS, remember=False)
+    assert window.scene.unit_scale == 1.0 and (window.scene.bounds[1] - window.scene.bounds[0]).max() > 200
+    actions = window.unit_actions
+    assert [a.text() for a in actions.values()] == [label for _, label in UNIT_CHOICES]
+    assert actions["m"].isChecked()
+    with qtbot.waitSignal(window.sceneLoaded):
+        actions["mm"].trigger()
+    assert window.scene.unit_scale == 0.001 and actions["mm"].isChecked()
+    assert 0.2 < (window.scene.bounds[1] - window.scene.bounds[0]).max() < 0.3
+    assert window.open_file(AS1, remember=False)
+    assert window.scene.unit_scale == 1.0 and actions["m"].isChecked()  # AS1 keeps metres
+    assert window.open_file(PINS, remember=False) and window.scene.unit_scale == 0.001
+    other = MainWindow(settings)
+    qtbot.addWidget(other)
+    assert other.open_file(PINS, remember=False) and other.scene.unit_scale == 0.001
+    actions["m"].trigger()
+    assert window.scene.unit_scale == 1.0 and window.model_unit(PINS) is None

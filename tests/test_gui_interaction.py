@@ -372,3 +372,22 @@ def test_a_point_cloud_opens_view_only_and_the_session_runs(qtbot, gui, tmp_path
     for i in range(5):
         assert session.tick((i + 1) * RATE) == []
     assert session.last_frame.right.tracked and session.engine.state.held == [None, None]
+
+
+def test_choosing_millimetres_restarts_the_task_on_the_rescaled_model(qtbot, gui):
+    """The status line tells a designer with a millimetre STL/GLB where the unit is set;
+    setting it restarts the session on the model at its real size."""
+    from tests.conftest import PINS
+
+    window, controller = gui
+    assert window.open_file(PINS, remember=False)
+    assert "View ▸ Model unit ▸ Millimetres" in window.statusBar().currentMessage()
+    first = controller.session
+    window.unit_actions["mm"].trigger()
+    session = controller.session
+    assert session is not first and session.scene.unit_scale == 0.001
+    assert 0.2 < (session.scene.bounds[1] - session.scene.bounds[0]).max() < 0.3
+    assert "Model unit" not in window.statusBar().currentMessage()
+    session.tick(0.0)
+    joints = session.last_frame.right.joints
+    assert 0.15 < np.linalg.norm(joints[1, :3] - joints[15, :3]) < 0.2  # a life-size hand

@@ -1,5 +1,7 @@
 """The main window: viewport in the centre, outliner and properties docks, File menu,
-drag-and-drop of model files, status bar, remembered geometry and recent files.
+drag-and-drop of model files, status bar, remembered geometry and recent files, and the
+length unit of each model file (View ▸ Model unit: STL, OBJ and PLY carry none, and many
+are millimetres).
 
 Other features add their own docks with ``add_dock``; the app module does the wiring
 (devices, engine, recorder) and listens to ``sceneLoaded`` / ``selectionChanged``.
@@ -7,10 +9,18 @@ Other features add their own docks with ``add_dock``; the app module does the wi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -22,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenes.loader import SUPPORTED_SUFFIXES, load_scene
+from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
 from scenes.model import Scene, SceneError
 from views.outliner import Outliner, subtree_nodes
 from views.properties import PropertiesPanel
@@ -30,6 +40,11 @@ from views.viewport import Viewport
 
 MAX_RECENT = 10
 _RECENT_KEY = "recentFiles"
+#: resolved model path -> the unit the user chose for it (JSON text), most recent last
+_UNITS_KEY = "modelUnits"
+MAX_REMEMBERED_UNITS = 100
+#: View ▸ Model unit entries; metres is what glTF declares and what the others are read as
+UNIT_CHOICES = (("m", "&Metres (as declared)"), ("cm", "&Centimetres"), ("mm", "M&illimetres"), ("in", "&Inches"))
 
 
 class MainWindow(QMainWindow):
@@ -98,8 +113,9 @@ class MainWindow(QMainWindow):
         model for interaction (its ray BVH) takes seconds."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            unit = self.model_unit(path)
             try:
-                scene = load_scene(path)
+                scene = load_scene(path, unit_scale=UNITS[unit] if unit else None)
             except SceneError as err:
                 self.show_error(str(err))
                 return False
@@ -111,9 +127,40 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
 
+    def model_unit(self, path: str | Path) -> str | None:
+        """The unit the user chose for this model file (a UNITS key), None if none."""
+        unit = self._remembered_units().get(str(Path(path).resolve()))
+        return unit if unit in UNITS else None
+
+    def set_model_unit(self, unit: str) -> bool:
+        """Read the open model in ``unit`` (a UNITS key) from now on, remembered for its
+        file, and reopen it (the task restarts); False when no model file is open."""
+        if self._scene is None or not self._scene.source.is_file():
+            self._sync_unit_menu()
+            return False
+        units = self._remembered_units()
+        key = str(self._scene.source.resolve())
+        units.pop(key, None)
+        if unit != "m":
+            units[key] = unit
+        self.settings.setValue(_UNITS_KEY, json.dumps(dict(list(units.items())[-MAX_REMEMBERED_UNITS:])))
+        return self.open_file(self._scene.source, remember=False)
+
+    def _remembered_units(self) -> dict[str, str]:
+        try:
+            units = json.loads(str(self.settings.value(_UNITS_KEY, "{}")))
+        except ValueError:
+            return {}  # a hand-edited settings file: start over
+        return {str(k): str(v) for k, v in units.items()} if isinstance(units, dict) else {}
+
+    def _sync_unit_menu(self) -> None:
+        unit = self.model_unit(self._scene.source) if self._scene is not None else None
+        self.unit_actions[unit or "m"].setChecked(True)
+
     def show_scene(self, scene: Scene) -> None:
         """Show an already loaded scene (replay loads it with its scenario's unit)."""
         self._scene = scene
+        self._sync_unit_menu()
         self.viewport.set_scene(scene)
         self.outliner.set_scene(scene)
         self.properties.show_node(None, None)
@@ -195,6 +242,19 @@ class MainWindow(QMainWindow):
         self._view_menu = self.menuBar().addMenu("&View")
         frame = QAction("&Frame all", self, shortcut=QKeySequence("Home"), triggered=lambda: self.viewport.frame_all())
         self._view_menu.addAction(frame)
+        unit_menu = self._view_menu.addMenu("Model &unit")
+        unit_menu.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        #: View ▸ Model unit's actions by unit (checkable, one checked: the open model's)
+        self.unit_actions: dict[str, QAction] = {}
+        for unit, label in UNIT_CHOICES:
+            action = QAction(label, self, checkable=True)
+            action.setToolTip("Read the open model's lengths in this unit (remembered for the file)")
+            action.triggered.connect(lambda _checked, unit=unit: self.set_model_unit(unit))
+            group.addAction(action)
+            unit_menu.addAction(action)
+            self.unit_actions[unit] = action
+        self._sync_unit_menu()
         self._view_menu.addSeparator()
         self._fill_recent_menu()
 
