@@ -321,10 +321,12 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> tuple[list[Material
             pbr = pbr if isinstance(pbr, dict) else {}
         color = _numbers(doc, pbr.get(color_key, [1.0, 1.0, 1.0, 1.0]), 4, f"material {i} {color_key}")
         texture = None
+        wrap = (REPEAT, REPEAT)
         uv_set = TextureUvs(0, None)
         tex_ref = pbr.get(texture_key)
         if isinstance(tex_ref, dict):
             tex = doc.item("textures", tex_ref.get("index"), f"material {i}")
+            wrap = _wrap(doc, tex.get("sampler"))
             source = tex.get("source")
             source = source if source is None else as_int(source)
             if source is not None:
@@ -344,9 +346,27 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> tuple[list[Material
                 alpha_mode=spec.get("alphaMode")
                 if spec.get("alphaMode") in ("OPAQUE", "MASK", "BLEND")
                 else "OPAQUE",
+                unlit=isinstance(extensions, dict) and "KHR_materials_unlit" in extensions,
+                texture_wrap=wrap,
             )
         )
     return out, uv_sets
+
+
+#: glTF sampler wrap modes (OpenGL enums); anything else reads as the default, REPEAT
+REPEAT, WRAP_MODES = 10497, (10497, 33071, 33648)
+
+
+def _wrap(doc: GltfDocument, sampler: Any) -> tuple[int, int]:
+    """(wrapS, wrapT) of a texture's sampler; REPEAT where it says nothing valid (a wrong
+    sampler only changes how a texture tiles: not worth refusing the model for)."""
+    samplers = doc.items("samplers")
+    index = as_int(sampler)
+    if not isinstance(index, int) or not 0 <= index < len(samplers):
+        return REPEAT, REPEAT
+    spec = samplers[index] if isinstance(samplers[index], dict) else {}
+    modes = [as_int(spec.get(key, REPEAT)) for key in ("wrapS", "wrapT")]
+    return tuple(m if m in WRAP_MODES else REPEAT for m in modes)  # type: ignore[return-value]
 
 
 def _texture_uvs(doc: GltfDocument, tex_ref: dict[str, Any], what: str) -> TextureUvs:

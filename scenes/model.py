@@ -42,6 +42,11 @@ class Material:
     double_sided: bool = False
     #: "OPAQUE", "MASK" or "BLEND", as in glTF.
     alpha_mode: str = "OPAQUE"
+    #: KHR_materials_unlit: drawn in its own colour, without lighting (baked scans)
+    unlit: bool = False
+    #: the texture's (wrapS, wrapT) as glTF's sampler gives them (OpenGL enums: 10497
+    #: REPEAT, 33071 CLAMP_TO_EDGE, 33648 MIRRORED_REPEAT)
+    texture_wrap: tuple[int, int] = (10497, 10497)
 
 
 @dataclass

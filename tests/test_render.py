@@ -340,3 +340,37 @@ def test_vertex_colours_show_and_a_model_without_them_is_unchanged(target, tmp_p
     assert red.mean() > 0.1 and blue.mean() > 0.1 and (red | blue).mean() > 0.95
     grey = plain[mask][:, :3].astype(int)
     assert (grey.max(axis=1) - grey.min(axis=1)).max() < 20
+
+
+def test_unlit_materials_draw_their_own_colour_and_samplers_set_the_wrap(target):
+    """KHR_materials_unlit: every pixel of a plain unlit box is its base colour, where the
+    lit box shades its faces; a glTF sampler's wrap modes reach the GL texture."""
+    from OpenGL import GL
+
+    scene = load_scene(BOX_GLB)
+    colour = (0.2, 0.6, 0.9, 1.0)
+
+    def box(**changes):
+        materials = [dataclasses.replace(m, texture=None, base_color=colour, **changes) for m in scene.materials]
+        return Scene(scene.source, scene.nodes, scene.meshes, materials, scene.roots)
+
+    lit, camera = render(target, box())
+    unlit, _ = render(target, box(unlit=True), camera=camera)
+    mask = covered(lit)
+    assert np.array_equal(mask, covered(unlit)) and mask.mean() > 0.05
+    expected = np.round(np.array(colour[:3]) * 255)
+    assert np.abs(unlit[mask][:, :3].astype(int) - expected).max() <= 2
+    assert np.abs(lit[mask][:, :3].astype(int) - expected).max() > 20
+
+    textured = Scene(scene.source, scene.nodes, scene.meshes,
+                     [dataclasses.replace(m, texture_wrap=(33071, 33648)) for m in scene.materials], scene.roots)
+    renderer = Renderer()
+    target.make_current()
+    renderer.set_scene(textured)
+    render(target, textured, camera=camera, renderer=renderer)
+    (texture,) = renderer._textures.values()
+    GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
+    wrap_s = GL.glGetTexParameteriv(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S)
+    wrap_t = GL.glGetTexParameteriv(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T)
+    assert (int(np.ravel(wrap_s)[0]), int(np.ravel(wrap_t)[0])) == (GL.GL_CLAMP_TO_EDGE, GL.GL_MIRRORED_REPEAT)
+    renderer.release()

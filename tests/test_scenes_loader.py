@@ -299,3 +299,20 @@ def test_specular_glossiness_materials_keep_their_diffuse_colour_and_texture(tmp
     assert material.base_color == pytest.approx((0.9, 0.5, 0.2, 1.0))
     assert material.texture is not None
     np.testing.assert_array_equal(material.texture, original.materials[0].texture)
+
+
+def test_unlit_materials_and_texture_wrap_modes_are_kept(tmp_path):
+    def edit(doc):
+        doc["materials"][0]["extensions"] = {"KHR_materials_unlit": {}}
+        doc["samplers"] = [{"wrapS": 33071, "wrapT": 33648}]
+        doc["textures"][0]["sampler"] = 0
+
+    original, edited = _box_variant(tmp_path, edit)
+    # Khronos' BoxTextured samples its texture MIRRORED_REPEAT x CLAMP_TO_EDGE
+    assert not original.materials[0].unlit and original.materials[0].texture_wrap == (33648, 33071)
+    assert edited.materials[0].unlit and edited.materials[0].texture_wrap == (33071, 33648)
+
+    def dangling(doc):  # a sampler that is not there only changes tiling: read as REPEAT
+        doc["textures"][0]["sampler"] = 7
+
+    assert _box_variant(tmp_path, dangling)[1].materials[0].texture_wrap == (10497, 10497)

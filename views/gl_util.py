@@ -96,8 +96,9 @@ def rgba8_attribute(location: int, stride_floats: int, offset_floats: int) -> No
     )
 
 
-def upload_texture(rgba: np.ndarray) -> int:
-    """(H, W, 4) uint8 image -> mipmapped, repeating 2D texture (row 0 = uv v 0, as glTF)."""
+def upload_texture(rgba: np.ndarray, wrap: tuple[int, int] = (GL.GL_REPEAT, GL.GL_REPEAT)) -> int:
+    """(H, W, 4) uint8 image -> mipmapped 2D texture (row 0 = uv v 0, as glTF); ``wrap``:
+    (S, T) wrap modes (OpenGL enums, the values glTF samplers use)."""
     tex = int(GL.glGenTextures(1))
     GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
     h, w = rgba.shape[:2]
@@ -109,8 +110,8 @@ def upload_texture(rgba: np.ndarray) -> int:
     GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
-    GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, GL.GL_REPEAT)
-    GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, GL.GL_REPEAT)
+    GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, wrap[0])
+    GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, wrap[1])
     return tex
 
 

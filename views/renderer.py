@@ -148,7 +148,7 @@ class Renderer:
             )
             material = scene.materials[batch.material] if batch.material is not None else None
             if material is not None and material.texture is not None and batch.material not in self._textures:
-                self._textures[batch.material] = upload_texture(material.texture)
+                self._textures[batch.material] = upload_texture(material.texture, material.texture_wrap)
         self._authored_parts = _part_texels(self._layout.part_world)
         upload_buffer(GL.GL_TEXTURE_BUFFER, self._authored_parts, GL.GL_DYNAMIC_DRAW, self._parts_buffer)
         if scene.bounds is not None:
@@ -256,7 +256,7 @@ class Renderer:
         p.set_int("u_has_texture", texture is not None)
         if texture is not None:
             GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
-        p.set_int("u_lit", batch.mode == "triangles")
+        p.set_int("u_lit", batch.mode == "triangles" and not (material is not None and material.unlit))
         alpha_mode = material.alpha_mode if material is not None else "OPAQUE"
         p.set_float("u_alpha_cutoff", 0.5 if alpha_mode == "MASK" else -1.0)
         if batch.mode == "triangles" and not (material is not None and material.double_sided):
