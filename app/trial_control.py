@@ -16,10 +16,10 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QMetaObject, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -57,6 +57,9 @@ class TrialControl(QObject):
         self.dialog: StartTrialDialog | None = None
         self.questionnaires: QuestionnaireDialog | None = None
         self._session: Session | None = None
+        #: the device the trial's input comes from now, and the link that follows switches
+        self._device: Any = None
+        self._device_link: QMetaObject.Connection | None = None
         self._started = 0.0
         menu = window.menuBar().addMenu("&Trial")
         self.start_action = QAction("&Start trial…", window, triggered=self.start_dialog)
@@ -128,6 +131,8 @@ class TrialControl(QObject):
         controller.event_log.clear()
         session.recorder = trial
         self.trial, self.path, self.participant, self._session = trial, path, participant, session
+        self._device = session.device
+        self._device_link = session.device_changed.connect(self._device_changed)
         self._started = time.monotonic()
         self.start_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -152,6 +157,14 @@ class TrialControl(QObject):
             return
         elapsed = int(time.monotonic() - self._started)
         self.rec_label.setText(f"● REC {elapsed // 60:02d}:{elapsed % 60:02d}")
+
+    def _device_changed(self, name: str) -> None:
+        """A switch mid-trial (chosen, or a failing device's fallback) goes into the recording."""
+        session, trial = self._session, self.trial
+        if session is None or trial is None or session.recorder is not trial:
+            return
+        previous, self._device = self._device, session.device
+        trial.device_changed(name, getattr(previous, "error", None))
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self, ask_questionnaires: bool = True) -> None:
@@ -188,6 +201,9 @@ class TrialControl(QObject):
             self._session.recorder = None
 
     def _finish(self, message: str) -> None:
+        if self._device_link is not None:
+            QObject.disconnect(self._device_link)
+            self._device_link = None
         if self.trial is not None:
             self.trial.close()
         self.trial, self._session = None, None

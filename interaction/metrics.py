@@ -75,6 +75,14 @@ class TrialMetrics:
     coverage: float | None = None
     tlx: float | None = None
     sus: float | None = None
+    #: device switches mid-trial (RecordingReader.device_changes), ``t`` from the trial start
+    device_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def devices(self) -> str:
+        """The devices in the order they were used: "camera", or "camera → desktop at 12.3 s"."""
+        parts = [self.device] + [f"{c['device']} at {float(c['t']):.1f} s" for c in self.device_changes]
+        return " → ".join(parts)
 
     @property
     def completed(self) -> bool:
@@ -84,7 +92,8 @@ class TrialMetrics:
         """One flat CSV row per trial."""
         row: dict[str, Any] = {
             "recording": self.recording, "participant": self.participant, "variant": self.variant,
-            "device": self.device, "frames": self.frames, "duration_s": round(self.duration_s, 4),
+            "device": self.device, "devices": self.devices, "device_switches": len(self.device_changes),
+            "frames": self.frames, "duration_s": round(self.duration_s, 4),
             "completed": int(self.completed),
             "completion_time_s": None if self.completion_time_s is None else round(self.completion_time_s, 4),
             "errors_total": sum(self.errors.values()),
@@ -222,4 +231,5 @@ def trial_metrics(recording: Any, gaze: Any = None) -> TrialMetrics:
         coverage=coverage(events, point_ids),
         tlx=q.get("nasa_tlx", {}).get("score"),
         sus=q.get("sus", {}).get("score"),
+        device_changes=[{**c, "t": float(c["t"]) - start} for c in recording.device_changes],
     )

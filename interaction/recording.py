@@ -42,6 +42,8 @@ PARAMS_TOPIC = "/xrjig/params"
 PREVIEW_TOPIC = "/xrjig/preview"
 PROFILE = "xrjig"
 FORMAT_VERSION = 1
+#: metadata records "xrjig.device.1", "xrjig.device.2", ...: a device switch mid-trial
+DEVICE_CHANGE_PREFIX = "xrjig.device."
 
 #: metres per integer step of pose and wrist positions
 POS_UNIT = 1e-5

@@ -31,6 +31,7 @@ from interaction.events import Event
 from interaction.frame import FRAME_DTYPE, Button, GazeInput, HandInput, InputFrame
 from interaction.recording import (
     COMMANDS_TOPIC,
+    DEVICE_CHANGE_PREFIX,
     EVENTS_TOPIC,
     FORMAT_VERSION,
     FRAMES_TOPIC,
@@ -216,6 +217,20 @@ class Recording:
     def questionnaires(self) -> dict[str, dict[str, Any]]:
         prefix = "xrjig.questionnaire."
         return {name[len(prefix):]: _decode_values(v) for name, v in self.metadata.items() if name.startswith(prefix)}
+
+    @property
+    def device_changes(self) -> list[dict[str, Any]]:
+        """Device switches during the trial, in order: ``from_frame``, ``t`` (of the last
+        frame before it), ``device``, ``reason`` (why the previous device stopped, or "")."""
+        changes = [
+            _decode_values(v) for name, v in self.metadata.items() if name.startswith(DEVICE_CHANGE_PREFIX)
+        ]
+        valid = [  # records another tool wrote differently are left out, not fatal
+            c for c in changes
+            if isinstance(c.get("from_frame"), int) and isinstance(c.get("t"), (int, float))
+            and isinstance(c.get("device"), str)
+        ]
+        return sorted(valid, key=lambda c: c["from_frame"])
 
     @property
     def chunk_count(self) -> int:

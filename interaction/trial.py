@@ -21,7 +21,7 @@ from typing import Any
 from interaction.events import Event
 from interaction.frame import InputFrame
 from interaction.questionnaires import NasaTlx, Sus, questionnaire_kind
-from interaction.recording import FORMAT_VERSION
+from interaction.recording import DEVICE_CHANGE_PREFIX, FORMAT_VERSION
 from interaction.recording_writer import Recorder
 
 #: distributions whose versions are stored with every recording (what can change outcomes)
@@ -86,6 +86,7 @@ class Trial:
         self._first_t: float | None = None
         self._last_t = 0.0
         self._event_count = 0
+        self._device_changes = 0
 
     @property
     def error(self) -> str | None:
@@ -106,6 +107,19 @@ class Trial:
 
     def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
         self.recorder.write_params(params, rebuilt)
+
+    def device_changed(self, device: str, reason: str | None = None) -> None:
+        """Note that input comes from ``device`` from the next frame on; ``reason``: why the
+        previous one stopped, when it failed (a camera unplugged, a headset session lost).
+        The session metadata names the device a trial started with; an analyst must also
+        know which input produced which part of the data."""
+        self._device_changes += 1
+        self.recorder.add_metadata(f"{DEVICE_CHANGE_PREFIX}{self._device_changes}", {
+            "from_frame": self.recorder.frame_count,
+            "t": self._last_t,
+            "device": device,
+            "reason": reason or "",
+        })
 
     def end_task(self, **outcome: Any) -> None:
         """Mark the end of the task (frame count, duration and anything the caller adds)."""

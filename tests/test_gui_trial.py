@@ -133,3 +133,41 @@ def test_recording_names_are_safe():
     from datetime import datetime
 
     assert recording_name("P 07/x", None, datetime(2026, 1, 2, 3, 4, 5)) == "P-07-x_default_20260102-030405.mcap"
+
+
+def test_a_device_switch_and_a_fallback_mid_trial_are_in_the_recording(qtbot, trial_gui, tmp_path):
+    """The trial starts on the desktop device, switches to a camera (a real video), the
+    camera fails and the session falls back: the recording says which device gave which
+    frames and why the camera stopped, and the trial's metrics list the devices."""
+    from devices.desktop import DesktopDevice
+    from interaction.metrics import trial_metrics
+    from tests.conftest import HANDS
+
+    window, controller = trial_gui
+    start_trial(qtbot, controller, "P09", "novice", tmp_path)
+    session = controller.session
+    t = tick(session, 10)
+    assert controller.devices.choose(f"video:{HANDS / 'asl_hand.25fps.mp4'}")
+    camera = session.device
+    while camera.snapshot() is None:
+        t = tick(session, 1, t)
+        qtbot.wait(5)
+    t = tick(session, 5, t)
+    camera.error = "camera 0: stopped delivering frames (unplugged or taken by another program)"
+    t = tick(session, 5, t)
+    assert isinstance(session.device, DesktopDevice)
+    frames = session.frame_count
+    window.error_box.accept()  # the fallback's one dialog
+    controller.trials.stop_action.trigger()
+    skip = controller.trials.questionnaires.buttons.button(QDialogButtonBox.StandardButton.Discard)
+    qtbot.mouseClick(skip, Qt.MouseButton.LeftButton)
+    [path] = list(tmp_path.glob("P09_novice_*.mcap"))
+    with Recording(path) as rec:
+        assert rec.session["device"] == "desktop" and rec.frame_count == frames
+        to_camera, back = rec.device_changes
+        assert (to_camera["device"], to_camera["from_frame"], to_camera["reason"]) == ("camera", 10, "")
+        assert back["device"] == "desktop" and "stopped delivering frames" in back["reason"]
+        assert to_camera["from_frame"] < back["from_frame"] < frames
+        m = trial_metrics(rec)
+    assert m.row()["device_switches"] == 2
+    assert m.devices.startswith("desktop → camera at 0.1 s → desktop at ")

@@ -114,3 +114,20 @@ def test_trial_metrics_from_a_recording(tmp_path):
     assert row["sus"] == 75.0  # odd: 5 x 3 = 15, even: 5 x 3 = 15 -> 30 x 2.5
     assert row["mean_time_to_first_fixation_s"] == pytest.approx(31 / 90, abs=1e-4)
     assert row["frames"] == 120 and row["errors_total"] == 0
+
+
+def test_device_switches_are_read_back_in_order_and_odd_records_are_skipped(tmp_path):
+    path = tmp_path / "t.mcap"
+    r = _gaze_frames()
+    with Trial(path, {"participant": "P4", "variant": "A", "device": "openxr"}) as trial:
+        for i, rec in enumerate(r):
+            if i == 60:
+                trial.device_changed("desktop", "openxr: session lost")
+            trial.record(quantize(InputFrame.from_record(rec)))
+        trial.recorder.add_metadata("xrjig.device.99", {"device": "camera"})  # another tool's
+    with Recording(path) as rec:
+        (change,) = rec.device_changes
+        assert change == {"from_frame": 60, "t": pytest.approx(59 / 90), "device": "desktop",
+                          "reason": "openxr: session lost"}
+        m = trial_metrics(rec)
+    assert m.devices == "openxr → desktop at 0.7 s" and m.row()["device_switches"] == 1
