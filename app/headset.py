@@ -42,6 +42,25 @@ HAPTIC_EVENTS = {
 }
 
 
+#: the height a bench-sized task is put at in VR: a typical industrial workbench top (m)
+WORKBENCH_HEIGHT = 0.9
+#: a task taller than this, or already this high off the floor, stands where it is (m)
+BENCH_TASK_MAX_HEIGHT = 0.8
+
+
+def workbench_lift(task_bounds: Any) -> float:
+    """How far to raise the scene in VR so that a bench-sized task lying on the scene's
+    floor (an assembly on a tray, a part to inspect) is at workbench height instead of at
+    the participant's feet; 0 for machinery taller than a bench, or a task that is already
+    off the floor (placed there on purpose). ``task_bounds``: (2, 3) world box, or None."""
+    if task_bounds is None:
+        return 0.0
+    low, high = float(task_bounds[0][1]), float(task_bounds[1][1])
+    if high - low > BENCH_TASK_MAX_HEIGHT or low > BENCH_TASK_MAX_HEIGHT:
+        return 0.0
+    return WORKBENCH_HEIGHT - low
+
+
 class HeadsetDevice:
     """OpenXRDevice + its GL context + swapchains + renderer, as a Device (see module
     docstring). ``scene`` is uploaded to the headset renderer; ``passthrough`` asks for an
@@ -201,6 +220,10 @@ class HeadsetDevice:
             if self.eyes.renderer.scene is not scene:
                 self.eyes.renderer.set_scene(scene)
             self.eyes.state = state
+
+    def set_scene_lift(self, lift: float) -> None:
+        """Raise the scene ``lift`` metres above the floor (see ``workbench_lift``)."""
+        self.xr.set_scene_lift(lift)
 
     def set_passthrough(self, on: bool) -> None:
         """Run as AR (the scene over the real world, where the headset can) or as VR."""

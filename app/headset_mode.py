@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from app.headset import HeadsetDevice
+from app.headset import HeadsetDevice, workbench_lift
 from scenes.transforms import pose_to_matrix
 
 if TYPE_CHECKING:
@@ -59,6 +59,17 @@ class HeadsetMirror(QObject):
         self.label.setVisible(headset is not None)
         if headset is not None:
             self.label.setText(f"Headset: {headset.state_name}")
+            headset.set_scene_lift(self.scene_lift())
+
+    def scene_lift(self) -> float:
+        """How high the running task is raised in the headset: a bench-sized VR task to
+        workbench height; an AR scenario stays where it is (it must meet the real thing)."""
+        from app.wiring import task_bounds
+
+        session = self.controller.session
+        if session is None or is_ar_scenario(session.scenario):
+            return 0.0
+        return workbench_lift(task_bounds(session.scene, session.scenario, session.engine.index))
 
     def _stepped(self, _state: Any, events: list[Any]) -> None:
         headset, session = self._headset(), self.controller.session

@@ -97,6 +97,7 @@ def main() -> int:
         "status": window.statusBar().currentMessage(),
         "camera_at_head": bool(np.allclose(camera.eye(), head[:3, 3], atol=1e-6)),
         "head": session.last_frame.head.tolist(),
+        "lift": controller.headset.scene_lift(),
     }
     session.stop()
     sys.stdout.write(json.dumps(out) + "\n")

@@ -98,6 +98,12 @@ def mode_session() -> dict:
     out["recentred"] = device.recentre()
     frame, _ = _poll_until(device, lambda f: True)
     out["head_after_recentre"] = frame.head.tolist()
+    device.set_scene_lift(0.9)  # the scene's floor 0.9 m up: the same head is 0.9 m lower in it
+    frame, _ = _poll_until(device, lambda f: f.head[1] < 1.0)
+    out["head_after_lift"] = frame.head.tolist()
+    device.recentre()  # recentring keeps the lift
+    frame, _ = _poll_until(device, lambda f: True)
+    out["head_after_lift_recentre"] = frame.head.tolist()
     t0 = time.perf_counter()
     device.stop()
     out.update(stop_s=time.perf_counter() - t0, states_after_stop=device.lifecycle.states_reached())

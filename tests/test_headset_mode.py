@@ -9,6 +9,7 @@ runtime are in test_openxr_render.py.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import xr
 from OpenGL import GL
@@ -142,3 +143,20 @@ def test_an_inspection_walk_runs_as_ar_and_an_assembly_as_vr():
     assert is_ar_scenario(assembly)
     assembly.inspection_points = []
     assert not is_ar_scenario(assembly)
+
+
+def test_a_bench_sized_task_is_raised_to_workbench_height_and_machinery_is_not():
+    from app.headset import WORKBENCH_HEIGHT, workbench_lift
+    from app.wiring import task_bounds
+    from scenes.index import SceneIndex
+    from scenes.samples import SAMPLE_SCENARIO
+    from scenes.scenario import load_scenario
+
+    scenario = load_scenario(SAMPLE_SCENARIO)
+    bounds = task_bounds(scenario.scene, scenario, SceneIndex(scenario.scene))
+    lift = workbench_lift(bounds)
+    assert bounds[1][1] - bounds[0][1] < 0.3  # the AS1 assembly and its tray
+    assert lift == pytest.approx(WORKBENCH_HEIGHT - bounds[0][1])  # its lowest point on the bench
+    assert workbench_lift(np.array([[0.0, 0.0, 0.0], [3.0, 2.2, 1.0]])) == 0.0  # a machine
+    assert workbench_lift(np.array([[0.0, 0.85, 0.0], [0.4, 1.0, 0.3]])) == 0.0  # already up
+    assert workbench_lift(None) == 0.0

@@ -100,6 +100,13 @@ def test_recentre_puts_the_origin_under_the_head(session_run):
     assert head[1] == pytest.approx(1.7, abs=1e-4)  # the floor stays where it was
 
 
+def test_a_lifted_scene_sees_the_same_head_lower_and_recentring_keeps_the_lift(session_run):
+    r = session_run
+    np.testing.assert_allclose(r["head_after_lift"], r["head_after_recentre"] - np.r_[0, 0.9, 0, 0, 0, 0, 0],
+                               atol=1e-4)
+    np.testing.assert_allclose(r["head_after_lift_recentre"][:3], [0.0, 0.8, 0.0], atol=1e-4)
+
+
 def test_stop_walks_the_session_to_exiting(session_run):
     r = session_run
     assert r["states_after_stop"][len(STATES_TO_FOCUS) :] == [

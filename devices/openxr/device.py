@@ -75,6 +75,8 @@ class OpenXRDevice:
         self.lifecycle = Lifecycle()
         self.events: SessionEvents | None = None
         self.spaces: Spaces | None = None
+        #: metres the scene's floor sits above the real floor (see ``set_scene_lift``)
+        self.scene_lift = 0.0
         self.controllers: ControllerActions | None = None
         self.gaze: EyeGaze | None = None
         self.hands: HandTrackers | None = None
@@ -130,7 +132,7 @@ class OpenXRDevice:
         attach_action_sets(session, sets)
         self.controllers.bind_session(session)
         self.gaze.bind_session(session)
-        self.spaces = Spaces(session, rt.enabled)
+        self.spaces = Spaces(session, rt.enabled, self.scene_lift)
         self._pose_spaces = [
             [self.controllers.pose_space(kind, hand) for hand in (0, 1)] for kind in ("aim", "grip")
         ]
@@ -260,6 +262,16 @@ class OpenXRDevice:
             self.controllers.pulse(hand, strength, duration)
         except xr.exception.XrException as err:
             self._fail(explain(err))
+
+    def set_scene_lift(self, lift: float) -> None:
+        """Raise the scene ``lift`` metres above the real floor (a bench-sized task at
+        workbench height); applies at once in a running session, else when it starts."""
+        self.scene_lift = lift
+        if self.spaces is not None:
+            try:
+                self.spaces.set_lift(lift)
+            except xr.exception.XrException as err:
+                self._fail(explain(err))
 
     def recentre(self) -> bool:
         """Put the scene origin under the user's head, facing where they look."""

@@ -3,7 +3,10 @@
 
 The scene's space is the chosen floor space: metres, Y up, -Z forward, like glTF, so poses
 pass through unchanged. ``recentre`` moves the origin under the user's head, turned to
-where they look (yaw only, so the floor stays level).
+where they look (yaw only, so the floor stays level). ``lift`` raises the scene's floor
+above the real one (a bench-sized task at workbench height): the scene space's origin is
+created that high, so every located pose comes out lowered by it, and nothing downstream
+needs to know.
 """
 
 from __future__ import annotations
@@ -64,13 +67,18 @@ def choose_floor_space(
 class Spaces:
     """The floor space (``base``) and the head (``view``) on a session."""
 
-    def __init__(self, session: xr.Session, enabled: list[str] | tuple[str, ...]) -> None:
+    def __init__(
+        self, session: xr.Session, enabled: list[str] | tuple[str, ...], lift: float = 0.0
+    ) -> None:
         self.session = session
         available = [xr.ReferenceSpaceType(s) for s in xr.enumerate_reference_spaces(session)]
         self.kind = choose_floor_space(available, enabled)
+        #: metres the scene's floor (y = 0) sits above the real floor
+        self.lift = lift
         offset = IDENTITY_POSE.copy()
         if self.kind == xr.ReferenceSpaceType.LOCAL:
             offset[1] = -NOMINAL_EYE_HEIGHT  # LOCAL's origin is at the eyes
+        offset[1] += lift
         self._offset = offset
         self.base = self._create(self.kind, offset)
         self.view = self._create(xr.ReferenceSpaceType.VIEW, IDENTITY_POSE)
@@ -102,11 +110,23 @@ class Spaces:
         new_offset = yaw_only(in_reference, floor_y)
         if self.kind == xr.ReferenceSpaceType.LOCAL:
             new_offset[1] -= NOMINAL_EYE_HEIGHT
-        old = self.base
-        self.base = self._create(self.kind, new_offset)
-        self._offset = new_offset
-        xr.destroy_space(old)
+        new_offset[1] += self.lift
+        self._replace_base(new_offset)
         return True
+
+    def set_lift(self, lift: float) -> None:
+        """Raise the scene's floor ``lift`` metres above the real floor, from now on."""
+        if lift != self.lift:
+            offset = self._offset.copy()
+            offset[1] += lift - self.lift
+            self._replace_base(offset)
+            self.lift = lift
+
+    def _replace_base(self, offset: np.ndarray) -> None:
+        old = self.base
+        self.base = self._create(self.kind, offset)
+        self._offset = offset
+        xr.destroy_space(old)
 
     def destroy(self) -> None:
         for space in (self.base, self.view):
