@@ -58,12 +58,13 @@ class CameraFeed(QObject):
         self._settings = settings
         defaults = TrackerSettings()
         self.tracking = {name: float(getattr(defaults, name)) for name in TRACKING_FIELDS}
-        for name in self.tracking:
+        for name, (_label, low, high, *_rest) in TRACKING_FIELDS.items():
             stored = settings.value(f"camera/{name}") if settings is not None else None
             try:
-                self.tracking[name] = float(stored) if stored is not None else self.tracking[name]
+                value = float(stored) if stored is not None else self.tracking[name]
             except (TypeError, ValueError):
-                pass  # a hand-edited settings file: keep the default
+                continue  # a hand-edited settings file: keep the default
+            self.tracking[name] = min(max(value, low), high)
         panel.set_tracking(self.tracking)
         panel.tracking_changed.connect(self._tracking_changed)
         self.device: CameraDevice | None = None

@@ -165,11 +165,11 @@ class Engine:
         """Build now what the step would build on first use (see ``PREPARABLE``).
 
         Safe to call from another thread while ``step`` runs: it only fills the shared
-        caches (collision.inset_bvh and exact_bvh, symmetry_rotations, the index's ray
-        BVH and proximity search),
-        each entry a pure function of geometry and build-time parameters published by one
-        assignment, so events are the same whoever builds it first (and a step that finds
-        it missing builds it itself, as without preparation). Engine state is not touched.
+        caches (collision.inset_bvh and exact_bvh, symmetry_rotations, the index's ray BVH
+        and proximity search), each entry a pure function of geometry and build-time
+        parameters published by one assignment, so events are the same whoever builds it
+        first (and a step that finds it missing builds it itself, as without preparation).
+        Engine state is not touched.
         """
         g = self.geometry[part_id]
         if structure == "collision":
