@@ -248,6 +248,9 @@ class DeviceSwitcher(QObject):
         self.menu.addSeparator()
         self.calibrate_action.setEnabled(self.camera is not None)
         self.menu.addAction(self.calibrate_action)
+        headset = getattr(self.controller, "headset", None)  # made after this switcher
+        if headset is not None:
+            self.menu.addAction(headset.bench_action)
 
     def _fill_combo(self) -> None:
         self.combo.clear()

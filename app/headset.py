@@ -42,23 +42,25 @@ HAPTIC_EVENTS = {
 }
 
 
-#: the height a bench-sized task is put at in VR: a typical industrial workbench top (m)
+#: the height a bench-sized task is put at in VR by default: a typical industrial
+#: workbench top, for a standing participant (m; Device ▸ Workbench height changes it)
 WORKBENCH_HEIGHT = 0.9
 #: a task taller than this, or already this high off the floor, stands where it is (m)
 BENCH_TASK_MAX_HEIGHT = 0.8
 
 
-def workbench_lift(task_bounds: Any) -> float:
+def workbench_lift(task_bounds: Any, height: float = WORKBENCH_HEIGHT) -> float:
     """How far to raise the scene in VR so that a bench-sized task lying on the scene's
     floor (an assembly on a tray, a part to inspect) is at workbench height instead of at
     the participant's feet; 0 for machinery taller than a bench, or a task that is already
-    off the floor (placed there on purpose). ``task_bounds``: (2, 3) world box, or None."""
+    off the floor (placed there on purpose). ``task_bounds``: (2, 3) world box, or None;
+    ``height``: where the task's lowest point goes (m)."""
     if task_bounds is None:
         return 0.0
     low, high = float(task_bounds[0][1]), float(task_bounds[1][1])
     if high - low > BENCH_TASK_MAX_HEIGHT or low > BENCH_TASK_MAX_HEIGHT:
         return 0.0
-    return WORKBENCH_HEIGHT - low
+    return height - low
 
 
 class HeadsetDevice:

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QInputDialog, QLabel
 
-from app.headset import HeadsetDevice, workbench_lift
+from app.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
 from scenes.transforms import pose_to_matrix
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ def is_ar_scenario(scenario: Any) -> bool:
     return bool(scenario.inspection_points) and not scenario.steps
 
 
+#: the workbench heights the facilitator can choose (m)
+BENCH_RANGE = (0.4, 1.4)
+
+
 class HeadsetMirror(QObject):
     """Follows the controller's sessions; active while the device is a HeadsetDevice."""
 
@@ -40,6 +45,16 @@ class HeadsetMirror(QObject):
         self.label.setObjectName("headset_state")
         controller.window.statusBar().addPermanentWidget(self.label)
         self.label.hide()
+        #: where a bench-sized VR task's lowest point goes (m): kept in the window's settings
+        self.workbench_height = WORKBENCH_HEIGHT
+        try:
+            stored = float(controller.window.settings.value("headset/workbench_height", WORKBENCH_HEIGHT))
+            self.workbench_height = min(max(stored, BENCH_RANGE[0]), BENCH_RANGE[1])
+        except (TypeError, ValueError):
+            pass  # a hand-edited settings file: keep the default
+        #: Device ▸ Workbench height in VR… (the device menu adds it)
+        self.bench_action = QAction("Workbench height in VR…", controller.window)
+        self.bench_action.triggered.connect(self.ask_workbench_height)
         controller.session_started.connect(self._session_started)
         if controller.session is not None:
             self._session_started(controller.session)
@@ -61,6 +76,24 @@ class HeadsetMirror(QObject):
             self.label.setText(f"Headset: {headset.state_name}")
             headset.set_scene_lift(self.scene_lift())
 
+    def ask_workbench_height(self) -> None:
+        height, ok = QInputDialog.getDouble(
+            self.controller.window, "Workbench height in VR",
+            "Height of a bench-sized task above the floor (m; seated about 0.75, standing 0.9):",
+            self.workbench_height, BENCH_RANGE[0], BENCH_RANGE[1], 2,
+        )
+        if ok:
+            self.set_workbench_height(height)
+
+    def set_workbench_height(self, height: float) -> None:
+        """Put bench-sized VR tasks ``height`` metres up, from now on (a running headset at
+        once), and remember it."""
+        self.workbench_height = height
+        self.controller.window.settings.setValue("headset/workbench_height", height)
+        headset = self._headset()
+        if headset is not None:
+            headset.set_scene_lift(self.scene_lift())
+
     def scene_lift(self) -> float:
         """How high the running task is raised in the headset: a bench-sized VR task to
         workbench height; an AR scenario stays where it is (it must meet the real thing)."""
@@ -69,7 +102,8 @@ class HeadsetMirror(QObject):
         session = self.controller.session
         if session is None or is_ar_scenario(session.scenario):
             return 0.0
-        return workbench_lift(task_bounds(session.scene, session.scenario, session.engine.index))
+        bounds = task_bounds(session.scene, session.scenario, session.engine.index)
+        return workbench_lift(bounds, self.workbench_height)
 
     def _stepped(self, _state: Any, events: list[Any]) -> None:
         headset, session = self._headset(), self.controller.session

@@ -160,3 +160,28 @@ def test_a_bench_sized_task_is_raised_to_workbench_height_and_machinery_is_not()
     assert workbench_lift(np.array([[0.0, 0.0, 0.0], [3.0, 2.2, 1.0]])) == 0.0  # a machine
     assert workbench_lift(np.array([[0.0, 0.85, 0.0], [0.4, 1.0, 0.3]])) == 0.0  # already up
     assert workbench_lift(None) == 0.0
+
+
+@pytest.mark.gl
+def test_the_facilitator_sets_the_workbench_height_and_it_is_kept(qtbot, tmp_path):
+    """Device ▸ Workbench height in VR: a seated participant's bench is lower; the lift the
+    headset gets follows, and the next window starts with it."""
+    from PySide6.QtCore import QSettings
+
+    from app.wiring import attach_interaction, task_bounds
+    from tests.conftest import ticked_window
+    from views.main_window import MainWindow
+
+    window, controller = ticked_window(qtbot, tmp_path)
+    mirror = controller.headset
+    controller.devices._fill_menu()
+    assert mirror.bench_action in controller.devices.menu.actions()
+    session = controller.session
+    low = task_bounds(session.scene, session.scenario, session.engine.index)[0][1]
+    assert mirror.scene_lift() == pytest.approx(0.9 - low)
+    mirror.set_workbench_height(0.75)
+    assert mirror.scene_lift() == pytest.approx(0.75 - low)
+    window.settings.sync()
+    again = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert attach_interaction(again).headset.workbench_height == 0.75
