@@ -149,9 +149,13 @@ def test_a_device_switch_and_a_fallback_mid_trial_are_in_the_recording(qtbot, tr
     t = tick(session, 10)
     assert controller.devices.choose(f"video:{HANDS / 'asl_hand.25fps.mp4'}")
     camera = session.device
-    while camera.snapshot() is None:
+
+    def camera_tracking():
+        nonlocal t
         t = tick(session, 1, t)
-        qtbot.wait(5)
+        assert camera.snapshot() is not None
+
+    qtbot.waitUntil(camera_tracking, timeout=30000)
     t = tick(session, 5, t)
     camera.error = "camera 0: stopped delivering frames (unplugged or taken by another program)"
     t = tick(session, 5, t)
