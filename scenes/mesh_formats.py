@@ -88,9 +88,12 @@ def _primitive(geom: object, material_index: int, materials: list[Material]) -> 
         if faces.min() < 0 or faces.max() >= len(positions) or not np.all(np.isfinite(positions)):
             raise ValueError("face index out of range or non-finite vertex")
         uvs = getattr(geom.visual, "uv", None)
-        uvs = (
-            np.asarray(uvs, np.float32) if uvs is not None and len(uvs) == len(positions) else None
-        )
+        if uvs is not None and len(uvs) == len(positions):
+            # OBJ and PLY count v up from the image's bottom row; the model (and the
+            # renderer) count it down from the top row, as glTF does
+            uvs = np.asarray(uvs, np.float32) * [1.0, -1.0] + [0.0, 1.0]
+        else:
+            uvs = None
         colors = None
         if geom.visual.kind == "vertex":  # a coloured scan
             colors = vertex_colors(_unit(geom.visual.vertex_colors), len(positions))

@@ -374,3 +374,15 @@ def test_unlit_materials_draw_their_own_colour_and_samplers_set_the_wrap(target)
     wrap_t = GL.glGetTexParameteriv(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T)
     assert (int(np.ravel(wrap_s)[0]), int(np.ravel(wrap_t)[0])) == (GL.GL_CLAMP_TO_EDGE, GL.GL_MIRRORED_REPEAT)
     renderer.release()
+
+
+def test_a_textured_obj_shows_its_image_the_right_way_up(target, tmp_path):
+    from tests.test_scenes_loader import write_textured_obj
+
+    scene = load_scene(write_textured_obj(tmp_path))
+    img, camera = render(target, scene, view="front")
+    mask = covered(img)
+    rows = np.flatnonzero(mask.any(axis=1))
+    top, bottom = img[rows[0] + 5][mask[rows[0] + 5]], img[rows[-1] - 5][mask[rows[-1] - 5]]
+    assert (top[:, 0] > top[:, 2] + 100).all()  # the image's top half is red
+    assert (bottom[:, 2] > bottom[:, 0] + 100).all()  # its bottom half blue

@@ -316,3 +316,32 @@ def test_unlit_materials_and_texture_wrap_modes_are_kept(tmp_path):
         doc["textures"][0]["sampler"] = 7
 
     assert _box_variant(tmp_path, dangling)[1].materials[0].texture_wrap == (10497, 10497)
+
+
+def write_textured_obj(folder) -> object:
+    """A unit quad in an OBJ with an MTL and a PNG: red in the image's top half, blue in
+    its bottom half; negative (relative) face indices, as some exporters write."""
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[:32, :, 0] = 255
+    image[32:, :, 2] = 255
+    Image.fromarray(image).save(folder / "tex.png")
+    (folder / "quad.mtl").write_text("newmtl red_blue\nKd 1 1 1\nmap_Kd tex.png\n")
+    (folder / "quad.obj").write_text(
+        "mtllib quad.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\n"
+        "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl red_blue\nf -4/-4 -3/-3 -2/-2 -1/-1\n"
+    )
+    return folder / "quad.obj"
+
+
+def test_obj_texture_coordinates_are_turned_to_the_gltf_convention(tmp_path):
+    """OBJ counts v up from the image's bottom, glTF down from its top: our OBJ uvs equal
+    what trimesh itself writes when it converts the same file to GLB."""
+    path = write_textured_obj(tmp_path)
+    trimesh.load(str(path), force="scene").export(tmp_path / "via_trimesh.glb")
+    ours = load_scene(path).meshes[0].primitives[0]
+    theirs = load_scene(tmp_path / "via_trimesh.glb").meshes[0].primitives[0]
+    uv_at = {tuple(np.round(p, 5)): uv for p, uv in zip(ours.positions, ours.uvs, strict=True)}
+    for p, uv in zip(theirs.positions, theirs.uvs, strict=True):
+        np.testing.assert_allclose(uv_at[tuple(np.round(p, 5))], uv, atol=1e-6)
+    top = ours.positions[:, 1] == 1.0
+    assert np.all(ours.uvs[top, 1] == 0.0) and np.all(ours.uvs[~top, 1] == 1.0)
