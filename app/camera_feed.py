@@ -22,6 +22,7 @@ from collections import deque
 import numpy as np
 from PySide6.QtCore import QObject, QRect, QSettings, QTimer, Signal
 
+from app.stored_values import stored_float
 from devices.camera.device import CameraDevice
 from devices.camera.gaze import GazeCalibration
 from devices.camera.tracker import TrackerSettings
@@ -57,14 +58,10 @@ class CameraFeed(QObject):
         #: the tracking settings the panel edits, kept in ``settings`` between runs
         self._settings = settings
         defaults = TrackerSettings()
-        self.tracking = {name: float(getattr(defaults, name)) for name in TRACKING_FIELDS}
-        for name, (_label, low, high, *_rest) in TRACKING_FIELDS.items():
-            stored = settings.value(f"camera/{name}") if settings is not None else None
-            try:
-                value = float(stored) if stored is not None else self.tracking[name]
-            except (TypeError, ValueError):
-                continue  # a hand-edited settings file: keep the default
-            self.tracking[name] = min(max(value, low), high)
+        self.tracking = {
+            name: stored_float(settings, f"camera/{name}", float(getattr(defaults, name)), low, high)
+            for name, (_label, low, high, *_rest) in TRACKING_FIELDS.items()
+        }
         panel.set_tracking(self.tracking)
         panel.tracking_changed.connect(self._tracking_changed)
         self.device: CameraDevice | None = None

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel
 
 from app.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
+from app.stored_values import stored_float
 from scenes.transforms import pose_to_matrix
 
 if TYPE_CHECKING:
@@ -46,12 +47,9 @@ class HeadsetMirror(QObject):
         controller.window.statusBar().addPermanentWidget(self.label)
         self.label.hide()
         #: where a bench-sized VR task's lowest point goes (m): kept in the window's settings
-        self.workbench_height = WORKBENCH_HEIGHT
-        try:
-            stored = float(controller.window.settings.value("headset/workbench_height", WORKBENCH_HEIGHT))
-            self.workbench_height = min(max(stored, BENCH_RANGE[0]), BENCH_RANGE[1])
-        except (TypeError, ValueError):
-            pass  # a hand-edited settings file: keep the default
+        self.workbench_height = stored_float(
+            controller.window.settings, "headset/workbench_height", WORKBENCH_HEIGHT, *BENCH_RANGE
+        )
         #: Device ▸ Workbench height in VR… (the device menu adds it)
         self.bench_action = QAction("Workbench height in VR…", controller.window)
         self.bench_action.triggered.connect(self.ask_workbench_height)

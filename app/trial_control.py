@@ -16,7 +16,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import platformdirs
 from PySide6.QtCore import QMetaObject, QObject, QTimer
@@ -31,6 +31,7 @@ from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
 if TYPE_CHECKING:
     from app.session import Session
     from app.wiring import InteractionController
+    from devices.base import Device
 
 
 def default_folder() -> Path:
@@ -58,7 +59,7 @@ class TrialControl(QObject):
         self.questionnaires: QuestionnaireDialog | None = None
         self._session: Session | None = None
         #: the device the trial's input comes from now, and the link that follows switches
-        self._device: Any = None
+        self._device: Device | None = None
         self._device_link: QMetaObject.Connection | None = None
         self._started = 0.0
         menu = window.menuBar().addMenu("&Trial")
@@ -164,7 +165,7 @@ class TrialControl(QObject):
         if session is None or trial is None or session.recorder is not trial:
             return
         previous, self._device = self._device, session.device
-        trial.device_changed(name, getattr(previous, "error", None))
+        trial.device_changed(name, previous.error if previous is not None else None)
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self, ask_questionnaires: bool = True) -> None:
