@@ -13,6 +13,7 @@ select); inspection dwell; task completion.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from interaction.hands import HandState, smoothed_delta
 from interaction.inspection import InspectionTask
 from interaction.params import GrabMode, InteractionParams
 from interaction.part_geometry import PartGeometry, scene_geometry
+from interaction.release import ReleaseOutcome, ReleasePreview
 from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
 from interaction.symmetry import symmetry_rotations
@@ -42,6 +44,12 @@ HAND_NAMES = ("left", "right")
 PREPARABLE = ("collision", "proximity", "surface", "symmetry")
 #: gaze below this confidence is ignored (no gaze this frame)
 GAZE_MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    outcome: ReleaseOutcome
+    candidate: SnapCandidate | None
 
 
 def _r(x: float) -> float:
@@ -321,33 +329,63 @@ class Engine:
         assert part is not None
         hs.held, hs.offset = None, None
         self.state.held[h] = None
+        judged = self._judge_release(part, snap)
+        outcome, c = judged.outcome, judged.candidate
+        events = [Event(n, t, EventKind.RELEASE, hand=name, part=part, data={"outcome": outcome.value, "reason": reason})]
+        if outcome is ReleaseOutcome.SNAP:
+            assert c is not None
+            events += self._snap(name, part, c, n, t)
+        elif outcome is ReleaseOutcome.WRONG_ORDER:
+            assert c is not None
+            events.append(Event(n, t, EventKind.WRONG_ORDER, hand=name, part=part,
+                                step=self.assembly.step_of_slot.get(c.slot.id),
+                                data={"slot": c.slot.id, "unmet": self.assembly.unmet(c.slot.id)}))
+        elif outcome is ReleaseOutcome.OUT_OF_TOLERANCE:
+            assert c is not None
+            events.append(Event(n, t, EventKind.RELEASE_OUT_OF_TOLERANCE, hand=name, part=part,
+                                step=self.assembly.step_of_slot.get(c.slot.id), data=self._figures(c)))
+        return events
+
+    def release_preview(self, hand: Hand) -> ReleasePreview | None:
+        """What letting go of ``hand``'s part now would do (None when it holds nothing):
+        the same judgement ``step`` makes at a release, read-only, so the view can show a
+        snap before it happens. Events and state are untouched."""
+        part = self._hands[hand].held
+        if part is None:
+            return None
+        judged = self._judge_release(part, snap=True)
+        c = judged.candidate
+        return ReleasePreview(
+            part=part,
+            outcome=judged.outcome,
+            slot=None if c is None else c.slot.id,
+            target=None if c is None else self.target_world(part, c.slot.id),
+            position_error_mm=None if c is None else c.position_error_mm,
+            angle_error_deg=None if c is None else c.angle_error_deg,
+            position_tolerance_mm=None if c is None else c.slot.position_tol_m * 1000.0,
+            angle_tolerance_deg=None if c is None else c.slot.angle_tol_deg,
+            unmet=[] if c is None or judged.outcome is not ReleaseOutcome.WRONG_ORDER
+            else self.assembly.unmet(c.slot.id),
+        )
+
+    def _judge_release(self, part: str, snap: bool) -> _Judgement:
+        """The release rule: snap into the nearest open slot within tolerance; within
+        tolerance of a slot whose step is not open yet: wrong order; inside the magnet
+        radius but out of tolerance: out of tolerance; else a drop. The candidate is the
+        slot the outcome is about (the nearest one for a drop)."""
         frame = self.state.part_poses[part] @ self._to_frame[part]
         slots = [self.slots[s] for s in self._open_slots(part)] if snap else []
         cands = candidates(frame, self.geometry[part], slots, lambda: self._symmetries(part),
                            self.params.magnet_radius_mm)
         within = [c for c in cands if c.within_tolerance]
         open_ = [c for c in within if self.assembly.slot_open(c.slot.id)]
-        magnet_m = self.params.magnet_radius_mm / 1000.0
         if open_:
-            outcome = "snap"
-        elif within:
-            outcome = "wrong_order"
-        elif cands and cands[0].position_error_mm <= magnet_m * 1000.0:
-            outcome = "out_of_tolerance"
-        else:
-            outcome = "drop"
-        events = [Event(n, t, EventKind.RELEASE, hand=name, part=part, data={"outcome": outcome, "reason": reason})]
-        if outcome == "snap":
-            events += self._snap(name, part, open_[0], n, t)
-        elif outcome == "wrong_order":
-            c = within[0]
-            events.append(Event(n, t, EventKind.WRONG_ORDER, hand=name, part=part,
-                                step=self.assembly.step_of_slot.get(c.slot.id),
-                                data={"slot": c.slot.id, "unmet": self.assembly.unmet(c.slot.id)}))
-        elif outcome == "out_of_tolerance":
-            events.append(Event(n, t, EventKind.RELEASE_OUT_OF_TOLERANCE, hand=name, part=part,
-                                step=self.assembly.step_of_slot.get(cands[0].slot.id), data=self._figures(cands[0])))
-        return events
+            return _Judgement(ReleaseOutcome.SNAP, open_[0])
+        if within:
+            return _Judgement(ReleaseOutcome.WRONG_ORDER, within[0])
+        if cands and cands[0].position_error_mm <= self.params.magnet_radius_mm:
+            return _Judgement(ReleaseOutcome.OUT_OF_TOLERANCE, cands[0])
+        return _Judgement(ReleaseOutcome.DROP, cands[0] if cands else None)
 
     def _symmetries(self, part: str) -> np.ndarray:
         """The part's self-symmetric turns, to within 2 % of its size or its position

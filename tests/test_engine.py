@@ -537,3 +537,47 @@ def test_collision_surfaces_are_built_only_for_parts_whose_boxes_meet(monkeypatc
     world.set_frame("a", shifted(np.eye(4), dx=-0.2))
     assert world.colliding_with("a") == [] and world.clearance("a", "c") == pytest.approx(0.6, abs=1e-6)
     assert len(built) == 4
+
+
+@pytest.mark.parametrize(
+    ("dy", "turn_deg", "outcome", "event"),
+    [
+        (0.003, 0.0, "snap", EventKind.SNAP),
+        (0.012, 0.0, "out_of_tolerance", EventKind.RELEASE_OUT_OF_TOLERANCE),
+        (0.0, 20.0, "out_of_tolerance", EventKind.RELEASE_OUT_OF_TOLERANCE),
+        (0.1, 0.0, "drop", EventKind.RELEASE),
+    ],
+)
+def test_the_release_preview_says_what_letting_go_then_does(tmp_path, as1_scene, dy, turn_deg, outcome, event):
+    """The view's snap preview comes from the engine's own release rule: held anywhere,
+    the preview's outcome and figures are those of the release that follows, and asking
+    for it changes nothing (the events of a run with previews are those of one without)."""
+    runs = []
+    for ask in (True, False):
+        e = make_engine(tmp_path, as1_scene)
+        d = Driver(e)
+        turn = np.eye(4)
+        turn[:3, :3] = pose_to_matrix(np.r_[0, 0, 0, quat_from_axis_angle([0, 1, 0], np.radians(turn_deg))])[:3, :3]
+        centre = as1_scene.node_bounds([as1_scene.part(ROD).node]).mean(axis=0)
+        about_centre = shifted(np.eye(4), *centre) @ turn @ shifted(np.eye(4), *-centre)
+        target = shifted(about_centre @ authored(e, ROD), dy=dy)
+        d.carry(ROD, target, release=False)
+        preview = e.release_preview(Hand.RIGHT) if ask else None
+        assert e.release_preview(Hand.LEFT) is None
+        out = d.step(grab=0.0)
+        runs.append([x.to_json() for x in d.events])
+        if not ask:
+            continue
+        assert preview is not None and preview.part == ROD and preview.outcome.value == outcome
+        release = next(x for x in out if x.kind == EventKind.RELEASE)
+        assert release.data["outcome"] == outcome
+        assert out[-1].kind == event
+        if outcome == "drop":
+            assert preview.position_error_mm == pytest.approx(100.0, abs=1e-3)
+            continue
+        assert preview.position_error_mm == pytest.approx(out[-1].data["position_error_mm"], abs=1e-3)
+        assert preview.angle_error_deg == pytest.approx(out[-1].data["angle_error_deg"], abs=1e-3)
+        assert preview.position_error_mm == pytest.approx(dy * 1000.0, abs=0.5)
+        if outcome == "snap":
+            np.testing.assert_allclose(preview.target, authored(e, ROD), atol=1e-9)
+    assert runs[0] == runs[1]
