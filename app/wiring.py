@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from app.carry_assist import sync_carries
 from app.device_switcher import DeviceSwitcher
 from app.headset_mode import HeadsetMirror
 from app.session import Session, base_params, scenario_params
@@ -27,6 +28,7 @@ from app.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.events import EventKind
+from interaction.frame import Hand
 from interaction.params import InteractionParams
 from scenes.auto_scenario import solid_parts
 from scenes.index import SceneIndex
@@ -37,6 +39,7 @@ from scenes.transforms import transform_points
 from views.authoring import PointPlacer, ScenarioEditor, inspection_point_from_hit
 from views.camera import Camera
 from views.event_log_dock import EventLogPanel
+from views.feedback import FeedbackLabels
 from views.help_overlay import HelpOverlay
 from views.main_window import MainWindow
 from views.overlays import OverlayBuilder
@@ -105,6 +108,8 @@ class InteractionController(QObject):
         self.scenario_panel = ScenarioPanel()
         self.params_panel = ParamsPanel()
         self.event_log = EventLogPanel()
+        #: short-lived labels in the view saying what just happened (snapped, rejected, ...)
+        self.feedback = FeedbackLabels(lambda part: self._overlays.part_name(part) if self._overlays else part)
         right = Qt.DockWidgetArea.RightDockWidgetArea
         scenario_dock = window.add_dock(self.scenario_panel, "Scenario", right)
         params_dock = window.add_dock(self.params_panel, "Parameters", right)
@@ -186,6 +191,7 @@ class InteractionController(QObject):
         self._set_simulating(self.simulate_action.isChecked())
         viewport.setFocus()  # keys drive the hands without a first click (which would pinch)
         self.event_log.clear()
+        self.feedback.clear()
         hint = (
             "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
             "F2 switches to camera navigation"
@@ -250,7 +256,9 @@ class InteractionController(QObject):
         assert self.session is not None
         scenario, scene = self.session.scenario, self.session.scene
         targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
-        self._overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps})
+        self._overlays = OverlayBuilder(
+            scene, targets, {s.id: s.parts for s in scenario.steps}, self.session.engine.index
+        )
         defaults = {name: getattr(params, field) for name, field in TOLERANCE_PARAMS.items()}
         self.scenario_panel.set_scenario(scenario, defaults)
         self.params_panel.set_variants(list(scenario.variants), self.variant)
@@ -273,10 +281,16 @@ class InteractionController(QObject):
                 device.set_head(camera.camera_to_world())
             self._camera_pose = camera.camera_to_world()
             device.set_projection(viewport.view_projection()[1])
+            if session.last_frame is not None:
+                sync_carries(device, session.engine, session.last_frame, events)
         active = device.active if isinstance(device, DesktopDevice) else (0, 1)
-        viewport.set_render_state(
-            self._overlays.build(state, session.last_frame, session.params, active)
+        previews = [session.engine.release_preview(h) for h in (Hand.LEFT, Hand.RIGHT)]
+        self.feedback.add(events, state)
+        render_state = self._overlays.build(
+            state, session.last_frame, session.params, active, previews, viewport.view_projection()[0]
         )
+        render_state.labels += self.feedback.labels(state.t, self._label_position)
+        viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
         if events:
             self.event_log.append(events)
@@ -285,6 +299,21 @@ class InteractionController(QObject):
                     self.window.statusBar().showMessage(
                         f"{e.point}: not marked ({e.data.get('reason')})", 6000
                     )
+
+    def _label_position(self, part: str | None, point: str | None) -> np.ndarray | None:
+        """Where a feedback label about ``part`` / ``point`` goes (neither: the task's centre)."""
+        session, overlays = self.session, self._overlays
+        if session is None or overlays is None:
+            return None
+        state = session.engine.state
+        if point is not None:
+            p = state.points.get(point)
+            return None if p is None else p.position
+        if part is not None:
+            pose = state.part_poses.get(part)
+            return None if pose is None else overlays.part_centre(part, pose)
+        bounds = self._task_bounds()
+        return None if bounds is None else bounds.mean(axis=0)
 
     def use_device(self, device: Device) -> bool:
         """Switch the running session to ``device``; if it cannot run here, say why (its

@@ -8,16 +8,19 @@ views draw outcomes, they never decide them.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
 from interaction.frame import Hand, InputFrame, Joint
 from interaction.params import HighlightStyle, InteractionParams
+from interaction.release import ReleaseOutcome, ReleasePreview
 from interaction.state import EngineState
+from scenes.index import SceneIndex
 from scenes.model import Scene
 from scenes.transforms import quat_to_matrix
-from views.render_state import Highlight, RenderState
+from views.carry_readout import readout
+from views.render_state import Highlight, Label, RenderState
 
 #: bones as (joint, joint) pairs of the XR_EXT_hand_tracking skeleton
 HAND_BONES: tuple[tuple[int, int], ...] = (
@@ -45,6 +48,14 @@ _BONES = np.array(HAND_BONES, dtype=np.intp)
 HAND_COLORS = {Hand.LEFT: (1.0, 0.62, 0.25), Hand.RIGHT: (0.3, 0.85, 1.0)}
 GHOST_COLOR = (0.35, 0.9, 0.45, 0.22)
 GHOST_HELD_COLOR = (0.35, 0.9, 0.45, 0.45)
+#: the ghost a release would snap into now / that the part is in the magnet of, out of
+#: tolerance / within tolerance but out of order (the snap preview)
+GHOST_PREVIEW_COLORS = {
+    ReleaseOutcome.SNAP: (0.2, 1.0, 0.3, 0.7),
+    ReleaseOutcome.OUT_OF_TOLERANCE: (1.0, 0.75, 0.15, 0.55),
+    ReleaseOutcome.WRONG_ORDER: (1.0, 0.25, 0.2, 0.5),
+}
+DROP_LINE_COLOR = (1.0, 1.0, 1.0, 0.75)
 MAGNET_COLOR = (1.0, 0.85, 0.2, 0.7)
 TOLERANCE_COLOR = (0.3, 1.0, 0.4, 0.9)
 GAZE_COLOR = (1.0, 0.25, 0.8, 0.9)
@@ -81,13 +92,22 @@ class OverlayBuilder:
     """Builds RenderStates for one scene + scenario; target matrices are computed once."""
 
     def __init__(
-        self, scene: Scene, targets: dict[str, np.ndarray], step_parts: dict[str, list[str]]
+        self,
+        scene: Scene,
+        targets: dict[str, np.ndarray],
+        step_parts: dict[str, list[str]],
+        index: SceneIndex | None = None,
     ) -> None:
         """``targets``: part id -> (4, 4) world matrix it belongs at; ``step_parts``: step
-        id -> its parts (ghosts are shown for the parts of available, unfinished steps)."""
+        id -> its parts (ghosts are shown for the parts of available, unfinished steps);
+        ``index`` (at the engine's part poses) finds the surface under a carried part."""
         self.scene = scene
         self.targets = targets
         self.step_parts = step_parts
+        self.index = index
+        self._centres: dict[str, np.ndarray] = {}
+        self._sizes: dict[str, float] = {}
+        self._names = {p.id: p.display_name for p in scene.parts}
         bounds = scene.bounds
         self.scene_radius = (
             1.0 if bounds is None else max(float(np.linalg.norm(bounds[1] - bounds[0])) / 2, 1e-6)
@@ -99,7 +119,12 @@ class OverlayBuilder:
         frame: InputFrame | None,
         params: InteractionParams,
         active_hands: Collection[int] = (Hand.RIGHT,),
+        previews: Sequence[ReleasePreview | None] = (),
+        view: np.ndarray | None = None,
     ) -> RenderState:
+        """``previews``: per hand, what letting go now would do (the snap preview and the
+        readout beside the carried part); ``view`` (4, 4) world -> eye names the turns the
+        readout asks for after the view's axes."""
         lines: list[np.ndarray] = []
         line_colors: list[np.ndarray] = []
         points: list[np.ndarray] = []
@@ -121,7 +146,15 @@ class OverlayBuilder:
         rs = RenderState(
             part_poses=dict(state.part_poses), highlights=self._highlights(state, params)
         )
-        rs.ghosts = self._ghosts(state, held)
+        rs.ghosts = self._ghosts(state, held, [p for p in previews if p is not None])
+        for preview in previews:
+            if preview is None:
+                continue
+            centre = self.part_centre(preview.part, state.part_poses[preview.part])
+            self._drop_line(preview.part, centre, add_lines, add_points)
+            steps = {sid: st.label for sid, st in state.steps.items()}
+            text, rgba = readout(preview, state.part_poses[preview.part], view, steps)
+            rs.labels.append(Label(centre, text, rgba))
         for zone in state.magnet_zones:
             add_lines(self._zone_rings(zone.centre, zone.radius_m), MAGNET_COLOR)
             add_lines(ring_segments(zone.centre, zone.position_tol_m, self._up()), TOLERANCE_COLOR)
@@ -166,11 +199,40 @@ class OverlayBuilder:
             out[a] = out[b] = Highlight.ERROR
         return out
 
-    def _ghosts(self, state: EngineState, held: set[str]) -> list:
+    def part_centre(self, part: str, pose: np.ndarray) -> np.ndarray:
+        """(3,) world centre of ``part``'s box when its node is at world ``pose``."""
+        local = self._centres.get(part)
+        if local is None:
+            scene = self.scene
+            p = scene.part(part)
+            bounds = scene.node_bounds(scene.part_nodes(p))
+            centre = np.zeros(3) if bounds is None else (bounds[0] + bounds[1]) / 2
+            inv = np.linalg.inv(scene.world_matrix(p.node))
+            local = self._centres[part] = inv[:3, :3] @ centre + inv[:3, 3]
+            self._sizes[part] = 0.0 if bounds is None else float(np.max(bounds[1] - bounds[0]))
+        return pose[:3, :3] @ local + pose[:3, 3]
+
+    def part_name(self, part: str) -> str:
+        return self._names.get(part, part)
+
+    def _drop_line(self, part: str, centre: np.ndarray, add_lines, add_points) -> None:
+        """A plumb line from the carried part's centre to the surface below it, with a
+        ring where it lands: the depth cue a mouse user lacks."""
+        if self.index is None:
+            return
+        hit = self.index.ray_point(centre, np.array([0.0, -1.0, 0.0]), 10.0 * self.scene_radius, exclude=(part,))
+        if hit is None:
+            return
+        add_lines(np.stack([centre, hit.point]), DROP_LINE_COLOR)
+        ring = max(self._sizes.get(part, 0.0) * 0.35, self.scene_radius * 0.01)
+        add_lines(ring_segments(hit.point, ring, self._up(), 24), DROP_LINE_COLOR)
+
+    def _ghosts(self, state: EngineState, held: set[str], previews: Sequence[ReleasePreview] = ()) -> list:
         ghosts = []
         zone_parts = {z.part for z in state.magnet_zones}
+        tint = {(p.part, p.slot): GHOST_PREVIEW_COLORS[p.outcome] for p in previews if p.outcome in GHOST_PREVIEW_COLORS}
         for zone in state.magnet_zones:
-            ghosts.append((zone.part, zone.target, GHOST_HELD_COLOR))
+            ghosts.append((zone.part, zone.target, tint.get((zone.part, zone.slot), GHOST_HELD_COLOR)))
         if state.steps:
             wanted = [
                 p

@@ -39,6 +39,16 @@ HIGHLIGHT_COLORS: dict[Highlight, tuple[float, float, float, float]] = {
 DEFAULT_BACKGROUND: RGBA = (0.32, 0.34, 0.37, 1.0)
 
 
+@dataclass(frozen=True)
+class Label:
+    """A short text beside a world point: feedback (snapped, out of tolerance, ...) and the
+    carried part's readout. ``lines`` are drawn one under another; ``rgba`` tints the box."""
+
+    position: np.ndarray  # (3,) world
+    lines: tuple[str, ...]
+    rgba: RGBA = (0.1, 0.11, 0.13, 0.85)
+
+
 def _empty(shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros(shape, dtype=np.float32)
 
@@ -52,6 +62,8 @@ class RenderState:
     ghosts         : [(part id, (4, 4) world matrix, rgba)] translucent copies (target poses)
     lines          : (n, 2, 3) float32 segment end points, line_colors (n, 4) float32
     points         : (m, 3) float32 sphere centres, point_radii (m,) metres, point_colors (m, 4)
+    labels         : [Label] short texts pinned to world points (the desktop view draws them)
+    overlay_xray_alpha : lines and points are drawn this faintly through the parts too (0: not)
     background     : clear colour, or None to clear to transparent (AR pass-through)
     """
 
@@ -63,6 +75,8 @@ class RenderState:
     points: np.ndarray = field(default_factory=lambda: _empty((0, 3)))
     point_radii: np.ndarray = field(default_factory=lambda: _empty((0,)))
     point_colors: np.ndarray = field(default_factory=lambda: _empty((0, 4)))
+    labels: list[Label] = field(default_factory=list)
+    overlay_xray_alpha: float = 0.3
     background: RGBA | None = DEFAULT_BACKGROUND
     background_gradient: bool = True
     show_grid: bool = True

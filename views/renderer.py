@@ -327,7 +327,14 @@ class Renderer:
         GL.glDepthMask(GL.GL_TRUE)
 
     def _draw_lines(
-        self, vao: int, count: int, view: np.ndarray, proj: np.ndarray, center: np.ndarray, fade_radius: float
+        self,
+        vao: int,
+        count: int,
+        view: np.ndarray,
+        proj: np.ndarray,
+        center: np.ndarray,
+        fade_radius: float,
+        alpha_scale: float = 1.0,
     ) -> None:
         p = self._line
         p.use()
@@ -335,6 +342,7 @@ class Renderer:
         p.set_matrix("u_proj", proj)
         p.set_vec("u_fade_center", center)
         p.set_float("u_fade_radius", fade_radius)
+        p.set_float("u_alpha_scale", alpha_scale)
         _enable_blending()
         GL.glDepthMask(GL.GL_FALSE)
         GL.glBindVertexArray(vao)
@@ -345,31 +353,45 @@ class Renderer:
     def _draw_overlays(
         self, view: np.ndarray, proj: np.ndarray, viewport: tuple[int, int, int, int], state: RenderState
     ) -> None:
-        if len(state.lines):
-            n = len(state.lines)
+        """Hands, rays, hit cursors, markers: drawn faintly through the parts first (as
+        editors draw gizmos, so a hand behind a part stays findable), then in full where
+        they are in front."""
+        n, m = len(state.lines), len(state.points)
+        if n:
             data = np.zeros((n, 2, 7), dtype=np.float32)
             data[:, :, :3] = state.lines
             data[:, :, 3:] = np.asarray(state.line_colors, dtype=np.float32).reshape(n, 1, 4)
             upload_buffer(GL.GL_ARRAY_BUFFER, data, GL.GL_STREAM_DRAW, self._overlay_vbo)
-            self._draw_lines(self._overlay_vao, 2 * n, view, proj, np.zeros(3), 0.0)
-        if len(state.points):
-            m = len(state.points)
+        if m:
             data = np.zeros((m, 8), dtype=np.float32)
             data[:, :3] = state.points
             data[:, 3] = state.point_radii
             data[:, 4:] = state.point_colors
             upload_buffer(GL.GL_ARRAY_BUFFER, data, GL.GL_STREAM_DRAW, self._sphere_vbo)
-            p = self._sphere
-            p.use()
-            p.set_matrix("u_view", view)
-            p.set_matrix("u_proj", proj)
-            p.set_float("u_viewport_height", viewport[3])
-            GL.glEnable(GL.GL_PROGRAM_POINT_SIZE)
-            _enable_blending()
-            GL.glBindVertexArray(self._sphere_vao)
-            GL.glDrawArrays(GL.GL_POINTS, 0, m)
-            GL.glDisable(GL.GL_PROGRAM_POINT_SIZE)
-            self.draw_calls += 1
+        passes = ((False, state.overlay_xray_alpha), (True, 1.0)) if state.overlay_xray_alpha > 0 else ((True, 1.0),)
+        for depth_test, alpha in passes:
+            (GL.glEnable if depth_test else GL.glDisable)(GL.GL_DEPTH_TEST)
+            if n:
+                self._draw_lines(self._overlay_vao, 2 * n, view, proj, np.zeros(3), 0.0, alpha)
+            if m:
+                self._draw_spheres(view, proj, viewport, m, alpha)
+        GL.glEnable(GL.GL_DEPTH_TEST)
+
+    def _draw_spheres(
+        self, view: np.ndarray, proj: np.ndarray, viewport: tuple[int, int, int, int], m: int, alpha: float
+    ) -> None:
+        p = self._sphere
+        p.use()
+        p.set_matrix("u_view", view)
+        p.set_matrix("u_proj", proj)
+        p.set_float("u_viewport_height", viewport[3])
+        p.set_float("u_alpha_scale", alpha)
+        GL.glEnable(GL.GL_PROGRAM_POINT_SIZE)
+        _enable_blending()
+        GL.glBindVertexArray(self._sphere_vao)
+        GL.glDrawArrays(GL.GL_POINTS, 0, m)
+        GL.glDisable(GL.GL_PROGRAM_POINT_SIZE)
+        self.draw_calls += 1
 
 
 def _visible_runs(part_ranges: np.ndarray, visible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

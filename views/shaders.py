@@ -122,11 +122,12 @@ in vec4 v_color;
 in vec3 v_world;
 uniform vec3 u_fade_center;
 uniform float u_fade_radius;  // <= 0: no fade (overlays); > 0: the grid fades out radially
+uniform float u_alpha_scale;  // < 1: the faint pass drawn through the parts
 out vec4 frag_color;
 void main() {
     float fade = 1.0;
     if (u_fade_radius > 0.0) fade = clamp(1.0 - length(v_world - u_fade_center) / u_fade_radius, 0.0, 1.0);
-    frag_color = vec4(v_color.rgb, v_color.a * fade);
+    frag_color = vec4(v_color.rgb, v_color.a * fade * u_alpha_scale);
 }
 """
 
@@ -152,13 +153,14 @@ void main() {
 SPHERE_FRAGMENT = """
 #version 330 core
 in vec4 v_color;
+uniform float u_alpha_scale;  // < 1: the faint pass drawn through the parts
 out vec4 frag_color;
 void main() {
     vec2 p = gl_PointCoord * 2.0 - 1.0;
     float r2 = dot(p, p);
     if (r2 > 1.0) discard;
     float shade = 0.55 + 0.45 * sqrt(1.0 - r2);
-    frag_color = vec4(v_color.rgb * shade, v_color.a);
+    frag_color = vec4(v_color.rgb * shade, v_color.a * u_alpha_scale);
 }
 """
 

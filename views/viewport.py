@@ -21,7 +21,14 @@ from typing import Protocol
 import numpy as np
 from OpenGL.error import GLError
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QWheelEvent
+from PySide6.QtGui import (
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
@@ -29,6 +36,7 @@ from scenes.index import SceneIndex
 from scenes.model import Scene
 from scenes.transforms import transform_points
 from views.camera import Camera
+from views.labels import paint_labels
 from views.qimage import image_to_array
 from views.render_state import Highlight, RenderState
 from views.renderer import Renderer
@@ -93,6 +101,8 @@ class Viewport(QOpenGLWidget):
         self._fly_timer.timeout.connect(self._fly_step)
         self._fly_clock = time.perf_counter()
         self.frame_ms = 0.0
+        #: where the last paint put each of ``render_state.labels`` (widget pixels)
+        self.label_boxes: list = []
 
     # -- public API --------------------------------------------------------------------
     @property
@@ -204,6 +214,12 @@ class Viewport(QOpenGLWidget):
             self.renderer.set_scene(None)
             self.renderFailed.emit(f"{what}: OpenGL cannot draw this model ({_gl_error_name(err)})")
             return
+        if self._state.labels:
+            painter = QPainter(self)
+            self.label_boxes = paint_labels(painter, self._state.labels, view, proj, self.width(), self.height())
+            painter.end()
+        else:
+            self.label_boxes = []
         self.frame_ms = (time.perf_counter() - start) * 1000.0
         self.frameTimeChanged.emit(self.frame_ms)
 
