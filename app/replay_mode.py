@@ -24,11 +24,13 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButto
 from app.gui import ORGANIZATION, DisplayUnavailable
 from app.replay_player import ReplayPlayer
 from app.wiring import follow_head, task_bounds
+from interaction.frame import Hand
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup, load_setup
 from scenes.model import SceneError
 from scenes.scenario import TOLERANCE_PARAMS
 from scenes.transforms import pose_to_matrix
+from views.feedback import FeedbackLabels
 from views.main_window import MainWindow
 from views.overlays import OverlayBuilder
 from views.scenario_dock import ScenarioPanel
@@ -51,7 +53,9 @@ class ReplayMode(QObject):
         window.show_scene(scene)
         window.setWindowTitle(f"{rec.path.name} — replay — xrjig")
         targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
-        self.overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps})
+        self.overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps}, setup.index)
+        #: the labels the participant saw (snapped, rejected, ...), at the recorded times
+        self.feedback = FeedbackLabels(self.overlays.part_name)
         self.scenario_panel = ScenarioPanel()
         defaults = {name: getattr(setup.params, field) for name, field in TOLERANCE_PARAMS.items()}
         self.scenario_panel.set_scenario(scenario, defaults)
@@ -94,7 +98,14 @@ class ReplayMode(QObject):
         viewport = self.window.viewport
         if frame is not None and self.follow_action.isChecked():
             follow_head(viewport.camera, pose_to_matrix(frame.head))
-        viewport.set_render_state(self.overlays.build(state, frame, params, (0, 1)))
+        engine = self.player.sim.engine
+        previews = [engine.release_preview(h) for h in (Hand.LEFT, Hand.RIGHT)]
+        render_state = self.overlays.build(state, frame, params, (0, 1), previews, viewport.view_projection()[0])
+        self.feedback.add(events, state)
+        render_state.labels += self.feedback.labels(
+            state.t, lambda part, point: self.overlays.label_position(state, part, point)
+        )
+        viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
 
     def _on_catching_up(self, fraction: float) -> None:

@@ -24,6 +24,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app.gui import APPLICATION
+from devices.desktop import DesktopDevice
+from devices.desktop_carry import ASSIST_DESCRIPTION
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.trial import Trial, session_metadata
 from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
@@ -32,6 +34,11 @@ if TYPE_CHECKING:
     from app.session import Session
     from app.wiring import InteractionController
     from devices.base import Device
+
+
+def device_assist(device: Device) -> str:
+    """What ``device`` does for a participant beyond passing movements on (trial metadata)."""
+    return ASSIST_DESCRIPTION if isinstance(device, DesktopDevice) else ""
 
 
 def default_folder() -> Path:
@@ -122,6 +129,7 @@ class TrialControl(QObject):
         trial = Trial(path, session_metadata(
             participant=participant, scenario_path=scenario.path or scenario.model, scene_path=scenario.model,
             variant=variant, params=session.params.to_dict(), device=session.device.name,
+            device_assist=device_assist(session.device),
             steps=[s.id for s in scenario.steps], inspection_points=[p.id for p in scenario.inspection_points]))
         if trial.error is not None:
             trial.close()
@@ -165,7 +173,7 @@ class TrialControl(QObject):
         if session is None or trial is None or session.recorder is not trial:
             return
         previous, self._device = self._device, session.device
-        trial.device_changed(name, previous.error if previous is not None else None)
+        trial.device_changed(name, previous.error if previous is not None else None, device_assist(session.device))
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self, ask_questionnaires: bool = True) -> None:

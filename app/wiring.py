@@ -289,7 +289,9 @@ class InteractionController(QObject):
         render_state = self._overlays.build(
             state, session.last_frame, session.params, active, previews, viewport.view_projection()[0]
         )
-        render_state.labels += self.feedback.labels(state.t, self._label_position)
+        render_state.labels += self.feedback.labels(
+            state.t, lambda part, point: self._overlays.label_position(state, part, point)
+        )
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
         if events:
@@ -299,21 +301,6 @@ class InteractionController(QObject):
                     self.window.statusBar().showMessage(
                         f"{e.point}: not marked ({e.data.get('reason')})", 6000
                     )
-
-    def _label_position(self, part: str | None, point: str | None) -> np.ndarray | None:
-        """Where a feedback label about ``part`` / ``point`` goes (neither: the task's centre)."""
-        session, overlays = self.session, self._overlays
-        if session is None or overlays is None:
-            return None
-        state = session.engine.state
-        if point is not None:
-            p = state.points.get(point)
-            return None if p is None else p.position
-        if part is not None:
-            pose = state.part_poses.get(part)
-            return None if pose is None else overlays.part_centre(part, pose)
-        bounds = self._task_bounds()
-        return None if bounds is None else bounds.mean(axis=0)
 
     def use_device(self, device: Device) -> bool:
         """Switch the running session to ``device``; if it cannot run here, say why (its

@@ -54,16 +54,22 @@ def session_metadata(
     variant: str | None,
     params: Mapping[str, Any],
     device: str,
+    device_assist: str = "",
     steps: Sequence[str] = (),
     inspection_points: Sequence[str] = (),
     started_utc: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a later replay needs to re-run the trial and to notice what changed since."""
+    """Everything a later replay needs to re-run the trial and to notice what changed since.
+
+    ``device_assist`` says in words what the input device did for the participant beyond
+    passing their movements on (the desktop device's carry assist), so an analyst can tell
+    assisted trials from others."""
     scenario_path, scene_path = Path(scenario_path).resolve(), Path(scene_path).resolve()
     return {
         "format_version": FORMAT_VERSION,
         "participant": participant,
         "device": device,
+        "device_assist": device_assist,
         "started_utc": started_utc or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scenario_path": str(scenario_path),
         "scenario_sha256": file_sha256(scenario_path),
@@ -108,7 +114,7 @@ class Trial:
     def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
         self.recorder.write_params(params, rebuilt)
 
-    def device_changed(self, device: str, reason: str | None = None) -> None:
+    def device_changed(self, device: str, reason: str | None = None, assist: str = "") -> None:
         """Note that input comes from ``device`` from the next frame on; ``reason``: why the
         previous one stopped, when it failed (a camera unplugged, a headset session lost).
         The session metadata names the device a trial started with; an analyst must also
@@ -119,6 +125,7 @@ class Trial:
             "t": self._last_t,
             "device": device,
             "reason": reason or "",
+            "assist": assist,
         })
 
     def end_task(self, **outcome: Any) -> None:

@@ -213,6 +213,38 @@ class RobotUser:
                 return attempt
         return max_releases + 1
 
+    def look_at(self, point: str, seen) -> bool:
+        """Rest the eyes (the cursor: gaze follows it) on an inspection point's marker until
+        ``seen()``; when a part hides it, walk round the model as the controls say: F2 to
+        camera navigation, a left-drag to orbit, F2 back to the hands, and look again."""
+        state = self.c.session.engine.state
+        dwell = self.c.session.params.dwell_time_s
+        for _ in range(8):
+            x, y = self.pixel(state.points[point].position)
+            self.move_to(QPoint(round(x), round(y)))
+            self.wait(dwell + 0.2)
+            if seen():
+                return True
+            self.orbit(60)
+        return False
+
+    def orbit(self, pixels: int) -> None:
+        """F2, left-drag ``pixels`` sideways (orbit), F2."""
+        simulate = self.c.simulate_action
+        self.qtbot.keyClick(self.vp, Qt.Key.Key_F2)
+        assert not simulate.isChecked(), "F2 did not switch to camera navigation"
+        start = QPoint(self.vp.width() // 2, self.vp.height() // 2)
+        self.qtbot.mousePress(self.vp, Qt.MouseButton.LeftButton, pos=start)
+        for k in range(1, 5):
+            self.qtbot.mouseMove(self.vp, start + QPoint(pixels * k // 4, 0))
+            self.qtbot.wait(5)
+        self.qtbot.mouseRelease(self.vp, Qt.MouseButton.LeftButton, pos=start + QPoint(pixels, 0))
+        self.wait()
+        self.qtbot.keyClick(self.vp, Qt.Key.Key_F2)
+        assert simulate.isChecked()
+        self.cursor = start + QPoint(pixels, 0)
+        self.wait()
+
     def select_point_and_mark(self, point: str, verdict: str) -> list:
         """Choose ``point`` in the checklist and click its verdict button."""
         panel = self.c.scenario_panel

@@ -83,12 +83,17 @@ class FeedbackLabels:
         self.part_name = part_name
         self.seconds = seconds
         self._shown: list[_Shown] = []
+        self._t = float("-inf")
 
     def clear(self) -> None:
         self._shown.clear()
+        self._t = float("-inf")
 
     def add(self, events: Iterable[Event], state: EngineState) -> None:
         for event in events:
+            if event.t < self._t:  # time went back (a replay seeks): older words are stale
+                self.clear()
+            self._t = event.t
             said = describe(event, state, self.part_name)
             if said is None:
                 continue
@@ -106,6 +111,9 @@ class FeedbackLabels:
     def labels(self, t: float, where: Callable[[str | None, str | None], np.ndarray | None]) -> list[Label]:
         """The labels showing at time ``t``; ``where(part, point)`` gives a subject's world
         position (None: pinned to the task, ``where(None, None)``)."""
+        if t < self._t:
+            self.clear()
+        self._t = t
         self._shown = [s for s in self._shown if s.until >= t]
         out = []
         for s in self._shown:

@@ -212,6 +212,18 @@ class OverlayBuilder:
             self._sizes[part] = 0.0 if bounds is None else float(np.max(bounds[1] - bounds[0]))
         return pose[:3, :3] @ local + pose[:3, 3]
 
+    def label_position(self, state: EngineState, part: str | None, point: str | None) -> np.ndarray | None:
+        """Where a feedback label about ``part`` / ``point`` goes (neither: the scene's
+        centre)."""
+        if point is not None:
+            p = state.points.get(point)
+            return None if p is None else p.position
+        if part is not None:
+            pose = state.part_poses.get(part)
+            return None if pose is None else self.part_centre(part, pose)
+        bounds = self.scene.bounds
+        return None if bounds is None else (bounds[0] + bounds[1]) / 2
+
     def part_name(self, part: str) -> str:
         return self._names.get(part, part)
 
