@@ -128,3 +128,31 @@ def test_one_euro_passes_the_first_sample_and_resets():
     assert np.all((y > x) & (y < x + 1.0))
     f.reset()
     np.testing.assert_array_equal(f(x + 5.0, 0.08), x + 5.0)
+
+
+def test_a_looping_video_keeps_its_clock_running():
+    """A video that starts over goes on in time as a camera would: the smoothing filters
+    downstream never see time go back (they held the hand still until it caught up)."""
+    src = FrameSource(HANDS / "asl_hand.25fps.mp4")
+    try:
+        n = int(round(src.fps * 13.0)) + 30  # through the end of the 13 s clip and on
+        times = []
+        for t, _ in src.frames(realtime=False, loop=True):
+            times.append(t)
+            if len(times) >= n:
+                break
+    finally:
+        src.release()
+    gaps = np.diff(times)
+    assert np.all(gaps > 0), "time went back at the loop"
+    np.testing.assert_allclose(gaps, 1 / src.fps, atol=1e-9)  # and kept its pace across it
+
+
+def test_one_euro_starts_over_when_time_goes_back():
+    f = OneEuroFilter(min_cutoff=1.0, beta=0.0)
+    f(np.array([0.0]), 10.0)
+    f(np.array([1.0]), 10.1)
+    assert f(np.array([5.0]), 10.1)[0] == pytest.approx(f._x[0])  # a repeated time: no news
+    # a new stream from an earlier time: follow it at once instead of holding the old value
+    assert f(np.array([7.0]), 0.5)[0] == 7.0
+    assert f(np.array([8.0]), 0.6)[0] > 7.0

@@ -387,3 +387,37 @@ def test_tracking_settings_apply_to_the_running_camera_and_persist(gui, qtbot):
     CameraFeed(again, window.settings)
     assert again.tracking_boxes["horizontal_fov_deg"].value() == 120.0
     assert again.tracking_boxes["press"].value() == 0.5
+
+
+@pytest.mark.slow
+def test_a_video_keeps_driving_the_hand_in_the_engine_for_20_seconds(gui, qtbot):
+    """The whole window on its own 90 Hz timer with the 13 s clip as the camera, for 21 s
+    (so through a loop): the hand the engine steps with keeps moving with the video's hand
+    in every stretch of it (it used to freeze once the clip started over)."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    _window, controller, errors = gui
+    assert controller.devices.choose(f"video:{VIDEO}")
+    session = controller.session
+    session.start()
+    samples = []
+    start = time.monotonic()
+
+    def sample():
+        frame = session.last_frame
+        if frame is not None:
+            hand = frame.hands[Hand.RIGHT]
+            samples.append((time.monotonic() - start, hand.tracked, hand.grip[:3].copy()))
+
+    timer = QTimer()
+    timer.timeout.connect(sample)
+    timer.start(100)
+    qtbot.wait(21000)
+    timer.stop()
+    assert errors == [] and isinstance(session.device, CameraDevice)
+    for t0 in range(3, 21, 3):  # every 3 s stretch, across the loop at 13 s
+        grips = np.array([g for t, tracked, g in samples if t0 <= t < t0 + 3 and tracked])
+        assert len(grips) >= 10, f"{t0}-{t0 + 3} s: {len(grips)} tracked samples"
+        assert np.ptp(grips, axis=0).max() > 0.003, f"{t0}-{t0 + 3} s: the hand stood still"

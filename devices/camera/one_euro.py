@@ -43,9 +43,11 @@ class OneEuroFilter:
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         """Filter sample ``x`` taken at time ``t`` (seconds); returns a new array."""
         x = np.asarray(x, dtype=np.float64)
-        if self._x is None or self._x.shape != x.shape or t <= self._t:
-            if self._x is not None and self._x.shape == x.shape and t <= self._t:
-                return self._x.copy()  # a repeated timestamp carries no new information
+        if self._x is not None and self._x.shape == x.shape and t == self._t:
+            return self._x.copy()  # a repeated timestamp carries no new information
+        if self._x is None or self._x.shape != x.shape or t < self._t:
+            # first sample, or time went back (a new stream): start over from it rather
+            # than hold the old value until the clock catches up
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
             return x.copy()
         dt = t - self._t

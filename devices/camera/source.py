@@ -102,10 +102,15 @@ class FrameSource:
         if self.kind == "camera":
             yield from self._camera_frames()
             return
-        while self._cap is not None:
-            yield from self._video_pass(realtime, step)
+        offset = 0.0  # a looped video's clock goes on, as a camera's does: filters
+        while self._cap is not None:  # downstream see time move forward, never back
+            end = offset
+            for t, bgr in self._video_pass(realtime, step):
+                end = offset + t
+                yield end, bgr
             if not loop:
                 return
+            offset = end + 1.0 / self.fps
             self._cap.set(_cv2().CAP_PROP_POS_FRAMES, 0)
 
     def _camera_frames(self) -> Iterator[tuple[float, np.ndarray]]:
