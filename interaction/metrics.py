@@ -15,7 +15,8 @@ Definitions (stated in the HTML report as well):
   part of a fixation when the gaze direction turns slower than 30 deg/s (I-VT, Salvucci &
   Goldberg 2000). Time to first fixation: first fixation sample on the point; dwell: total
   time of samples on the point.
-* coverage: share of inspection points with a POINT_SEEN or POINT_MARKED event.
+* coverage: share of inspection points seen (POINT_SEEN) or given a verdict (an *accepted*
+  POINT_MARKED; a refused mark, e.g. "not seen yet", covers nothing).
 """
 
 from __future__ import annotations
@@ -193,7 +194,12 @@ def gaze_point_metrics(
 def coverage(events: Sequence[Event], point_ids: Sequence[str]) -> float | None:
     if not point_ids:
         return None
-    seen = {e.point for e in events if e.kind in (EventKind.POINT_SEEN, EventKind.POINT_MARKED)}
+    seen = {
+        e.point
+        for e in events
+        if e.kind == EventKind.POINT_SEEN
+        or (e.kind == EventKind.POINT_MARKED and e.data.get("accepted", True))
+    }
     return len(seen & set(point_ids)) / len(point_ids)
 
 

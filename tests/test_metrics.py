@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interaction.events import Event
+from interaction.events import Event, EventKind
 from interaction.frame import FRAME_DTYPE, InputFrame
-from interaction.metrics import event_metrics, gaze_point_metrics, hand_path_lengths, trial_metrics
+from interaction.metrics import (
+    coverage,
+    event_metrics,
+    gaze_point_metrics,
+    hand_path_lengths,
+    trial_metrics,
+)
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.recording import quantize
 from interaction.recording_reader import Recording
@@ -128,6 +134,16 @@ def test_device_switches_are_read_back_in_order_and_odd_records_are_skipped(tmp_
     with Recording(path) as rec:
         (change,) = rec.device_changes
         assert change == {"from_frame": 60, "t": pytest.approx(59 / 90), "device": "desktop",
-                          "reason": "openxr: session lost"}
+                          "reason": "openxr: session lost", "assist": ""}
         m = trial_metrics(rec)
     assert m.devices == "openxr → desktop at 0.7 s" and m.row()["device_switches"] == 1
+
+
+def test_a_refused_mark_does_not_count_as_coverage():
+    points = ["P1", "P2", "P3"]
+    refused = Event(5, 0.1, EventKind.POINT_MARKED, point="P1",
+                    data={"accepted": False, "reason": "not seen yet", "verdict": "pass"})
+    assert coverage([refused], points) == 0.0
+    seen = Event(9, 0.8, EventKind.POINT_SEEN, point="P2")
+    marked = Event(12, 1.0, EventKind.POINT_MARKED, point="P2", data={"accepted": True, "verdict": "pass"})
+    assert coverage([refused, seen, marked], points) == pytest.approx(1 / 3)
