@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel
 
 from app.carry_assist import sync_carries
 from app.device_switcher import DeviceSwitcher
@@ -27,8 +27,9 @@ from app.session import Session, base_params, scenario_params
 from app.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
+from interaction.engine import GAZE_MIN_CONFIDENCE
 from interaction.events import EventKind
-from interaction.frame import Hand
+from interaction.frame import Hand, InputFrame
 from interaction.params import InteractionParams
 from scenes.auto_scenario import solid_parts
 from scenes.index import SceneIndex
@@ -53,6 +54,16 @@ def follow_head(camera: Camera, head: np.ndarray) -> None:
     camera.yaw = math.atan2(-forward[0], -forward[2])
     camera.pitch = math.asin(float(np.clip(forward[1], -1.0, 1.0)))
     camera.target = head[:3, 3] + forward * camera.distance
+
+
+def gaze_source(device: Device, frame: InputFrame | None) -> str:
+    """What drives gaze now, for the status bar: the desktop cursor or head, or the device's
+    eye tracking (none when it reports no confident gaze)."""
+    if isinstance(device, DesktopDevice):
+        return "gaze: cursor (F: head)" if device.gaze_follows_cursor else "gaze: head (F: cursor)"
+    if frame is None or frame.gaze.confidence < GAZE_MIN_CONFIDENCE:
+        return f"gaze: none ({device.name})"
+    return f"gaze: eyes ({device.name})"
 
 
 def task_bounds(scene: Scene, scenario: Scenario, index: SceneIndex) -> np.ndarray | None:
@@ -122,6 +133,9 @@ class InteractionController(QObject):
         if window.settings.value("window/state") is None:
             window.resizeDocks([log_dock], [160], Qt.Orientation.Vertical)
         self.help = HelpOverlay(window.viewport, CONTROLS)
+        #: what drives gaze (status bar): the cursor, the head, or the device's eyes
+        self.gaze_label = QLabel("")
+        window.statusBar().addPermanentWidget(self.gaze_label)
         self.placer = PointPlacer(window.viewport, lambda: self._index, self)
         self._build_menus()
         #: the Trial menu: start / stop a recorded trial, questionnaires
@@ -289,15 +303,24 @@ class InteractionController(QObject):
         render_state = self._overlays.build(
             state, session.last_frame, session.params, active, previews, viewport.view_projection()[0]
         )
+        gaze = gaze_source(device, session.last_frame)
+        if self.gaze_label.text() != gaze:
+            self.gaze_label.setText(gaze)
         render_state.labels += self.feedback.labels(
             state.t, lambda part, point: self._overlays.label_position(state, part, point)
         )
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
+        if state.frame == 0:  # a fresh task (start, trial, restart): trial time starts here
+            self.event_log.origin = state.t
         if events:
             self.event_log.append(events)
             for e in events:
-                if e.kind == EventKind.POINT_MARKED and not e.data.get("accepted", True):
+                if e.kind != EventKind.POINT_MARKED:
+                    continue
+                accepted = e.data.get("accepted", True)
+                self.scenario_panel.mark_result(e.point, accepted, e.data.get("note", ""))
+                if not accepted:
                     self.window.statusBar().showMessage(
                         f"{e.point}: not marked ({e.data.get('reason')})", 6000
                     )

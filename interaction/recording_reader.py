@@ -221,7 +221,8 @@ class Recording:
     @property
     def device_changes(self) -> list[dict[str, Any]]:
         """Device switches during the trial, in order: ``from_frame``, ``t`` (of the last
-        frame before it), ``device``, ``reason`` (why the previous device stopped, or "")."""
+        frame before it), ``device``, ``reason`` (why the previous device stopped, or ""),
+        ``assist`` (what the new device does for the participant, recordings since 2026-12)."""
         changes = [
             _decode_values(v) for name, v in self.metadata.items() if name.startswith(DEVICE_CHANGE_PREFIX)
         ]

@@ -80,10 +80,12 @@ def test_hands_rays_and_gaze(scene):
     hit = frame.right.aim[:3] + np.array([0.0, -0.05, -0.1])
     state = EngineState(ray_hits=[None, hit], gaze_hit=np.array([0.1, 0.0, -0.07]))
     rs = _builder(scene).build(state, frame, InteractionParams(ray_max_length_m=2.0))
-    # 26 joints per hand, one sphere at the ray hit, one gaze sphere
+    # 26 joints per hand, one sphere at the ray hit, one gaze sphere in a ring of 20 segments
     assert len(rs.points) == 26 * 2 + 1 + 1
     np.testing.assert_allclose(rs.points[:26], frame.left.joints[:, :3])
-    assert len(rs.lines) == 2 * len(HAND_BONES) + 2
+    assert len(rs.lines) == 2 * len(HAND_BONES) + 2 + 20
+    ring = rs.lines[-20:].reshape(-1, 3).astype(float)
+    np.testing.assert_allclose(np.linalg.norm(ring - state.gaze_hit, axis=1), 0.025 * _builder(scene).scene_radius, rtol=1e-5)
     nb = len(HAND_BONES)  # per hand: its bones, then its ray
     rays = rs.lines[[nb, 2 * nb + 1]].astype(float)
     left_forward = -pose_to_matrix(frame.left.aim)[:3, 2]
@@ -96,7 +98,7 @@ def test_hands_rays_and_gaze(scene):
     state.held = [None, scene.parts[0].id]
     assert (
         len(_builder(scene).build(state, frame, InteractionParams()).lines)
-        == 2 * len(HAND_BONES) + 1
+        == 2 * len(HAND_BONES) + 1 + 20
     )
 
 

@@ -78,7 +78,8 @@ def test_event_log_appends_filters_and_bounds(qtbot):
     )
     rows = dock.rows()
     assert [r[1] for r in rows] == ["grab", "snap"]
-    assert rows[1][4] == '{"mm": 1.5}'
+    assert rows[1][4] == "mm: 1.5"
+    assert '"mm": 1.5' in dock.table.item(1, 4).toolTip()  # the exact data on hover
     dock.filter_box.setText("snap")
     assert [r[1] for r in dock.rows()] == ["snap"]
     dock.append([_event(3, "grab", part="/b"), _event(4, "snap", part="/b")])
@@ -104,3 +105,19 @@ def test_help_overlay_lists_controls_and_toggles(qtbot):
     assert "Right button / G" in help_.text()
     help_.toggle()
     assert not help_.isVisible()
+
+
+def test_event_log_shows_whole_names_in_trial_time(qtbot):
+    dock = EventLogPanel()
+    qtbot.addWidget(dock)
+    dock.resize(500, 200)
+    dock.origin = 12.0  # the task's first frame was at session time 12 s
+    event = Event(frame=9, t=13.25, kind="RELEASE_OUT_OF_TOLERANCE", part="/a",
+                  data={"position_error_mm": 12.3456, "angle_error_deg": 3.0})
+    dock.append([event])
+    (row,) = dock.rows()
+    assert row[0] == "1.25" and row[1] == "release out of tolerance"
+    assert row[4] == "angle_error_deg: 3, position_error_mm: 12.35"
+    # the name column is wide enough for the whole name
+    width = dock.table.fontMetrics().horizontalAdvance(row[1])
+    assert dock.table.columnWidth(1) >= width

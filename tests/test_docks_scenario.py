@@ -66,7 +66,12 @@ def test_verdict_buttons_emit_mark_commands_for_the_selected_point(qtbot, as1):
     panel.points_tree.setCurrentItem(panel.points_tree.topLevelItem(1))
     panel.note_edit.setText("  loose  ")
     qtbot.mouseClick(panel.verdict_buttons[Verdict.FAIL], Qt.MouseButton.LeftButton)
-    assert sent == [MarkPoint("P2", Verdict.FAIL, "loose")] and panel.note_edit.text() == ""
+    assert sent == [MarkPoint("P2", Verdict.FAIL, "loose")]
+    # the note stays until the engine accepts the mark: a rejected mark keeps it
+    panel.mark_result("P2", accepted=False)
+    assert panel.note_edit.text() == "  loose  "
+    panel.mark_result("P2", accepted=True, note="loose")
+    assert panel.note_edit.text() == ""
     qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
     assert sent[-1] == Reset()
 

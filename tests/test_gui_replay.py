@@ -89,6 +89,12 @@ def test_event_list_click_seeks(qtbot, replay):
     assert replay.player.device.position == pytest.approx(replay.rec.events[40].t)
     current = timeline.events.currentItem()  # the list follows the playhead
     assert current.data(0, Qt.ItemDataRole.UserRole) == pytest.approx(replay.rec.events[40].t)
+    # each event shows its details (a snap its errors), the exact data on hover
+    i, snap = next((i, e) for i, e in enumerate(replay.rec.events) if e.kind == EventKind.SNAP)
+    row = timeline.events.topLevelItem(i)
+    assert row.text(1) == "snap"
+    assert f"position_error_mm: {snap.data['position_error_mm']:.2f}".rstrip("0").rstrip(".") in row.text(3)
+    assert '"angle_error_deg"' in row.toolTip(3)
 
 
 def test_scrub_back_equals_playing_from_the_start(qtbot, replay, as1_recording):

@@ -65,10 +65,20 @@ def do_the_task(robot: RobotUser, controller) -> None:
         assert releases <= 2, f"{label}: {releases} releases"
         assert panel.step_states()[label] == "done"
     assert list(panel.step_states().values()).count("done") == 3
+    first = next(iter(panel.point_states()))
+    # too early: a mark before the point is seen is refused, said in the view, note kept
+    robot.qtbot.keyClicks(panel.note_edit, "checked twice")
+    robot.select_point_and_mark(first, "pass")
+    assert panel.point_states()[first] == "not seen"
+    said = [line for label in robot.vp.render_state.labels for line in label.lines]
+    assert any(f"{first} not marked: not seen yet" in line for line in said), said
+    assert panel.note_edit.text() == "checked twice"
     for point in panel.point_states():
         assert robot.look_at(point, lambda p=point: panel.point_states()[p] == "seen"), point
         robot.select_point_and_mark(point, "pass")
         assert panel.point_states()[point] == "pass"
+    assert controller.session.engine.state.points[first].note == "checked twice"
+    assert panel.note_edit.text() == ""
 
 
 def test_a_robot_user_assembles_three_steps_and_inspects_every_point(qtbot, sample_window):

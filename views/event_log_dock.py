@@ -1,16 +1,19 @@
 """The event log panel (shown in a dock): what the engine said happened, newest at the bottom.
 
+Times are trial time (seconds since the task's first frame: the replay's time base, so a
+moment in the log is the same moment on the replay's timeline); names are whole, details
+readable, and a row's tooltip holds the event's exact data (views/event_text.py).
 A bounded table (oldest rows drop off past ``max_rows``) so an hour-long session cannot grow
 memory without limit; a filter box narrows it to kinds, parts or steps by substring.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -20,16 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from interaction.events import Event
+from views.event_text import event_details, event_name, event_subject, event_tooltip
 
 COLUMNS = ("t (s)", "event", "hand", "part / step / point", "details")
-
-
-def _subject(event: Event) -> str:
-    return " / ".join(x for x in (event.part, event.step, event.point) if x)
-
-
-def _details(event: Event) -> str:
-    return json.dumps(event.data, sort_keys=True) if event.data else ""
 
 
 class EventLogPanel(QWidget):
@@ -52,6 +48,10 @@ class EventLogPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for column in range(len(COLUMNS) - 1):  # whole names, never "RELEASE_OU…"
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        #: session time of the task's first frame (the trial time origin)
+        self.origin = 0.0
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
@@ -67,14 +67,17 @@ class EventLogPanel(QWidget):
             row = table.rowCount()
             table.insertRow(row)
             cells = (
-                f"{event.t:.3f}",
-                event.kind,
+                f"{event.t - self.origin:.2f}",
+                event_name(event.kind),
                 event.hand or "",
-                _subject(event),
-                _details(event),
+                event_subject(event),
+                event_details(event),
             )
+            tip = event_tooltip(event)
             for col, text in enumerate(cells):
-                table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                table.setItem(row, col, item)
             table.setRowHidden(row, bool(needle) and needle not in " ".join(cells).lower())
         overflow = table.rowCount() - self.max_rows
         for _ in range(max(0, overflow)):

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
+from interaction.engine import GAZE_MIN_CONFIDENCE
 from interaction.frame import Hand, InputFrame, Joint
 from interaction.params import HighlightStyle, InteractionParams
 from interaction.release import ReleaseOutcome, ReleasePreview
@@ -66,6 +67,8 @@ VERDICT_COLORS = {
     "defect": (1.0, 0.6, 0.1, 0.95),
 }
 SEEN_COLOR = (0.5, 0.75, 1.0, 0.95)
+#: the arc that fills round a point's marker while the gaze or a ray dwells on it
+DWELL_COLOR = (0.45, 0.8, 1.0, 1.0)
 _RING_SEGMENTS = 32
 #: joints are drawn smaller than their radius (palm and wrist most), so bones and the
 #: posture stay readable instead of a cluster of overlapping balls
@@ -74,16 +77,17 @@ _JOINT_DRAW_SCALE[[Joint.PALM, Joint.WRIST]] = 0.35
 
 
 def ring_segments(
-    centre: np.ndarray, radius: float, normal: np.ndarray, n: int = _RING_SEGMENTS
+    centre: np.ndarray, radius: float, normal: np.ndarray, n: int = _RING_SEGMENTS, fraction: float = 1.0
 ) -> np.ndarray:
-    """(n, 2, 3) line segments of a circle around ``centre`` in the plane of ``normal``."""
+    """(n, 2, 3) line segments of a circle around ``centre`` in the plane of ``normal`` (of
+    its first ``fraction`` only: an arc, e.g. how far a dwell has come)."""
     normal = np.asarray(normal, dtype=np.float64)
     normal = normal / np.linalg.norm(normal)
     helper = np.array([1.0, 0.0, 0.0]) if abs(normal[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
     u = np.cross(normal, helper)
     u /= np.linalg.norm(u)
     v = np.cross(normal, u)
-    a = np.linspace(0.0, 2.0 * np.pi, n + 1)
+    a = np.linspace(0.0, 2.0 * np.pi * fraction, n + 1)
     pts = centre + radius * (np.cos(a)[:, None] * u + np.sin(a)[:, None] * v)
     return np.stack([pts[:-1], pts[1:]], axis=1)
 
@@ -166,8 +170,12 @@ class OverlayBuilder:
                 add_lines(np.stack([pts[:-1], pts[1:]], axis=1), (1.0, 1.0, 0.3, 1.0))
         if frame is not None:
             self._hands(state, frame, params, active_hands, add_lines, add_points)
-            if frame.gaze.confidence > 0 and state.gaze_hit is not None:
-                add_points(state.gaze_hit, self.scene_radius * 0.015, GAZE_COLOR)
+            if frame.gaze.confidence >= GAZE_MIN_CONFIDENCE and state.gaze_hit is not None:
+                # a dot in a ring facing the eyes: drawn through parts like the hands
+                toward_eye = frame.gaze.origin - state.gaze_hit
+                add_points(state.gaze_hit, self.scene_radius * 0.008, GAZE_COLOR)
+                if float(np.linalg.norm(toward_eye)) > 1e-9:
+                    add_lines(ring_segments(state.gaze_hit, self.scene_radius * 0.025, toward_eye, 20), GAZE_COLOR)
         if lines:
             rs.lines = np.concatenate(lines)
             rs.line_colors = np.concatenate(line_colors)
@@ -190,7 +198,7 @@ class OverlayBuilder:
             for p in state.hovered:
                 if p:
                     out[p] = Highlight.HOVER
-            if state.gaze_selected:
+            if state.gaze_selected and state.gaze_selected not in state.snapped:
                 out[state.gaze_selected] = Highlight.SELECTED
         for p in state.held:
             if p:
@@ -273,6 +281,11 @@ class OverlayBuilder:
             add_lines(
                 ring_segments(p.position + p.normal * radius * 0.05, radius, p.normal, 24), color
             )
+            if not p.seen and p.dwell > 0.0 and params.dwell_time_s > 0.0:
+                fill = min(p.dwell / params.dwell_time_s, 1.0)
+                for k in (1.15, 1.25):  # a thick arc, readable at a glance
+                    add_lines(ring_segments(p.position + p.normal * radius * 0.05, radius * k, p.normal,
+                                            max(2, round(32 * fill)), fill), DWELL_COLOR)
 
     def _hands(self, state, frame: InputFrame, params, active_hands, add_lines, add_points) -> None:
         for h, hand in enumerate(frame.hands):

@@ -241,7 +241,12 @@ class ScenarioPanel(QWidget):
         self.command_requested.emit(
             MarkPoint(point=point, verdict=verdict, note=self.note_edit.text().strip())
         )
-        self.note_edit.clear()
+
+    def mark_result(self, point: str | None, accepted: bool, note: str = "") -> None:
+        """The engine's answer to a mark: an accepted one used up the typed note; a
+        rejected one keeps it, so the person can mark again once the point is seen."""
+        if accepted and point == self.selected_point() and self.note_edit.text().strip() == note:
+            self.note_edit.clear()
 
     def _move_step(self, delta: int) -> None:
         index = self.selected_step_index()

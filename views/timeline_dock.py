@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from interaction.events import Event, EventKind
 from interaction.metrics import ERROR_KINDS
+from views.event_text import event_details, event_name, event_tooltip
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 #: marker lanes, top to bottom, with their colours
@@ -219,9 +220,9 @@ class TimelinePanel(QWidget):
         self.bar = TimelineBar(self)
         self.bar.seek_requested.connect(self.seek_requested)
         self.events = QTreeWidget(self)
-        self.events.setHeaderLabels(["t (s)", "event", "part / step / point"])
+        self.events.setHeaderLabels(["t (s)", "event", "part / step / point", "details"])
         self.events.setRootIsDecorated(False)
-        for column in (0, 1):
+        for column in (0, 1, 2):
             self.events.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.events.itemClicked.connect(lambda item: self.seek_requested.emit(item.data(0, Qt.ItemDataRole.UserRole)))
         layout = QVBoxLayout(self)
@@ -239,7 +240,10 @@ class TimelinePanel(QWidget):
         self.events.clear()
         self._event_times = [e.t for e in events]
         for e in events:
-            item = QTreeWidgetItem([f"{e.t - start:.2f}", e.kind, describe(e)[len(e.kind):].strip()])
+            item = QTreeWidgetItem([f"{e.t - start:.2f}", event_name(e.kind), describe(e)[len(e.kind):].strip(),
+                                    event_details(e)])
+            for column in range(4):
+                item.setToolTip(column, event_tooltip(e))
             item.setData(0, Qt.ItemDataRole.UserRole, e.t)
             lane = _LANE_OF_KIND.get(e.kind)
             if lane is not None:
