@@ -27,6 +27,7 @@ from app.session import Session, base_params, scenario_params
 from app.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
+from interaction.commands import SetRequires
 from interaction.engine import GAZE_MIN_CONFIDENCE
 from interaction.events import EventKind
 from interaction.frame import Hand, InputFrame
@@ -415,9 +416,18 @@ class InteractionController(QObject):
             params = scenario_params(session.scenario, variant)
             session.set_params(params)
             self._refresh_scenario_views(params)
+        elif kind == "steps":
+            # the running task takes the new precedence as commands (recorded, replayed):
+            # placed parts and verdicts stay
+            running = session.engine.state.steps
+            for step in session.scenario.steps:
+                if step.id in running and running[step.id].requires != step.requires:
+                    session.submit(SetRequires(step.id, tuple(step.requires)))
+            self._refresh_scenario_views(session.params)
         else:
             session.reload_scenario(session.scenario)
             self._refresh_scenario_views(session.params)
+            self.window.statusBar().showMessage("inspection points changed: the task restarted", 8000)
 
     # -- saving --------------------------------------------------------------------------------------
     def save_scenario_dialog(self) -> None:

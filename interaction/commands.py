@@ -66,12 +66,28 @@ class Reset(_Serialisable):
     type: ClassVar[str] = "reset"
 
 
-Command = MarkPoint | MeasureStart | MeasureClear | Reset
-_TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset)}
+@dataclass(frozen=True)
+class SetRequires(_Serialisable):
+    """Change the steps assembly step ``step`` waits for (the designer reordered or
+    re-linked steps): progress so far — placed parts, verdicts — stays."""
+
+    type: ClassVar[str] = "set_requires"
+    step: str
+    requires: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requires", tuple(str(r) for r in self.requires))
+
+
+Command = MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires
+_TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires)}
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:
-    d = {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(command).items()}
+    d = {
+        k: (v.value if isinstance(v, Enum) else list(v) if isinstance(v, tuple) else v)
+        for k, v in asdict(command).items()
+    }
     d["type"] = command.type
     return d
 

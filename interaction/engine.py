@@ -19,7 +19,7 @@ import numpy as np
 
 from interaction.assembly import AssemblyTask
 from interaction.collision import CollisionWorld, exact_bvh, inset_bvh
-from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset
+from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset, SetRequires
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, HandInput, InputFrame, Joint
 from interaction.hands import HandState, smoothed_delta
@@ -237,6 +237,8 @@ class Engine:
             self._reset_poses()
             self._clear_progress()
             return [Event(n, t, EventKind.RESET)]
+        if isinstance(command, SetRequires):
+            return self.assembly.set_requires(command.step, command.requires, n, t)
         raise TypeError(f"not a command: {command!r}")
 
     # -- hands ------------------------------------------------------------------------------

@@ -581,3 +581,29 @@ def test_the_release_preview_says_what_letting_go_then_does(tmp_path, as1_scene,
         if outcome == "snap":
             np.testing.assert_allclose(preview.target, authored(e, ROD), atol=1e-9)
     assert runs[0] == runs[1]
+
+
+def test_set_requires_changes_precedence_keeps_progress_and_refuses_cycles(tmp_path, as1_scene):
+    from interaction.commands import SetRequires, command_from_dict, command_to_dict
+
+    steps = [{"id": "base", "parts": [PLATE]}, {"id": "rod", "parts": [ROD], "requires": ["base"]},
+             {"id": "nut", "parts": [NUT_A], "requires": ["rod"]}]
+    e = make_engine(tmp_path, as1_scene, parts=[PLATE, ROD, NUT_A], steps=steps)
+    d = Driver(e)
+    d.carry(PLATE, authored(e, PLATE))
+    assert e.state.steps["base"].done and not e.state.steps["nut"].available
+    out = d.step(commands=[SetRequires("nut", ("base",))])
+    assert [(x.kind, x.step, x.data) for x in out if x.kind == EventKind.PRECEDENCE_CHANGED] == [
+        (EventKind.PRECEDENCE_CHANGED, "nut", {"requires": ["base"], "accepted": True})]
+    assert e.state.steps["nut"].available and e.state.steps["base"].done and PLATE in e.state.snapped
+    # a cycle (base waits for nut, which waits for base) is refused and changes nothing
+    out = d.step(commands=[SetRequires("base", ("nut",))])
+    refused = [x for x in out if x.kind == EventKind.PRECEDENCE_CHANGED]
+    assert refused[0].data["accepted"] is False and "each other" in refused[0].data["reason"]
+    assert e.state.steps["base"].requires == []
+    # a task reset keeps the designer's precedence
+    d.step(commands=[Reset()])
+    assert e.state.steps["nut"].requires == ["base"] and not e.state.steps["base"].done
+    # the command round-trips through a recording's JSON
+    c = SetRequires("nut", ("base", "rod"))
+    assert command_from_dict(command_to_dict(c)) == c

@@ -125,3 +125,40 @@ def test_a_robot_users_trial_replays_identically_and_an_analyst_finds_its_snaps(
     assert shown.highlights.get(last.part) is Highlight.SNAPPED
     # and reads there what the participant read: the snap, beside the part
     assert any("snapped" in line for label in shown.labels for line in label.lines)
+
+
+def test_reordering_steps_edits_what_they_wait_for_and_keeps_the_work(qtbot, sample_window, tmp_path):
+    """A designer places the plate, then moves "Place bolt #2" (waiting for the plate and
+    bracket #1) above bracket #1 with the dock's Move up button: it now waits for the
+    plate only, is available at once, and the plate stays placed (no restart); the
+    change is a recorded command, so undo and a recording agree."""
+    window, controller = sample_window
+    robot = RobotUser(qtbot, window, controller)
+    robot.wait()
+    panel = controller.scenario_panel
+    assert robot.place(_part_named(controller.session, "Place plate")) == 1
+    states = panel.step_states()
+    assert states["Place bolt #2"] == "waiting" and states["Place plate"] == "done"
+    tree = panel.steps_tree
+    row = next(i for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == "Place bolt #2")
+    target = next(i for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == "Place l-bracket #1")
+    assert tree.topLevelItem(row).text(3) == "Place plate, Place l-bracket #1"
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(tree.topLevelItem(row)).center())
+    for _ in range(row - target):
+        qtbot.mouseClick(panel.step_up_button, Qt.MouseButton.LeftButton)
+    events = robot.wait(3 / 90)
+    changed = [e for e in events if e.kind == EventKind.PRECEDENCE_CHANGED]
+    assert [(e.step, e.data["requires"], e.data["accepted"]) for e in changed] == [("step5", ["step1"], True)]
+    assert tree.topLevelItem(target).text(0) == "Place bolt #2"
+    assert tree.topLevelItem(target).text(3) == "Place plate"
+    states = panel.step_states()
+    assert states["Place bolt #2"] == "available" and states["Place plate"] == "done"
+    assert "as1/plate" in controller.session.engine.state.snapped  # the work is kept
+    # undo: the old precedence is back, the plate still placed
+    controller.undo_action.trigger()
+    robot.wait(3 / 90)
+    assert panel.step_states()["Place bolt #2"] == "waiting"
+    assert "as1/plate" in controller.session.engine.state.snapped
+    controller.redo_action.trigger()
+    robot.wait(3 / 90)
+    assert panel.step_states()["Place bolt #2"] == "available"

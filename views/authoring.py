@@ -14,6 +14,7 @@ with the same node paths.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,22 @@ from PySide6.QtGui import QMouseEvent, QUndoCommand, QUndoStack
 
 from scenes.index import RayHit
 from scenes.model import Scene
-from scenes.scenario import InspectionPoint, Scenario, save_scenario
+from scenes.scenario import InspectionPoint, Scenario, Step, save_scenario
 
 _CLICK_SLOP = 4  # pixels a press may travel and still count as a click
+
+
+def consistent_order(steps: list[Step]) -> list[Step]:
+    """``steps`` in this order, each waiting only for steps listed before it (edges that
+    point forward are dropped: the list is then an order the engine accepts). Steps whose
+    ``requires`` change are new objects; the others are the same ones."""
+    seen: set[str] = set()
+    out = []
+    for step in steps:
+        kept = [r for r in step.requires if r in seen]
+        out.append(step if kept == step.requires else dataclasses.replace(step, requires=kept))
+        seen.add(step.id)
+    return out
 
 
 def node_world_matrix(scene: Scene, node: int, part_poses: dict[str, np.ndarray]) -> np.ndarray:
@@ -107,19 +121,36 @@ class ScenarioEditor(QObject):
         )
 
     def move_step(self, index: int, new_index: int) -> None:
+        """Move a step in the list and make the precedence agree with the new order: a step
+        no longer waits for steps now listed after it (the person put it before them).
+        Steps that did not wait for each other keep not waiting; one undo step."""
         steps = self.scenario.steps
         if not (0 <= index < len(steps) and 0 <= new_index < len(steps)) or index == new_index:
             return
+        order = list(steps)
+        order.insert(new_index, order.pop(index))
+        self._set_steps(f"Move step {steps[index].label or steps[index].id}", consistent_order(order))
 
-        def move(a: int, b: int) -> None:
-            steps.insert(b, steps.pop(a))
+    def set_requires(self, step_id: str, requires: list[str]) -> None:
+        """Make one step wait for ``requires`` (ids of steps listed before it)."""
+        steps = self.scenario.steps
+        position = {s.id: i for i, s in enumerate(steps)}
+        i = position[step_id]
+        wanted = [r for r in requires if position.get(r, len(steps)) < i]
+        if wanted == steps[i].requires:
+            return
+        new = list(steps)
+        new[i] = dataclasses.replace(steps[i], requires=wanted)
+        self._set_steps(f"Set what {steps[i].label or step_id} waits for", new)
 
-        self._push(
-            f"Move step {steps[index].id}",
-            "steps",
-            lambda: move(index, new_index),
-            lambda: move(new_index, index),
-        )
+    def _set_steps(self, text: str, new: list[Step]) -> None:
+        steps = self.scenario.steps
+        old = list(steps)
+
+        def put(v: list[Step]) -> None:
+            steps[:] = v
+
+        self._push(text, "steps", lambda: put(new), lambda: put(old))
 
     def set_tolerance(self, name: str, value: float | None) -> None:
         """Set (or with None remove) a scenario tolerance: position_mm, angle_deg, magnet_mm."""

@@ -77,7 +77,8 @@ class ScenarioPanel(QWidget):
         steps_box = QGroupBox("Assembly steps", content)
         steps_layout = QVBoxLayout(steps_box)
         self.steps_tree = QTreeWidget(steps_box)
-        self.steps_tree.setHeaderLabels(["step", "parts", "state"])
+        # "waits for": the precedence the engine uses, which reordering edits
+        self.steps_tree.setHeaderLabels(["step", "parts", "state", "waits for"])
         self.steps_tree.setRootIsDecorated(False)
         steps_layout.addWidget(self.steps_tree)
         row = QHBoxLayout()
@@ -155,8 +156,11 @@ class ScenarioPanel(QWidget):
         selected_step = self.selected_step_index()
         self.steps_tree.clear()
         self._step_items = {}
+        labels = {step.id: step.label or step.id for step in scenario.steps}
         for step in scenario.steps:
-            item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), STEP_LOCKED])
+            waits = ", ".join(labels.get(r, r) for r in step.requires) or "—"
+            item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), STEP_LOCKED, waits])
+            item.setToolTip(3, waits)
             item.setToolTip(1, "\n".join(step.parts))
             self._step_items[step.id] = item
             self.steps_tree.addTopLevelItem(item)
