@@ -28,7 +28,6 @@ from interaction.frame import Hand
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup, load_setup
 from scenes.model import SceneError
-from scenes.scenario import TOLERANCE_PARAMS
 from scenes.transforms import pose_to_matrix
 from views.feedback import FeedbackLabels
 from views.main_window import MainWindow
@@ -57,8 +56,7 @@ class ReplayMode(QObject):
         #: the labels the participant saw (snapped, rejected, ...), at the recorded times
         self.feedback = FeedbackLabels(self.overlays.part_name)
         self.scenario_panel = ScenarioPanel()
-        defaults = {name: getattr(setup.params, field) for name, field in TOLERANCE_PARAMS.items()}
-        self.scenario_panel.set_scenario(scenario, defaults)
+        self.scenario_panel.set_scenario(scenario)
         for kind in (QPushButton, QDoubleSpinBox, QLineEdit):  # a replay cannot change the trial
             for widget in self.scenario_panel.findChildren(kind):
                 widget.setEnabled(False)

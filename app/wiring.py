@@ -45,8 +45,11 @@ from views.feedback import FeedbackLabels
 from views.help_overlay import HelpOverlay
 from views.main_window import MainWindow
 from views.overlays import OverlayBuilder
-from views.params_dock import DEFAULT_VARIANT, ParamsPanel
+from views.params_dock import ParamsPanel
 from views.scenario_dock import ScenarioPanel
+
+#: the variant that holds parameter edits made in a scenario that had none
+CUSTOM_VARIANT = "custom"
 
 
 def follow_head(camera: Camera, head: np.ndarray) -> None:
@@ -101,6 +104,8 @@ class InteractionController(QObject):
         super().__init__(window)
         self.window = window
         self.variant = variant
+        #: the variant asked for on the command line (an unknown one is an error there only)
+        self._asked_variant = variant
         #: start each session's timer (tests turn it off and call ``session.tick`` themselves)
         self.autostart = True
         #: the scenario asked for on the command line, and the model it is about
@@ -151,7 +156,6 @@ class InteractionController(QObject):
         self.scenario_panel.move_step_requested.connect(self._move_step)
         self.scenario_panel.placing_toggled.connect(self._set_placing)
         self.scenario_panel.remove_point_requested.connect(self._remove_point)
-        self.scenario_panel.tolerance_edited.connect(self._set_tolerance)
         self.params_panel.params_edited.connect(self._params_edited)
         self.params_panel.variant_chosen.connect(self.choose_variant)
         self.placer.picked.connect(self._place_point)
@@ -183,12 +187,18 @@ class InteractionController(QObject):
             scene = scenario.scene
             self.window.viewport.set_scene(scene)
         self._index = SceneIndex(scene)
-        try:
-            params = scenario_params(scenario, self.variant)
-        except ValueError as err:
-            self.window.show_error(f"{scenario.path or scenario.model}: {err}")
-            self.variant = None
-            params = scenario_params(scenario)
+        if self.variant is not None and self.variant not in scenario.variants:
+            if self.variant == self._asked_variant:  # --variant NAME: say it is not there
+                known = ", ".join(scenario.variants) or "none"
+                self.window.show_error(
+                    f"{scenario.path or scenario.model}: unknown variant {self.variant!r} "
+                    f"(scenario variants: {known})"
+                )
+                self._asked_variant = None
+            self.variant = None  # another scenario's variant does not carry over
+        # the active variant: the one chosen, else the scenario's default (edits go there)
+        self.variant = self.variant or scenario.default_variant
+        params = scenario_params(scenario, self.variant)
         viewport = self.window.viewport
         self.device = DesktopDevice()
         self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
@@ -274,8 +284,7 @@ class InteractionController(QObject):
         self._overlays = OverlayBuilder(
             scene, targets, {s.id: s.parts for s in scenario.steps}, self.session.engine.index
         )
-        defaults = {name: getattr(params, field) for name, field in TOLERANCE_PARAMS.items()}
-        self.scenario_panel.set_scenario(scenario, defaults)
+        self.scenario_panel.set_scenario(scenario)
         self.params_panel.set_variants(list(scenario.variants), self.variant)
         self.params_panel.set_params(params)
 
@@ -382,21 +391,36 @@ class InteractionController(QObject):
         if self.editor is not None:
             self.editor.remove_inspection_point(point_id)
 
-    def _set_tolerance(self, name: str, value: float) -> None:
-        if self.editor is not None:
-            self.editor.set_tolerance(name, value)
-
     def _params_edited(self, params: InteractionParams) -> None:
-        """Store the edit as the active variant's overrides (undoable) and apply it live."""
-        if self.session is None or self.editor is None:
+        """Keep a Parameters dock edit, undoably, where the running parameters come from:
+        the active variant's overrides; with no variant, the scenario's own tolerances. A
+        parameter only a variant can hold, in a scenario without one, goes into a new
+        variant named ``custom`` — said in the status bar, and the dock shows it."""
+        session, editor = self.session, self.editor
+        if session is None or editor is None:
             return
-        base = base_params(self.session.scenario).to_dict()
-        overrides = {k: v for k, v in params.to_dict().items() if base[k] != v}
-        self.variant = self.variant or DEFAULT_VARIANT
-        # the first variant made here becomes the default, so the saved scenario runs with it
-        self.editor.set_variant(
-            self.variant, overrides, make_default=self.session.scenario.default_variant is None
-        )
+        scenario = session.scenario
+        if self.variant in scenario.variants:
+            base = base_params(scenario).to_dict()
+            overrides = {k: v for k, v in params.to_dict().items() if base[k] != v}
+            editor.set_variant(self.variant, overrides)
+            return
+        current = session.params.to_dict()
+        changed = {k: v for k, v in params.to_dict().items() if current[k] != v}
+        tolerance_of = {field: name for name, field in TOLERANCE_PARAMS.items()}
+        editor.stack.beginMacro("Edit parameters")
+        for field, value in changed.items():
+            if field in tolerance_of:
+                editor.set_tolerance(tolerance_of[field], float(value))
+        others = {k: v for k, v in changed.items() if k not in tolerance_of}
+        if others:
+            self.variant = CUSTOM_VARIANT
+            editor.set_variant(CUSTOM_VARIANT, others, make_default=scenario.default_variant is None)
+            self.window.statusBar().showMessage(
+                f"the scenario had no variants: your parameters are kept in a new variant "
+                f"'{CUSTOM_VARIANT}' (saved with the scenario)", 10000
+            )
+        editor.stack.endMacro()
 
     def choose_variant(self, name: str) -> None:
         """Run the scenario's variant ``name`` (the parameters dock, a trial's start)."""

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 
 from app.wiring import attach_interaction
 from interaction.events import EventKind
-from tests.conftest import AS1, ticked_window
+from tests.conftest import AS1, PINS, ticked_window
 from views.camera import project_points
 from views.main_window import MainWindow
 from views.render_state import Highlight
@@ -184,19 +184,28 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
 def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, tmp_path):
     window, controller = gui
     session = controller.session
+    assert session.scenario.variants == {} and controller.variant is None
+    # a tolerance edited in the Parameters dock (the one tolerance editor) is the
+    # scenario's own when it has no variants: no variant appears
     spin = controller.params_panel.editors["magnet_radius_mm"]
     spin.setValue(45.0)
-    assert session.engine.params.magnet_radius_mm == 45.0  # live, same engine
-    assert session.scenario.variants == {"default": {"magnet_radius_mm": 45.0}}
-    assert session.scenario.default_variant == "default"
+    assert session.engine.params.magnet_radius_mm == 45.0  # live
+    assert session.scenario.tolerances["magnet_mm"] == 45.0 and session.scenario.variants == {}
     controller.undo_action.trigger()
-    assert session.engine.params.magnet_radius_mm == 30.0 and spin.value() == 30.0
-    assert session.scenario.variants == {} and session.scenario.default_variant is None
+    assert controller.session.engine.params.magnet_radius_mm == 30.0 and spin.value() == 30.0
+    assert "magnet_mm" not in session.scenario.tolerances
     controller.redo_action.trigger()
-    assert session.engine.params.magnet_radius_mm == 45.0
-    # a scenario tolerance edit restarts the task with the new snap tolerance
-    controller.scenario_panel.tolerance_spins["position_mm"].setValue(9.0)
+    assert controller.session.engine.params.magnet_radius_mm == 45.0
+    # a parameter only a variant can hold makes one, said in the status bar and the dock
+    controller.params_panel.editors["dwell_time_s"].setValue(0.9)
+    assert session.scenario.variants == {"custom": {"dwell_time_s": 0.9}}
+    assert session.scenario.default_variant == "custom" and controller.variant == "custom"
+    assert "new variant 'custom'" in window.statusBar().currentMessage()
+    assert controller.params_panel.variant_box.currentText() == "custom"
+    # from now on edits go to that variant, the active one
+    controller.params_panel.editors["snap_position_mm"].setValue(9.0)
     assert controller.session.engine.params.snap_position_mm == 9.0
+    assert session.scenario.variants["custom"] == {"dwell_time_s": 0.9, "snap_position_mm": 9.0}
     # reorder steps with the dock's buttons; undo puts the order back
     panel = controller.scenario_panel
     order = [s.id for s in controller.session.scenario.steps]
@@ -220,9 +229,12 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     reopened.autostart = False
     assert other.open_file(AS1, remember=False)
     params = reopened.session.params
-    assert (params.magnet_radius_mm, params.snap_position_mm) == (45.0, 9.0)
+    assert (params.magnet_radius_mm, params.snap_position_mm, params.dwell_time_s) == (45.0, 9.0, 0.9)
     assert reopened.session.scenario.path == path
     assert [s.id for s in reopened.session.scenario.steps] == moved
+    # another model opens with its own scenario: the variant does not carry over
+    assert other.open_file(PINS, remember=False)
+    assert other.error_box is None and reopened.variant is None
 
 
 def test_bad_scenario_file_is_one_dialog_line(qtbot, tmp_path):

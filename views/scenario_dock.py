@@ -1,9 +1,9 @@
-"""The scenario panel (shown in a dock): assembly steps with their state, the inspection checklist, tolerances.
+"""The scenario panel (shown in a dock): assembly steps with their state, the inspection checklist.
 
 It shows the engine's task state and turns the user's clicks into requests: inspection
 verdicts become ``interaction.commands.MarkPoint`` (sent through the session, so they are
-recorded with the frame they happened on); step reordering, point placement and tolerance
-edits are authoring requests the app turns into undoable edits. The dock never changes
+recorded with the frame they happened on); step reordering and point placement are
+authoring requests the app turns into undoable edits. The dock never changes
 the scenario or the engine itself.
 
 The engine updates its state 90 times a second; the dock only repaints rows whose shown
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,14 +31,6 @@ from interaction.state import EngineState, MeasurementState
 from scenes.scenario import Scenario
 
 STEP_DONE, STEP_AVAILABLE, STEP_LOCKED = "done", "available", "waiting"
-#: tolerance name -> (label, suffix, default shown when the scenario leaves it to the parameters)
-TOLERANCES = {
-    "position_mm": ("Position", " mm"),
-    "angle_deg": ("Angle", " °"),
-    "magnet_mm": ("Magnet radius", " mm"),
-}
-
-
 def point_status(seen: bool, verdict: str | None) -> str:
     return verdict or ("seen" if seen else "not seen")
 
@@ -55,8 +45,6 @@ class ScenarioPanel(QWidget):
     #: authoring: "add inspection point by clicking the model" switched on / off
     placing_toggled = Signal(bool)
     remove_point_requested = Signal(str)
-    #: authoring: tolerance name, value in its unit
-    tolerance_edited = Signal(str, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,27 +120,14 @@ class ScenarioPanel(QWidget):
         points_layout.addLayout(row)
         layout.addWidget(points_box, 2)
 
-        tol_box = QGroupBox("Tolerances (scenario)", content)
-        form = QFormLayout(tol_box)
-        self.tolerance_spins: dict[str, QDoubleSpinBox] = {}
-        for name, (label, suffix) in TOLERANCES.items():
-            spin = QDoubleSpinBox(tol_box)
-            spin.setRange(0.01, 1000.0)
-            spin.setDecimals(2)
-            spin.setSuffix(suffix)
-            spin.setKeyboardTracking(False)
-            spin.valueChanged.connect(lambda v, n=name: self.tolerance_edited.emit(n, float(v)))
-            self.tolerance_spins[name] = spin
-            form.addRow(label, spin)
-        layout.addWidget(tol_box)
         self._step_items: dict[str, QTreeWidgetItem] = {}
         self._point_items: dict[str, QTreeWidgetItem] = {}
         self._shown: dict[str, str] = {}
 
     # -- scenario structure ----------------------------------------------------------------
-    def set_scenario(self, scenario: Scenario, tolerance_defaults: dict[str, float]) -> None:
-        """Rebuild the lists from ``scenario``; ``tolerance_defaults`` fill tolerances the
-        scenario leaves to the interaction parameters."""
+    def set_scenario(self, scenario: Scenario) -> None:
+        """Rebuild the lists from ``scenario`` (tolerances are edited in the Parameters
+        dock: one editor for them, the active variant's or the scenario's own)."""
         selected_step = self.selected_step_index()
         self.steps_tree.clear()
         self._step_items = {}
@@ -176,10 +151,6 @@ class ScenarioPanel(QWidget):
             self.steps_tree.setCurrentItem(self.steps_tree.topLevelItem(selected_step))
         if selected_point in self._point_items:
             self.points_tree.setCurrentItem(self._point_items[selected_point])
-        for name, spin in self.tolerance_spins.items():
-            spin.blockSignals(True)
-            spin.setValue(scenario.tolerances.get(name, tolerance_defaults.get(name, spin.value())))
-            spin.blockSignals(False)
 
     # -- live state -------------------------------------------------------------------------
     def update_state(self, state: EngineState) -> None:
