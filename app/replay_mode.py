@@ -171,6 +171,7 @@ def install_open_recording(window: MainWindow) -> QAction:
     action = QAction("Open &recording…", window)
     action.triggered.connect(lambda: _open_recording_dialog(window))
     window.file_menu.insertAction(window.file_menu_end, action)
+    window.register_opener((".mcap",), "Recordings", lambda path: open_recording(window, path))
     return action
 
 

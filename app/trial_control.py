@@ -112,7 +112,7 @@ class TrialControl(QObject):
             return False
         editor = controller.editor
         if editor is not None and not editor.stack.isClean():
-            window.show_error("The scenario has unsaved edits: save it (Interaction ▸ Save scenario…) "
+            window.show_error("The scenario has unsaved edits: save it (File ▸ Save scenario) "
                               "before a trial, since a replay loads the scenario file.")
             return False
         try:

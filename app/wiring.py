@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from app.carry_assist import sync_carries
 from app.device_switcher import DeviceSwitcher
@@ -170,10 +170,17 @@ class InteractionController(QObject):
         self.simulate_action.toggled.connect(self._set_simulating)
         self.help_action = QAction("Show &controls", w, shortcut=QKeySequence("H"))
         self.help_action.triggered.connect(self.help.toggle)
-        self.save_action = QAction("&Save scenario…", w, shortcut=QKeySequence.StandardKey.Save)
-        self.save_action.triggered.connect(self.save_scenario_dialog)
-        for action in (self.simulate_action, self.help_action, self.save_action):
+        for action in (self.simulate_action, self.help_action):
             menu.addAction(action)
+        # File: Save (into the scenario's own file) and Save As; scenarios open from File ▸ Open
+        self.save_action = QAction("&Save scenario", w, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+        self.save_as_action = QAction("Save scenario &as…", w, shortcut=QKeySequence.StandardKey.SaveAs)
+        self.save_as_action.triggered.connect(self.save_scenario_dialog)
+        for action in (self.save_action, self.save_as_action):
+            w.file_menu.insertAction(w.file_menu_end, action)
+        w.register_opener((".yaml", ".yml"), "Scenarios", self.open_scenario)
+        w.discard_guards.append(self.confirm_discard)
         self._edit_menu = w.menuBar().addMenu("&Edit")
 
     # -- scene / session lifecycle -----------------------------------------------------------------
@@ -453,10 +460,53 @@ class InteractionController(QObject):
             self._refresh_scenario_views(session.params)
             self.window.statusBar().showMessage("inspection points changed: the task restarted", 8000)
 
-    # -- saving --------------------------------------------------------------------------------------
-    def save_scenario_dialog(self) -> None:
+    # -- opening and saving ----------------------------------------------------------------------------
+    def open_scenario(self, path: Path) -> bool:
+        """File ▸ Open on a scenario: its model opens with it (after asking about unsaved
+        edits); a bad file is one dialog line and the current task stays."""
+        if not self.confirm_discard():
+            return False
+        try:
+            scenario = load_scenario(path)
+        except SceneError as err:
+            self.window.show_error(str(err))
+            return False
+        self.request_scenario(path)
+        if not self.window.open_file(scenario.model):
+            return False
+        self.window.remember(Path(path))
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Unsaved scenario edits: Save, Discard or Cancel (False: stay)."""
+        if self.editor is None or self.editor.stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            "Unsaved scenario",
+            "The scenario has unsaved edits. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def save(self) -> bool:
+        """File ▸ Save: into the scenario's own YAML file (comments kept), else Save As."""
         if self.session is None or self.editor is None:
-            return
+            return False
+        path = self.session.scenario.path
+        if path is not None and path.suffix.lower() in (".yaml", ".yml"):
+            return self.save_scenario(path)
+        return self.save_scenario_dialog()
+
+    def save_scenario_dialog(self) -> bool:
+        """File ▸ Save scenario as…: ask where, then save (True when saved)."""
+        if self.session is None or self.editor is None:
+            return False
         scenario = self.session.scenario
         default = (
             scenario.path if scenario.path and scenario.path.suffix in (".yaml", ".yml") else None
@@ -466,17 +516,17 @@ class InteractionController(QObject):
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Save scenario", str(default), "Scenario (*.yaml *.yml)"
         )
-        if path:
-            self.save_scenario(Path(path))
+        return bool(path) and self.save_scenario(Path(path))
 
-    def save_scenario(self, path: Path) -> None:
+    def save_scenario(self, path: Path) -> bool:
         assert self.editor is not None
         try:
             self.editor.save(path)
         except OSError as err:
             self.window.show_error(f"{path}: cannot write the scenario ({err.strerror or err})")
-            return
+            return False
         self.window.statusBar().showMessage(f"scenario saved to {path}", 6000)
+        return True
 
 
 def attach_interaction(

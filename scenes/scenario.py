@@ -23,6 +23,7 @@ import yaml
 
 from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
 from scenes.model import Scene, SceneError
+from scenes.scenario_yaml import merged_yaml
 from scenes.transforms import matrix_to_pose, pose_to_matrix
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
@@ -197,9 +198,23 @@ def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
-    """Write ``scenario`` as YAML; the model path is stored relative to the new file."""
+    """Write ``scenario`` as YAML; the model path is stored relative to the new file.
+
+    A scenario read from a YAML file is written into that file's text (comments, order
+    and spelling kept: scenes/scenario_yaml.py); otherwise, or when that text cannot be
+    read again safely, it is written fresh."""
     path = Path(path)
-    text = yaml.safe_dump(scenario.to_dict(relative_to=path.parent), sort_keys=False)
+    data = scenario.to_dict(relative_to=path.parent)
+    text = None
+    source = scenario.path
+    if source is not None and source.suffix.lower() in (".yaml", ".yml"):
+        try:
+            _read_yaml(source)  # still a safe file (size, no aliases) to read back
+            text = merged_yaml(source.read_text(encoding="utf-8"), data)
+        except (OSError, SceneError):
+            text = None
+    if text is None:
+        text = yaml.safe_dump(data, sort_keys=False)
     path.write_text(text, encoding="utf-8")
 
 

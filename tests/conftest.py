@@ -27,6 +27,18 @@ HANDS = DATA / "hands"
 FACES = DATA / "faces"
 
 
+@pytest.fixture(autouse=True)
+def _questions_do_not_block(monkeypatch):
+    """A modal question (unsaved edits: Save, Discard or Cancel?) would wait for a person
+    forever when qtbot closes a window; tests answer Discard unless they answer it
+    themselves (tests/test_gui_files.py)."""
+    try:
+        from PySide6.QtWidgets import QMessageBox
+    except ImportError:  # the pure tests run without Qt
+        return
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
 def shared_file(relative: str) -> Path:
     """A file that may only be read from ../shared/testdata (Pixabay licence)."""
     path = SHARED / relative

@@ -198,3 +198,38 @@ def test_missing_steps_are_proposed_but_an_empty_list_means_none(tmp_path):
     assert [s.parts for s in proposed.steps] == [[PLATE], [ROD]]
     none = load_scenario(_write(tmp_path / "b.yaml", base + "steps: []\n"), scene=proposed.scene)
     assert none.steps == []
+
+
+def test_saving_an_edited_scenario_keeps_its_comments_and_spelling(tmp_path):
+    """The bundled sample has the designer's comments; an edit (steps reordered, one
+    step's precedence changed, a tolerance) saved back keeps every comment, moves the
+    comment inside a step with that step, and leaves unchanged numbers as written."""
+    import dataclasses
+    import shutil
+
+    from scenes.samples import SAMPLE_SCENARIO
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    text = SAMPLE_SCENARIO.read_text(encoding="utf-8")
+    text = text.replace("- id: step3\n", "- id: step3  # the second bracket: same shape\n")
+    path = folder / "task.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copy(SAMPLE_SCENARIO.parent / "bug21802_as1-oc-214.glb", folder)
+    scenario = load_scenario(path)
+    steps = scenario.steps
+    steps[1], steps[2] = steps[2], steps[1]
+    steps[4] = dataclasses.replace(steps[4], requires=["step1"])
+    scenario.tolerances["magnet_mm"] = 40.0
+    save_scenario(scenario, path)
+    saved = path.read_text(encoding="utf-8")
+    comments = [line.strip() for line in text.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(c in saved for c in comments)
+    assert "- id: step3  # the second bracket: same shape" in saved
+    assert saved.index("id: step3") < saved.index("id: step2")
+    assert "magnet_mm: 40.0" in saved and "position_mm: 5.0" in saved
+    again = load_scenario(path)
+    assert [s.id for s in again.steps] == [s.id for s in steps]
+    assert again.steps[4].requires == ["step1"] and again.tolerances["magnet_mm"] == 40.0
+    assert again.inspection_points[0].instruction == scenario.inspection_points[0].instruction
+    np.testing.assert_allclose(again.inspection_points[2].point, scenario.inspection_points[2].point)

@@ -10,6 +10,7 @@ Other features add their own docks with ``add_dock``; the app module does the wi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -58,6 +59,10 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings("xrjig", "xrjig")
+        #: (suffixes, kind, handler) of files features open (scenarios, recordings)
+        self._openers: list[tuple[tuple[str, ...], str, Callable[[Path], object]]] = []
+        #: asked before the scene is replaced or the window closes; False keeps it
+        self.discard_guards: list[Callable[[], bool]] = []
         self.setWindowTitle("xrjig")
         self.setAcceptDrops(True)
         self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
@@ -121,7 +126,7 @@ class MainWindow(QMainWindow):
                 return False
             self.show_scene(scene)
             if remember:
-                self._remember(Path(path))
+                self.remember(Path(path))
             self.sceneLoaded.emit(scene)
             return True
         finally:
@@ -179,36 +184,64 @@ class MainWindow(QMainWindow):
             value = [value]
         return [str(v) for v in value or []]
 
-    def _remember(self, path: Path) -> None:
+    def remember(self, path: Path) -> None:
+        """Put ``path`` first in File ▸ Open Recent."""
         text = str(path.resolve())
         recent = [text] + [p for p in self.recent_files() if p != text]
         self.settings.setValue(_RECENT_KEY, recent[:MAX_RECENT])
         self.settings.sync()
         self._fill_recent_menu()
 
+    def register_opener(self, suffixes: tuple[str, ...], kind: str, handler: Callable[[Path], object]) -> None:
+        """File ▸ Open, Open Recent and drag-and-drop also take files with these suffixes
+        (scenarios, recordings), handed to ``handler(path)``; ``kind`` names them in the
+        file dialog's filter."""
+        self._openers.append((tuple(s.lower() for s in suffixes), kind, handler))
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open whatever ``path`` is: a model, or a file a feature registered an opener for."""
+        path = Path(path)
+        for suffixes, _kind, handler in self._openers:
+            if path.suffix.lower() in suffixes:
+                handler(path)
+                return True
+        if not self.confirm_discard():
+            return False
+        return self.open_file(path)
+
+    def confirm_discard(self) -> bool:
+        """Ask every registered guard whether unsaved work may be left (False: stay)."""
+        return all(guard() for guard in self.discard_guards)
+
+    def _openable(self) -> set[str]:
+        return {*(s.lower() for s in SUPPORTED_SUFFIXES), *(s for suffixes, _, _ in self._openers for s in suffixes)}
+
     def _open_dialog(self) -> None:
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", f"3D models ({patterns})")
+        models = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        everything = " ".join(f"*{s}" for s in sorted(self._openable()))
+        filters = [f"Everything xrjig opens ({everything})", f"3D models ({models})"]
+        filters += [f"{kind} ({' '.join('*' + s for s in suffixes)})" for suffixes, kind, _ in self._openers]
+        path, _ = QFileDialog.getOpenFileName(self, "Open", "", ";;".join(filters))
         if path:
-            self.open_file(path)
+            self.open_path(path)
 
     # -- drag and drop -----------------------------------------------------------------------
-    def _dropped_model(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
+    def _dropped_file(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
         for url in event.mimeData().urls():
             path = Path(url.toLocalFile())
-            if url.isLocalFile() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if url.isLocalFile() and path.suffix.lower() in self._openable():
                 return path
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_model(event) is not None:
+        if self._dropped_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_model(event)
+        path = self._dropped_file(event)
         if path is not None:
             event.acceptProposedAction()
-            self.open_file(path)
+            self.open_path(path)
 
     # -- selection sync ------------------------------------------------------------------------
     def _on_outliner_selection(self, node: int | None) -> None:
@@ -261,7 +294,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self._recent_menu.clear()
         for path in self.recent_files():
-            self._recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
+            self._recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
         self._recent_menu.setEnabled(bool(self.recent_files()))
 
     def _build_status_bar(self) -> None:
@@ -276,6 +309,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
