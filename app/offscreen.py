@@ -3,9 +3,12 @@ benchmarks and GL tests: no window, same renderer.
 
 Two ways to get the context: with an X display, a Qt QOffscreenSurface (Qt's own
 ``offscreen`` platform has no OpenGL here, PITFALLS.md); without one, EGL on Mesa's
-surfaceless platform through PyOpenGL, so ``xrjig render`` also works on a headless
-server. EGL has to be chosen before PyOpenGL is first imported (PYOPENGL_PLATFORM is
-read once per process), which the render command does by deciding first.
+surfaceless platform through PyOpenGL, so ``xrjig render`` and the report's heatmap also
+work on a headless server. EGL has to be chosen before PyOpenGL loads its platform (the
+first ``from OpenGL import GL``, e.g. by importing ``views.renderer``: PYOPENGL_PLATFORM is
+read once per process, and without it and without DISPLAY PyOpenGL picks GLX). So callers
+call ``prefer_egl_without_display()`` (or make the ``OffscreenTarget``) before importing
+anything that imports OpenGL.
 """
 
 from __future__ import annotations
@@ -22,6 +25,23 @@ from app.gui import DisplayUnavailable
 
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _loaded_gl_platform() -> str | None:
+    """The module of the platform PyOpenGL loaded in this process ("OpenGL.platform.egl",
+    "OpenGL.platform.glx", ...), None while it has not loaded one yet."""
+    platform = getattr(sys.modules.get("OpenGL.platform"), "PLATFORM", None)
+    return None if platform is None else type(platform).__module__
+
+
+def prefer_egl_without_display() -> None:
+    """Without a display, make PyOpenGL load its EGL platform (Mesa surfaceless) when it
+    loads; call before the first import of ``OpenGL.GL``. No-op with a display, or when
+    PyOpenGL already chose a platform (``_EglContext`` then says why it cannot help)."""
+    if has_display() or _loaded_gl_platform() is not None:
+        return
+    os.environ["PYOPENGL_PLATFORM"] = "egl"
+    os.environ.setdefault("EGL_PLATFORM", "surfaceless")
 
 
 class _QtContext:
@@ -55,8 +75,13 @@ class _EglContext:
     """A surfaceless EGL context (Mesa), for machines without a window system."""
 
     def __init__(self) -> None:
-        if "OpenGL" in sys.modules and os.environ.get("PYOPENGL_PLATFORM") != "egl":
-            raise DisplayUnavailable("no display, and OpenGL was already set up for X in this process")
+        prefer_egl_without_display()
+        loaded = _loaded_gl_platform()
+        if loaded is not None and not loaded.endswith(".egl"):
+            raise DisplayUnavailable(
+                f"no display, and PyOpenGL was already loaded for {loaded.rsplit('.', 1)[-1].upper()} in this "
+                "process (OpenGL.GL was imported before the offscreen context was made)"
+            )
         os.environ["PYOPENGL_PLATFORM"] = "egl"
         os.environ.setdefault("EGL_PLATFORM", "surfaceless")
         from OpenGL import EGL
@@ -103,8 +128,10 @@ class OffscreenTarget:
     """A current GL context rendering into a width x height RGBA8 + depth framebuffer.
 
     Use as a context manager; ``render(draw)`` calls ``draw(framebuffer)`` and returns the
-    pixels as (height, width, 4) uint8, top row first. With ``samples`` > 0 it draws into
-    a multisampled framebuffer and resolves before reading.
+    pixels as (height, width, 4) uint8, top row first; ``render_with_depth(draw)`` also
+    returns the depth buffer as (height, width) float32 window depth in [0, 1] (1: nothing
+    drawn). With ``samples`` > 0 it draws into a multisampled framebuffer and resolves
+    before reading (depth: one sample per pixel).
     """
 
     def __init__(self, width: int, height: int, samples: int = 4) -> None:
@@ -144,19 +171,32 @@ class OffscreenTarget:
         self._context.make_current()
 
     def render(self, draw: Callable[[int], None]) -> np.ndarray:
+        return self._render(draw, depth=False)[0]
+
+    def render_with_depth(self, draw: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray]:
+        pixels, depth = self._render(draw, depth=True)
+        assert depth is not None
+        return pixels, depth
+
+    def _render(self, draw: Callable[[int], None], depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
         GL = self._gl
         self.make_current()
         draw(self._draw)
+        w, h = self.width, self.height
         if self._draw != self._resolve:
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._draw)
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._resolve)
-            w, h = self.width, self.height
-            GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+            bits = GL.GL_COLOR_BUFFER_BIT | (GL.GL_DEPTH_BUFFER_BIT if depth else 0)
+            GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, bits, GL.GL_NEAREST)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._resolve)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
-        data = GL.glReadPixels(0, 0, self.width, self.height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
-        pixels = np.frombuffer(data, dtype=np.uint8).reshape(self.height, self.width, 4)
-        return pixels[::-1].copy()  # GL's first row is the bottom one
+        data = GL.glReadPixels(0, 0, w, h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        pixels = np.frombuffer(data, dtype=np.uint8).reshape(h, w, 4)[::-1].copy()  # GL's first row is the bottom one
+        if not depth:
+            return pixels, None
+        data = GL.glReadPixels(0, 0, w, h, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
+        z = np.frombuffer(data, dtype=np.float32).reshape(h, w)[::-1].copy()
+        return pixels, z
 
     def close(self) -> None:
         GL = self._gl

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,69 @@ def compare_variants(trials: Sequence[TrialMetrics]) -> list[dict[str, Any]]:
     return rows
 
 
-def _plots(trials: Sequence[TrialMetrics], out: Path) -> list[tuple[str, str]]:
+#: step labels longer than this many characters are cut with an ellipsis
+STEP_LABEL_CHARS = 40
+#: figure width in inches (at PLOT_DPI it fits the report's 1100 px column)
+STEP_PLOT_WIDTH_IN = 8.0
+PLOT_DPI = 100
+
+
+def elide(text: str, limit: int = STEP_LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _step_order(trials: Sequence[TrialMetrics], step_labels: Mapping[str, str]) -> list[str]:
+    """Step ids done in any trial: in the scenario's order, then the unknown ones as seen."""
+    seen = dict.fromkeys(s.step for t in trials for s in t.steps)
+    return [sid for sid in step_labels if sid in seen] + [sid for sid in seen if sid not in step_labels]
+
+
+def step_times_figure(trials: Sequence[TrialMetrics], step_labels: Mapping[str, str] | None = None) -> Any:
+    """Horizontal bars of the mean time per step for each variant, one dot per trial, steps
+    top to bottom with their (elided) labels on the y axis; the figure grows taller with
+    the number of steps and variants and keeps a page-wide width. None without steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    step_labels = dict(step_labels or {})
+    steps = _step_order(trials, step_labels)
+    if not steps:
+        return None
+    variants = sorted({t.variant for t in trials})
+    nv = len(variants)
+    row_in = max(0.3, 0.18 * nv)  # height per step: every variant's bar stays visible
+    fig, ax = plt.subplots(figsize=(STEP_PLOT_WIDTH_IN, 1.6 + row_in * len(steps)), layout="constrained")
+    width = 0.8 / nv
+    y = np.arange(len(steps))
+    for k, v in enumerate(variants):
+        pos = y + (k - (nv - 1) / 2) * width
+        data = [[s.duration_s for t in trials if t.variant == v for s in t.steps if s.step == step] for step in steps]
+        means = [float(np.mean(d)) if d else np.nan for d in data]
+        n = sum(t.variant == v for t in trials)
+        ax.barh(pos, means, height=width * 0.9, color=f"C{k}", alpha=0.55, label=f"{v} (n={n})")
+        xs = [x for d in data for x in d]
+        ys = [p for p, d in zip(pos, data, strict=True) for _ in d]
+        ax.plot(xs, ys, "o", color=f"C{k}", markeredgecolor="k", markersize=3.5, linestyle="none")
+    names = []
+    for sid in steps:
+        label = step_labels.get(sid, "")
+        names.append(elide(f"{sid}: {label}" if label and label != sid else sid))
+    ax.set_yticks(y, names)
+    ax.set_ylim(len(steps) - 0.5, -0.5)  # the first step on top
+    longest = max((s.duration_s for t in trials for s in t.steps), default=0.0)
+    ax.set_xlim(0, max(1.06 * longest, 1e-3))  # room for the dot of the slowest trial
+    ax.set_xlabel("step duration (s)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Time per assembly step, by variant (bar: mean, dots: trials)")
+    fig.legend(loc="outside lower center", ncols=min(nv, 4), frameon=False)
+    return fig
+
+
+def _plots(
+    trials: Sequence[TrialMetrics], out: Path, step_labels: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
     """(file name, caption) of the PNG plots written to ``out``."""
     import matplotlib
 
@@ -76,30 +138,12 @@ def _plots(trials: Sequence[TrialMetrics], out: Path) -> list[tuple[str, str]]:
 
     variants = sorted({t.variant for t in trials})
     written = []
-    steps = list(dict.fromkeys(s.step for t in trials for s in t.steps))
-    if steps:
-        fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(steps) * len(variants)), 4))
-        width = 0.8 / len(variants)
-        for k, v in enumerate(variants):
-            data = [[s.duration_s for t in trials if t.variant == v for s in t.steps if s.step == step]
-                    for step in steps]
-            pos = np.arange(len(steps)) + (k - (len(variants) - 1) / 2) * width
-            keep = [i for i, d in enumerate(data) if d]
-            if keep:
-                box = ax.boxplot([data[i] for i in keep], positions=pos[keep], widths=width * 0.9,
-                                 patch_artist=True, manage_ticks=False)
-                for patch in box["boxes"]:
-                    patch.set_facecolor(f"C{k}")
-                ax.plot([], [], color=f"C{k}", linewidth=8, label=v)
-        ax.set_xticks(np.arange(len(steps)), steps, rotation=30, ha="right")
-        ax.set_ylabel("step duration (s)")
-        ax.set_ylim(bottom=0)
-        ax.set_title("Time per assembly step, by variant")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "step_times.png", dpi=100)
+    fig = step_times_figure(trials, step_labels)
+    if fig is not None:
+        fig.savefig(out / "step_times.png", dpi=PLOT_DPI)
         plt.close(fig)
-        written.append(("step_times.png", "Time per step (box: quartiles, whiskers 1.5 IQR) by variant"))
+        written.append(("step_times.png", "Time per step by variant: bar = mean over the variant's trials, "
+                                          "dot = one trial (from the previous step's end to this step's end)"))
     fig, ax = plt.subplots(figsize=(7, 4))
     names = list(ERROR_KINDS.values())
     width = 0.8 / len(variants)
@@ -138,10 +182,15 @@ def _num(x: float, digits: int = 2) -> str:
 
 
 def write_report(
-    trials: Sequence[TrialMetrics], out: Path, notes: Sequence[str] = (), heatmap: Path | None = None
+    trials: Sequence[TrialMetrics],
+    out: Path,
+    notes: Sequence[str] = (),
+    heatmap: Path | None = None,
+    step_labels: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write plots and ``out/report.html``; returns the HTML path."""
-    plots = _plots(trials, out) if trials else []
+    """Write plots and ``out/report.html``; returns the HTML path. ``step_labels`` (step id
+    -> label, in the scenario's order) names and orders the steps in the step plot."""
+    plots = _plots(trials, out, step_labels) if trials else []
     comparison = compare_variants(trials)
     variants = sorted({t.variant for t in trials})
     e = html.escape
@@ -149,7 +198,7 @@ def write_report(
         "<!doctype html><html><head><meta charset='utf-8'><title>xrjig trial report</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}"
-        "td:first-child{text-align:left}.note{color:#a50}</style></head><body>",
+        "td:first-child{text-align:left}.note{color:#a50}img{max-width:100%;height:auto}</style></head><body>",
         f"<h1>Trial report</h1><p>{len(trials)} trial(s), variants: {e(', '.join(variants)) or '-'}.</p>",
         "<h2>Comparison by variant</h2><table><tr><th>metric</th>",
     ]
@@ -177,9 +226,14 @@ def write_report(
     for name, caption in plots:
         parts.append(f"<figure><img src='{e(name)}' alt='{e(caption)}'><figcaption>{e(caption)}</figcaption></figure>")
     if heatmap is not None:
-        parts.append(f"<h2>Gaze on the model</h2><figure><img src='{e(heatmap.name)}' alt='gaze heatmap'>"
-                     "<figcaption>Where gaze rays hit the model, all trials of this model "
-                     "(red: most samples)</figcaption></figure>")
+        parts.append(
+            f"<h2>Gaze on the model</h2><figure><img src='{e(heatmap.name)}' alt='gaze heatmap'>"
+            "<figcaption>Density of gaze hits on the model's surface, all trials of this model, on the "
+            "whole model with every part at its target pose (each hit moved with the part it landed on), "
+            "seen along the mean gaze direction. Each sample is spread over about 1&deg; of visual angle; "
+            "colour: density on a log scale from 1 % of the peak (dark purple) to the peak (pale yellow); "
+            "grey: below 1 % of the peak or no gaze.</figcaption></figure>"
+        )
     parts.append("<h2>Trials</h2><table><tr><th>recording</th><th>participant</th><th>variant</th>"
                  "<th>completed</th><th>time (s)</th><th>errors</th><th>re-grabs</th><th>TLX</th><th>SUS</th></tr>")
     for t in trials:

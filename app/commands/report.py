@@ -77,24 +77,39 @@ def run(args: argparse.Namespace) -> int:
     heatmap = None
     if gaze and not args.no_heatmap:
         heatmap = _heatmap(gaze, args.out / "gaze_heatmap.png", notes)
-    html = write_report(trials, args.out, notes=notes, heatmap=heatmap)
+    step_labels = {s.id: s.label for setup in cache.values() for s in setup.scenario.steps}
+    html = write_report(trials, args.out, notes=notes, heatmap=heatmap, step_labels=step_labels)
     print(f"{len(trials)} trial(s): trials.csv, steps.csv, points.csv and {html.name} in {args.out}")
     return 0
 
 
 def _heatmap(gaze: list[tuple[Any, Any]], out: Path, notes: list[str]) -> Path | None:
-    """Gaze hits of every trial of the first scenario, on its model; None (with a note) if
-    no gaze hit the model or no OpenGL context can be made here."""
+    """Gaze hits of every trial of the first scenario, on its whole model with every part at
+    its target pose (the assembled model: the state every trial aims at, so trials that
+    ended at different stages share one picture); None (with a note) if no gaze hit the
+    model or no OpenGL context can be made here."""
     from app.gui import DisplayUnavailable
     from app.heatmap import render_gaze_heatmap
 
     setup = gaze[0][0]
     traces = [trace for s, trace in gaze if s.scene is setup.scene]
+    scene, scenario = setup.scene, setup.scenario
+    poses = {p.id: scenario.target_matrix(scene, p.id) for p in scene.parts}
     try:
-        return render_gaze_heatmap(setup.scene, traces, out)
+        heatmap = render_gaze_heatmap(scene, traces, out, poses=poses)
     except DisplayUnavailable as err:
         notes.append(f"gaze heatmap skipped: {err}")
         return None
+    if heatmap is None:
+        notes.append("gaze heatmap: no gaze sample hit the model")
+        return None
+    if len(traces) < len(gaze):
+        notes.append(f"gaze heatmap: only the {len(traces)} trial(s) on {scene.source.name}; "
+                     f"{len(gaze) - len(traces)} trial(s) on other models are not in it")
+    if heatmap.hidden:
+        notes.append(f"gaze heatmap: {heatmap.hidden} of {heatmap.samples} gaze samples lie on surfaces "
+                     "hidden from its viewpoint (the mean gaze direction)")
+    return heatmap.path
 
 
 def _write_csv(path: Path, rows: Iterable[dict[str, Any]]) -> None:
