@@ -171,7 +171,7 @@ class RobotUser:
                 pixels += math.radians(3.0) / _TURN_PER_NDC * (self.vp.width() / 2)
             dx, dy = {"right": (1, 0), "left": (-1, 0), "up": (0, -1), "down": (0, 1)}[control.split()[-1]]
             if dy:
-                pixels *= self.vp.width() / self.vp.height()  # NDC y spans the height
+                pixels *= self.vp.height() / self.vp.width()  # NDC y spans the height
             start = self.cursor
             for k in range(1, 7):
                 self._move(QPoint(round(start.x() + dx * pixels * k / 6), round(start.y() + dy * pixels * k / 6)))
@@ -180,9 +180,10 @@ class RobotUser:
         self.qtbot.keyRelease(self.vp, Qt.Key.Key_R)
         self.wait(2 * RATE)
 
-    def place(self, part: str, max_releases: int = 2) -> int:
+    def place(self, part: str, max_releases: int = 2, first_turn: tuple[float, str] | None = None) -> int:
         """Put ``part`` into its target by dragging it onto its ghost, reading the readout;
-        returns the releases it took (at most ``max_releases``)."""
+        returns the releases it took (at most ``max_releases``). ``first_turn`` (degrees,
+        control): a turn made right after the grab, as a fumbling person might."""
         state = self.c.session.engine.state
         for attempt in range(1, max_releases + 1):
             at = self.pixel_on(part)
@@ -190,6 +191,8 @@ class RobotUser:
             self.move_to(at)
             self.press()
             assert state.held[1] == part, f"grabbing {part} at {at} took {state.held}"
+            if first_turn is not None and attempt == 1:
+                self.turn(*first_turn)
             for _ in range(40):
                 r = self.readout()
                 assert r is not None, "no readout beside the carried part"

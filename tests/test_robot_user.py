@@ -162,3 +162,25 @@ def test_reordering_steps_edits_what_they_wait_for_and_keeps_the_work(qtbot, sam
     controller.redo_action.trigger()
     robot.wait(3 / 90)
     assert panel.step_states()["Place bolt #2"] == "available"
+
+
+@pytest.mark.parametrize(("fumble", "back"), [("drag right", "drag left"), ("drag down", "drag up")])
+def test_a_part_turned_the_wrong_way_is_turned_back_by_reading_the_readout(qtbot, sample_window, fumble, back):
+    """The robot grabs the plate and turns it 45° about the view's up or right axis (R +
+    Ctrl + drag); the readout then names the turn still to go and the control that makes
+    it (45°, the opposite drag), and following it (and dragging onto the ghost) snaps the
+    plate in the same grab."""
+    window, controller = sample_window
+    robot = RobotUser(qtbot, window, controller)
+    robot.wait()
+    turns = []
+    turn = robot.turn
+
+    def spying_turn(degrees, control):
+        turns.append((round(degrees), control))
+        turn(degrees, control)
+
+    robot.turn = spying_turn
+    assert robot.place(_part_named(controller.session, "Place plate"), first_turn=(45.0, fumble)) == 1
+    assert turns[:2] == [(45, fumble), (45, back)]  # the readout asked to turn it back
+    assert "as1/plate" in controller.session.engine.state.snapped
