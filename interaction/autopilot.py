@@ -3,8 +3,10 @@
 It plays a tidy user at 30 Hz: for each step in precedence order it grabs a fitting
 part where it lies (a fist on a surface vertex near the part's centre), lifts it above
 everything, carries it over its target, brings it in along the first approach direction
-that does not cut through parts already placed (+Y, sideways, from below), holds still and lets
-go; then it looks at every inspection point until the dwell counts it seen and marks it.
+that does not cut through parts already placed (+Y, sideways, from below, then the part's
+own axes: swept with the ray test the proposed order is planned with, scenes.disassembly),
+holds still and lets go; then it looks at every inspection point until the dwell counts it
+seen and marks it.
 What happened is whatever the engine says: the autopilot only drives InputFrames and
 Commands, so ``xrjig check`` proves a scenario can be completed and recordings of it
 replay like any other.
@@ -25,6 +27,7 @@ from interaction.engine import Engine
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import GrabMode, InteractionParams
+from scenes.disassembly import SAMPLE_SHARE, WORLD_AXES, Solid, free_direction, make_solid
 from scenes.index import SceneIndex
 from scenes.model import Scene
 from scenes.scenario import Scenario
@@ -37,8 +40,7 @@ MAX_SEGMENT_FRAMES = 12
 MAX_SETTLE_FRAMES = 90
 #: approach directions tried in turn (from the target outwards): above, sideways away from
 #: the tray (which lies on +X), then from below
-APPROACHES = tuple(np.array(d, dtype=float) for d in (
-    (0, 1, 0), (-1, 0, 0), (0, 0, 1), (0, 0, -1), (1, 0, 0), (0, -1, 0)))
+APPROACHES = WORLD_AXES
 
 #: called after every step: (frame, commands, events)
 FrameCallback = Callable[[InputFrame, list[Command], list[Event]], None]
@@ -90,6 +92,8 @@ class Autopilot:
         self.problems: list[str] = []
         #: the step being worked on (collision events are attributed to it)
         self.current_step: str | None = None
+        #: (part, rigid frame bytes) -> the part's ray-test solid there (approach planning)
+        self._solids: dict[tuple[str, bytes], Solid | None] = {}
 
     # -- frame helpers --------------------------------------------------------------------
     def _frame(self, grab: float = 0.0, gaze: tuple[np.ndarray, np.ndarray] | None = None) -> InputFrame:
@@ -151,17 +155,38 @@ class Autopilot:
         idx = self.engine.index
         return max(float(idx.part_world_bounds(p.id)[1, 1]) for p in self.engine.scene.parts)
 
+    def _solid(self, part: str, frame: np.ndarray) -> Solid | None:
+        key = (part, frame.tobytes())
+        if key not in self._solids:
+            g = self.engine.geometry[part]
+            self._solids[key] = (
+                make_solid(transform_points(frame, g.vertices), g.faces, self.engine.collision.tolerance_m,
+                           SAMPLE_SHARE * self._diag)
+                if g.triangle_count else None
+            )
+        return self._solids[key]
+
     def _approach(self, part: str, target: np.ndarray, reach: float) -> np.ndarray:
-        """First direction along which the part slides out of its target freely."""
+        """First direction along which the part slides out of its target freely: swept to
+        infinity through the parts already placed (scenes.disassembly's ray test: the world
+        axes in APPROACHES order, then the part's own axes); when every one is blocked, the
+        first along which the collision test finds nothing at a few probes, else +Y."""
         e = self.engine
-        placed = {p.id for p in e.scene.parts} - set(e.state.snapped) - set(e._fixed)
         frame = e.rigid_frame(part, target)
+        moving = self._solid(part, frame)
+        if moving is not None:
+            placed = [p for p in (*e._fixed, *e.state.snapped) if p != part]
+            solids = (self._solid(p, e.rigid_frame(p, e.state.part_poses[p])) for p in placed)
+            d = free_direction(moving, [s for s in solids if s is not None], e.collision.tolerance_m)
+            if d is not None:
+                return d
+        unplaced = {p.id for p in e.scene.parts} - set(e.state.snapped) - set(e._fixed)
         for d in APPROACHES:
             free = True
             for s in np.linspace(0.05, 1.0, 8):
                 probe = frame.copy()
                 probe[:3, 3] += d * s * reach
-                if e.collision.colliding_at(part, probe, ignore=frozenset(placed)):
+                if e.collision.colliding_at(part, probe, ignore=frozenset(unplaced)):
                     free = False
                     break
             if free:
@@ -215,7 +240,8 @@ class Autopilot:
         d = self._approach(part, target, reach)
         entry = grip_target.copy()
         entry[:3, 3] += d * reach
-        if d[1] < 0 and bounds is not None:  # from below: go down beside the assembly first
+        if bounds is not None and self._below(entry[:3, 3], bounds, radius):
+            # from below: go down beside the assembly first
             side = entry.copy()
             side[0, 3] = bounds[0, 0] - radius - margin  # the tray lies on the +X side
             for y in (max(side[1, 3], safe_y), entry[1, 3]):
@@ -238,6 +264,14 @@ class Autopilot:
         back = self._grip.copy()
         back[1, 3] = safe_y
         yield from self._move(back, 0.0)
+
+    @staticmethod
+    def _below(entry: np.ndarray, bounds: np.ndarray, radius: float) -> bool:
+        """Is the entry point under the assembly (not clear of its footprint, not above
+        it), so that coming straight down to it would cut through the assembly?"""
+        gap = np.maximum(np.maximum(bounds[0, [0, 2]] - entry[[0, 2]], entry[[0, 2]] - bounds[1, [0, 2]]), 0.0)
+        clear_beside = float(np.linalg.norm(gap)) > radius
+        return not clear_beside and entry[1] - radius <= bounds[1, 1]
 
     def _inspect(self) -> Iterator[tuple[InputFrame, list[Command]]]:
         e = self.engine

@@ -1,30 +1,30 @@
 """A scenario proposed from a bare multi-part model: every part starts beside the
 assembly and belongs at its authored pose.
 
-Order rule (documented, and editable afterwards in the saved scenario file): part A comes
-before part B when A *supports* B — B's bounding box rests on A's top face within a small
-contact tolerance along gravity (-Y), with B's footprint centre over A's footprint (so B
-could stand on A; a nut hanging under a plate does not "support" it) — or when A
-*encloses* B — A is larger and its bounding box takes in at least 10 % of B's (B sits in
-A or passes through it: a pin in a housing, a bolt through a plate, a rod through
-brackets). Those relations become the steps' ``requires``; among the parts free to go
-next the larger bounding box goes first (bases and housings before fasteners), then the
-part id, so the order is deterministic.
+Order rule (documented, and editable afterwards in the saved scenario file): the proposed
+assembly order is the reverse of a disassembly found from the geometry
+(scenes/disassembly.py). A part can leave what is left of the assembly when some
+direction is free: sliding it that way to infinity meets no other remaining part (the
+world axes, then the part's own axes: a bolt, shaft or pin leaves along its axis). Touching
+is not meeting: mated faces within the 0.5 mm contact tolerance do not block, so a part
+resting on another lifts off, and parts that already overlap at their places (a press
+fit) are not blocked by that overlap. Among the parts free to leave the smallest leaves
+first, so bases and housings are placed first and fasteners last; equal parts are placed
+in their listed order. A part B goes before a part A (A's step *requires* B's) when A, in
+place, would block B's way in, or when A and B touch (A rests on B, a nut on its bolt);
+requirements implied by others are left out. When no part can leave (interlocked or badly
+modelled parts: the balls of a bearing between its rings) the least blocked one is
+released anyway, and that step cannot be done without cutting through its blockers.
 """
 
 from __future__ import annotations
 
-import heapq
 from pathlib import Path
 
 import numpy as np
 
+from scenes.disassembly import plan_disassembly
 from scenes.model import Scene, SceneError
-
-#: contact tolerance as a share of the assembly's diagonal
-CONTACT_EPS = 0.01
-#: a larger part goes first when its box takes in this share of a smaller part's box
-OVERLAP_SHARE = 0.1
 
 
 def solid_parts(scene: Scene) -> list[str]:
@@ -55,51 +55,7 @@ def part_bounds(scene: Scene, part_ids: list[str]) -> np.ndarray:
 
 def propose_order(scene: Scene, part_ids: list[str]) -> list[tuple[str, list[str]]]:
     """Parts in assembly order, each with the parts it directly requires (see module doc)."""
-    bounds = part_bounds(scene, part_ids)
-    lo, hi = bounds[:, 0], bounds[:, 1]
-    size = hi - lo
-    volume = np.prod(np.maximum(size, 1e-9), axis=1)
-    diag = float(np.linalg.norm(hi.max(axis=0) - lo.min(axis=0))) or 1.0
-    eps = CONTACT_EPS * diag
-    n = len(part_ids)
-    # supports[a, b]: b rests on a's top (contact along -Y) with b's footprint centre over a
-    centre = (lo + hi) / 2
-    over = np.all(
-        (lo[:, None, [0, 2]] <= centre[None, :, [0, 2]]) & (centre[None, :, [0, 2]] <= hi[:, None, [0, 2]]),
-        axis=2,
-    )
-    rests = np.abs(lo[None, :, 1] - hi[:, None, 1]) <= eps
-    supports = over & rests
-    # encloses[a, b]: a's box takes in a good share of smaller b's box (b sits in or passes through a)
-    inter = np.prod(np.clip(np.minimum(hi[:, None], hi[None, :]) - np.maximum(lo[:, None], lo[None, :]), 0, None), axis=2)
-    encloses = (inter >= OVERLAP_SHARE * volume[None, :]) & (volume[:, None] > volume[None, :])
-    before = (supports | encloses) & ~np.eye(n, dtype=bool)
-    before &= ~(before.T & (volume[:, None] < volume[None, :]))  # mutual: the larger goes first
-
-    requires = {j: [i for i in range(n) if before[i, j]] for j in range(n)}
-    indegree = before.sum(axis=0).astype(int)
-    key = [(-float(volume[i]), part_ids[i], i) for i in range(n)]
-    ready = [key[i] for i in range(n) if indegree[i] == 0]
-    heapq.heapify(ready)
-    done: list[int] = []
-    remaining = set(range(n))
-    while remaining:
-        if not ready:  # a cycle: release the largest remaining part
-            i = min(remaining, key=lambda k: key[k])
-            indegree[i] = 0
-            requires[i] = [r for r in requires[i] if r in done]
-            heapq.heappush(ready, key[i])
-        _, _, i = heapq.heappop(ready)
-        if i not in remaining:
-            continue
-        remaining.discard(i)
-        done.append(i)
-        for j in np.flatnonzero(before[i]):
-            indegree[j] -= 1
-            if indegree[j] == 0 and j in remaining:
-                heapq.heappush(ready, key[j])
-    rank = {i: k for k, i in enumerate(done)}
-    return [(part_ids[i], [part_ids[r] for r in sorted(requires[i], key=rank.__getitem__)]) for i in done]
+    return plan_disassembly(scene, part_ids).order
 
 
 def layout_parts(scene: Scene, part_ids: list[str], kind: str) -> dict[str, np.ndarray]:

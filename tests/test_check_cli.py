@@ -92,3 +92,16 @@ def test_check_attributes_collisions_on_the_way_in_to_steps(capsys):
     per_step = sum(len(s["collisions"]) for s in report["steps"])
     assert per_step == report["event_counts"].get("COLLISION_START", 0)
     assert all(s["done"] for s in report["steps"]) and len(report["steps"]) == 18
+
+
+def test_check_auto_scenario_of_as1_has_a_free_way_in_for_every_part(capsys):
+    """The proposed order of AS1 (plate, brackets, bolts, rod, nuts) lets the autopilot
+    bring every part in without cutting through one already placed."""
+    assert main(["check", str(AS1)]) == 0
+    out = capsys.readouterr().out
+    assert "result: COMPLETED" in out
+    assert "cut through" not in out and "no free approach" not in out
+    assert main(["check", str(AS1), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [s["collisions"] for s in report["steps"]] == [[]] * 18
+    assert "COLLISION_START" not in report["event_counts"]
