@@ -135,7 +135,8 @@ class ScenarioPanel(QWidget):
         for step in scenario.steps:
             waits = ", ".join(labels.get(r, r) for r in step.requires) or "—"
             item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), STEP_LOCKED, waits])
-            item.setToolTip(3, waits)
+            for column in (0, 2, 3):  # the dock is narrow: the precedence on hover too
+                item.setToolTip(column, f"{step.label or step.id} waits for: {waits}")
             item.setToolTip(1, "\n".join(step.parts))
             self._step_items[step.id] = item
             self.steps_tree.addTopLevelItem(item)
