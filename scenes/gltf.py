@@ -20,6 +20,7 @@ from PIL import Image
 from scenes.gltf_accessors import AccessorReader
 from scenes.gltf_container import GltfDocument, as_int, read_document, read_uri
 from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll, vertex_colors
+from scenes.image_budget import MAX_IMAGE_PIXELS, check_image, check_size
 from scenes.model import Material, Mesh, Node, Primitive, Scene
 from scenes.transforms import quat_to_matrix
 
@@ -35,7 +36,7 @@ OTHER_IMAGE_MAGIC = (b"\xabKTX 20\xbb", b"DDS ")
 #: model walks trees recursively.
 MAX_DEPTH = 256
 #: Largest texture we decode (pixels); a bigger one is refused rather than eating memory.
-MAX_TEXTURE_PIXELS = 8192 * 8192
+MAX_TEXTURE_PIXELS = MAX_IMAGE_PIXELS
 
 
 def load_gltf(path: Path) -> Scene:
@@ -416,13 +417,13 @@ def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> 
         raise doc.error(f"{name} has neither a uri nor a bufferView")
     if data.startswith(OTHER_IMAGE_MAGIC) or data[8:12] == b"WEBP":
         return None
+    check_image(doc.path, name, data)  # the header's size, before PIL's own bomb check
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as img:
                 w, h = img.size
-                if w * h > MAX_TEXTURE_PIXELS:
-                    raise doc.error(f"{name} is {w}x{h} pixels, over the texture size limit")
+                check_size(doc.path, name, w, h)
                 reader.charge(w * h * 4, name)
                 rgba = np.asarray(img.convert("RGBA"), dtype=np.uint8)
     except (

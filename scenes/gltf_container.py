@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,10 @@ CHUNK_BIN = 0x004E4942
 MAX_FILE_BYTES = 2 * 1024**3
 #: Largest JSON document: real CAD exports stay far below this.
 MAX_JSON_BYTES = 256 * 1024**2
+#: a resolved path has no symlink left; one appearing after resolve() is refused
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: POSIX only (Windows has no FIFOs to block on, nor these flags)
+_OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def as_int(value: Any) -> int | None:
@@ -211,25 +217,56 @@ def read_uri(doc: GltfDocument, uri: str, what: str, max_bytes: int = MAX_FILE_B
 
 
 def _read_local(doc: GltfDocument, uri: str, what: str, max_bytes: int) -> bytes:
-    name = unquote(uri)
-    if ":" in name.split("/", 1)[0] or name.startswith(("/", "\\")) or "\\" in name or "\0" in name:
-        raise doc.error(
-            f"{what} refers to {uri[:80]!r}: only relative paths inside the model folder are allowed"
+    return read_inside(doc.path, unquote(uri), what, max_bytes, shown=uri)
+
+
+def read_inside(
+    model: Path, name: str, what: str, max_bytes: int = MAX_FILE_BYTES, shown: str | None = None
+) -> bytes:
+    """Bytes of the file ``name`` (relative, already URL-decoded) next to ``model``.
+
+    The one gate for every file a model refers to (glTF buffers and images, OBJ material
+    libraries and textures): only relative paths that, symlinks resolved, stay inside the
+    model's folder, only regular files (no FIFO or device: opened non-blocking and checked
+    on the open descriptor), at most MAX_FILE_BYTES, and at most ``max_bytes`` read.
+    Anything else is a SceneError naming ``model``; nothing outside the folder is opened.
+    """
+    shown = (name if shown is None else shown)[:80]
+    if (
+        not name
+        or ":" in name.split("/", 1)[0]
+        or name.startswith(("/", "\\"))
+        or "\\" in name
+        or "\0" in name
+    ):
+        raise SceneError(
+            model,
+            f"{what} refers to {shown!r}: only relative paths inside the model folder are allowed",
         )
-    folder = doc.path.resolve().parent
-    target = (folder / name).resolve()
+    folder = model.resolve().parent
+    try:
+        target = (folder / name).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise SceneError(model, f"{what} refers to {shown!r}, which cannot be resolved") from None
     if not target.is_relative_to(folder):
-        raise doc.error(f"{what} refers to {uri[:80]!r}, which is outside the model folder")
+        raise SceneError(model, f"{what} refers to {shown!r}, which is outside the model folder")
     try:
-        size = target.stat().st_size
+        fd = os.open(target, os.O_RDONLY | _OPEN_FLAGS | _O_NOFOLLOW)
     except OSError:
-        raise doc.error(f"{what} refers to {uri[:80]!r}, which does not exist") from None
-    if size > MAX_FILE_BYTES:
-        raise doc.error(
-            f"{what} file {target.name} is {size} bytes, over the {MAX_FILE_BYTES} byte limit"
-        )
-    try:
-        with target.open("rb") as f:
-            return f.read(min(size, max_bytes))
-    except OSError as err:
-        raise doc.error(f"cannot read {what} file {target.name}: {err.strerror or err}") from None
+        raise SceneError(model, f"{what} refers to {shown!r}, which does not exist") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SceneError(model, f"{what} refers to {shown!r}, which is not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise SceneError(
+                    model,
+                    f"{what} file {target.name} is {info.st_size} bytes, "
+                    f"over the {MAX_FILE_BYTES} byte limit",
+                )
+            return f.read(min(info.st_size, max_bytes))
+        except OSError as err:
+            raise SceneError(
+                model, f"cannot read {what} file {target.name}: {err.strerror or err}"
+            ) from None

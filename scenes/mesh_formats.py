@@ -5,10 +5,16 @@ yields: per object/group (and material) for OBJ, per solid for multi-solid STL, 
 PLY. Connected bodies are not split further: a part made of several shells (a bolt with
 its washer) is still one part. Colours come from trimesh's visuals (main colour, or the
 texture image when the file has UVs and one).
+
+Files an OBJ (``mtllib``, ``map_Kd``) or PLY (``comment TextureFile``) refers to are
+fetched only through :class:`_FolderResolver`, which obeys the same rules as glTF URIs
+(:func:`scenes.gltf_container.read_inside`). A refused or missing reference loses the
+material or texture, not the model: the geometry loads and one warning says why.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 import zlib
 from pathlib import Path
@@ -17,9 +23,12 @@ import numpy as np
 import trimesh
 
 from scenes.gltf import assign_paths
-from scenes.gltf_container import MAX_FILE_BYTES
+from scenes.gltf_container import MAX_FILE_BYTES, read_inside
 from scenes.gltf_primitives import build_primitive, vertex_colors
+from scenes.image_budget import check_image, check_size
 from scenes.model import Material, Mesh, Node, Primitive, Scene, SceneError
+
+log = logging.getLogger(__name__)
 
 TRIMESH_SUFFIXES: tuple[str, ...] = (".obj", ".stl", ".ply")
 #: What trimesh's parsers raise on malformed input (it has no single error type).
@@ -31,6 +40,47 @@ _PARSE_ERRORS = (
 )  # fmt: skip
 
 
+class _FolderResolver(trimesh.resolvers.Resolver):
+    """trimesh's access to the files a model refers to, kept inside the model's folder.
+
+    trimesh's own FilePathResolver opens any path it is given (``mtllib /etc/passwd``,
+    ``map_Kd /dev/zero``, ``../x.mtl``) and then tries the bare file name. This one reads
+    only through :func:`read_inside`; a refusal is remembered (for one warning) and
+    raised as OSError, which trimesh treats as "no such material / texture".
+    """
+
+    def __init__(self, model: Path) -> None:
+        self.model = model
+        self.parent = str(model.resolve().parent)  # parse_mtl records texture paths by it
+        self.file_name = model.name  # trimesh names an unnamed OBJ geometry after it
+        self.refused: list[str] = []
+        #: an image over the pixel budget: refuses the whole model (as glTF does)
+        self.too_big: SceneError | None = None
+
+    def get(self, name: str) -> bytes:
+        name = str(name).strip()
+        try:
+            data = read_inside(self.model, name, "material/texture reference")
+        except SceneError as err:
+            self.refused.append(err.message)
+            raise OSError(err.message) from None
+        try:
+            check_image(self.model, f"texture {name[:80]!r}", data)
+        except SceneError as err:
+            self.too_big = self.too_big or err
+            raise OSError(err.message) from None
+        return data
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+    def write(self, name: str, data: object) -> None:
+        raise OSError("writing next to an untrusted model is not allowed")
+
+    def namespaced(self, namespace: str) -> _FolderResolver:
+        raise OSError("sub-folder resolvers are not supported")
+
+
 def load_trimesh_file(path: Path) -> Scene:
     """Read an OBJ, STL or PLY file; raises SceneError when trimesh cannot make sense of it."""
     size = path.stat().st_size
@@ -39,7 +89,10 @@ def load_trimesh_file(path: Path) -> Scene:
     if size == 0:
         raise SceneError(path, "file is empty")
     try:
-        loaded = trimesh.load(str(path), force="scene", process=False)
+        resolver = _FolderResolver(path)
+        loaded = trimesh.load(str(path), force="scene", process=False, resolver=resolver)
+        if resolver.too_big is not None:
+            raise resolver.too_big
         nodes, meshes, materials = _convert(path, loaded)
     except _PARSE_ERRORS as err:
         raise SceneError(
@@ -48,6 +101,11 @@ def load_trimesh_file(path: Path) -> Scene:
         ) from None
     if not meshes:
         raise SceneError(path, "the file holds no triangles or points")
+    if resolver.refused:
+        more = f" (and {len(resolver.refused) - 1} more)" if len(resolver.refused) > 1 else ""
+        log.warning(
+            "%s: loaded without a material or texture: %s%s", path, resolver.refused[0], more
+        )
     assign_paths(nodes, [0])
     return Scene(path, nodes, meshes, materials, roots=[0])
 
@@ -59,7 +117,7 @@ def _convert(path: Path, loaded: trimesh.Scene) -> tuple[list[Node], list[Mesh],
     materials: list[Material] = []
     for name in loaded.graph.nodes_geometry:
         world, geom_name = loaded.graph[name]
-        prim = _primitive(loaded.geometry[geom_name], len(materials), materials)
+        prim = _primitive(path, loaded.geometry[geom_name], len(materials), materials)
         if prim is None:
             continue
         meshes.append(Mesh(name=str(name), primitives=[prim]))
@@ -77,7 +135,9 @@ def _convert(path: Path, loaded: trimesh.Scene) -> tuple[list[Node], list[Mesh],
     return nodes, meshes, materials
 
 
-def _primitive(geom: object, material_index: int, materials: list[Material]) -> Primitive | None:
+def _primitive(
+    path: Path, geom: object, material_index: int, materials: list[Material]
+) -> Primitive | None:
     if isinstance(geom, trimesh.Trimesh):
         if len(geom.faces) == 0:
             return None
@@ -104,7 +164,7 @@ def _primitive(geom: object, material_index: int, materials: list[Material]) -> 
                 positions, uvs = positions[faces.ravel()], None
                 faces = np.arange(3 * len(faces)).reshape(-1, 3)
         # per-vertex colours carry the colour; the material then only multiplies by white
-        materials.append(_vertex_coloured() if colors is not None else _material(geom))
+        materials.append(_vertex_coloured() if colors is not None else _material(path, geom))
         prim = build_primitive(
             positions, faces.astype(np.uint32), "triangles", None, uvs, material_index, colors
         )
@@ -134,13 +194,14 @@ def _unit(colors: np.ndarray) -> np.ndarray:
     return colors / 255.0 if colors.dtype.kind in "ui" else colors
 
 
-def _material(mesh: trimesh.Trimesh) -> Material:
+def _material(path: Path, mesh: trimesh.Trimesh) -> Material:
     visual = mesh.visual
     texture = None
     if visual.kind == "texture":
         mat = visual.material
         image = getattr(mat, "image", None) or getattr(mat, "baseColorTexture", None)
-        if image is not None:
+        if image is not None:  # still lazy: check the header's size before decoding
+            check_size(path, "texture", *image.size)
             texture = np.asarray(image.convert("RGBA"), dtype=np.uint8)
         color = np.asarray(getattr(mat, "main_color", [204, 204, 204, 255]), dtype=np.float64)
     else:

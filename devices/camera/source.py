@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scenes.image_budget import check_size, header_size
 from scenes.model import SceneError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -68,6 +69,12 @@ class FrameSource:
             raise SceneError(path, "no such file")
         if path.suffix.lower() in IMAGE_SUFFIXES:
             self.kind = "image"
+            # the pixel budget from the header before OpenCV decodes anything; an image
+            # PIL cannot read the header of is not decoded at all
+            size = header_size(path)
+            if size is None:
+                raise SceneError(path, "not a readable image")
+            check_size(path, "image", *size)
             self._image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if self._image is None:
                 raise SceneError(path, "not a readable image")
