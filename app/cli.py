@@ -5,7 +5,9 @@ Each command lives in ``app/commands/<name>.py`` with ``add_arguments(parser)`` 
 ``run(args) -> int`` and is imported only when used, so ``xrjig info`` never pays for
 Qt or MediaPipe.
 
-Bad input (a SceneError from any layer) becomes one line on stderr and exit code 1.
+Bad input (a SceneError from any layer, or an argument argparse refuses) becomes one line
+on stderr and exit code 1. Numeric options parse through :func:`number`, which refuses
+non-numbers, NaN, infinities and values outside the option's range.
 A closed pipe on stdout (``| head``) ends the command quietly with exit code 0.
 """
 
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from scenes.model import SceneError
 
@@ -32,16 +36,50 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a refused argument is one line ``xrjig: ...`` and exit code 1, like
+    every other bad input (argparse's own usage dump and exit code 2 are not)."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        command = self.prog.removeprefix("xrjig").strip()
+        where = f"{command}: " if command else ""
+        self.exit(1, f"xrjig: {where}{' '.join(message.splitlines())}\n")
+
+
+def number(kind: type, low: float, high: float, *, low_open: bool = False,
+           high_open: bool = False) -> Callable[[str], Any]:
+    """An argparse ``type=`` for a finite int or float in [low, high] (``*_open``: exclusive)."""
+    lo_b, hi_b = ("(" if low_open else "["), (")" if high_open else "]")
+    span = f"{lo_b}{low:g}, {high:g}{hi_b}"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text.strip())
+        except (ValueError, OverflowError):
+            what = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what} in {span}, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number in {span}, got {text!r}")
+        ok = (low < value if low_open else low <= value) and (
+            value < high if high_open else value <= high)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"{text!r} is outside the allowed range {span}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in some messages
+    return parse
+
+
 def _build_parser(command: str | None) -> argparse.ArgumentParser:
     if command is None:
-        parser = argparse.ArgumentParser(
+        parser = _Parser(
             prog="xrjig",
             description="Prototype VR/AR interactions for industrial work. "
             "Commands: " + ", ".join(COMMANDS) + " (xrjig COMMAND --help).",
         )
         module = importlib.import_module("app.commands.gui")
     else:
-        parser = argparse.ArgumentParser(prog=f"xrjig {command}", description=COMMANDS[command])
+        parser = _Parser(prog=f"xrjig {command}", description=COMMANDS[command])
         module = importlib.import_module(f"app.commands.{command}")
     module.add_arguments(parser)
     parser.set_defaults(_run=module.run)

@@ -72,16 +72,19 @@ class InteractionParams:
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"parameter {f.name!r} must be finite, got {value}")
-        positive = ("snap_position_mm", "snap_angle_deg", "near_radius_mm", "ray_max_length_m",
-                    "poke_depth_mm", "poke_radius_mm", "inspection_radius_mm")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"parameter {name!r} must be > 0, got {getattr(self, name)}")
-        for name in ("magnet_radius_mm", "dwell_time_s", "collision_tolerance_mm"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"parameter {name!r} must be >= 0, got {getattr(self, name)}")
+        for name, (low_open, high) in PARAM_RANGES.items():
+            value = getattr(self, name)
+            span = f"{'(' if low_open else '['}0, {high:g}]"
+            if value < 0 or (low_open and value == 0):
+                bound = "> 0" if low_open else ">= 0"
+                raise ValueError(f"parameter {name!r} must be {bound}, got {value:g} (allowed: {span})")
+            if value > high:
+                raise ValueError(f"parameter {name!r} must be <= {high:g}, got {value:g} (allowed: {span})")
         if not 0.0 < self.smoothing <= 1.0:
             raise ValueError(f"parameter 'smoothing' must be in (0, 1], got {self.smoothing}")
+        for name in ("press_threshold", "release_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"parameter {name!r} must be in [0, 1], got {getattr(self, name):g}")
         if not 0.0 <= self.release_threshold < self.press_threshold <= 1.0:
             raise ValueError(
                 "parameters need 0 <= release_threshold < press_threshold <= 1, got "
@@ -127,6 +130,22 @@ class InteractionParams:
         return self.replace(**overrides)
 
 
+#: numeric field -> (0 excluded?, maximum): the ranges __post_init__ enforces. The maxima are
+#: the parameter dock's (1 m in mm, half a turn, a minute, 100 m), far beyond any sensible
+#: setting yet small enough that no derived count (dwell frames, ray samples) can overflow.
+PARAM_RANGES: dict[str, tuple[bool, float]] = {
+    "snap_position_mm": (True, 1000.0),
+    "snap_angle_deg": (True, 180.0),
+    "magnet_radius_mm": (False, 1000.0),
+    "dwell_time_s": (False, 60.0),
+    "inspection_radius_mm": (True, 1000.0),
+    "near_radius_mm": (True, 1000.0),
+    "ray_max_length_m": (True, 100.0),
+    "poke_depth_mm": (True, 1000.0),
+    "poke_radius_mm": (True, 1000.0),
+    "collision_tolerance_mm": (False, 1000.0),
+}
+
 #: parameters the Engine reads only when it is built (targets, collision world): changing one
 #: needs a new Engine, which restarts the task
 BUILD_TIME_PARAMS = ("snap_position_mm", "snap_angle_deg", "collision_tolerance_mm")
@@ -157,7 +176,10 @@ def _parse(name: str, kind: type, raw: Any) -> Any:
         if isinstance(raw, bool):
             raise ValueError(f"parameter {name!r}: expected a number, got {raw!r}")
         if isinstance(raw, (int, float)):
-            return float(raw)
+            try:
+                return float(raw)
+            except OverflowError:  # an int beyond any float (YAML 1e400 written as digits)
+                raise ValueError(f"parameter {name!r}: {raw} is far out of range") from None
         if isinstance(raw, str):
             try:
                 return float(raw)

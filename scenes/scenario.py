@@ -13,6 +13,7 @@ scale) is kept from the authored pose, so a pose means the same thing at any uni
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,14 @@ from scenes.scenario_yaml import merged_yaml
 from scenes.transforms import matrix_to_pose, pose_to_matrix
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+#: deepest nesting of YAML lists / mappings read (a scenario needs about 5; PyYAML's composer
+#: recurses per level, so hundreds of ``[[[[...`` would end in a RecursionError)
+MAX_YAML_DEPTH = 64
+#: largest magnitude of a pose or inspection point coordinate and of a quaternion component:
+#: a kilometre-scale scene in millimetre file units still fits, 1e308 does not
+MAX_COORDINATE = 1e7
+#: tolerance name -> largest value (the interaction parameters' own limits)
+TOLERANCE_LIMITS = {"position_mm": 1000.0, "angle_deg": 180.0, "magnet_mm": 1000.0}
 LAYOUTS = ("tray", "exploded")
 #: scenario tolerance names -> interaction parameter names they set
 TOLERANCE_PARAMS = {
@@ -226,10 +235,20 @@ def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     try:
         text = path.read_text(encoding="utf-8")
         # Aliases could expand exponentially ("billion laughs"); scenarios never need them.
+        # Deep nesting would overflow the (recursive) composer: counted here, iteratively.
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 line = event.start_mark.line + 1
                 raise SceneError(path, f"line {line}: YAML aliases (*name) are not supported")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise SceneError(path, f"line {line}: lists or mappings nested deeper than "
+                                           f"{MAX_YAML_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
@@ -277,12 +296,23 @@ class _Reader:
             raise self.fail(key, f"expected text, got {_kind(value)}")
         return str(value)
 
-    def number(self, value: Any, key: str, positive: bool = True) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+    def number(self, value: Any, key: str, positive: bool = True,
+               limit: float = MAX_COORDINATE) -> float:
+        """A finite number; > 0 if ``positive``, else within +-``limit``; at most ``limit``."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, f"expected a number, got {_kind(value)}")
-        if positive and value <= 0:
-            raise self.fail(key, f"must be > 0, got {value}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(key, f"expected a finite number, got {_short(value)}")
+        if positive and number <= 0:
+            raise self.fail(key, f"must be > 0, got {_short(value)}")
+        if abs(number) > limit:
+            span = f"(0, {limit:g}]" if positive else f"[-{limit:g}, {limit:g}]"
+            raise self.fail(key, f"must be in {span}, got {_short(value)}")
+        return number
 
     def mapping(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -317,6 +347,13 @@ class _Reader:
 
 def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
+
+
+def _short(value: Any) -> str:
+    """A number for an error line: huge integers as their magnitude, not 1000 digits."""
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return f"{'-' if value < 0 else ''}an integer of {len(str(abs(value)))} digits"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _build(path: Path, data: Any, lines: dict[str, int]) -> Scenario:
@@ -389,7 +426,7 @@ def _tolerances(r: _Reader, value: Any, key: str, allowed: dict[str, str]) -> di
     for name, v in r.mapping(value, key).items():
         if name not in allowed:
             raise r.fail(f"{key}.{name}", f"unknown tolerance (use {', '.join(allowed)})")
-        out[str(name)] = r.number(v, f"{key}.{name}")
+        out[str(name)] = r.number(v, f"{key}.{name}", limit=TOLERANCE_LIMITS.get(str(name), MAX_COORDINATE))
     return out
 
 
@@ -434,25 +471,32 @@ def _check_steps(r: _Reader, steps: list[Step]) -> None:
         for j, req in enumerate(step.requires):
             if req not in index:
                 raise r.fail(f"steps[{i}].requires[{j}]", f"unknown step {req!r}")
-    # precedence must be acyclic, or the task could never complete
-    state: dict[str, int] = {}
-
-    def visit(sid: str, trail: list[str]) -> None:
-        if state.get(sid) == 2:
-            return
-        if state.get(sid) == 1:
-            i = index[sid]
-            raise r.fail(
-                f"steps[{i}].requires",
-                "steps require each other in a cycle: " + " -> ".join([*trail, sid]),
-            )
-        state[sid] = 1
-        for req in steps[index[sid]].requires:
-            visit(req, [*trail, sid])
-        state[sid] = 2
-
-    for step in steps:
-        visit(step.id, [])
+    # precedence must be acyclic, or the task could never complete. Depth-first search with
+    # an explicit stack: a chain of thousands of steps must not exhaust Python's recursion.
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for root in steps:
+        if state.get(root.id):
+            continue
+        state[root.id] = 1
+        path = [root.id]
+        stack = [iter(root.requires)]
+        while stack:
+            req = next(stack[-1], None)
+            if req is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(req) == 1:
+                cycle = [*path[path.index(req):], req]
+                if len(cycle) > 12:
+                    cycle = [*cycle[:5], f"... ({len(cycle) - 10} more)", *cycle[-5:]]
+                raise r.fail(
+                    f"steps[{index[req]}].requires",
+                    "steps require each other in a cycle: " + " -> ".join(cycle),
+                )
+            elif not state.get(req):
+                state[req] = 1
+                path.append(req)
+                stack.append(iter(steps[index[req]].requires))
 
 
 def _point(r: _Reader, value: Any, key: str) -> InspectionPoint:

@@ -42,7 +42,7 @@ def test_render_bad_file_is_one_line_and_exit_1(qapp, tmp_path, capsys):
 def test_render_rejects_a_bad_size(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["render", str(AS1), "--out", str(tmp_path / "x.png"), "--size", "big"])
-    assert exc.value.code == 2
+    assert exc.value.code == 1
     assert "1280x720" in capsys.readouterr().err
 
 
@@ -78,4 +78,4 @@ def test_render_takes_the_unit_by_name_as_info_does(qapp, tmp_path, capsys):
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(["render", str(PINS), "--out", str(by_name), "--unit", "mm", "--unit-scale", "0.001"])
-    assert exit_info.value.code == 2 and "not allowed with" in capsys.readouterr().err
+    assert exit_info.value.code == 1 and "not allowed with" in capsys.readouterr().err

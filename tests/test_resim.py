@@ -61,5 +61,5 @@ def test_longer_dwell_leaves_inspection_unfinished_in_the_table(recordings, caps
 
 def test_bad_override_is_one_clear_line(recordings, capsys):
     code, out = _run(capsys, str(recordings[0]), "--set", "snap_radius=3")
-    assert code == 2
+    assert code == 1
     assert out.err.count("\n") == 1 and "unknown interaction parameter 'snap_radius'" in out.err

@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from app.cli import number
 from scenes.loader import UNITS, load_scene
 from views.camera import NAMED_VIEWS
 
@@ -36,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     units.add_argument(
         "--unit", choices=sorted(UNITS), help="the file's length unit, as for xrjig info (default: its own)"
     )
-    units.add_argument("--unit-scale", type=float, default=None, help="metres per file unit (default: the file's own)")
+    units.add_argument("--unit-scale", type=number(float, 1e-6, 1e3), default=None,
+                       help="metres per file unit, 1e-6..1000 (default: the file's own)")
 
 
 def run(args: argparse.Namespace) -> int:

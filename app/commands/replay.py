@@ -14,12 +14,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli import number
+from devices.replay import MAX_SPEED, MIN_SPEED
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recording", type=Path, help="an .mcap recording made by xrjig")
     parser.add_argument("--verify", action="store_true",
                         help="re-run headlessly through the current engine and compare events")
-    parser.add_argument("--speed", type=float, default=1.0, help="playback speed 0.25..16 (GUI)")
+    parser.add_argument("--speed", type=number(float, MIN_SPEED, MAX_SPEED), default=1.0,
+                        help=f"playback speed {MIN_SPEED:g}..{MAX_SPEED:g} (GUI)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
                 setup.params.replace_from_strings(args.overrides)  # validate names and values
             except ValueError as err:
                 print(f"xrjig resim: --set: {err}", file=sys.stderr)
-                return 2
+                return 1
             before, after = resimulate(rec, setup, _overrides(args.overrides))
         rows.append({"recording": str(path), "notes": setup.notes,
                      "recorded": before.to_dict(), "resimulated": after.to_dict()})

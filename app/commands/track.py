@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Any
 
+from app.cli import number
 from devices.camera.source import FrameSource
 from devices.camera.tracker import (
     MediaPipeTracker,
@@ -28,10 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="image, video file, or camera index (0, 1, ...)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line and frame")
     parser.add_argument(
-        "--max-frames", type=int, default=0, metavar="N", help="stop after N frames"
+        "--max-frames", type=number(int, 1, 10**9), default=None, metavar="N",
+        help="stop after N frames (1..1e9; default: all)"
     )
     parser.add_argument(
-        "--fov", type=float, default=60.0, help="the camera's horizontal field of view (deg)"
+        "--fov", type=number(float, 1.0, 179.0, low_open=True, high_open=True), default=60.0,
+        help="the camera's horizontal field of view in degrees, in (1, 179) (default 60)"
     )
     parser.add_argument("--no-face", action="store_true", help="track hands only (no gaze)")
 
