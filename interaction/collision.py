@@ -24,6 +24,7 @@ import numpy as np
 
 from interaction.part_geometry import PartGeometry
 from scenes.transforms import posed_box
+from scenes.vertex_normals import welded_normals
 
 _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
 
@@ -49,25 +50,8 @@ def inset_triangles(vertices: np.ndarray, faces: np.ndarray, depth: float) -> tu
     signed_volume = float(np.einsum("ij,ij->", tri[:, 0], cross)) / 6.0
     length = np.linalg.norm(cross, axis=1, keepdims=True)
     unit = np.divide(cross, length, out=np.zeros_like(cross), where=length > 0)
-    extent = float(np.ptp(vertices, axis=0).max()) if len(vertices) else 1.0
-    keys = np.round(vertices / max(extent * 1e-7, 1e-12)).astype(np.int64)
-    welded, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    positions = np.zeros((len(welded), 3))
-    positions[inverse] = vertices
-    corners = inverse[faces]  # (m, 3) welded vertex ids
-    normals = np.zeros((len(welded), 3))
-    for k in range(3):
-        a = tri[:, (k + 1) % 3] - tri[:, k]
-        b = tri[:, (k + 2) % 3] - tri[:, k]
-        cos = np.einsum("ij,ij->i", a, b) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-300)
-        np.add.at(normals, corners[:, k], unit * np.arccos(np.clip(cos, -1.0, 1.0))[:, None])
-    norm = np.linalg.norm(normals, axis=1, keepdims=True)
-    normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
+    positions, corners, normals, lowest = welded_normals(vertices, faces, tri, unit)
     # stretch so every incident face plane moves by the full depth (3x at most, sharp edges)
-    lowest = np.ones(len(welded))
-    for k in range(3):
-        np.minimum.at(lowest, corners[:, k], np.einsum("ij,ij->i", unit, normals[corners[:, k]]))
     reach = depth / np.clip(lowest, 1.0 / 3.0, 1.0)
     inward = -1.0 if signed_volume >= 0 else 1.0
     return positions + inward * reach[:, None] * normals, corners.astype(np.int32)

@@ -44,6 +44,7 @@ from embreex import rtcore_scene
 from embreex.mesh_construction import TriangleMesh
 
 from scenes.model import Scene
+from scenes.vertex_normals import welded_normals
 
 #: contact tolerance in metres: surfaces this close touch, and a part may pass another
 #: this close (or overlapping it this deep). The engine's default collision tolerance
@@ -143,22 +144,7 @@ def _inset(vertices: np.ndarray, faces: np.ndarray, tri: np.ndarray, unit: np.nd
     corners into them, and which moved vertices lie at least half the depth behind every
     face through them (not so where the normals cancel: bodies of one part meeting at a
     vertex, faces folded back)."""
-    extent = float(np.ptp(vertices, axis=0).max()) or 1.0
-    keys = np.round(vertices / (extent * 1e-7)).astype(np.int64)
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    corners = inverse.reshape(-1)[faces]
-    positions = vertices[first]
-    normals = np.zeros_like(positions)
-    for k in range(3):
-        a = tri[:, (k + 1) % 3] - tri[:, k]
-        b = tri[:, (k + 2) % 3] - tri[:, k]
-        cos = np.einsum("ij,ij->i", a, b) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-300)
-        np.add.at(normals, corners[:, k], unit * np.arccos(np.clip(cos, -1.0, 1.0))[:, None])
-    norm = np.linalg.norm(normals, axis=1, keepdims=True)
-    normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
-    lowest = np.ones(len(positions))
-    for k in range(3):
-        np.minimum.at(lowest, corners[:, k], np.einsum("ij,ij->i", unit, normals[corners[:, k]]))
+    positions, corners, normals, lowest = welded_normals(vertices, faces, tri, unit)
     moved = positions + (depth / np.clip(lowest, 1.0 / 3.0, 1.0))[:, None] * normals
     behind = np.full(len(positions), np.inf)
     shift = moved - positions
