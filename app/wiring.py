@@ -414,6 +414,8 @@ class InteractionController(QObject):
             return
         current = session.params.to_dict()
         changed = {k: v for k, v in params.to_dict().items() if current[k] != v}
+        if not changed:
+            return
         tolerance_of = {field: name for name, field in TOLERANCE_PARAMS.items()}
         editor.stack.beginMacro("Edit parameters")
         for field, value in changed.items():

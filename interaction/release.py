@@ -41,16 +41,12 @@ class ReleasePreview:
 
     @property
     def position_ok(self) -> bool:
-        return (
-            self.position_error_mm is not None
-            and self.position_tolerance_mm is not None
-            and self.position_error_mm <= self.position_tolerance_mm
-        )
+        return _within(self.position_error_mm, self.position_tolerance_mm)
 
     @property
     def angle_ok(self) -> bool:
-        return (
-            self.angle_error_deg is not None
-            and self.angle_tolerance_deg is not None
-            and self.angle_error_deg <= self.angle_tolerance_deg
-        )
+        return _within(self.angle_error_deg, self.angle_tolerance_deg)
+
+
+def _within(error: float | None, tolerance: float | None) -> bool:
+    return error is not None and tolerance is not None and error <= tolerance

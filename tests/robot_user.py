@@ -55,7 +55,6 @@ class RobotUser:
         self.vp = window.viewport
         self.t = 0.0
         self.cursor = QPoint(self.vp.width() // 2, self.vp.height() // 2)
-        self.releases = 0
 
     # -- time ---------------------------------------------------------------------------
     def wait(self, seconds: float = RATE) -> list:
@@ -151,7 +150,6 @@ class RobotUser:
 
     def release(self, button=Qt.MouseButton.RightButton) -> list:
         self.qtbot.mouseRelease(self.vp, button, pos=self.cursor)
-        self.releases += 1
         return self.wait(3 * RATE)
 
     def turn(self, degrees: float, control: str) -> None:

@@ -403,3 +403,31 @@ def test_choosing_millimetres_restarts_the_task_on_the_rescaled_model(qtbot, gui
     session.tick(0.0)
     joints = session.last_frame.right.joints
     assert 0.15 < np.linalg.norm(joints[1, :3] - joints[15, :3]) < 0.2  # a life-size hand
+
+
+def test_labels_are_painted_beside_their_point(qtbot, gui):
+    """A feedback label is drawn over the GL picture: its box (in its colour) just right
+    of and above the projected point, and nothing of it left of the point."""
+    from views.render_state import Label
+
+    window, controller = gui
+    Driver(qtbot, window, controller).tick()
+    vp = window.viewport
+    centre = controller.session.scene.bounds.mean(axis=0)
+    vp.repaint()
+    without = vp.grab_rgba().astype(int)
+    state = vp.render_state
+    state.labels = [Label(centre, ("✓ snapped",), (1.0, 0.0, 0.0, 1.0))]
+    vp.set_render_state(state)
+    vp.repaint()
+    rgba = vp.grab_rgba().astype(int)
+    ratio = rgba.shape[0] / vp.height()
+    view, proj = vp.view_projection()
+    x, y, _ = project_points(centre[None], view, proj, vp.width(), vp.height())[0]
+    changed = np.abs(rgba - without)[..., :3].max(axis=2) > 40
+    ys, xs = np.nonzero(changed)
+    assert len(xs) > 200  # a box, not a speck
+    # the box and its leader line: right of and above the point (a pixel of rounding)
+    assert xs.min() / ratio >= x - 1.5 and ys.max() / ratio <= y + 1.5
+    box = changed & (rgba[..., 0] > 200) & (rgba[..., 1] < 60) & (rgba[..., 2] < 60)
+    assert box.sum() > 200  # in its colour

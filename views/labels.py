@@ -22,11 +22,11 @@ _OFFSET = 14.0  # pixels from the point to the box
 
 def paint_labels(
     painter: QPainter, labels: Sequence[Label], view: np.ndarray, proj: np.ndarray, width: int, height: int
-) -> list[QRectF]:
-    """Paint ``labels``; returns the boxes drawn (widget pixels), in order, for tests and
-    for robot users who read the view as a person does."""
+) -> None:
+    """Paint ``labels``, each box just right of and above its point, below any earlier box
+    it would cover."""
     if not labels:
-        return []
+        return
     font = QFont(painter.font())
     font.setPointSizeF(max(font.pointSizeF(), 9.0))
     painter.setFont(font)
@@ -38,7 +38,6 @@ def paint_labels(
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     for label, (x, y, _), front in zip(labels, where, in_front, strict=True):
         if not front:
-            boxes.append(QRectF())
             continue
         text_w = max(metrics.horizontalAdvance(line) for line in label.lines)
         box_h = metrics.height() * len(label.lines) + 2 * _PAD
@@ -61,7 +60,6 @@ def paint_labels(
             baseline = box.top() + _PAD + metrics.ascent() + i * metrics.height()
             painter.drawText(QPointF(box.left() + _PAD, baseline), line)
         boxes.append(box)
-    return boxes
 
 
 def _dark(rgba: tuple[float, float, float, float]) -> bool:

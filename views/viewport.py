@@ -101,8 +101,6 @@ class Viewport(QOpenGLWidget):
         self._fly_timer.timeout.connect(self._fly_step)
         self._fly_clock = time.perf_counter()
         self.frame_ms = 0.0
-        #: where the last paint put each of ``render_state.labels`` (widget pixels)
-        self.label_boxes: list = []
 
     # -- public API --------------------------------------------------------------------
     @property
@@ -216,10 +214,8 @@ class Viewport(QOpenGLWidget):
             return
         if self._state.labels:
             painter = QPainter(self)
-            self.label_boxes = paint_labels(painter, self._state.labels, view, proj, self.width(), self.height())
+            paint_labels(painter, self._state.labels, view, proj, self.width(), self.height())
             painter.end()
-        else:
-            self.label_boxes = []
         self.frame_ms = (time.perf_counter() - start) * 1000.0
         self.frameTimeChanged.emit(self.frame_ms)
 
