@@ -30,6 +30,8 @@ Quantized quaternions are not renormalised (that would break idempotence); their
 from __future__ import annotations
 
 import json
+import zlib
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -44,6 +46,16 @@ PROFILE = "xrjig"
 FORMAT_VERSION = 1
 #: metadata records "xrjig.device.1", "xrjig.device.2", ...: a device switch mid-trial
 DEVICE_CHANGE_PREFIX = "xrjig.device."
+
+#: key of the CRC-32 xrjig adds to each metadata record (MCAP checks chunks, not metadata)
+METADATA_CRC_KEY = "xrjig.crc32"
+
+
+def metadata_crc(values: Mapping[str, str]) -> str:
+    """CRC-32 (hex) of a metadata record's values, in key order, without the CRC itself."""
+    text = "\n".join(f"{k}={values[k]}" for k in sorted(values) if k != METADATA_CRC_KEY)
+    return f"{zlib.crc32(text.encode()):08x}"
+
 
 #: metres per integer step of pose and wrist positions
 POS_UNIT = 1e-5

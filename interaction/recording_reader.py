@@ -1,11 +1,18 @@
-"""Recording: read an xrjig MCAP file, complete or cut short by a crash.
+"""Recording: read an xrjig MCAP file, complete, cut short by a crash, or damaged.
 
-Opening reads only the index: from the MCAP summary when the file was closed properly, else
-by scanning the top-level records and keeping every chunk that decodes with a valid CRC (a
-crashed or truncated file yields its valid prefix and ONE warning line in ``warning``, which
-the CLI prints and the GUI shows). Chunks
-are decoded on demand (a small LRU cache), so seeking in an hour-long recording reads one
-~25 KB chunk instead of the whole file.
+Opening a properly closed file reads only its index (the MCAP summary); chunks are decoded
+on demand (a small LRU cache), so seeking in an hour-long recording reads one ~25 KB chunk
+instead of the whole file. A file without a usable summary (a crash, a damaged index) is
+scanned record by record instead, checking every chunk's CRC.
+
+Damage is never silent. The recording is used up to its first damaged or missing part,
+because a replay cannot go on past a gap (the engine would miss what happened in it); what
+lies beyond is still read to say what was skipped: ``damage`` holds where and how much (frames,
+seconds, bytes), and ``warning`` says it in one line for the CLI, the report and the replay
+window. A chunk found damaged while replaying a file whose index looked fine makes the reader
+rescan the file, so the same words come out whichever way the damage was met. Metadata has no
+CRC of its own in MCAP, so xrjig writes one into each record (``metadata_crc``); a record whose
+checksum fails is a warning, and a session record that cannot be read at all is an error.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import bisect
 import io
 import json
+import os
 import struct
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -23,8 +31,9 @@ from typing import Any
 import numpy as np
 import zstandard
 from mcap.exceptions import EndOfFile, McapError
+from mcap.opcode import Opcode
 from mcap.reader import SeekingReader
-from mcap.records import Channel, Chunk, Message, Metadata
+from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Metadata
 from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
 
 from interaction.events import Event
@@ -35,16 +44,44 @@ from interaction.recording import (
     EVENTS_TOPIC,
     FORMAT_VERSION,
     FRAMES_TOPIC,
+    METADATA_CRC_KEY,
     PACKED_DTYPE,
     PARAMS_TOPIC,
     PROFILE,
     decode_records,
+    metadata_crc,
 )
+from interaction.recording_damage import Damage
 from scenes.model import SceneError
 
 #: refuse records larger than this (a corrupt length field must not allocate gigabytes)
 RECORD_SIZE_LIMIT = 256 * 1024 * 1024
-_BROKEN = (McapError, CRCValidationError, struct.error, ValueError, UnicodeDecodeError, zstandard.ZstdError)
+_BROKEN = (McapError, CRCValidationError, struct.error, ValueError, UnicodeDecodeError, zstandard.ZstdError,
+           KeyError, TypeError, OverflowError, MemoryError)
+#: an MCAP record starts with a 1-byte opcode and an 8-byte little-endian length
+_RECORD_HEAD = struct.Struct("<BQ")
+_MAGIC = b"\x89MCAP0\r\n"
+_MAGIC_LENGTH = len(_MAGIC)
+
+
+class _UnreadableRecord(Exception):
+    """A record whose head (opcode, length) is plausible but whose body does not parse: the
+    records after it can still be followed."""
+
+    def __init__(self, length: int, opcode: int, err: Exception) -> None:
+        super().__init__(str(err))
+        self.length, self.opcode, self.err = length, opcode, err
+
+
+def _what(err: Exception) -> str:
+    """A reader's error in a researcher's words (the library's text stays for the expert)."""
+    if isinstance(err, CRCValidationError):
+        return "a chunk fails its checksum"
+    if isinstance(err, zstandard.ZstdError) or "decompression" in str(err):
+        return "a chunk cannot be decompressed"
+    if isinstance(err, EndOfFile):
+        return "a length inside it is wrong"
+    return str(err) or type(err).__name__
 
 
 @dataclass(frozen=True)
@@ -69,13 +106,34 @@ class Batch:
     def times(self) -> np.ndarray:
         return self.records["t"]
 
+    @property
+    def end_index(self) -> int:
+        """The index one past this chunk's last frame."""
+        return self.first_index + len(self.records)
+
+
+@dataclass
+class _Tally:
+    """What a scan saw past the first damage: how much the recording loses there."""
+
+    frames_end: int = 0
+    last_t: float | None = None
+
+    def add(self, batch: Batch) -> None:
+        if len(batch.records):
+            self.frames_end = max(self.frames_end, batch.end_index)
+            self.last_t = max(self.last_t or -np.inf, float(batch.times[-1]))
+
 
 class Recording:
     """Read access to one recording. Raises SceneError(path, ...) if it is not one at all."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.warning: str | None = None
+        #: one line each, in the order found: the recording's damage, damaged metadata
+        self.warnings: list[str] = []
+        #: where the recording stops being usable and what lies beyond (None: it is whole)
+        self.damage: Damage | None = None
         self.metadata: dict[str, dict[str, str]] = {}
         self._topics: dict[int, str] = {}
         self._chunks: list[ChunkRef] = []
@@ -85,8 +143,12 @@ class Recording:
         self._first_index: dict[int, int] = {}
         #: events, commands and parameter changes of the whole recording (small; frames are not kept)
         self._all: Batch | None = None
+        self._scanned = False
         try:
             self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+            self._size = os.fstat(self._file.fileno()).st_size
+            #: ends with MCAP's closing magic: a file cut short ends inside its records instead
+            self._closed = self._size >= 2 * _MAGIC_LENGTH and self._tail() == _MAGIC
         except OSError as err:
             raise SceneError(self.path, f"cannot open recording: {err.strerror}") from None
         try:
@@ -96,7 +158,21 @@ class Recording:
             raise
         if "xrjig.session" not in self.metadata:
             self.close()
+            if self.warnings:
+                raise SceneError(self.path, "its xrjig.session metadata is damaged or missing; it cannot be replayed")
             raise SceneError(self.path, "not an xrjig recording (no xrjig.session metadata)")
+
+    def _tail(self) -> bytes:
+        self._file.seek(self._size - _MAGIC_LENGTH)
+        tail = self._file.read(_MAGIC_LENGTH)
+        self._file.seek(0)
+        return tail
+
+    @property
+    def warning(self) -> str | None:
+        """Every warning in one line (None for a whole recording). Damage met while reading
+        shows up here as soon as it is met: ask after reading what you use."""
+        return "; ".join(self.warnings) if self.warnings else None
 
     # -- index -------------------------------------------------------------------------
     def _read_index(self) -> None:
@@ -115,52 +191,176 @@ class Recording:
             self._topics = {cid: ch.topic for cid, ch in summary.channels.items()}
             self._chunks = [ChunkRef(c.chunk_start_offset, c.chunk_length, c.message_start_time)
                             for c in sorted(summary.chunk_indexes, key=lambda c: c.chunk_start_offset)]
-            for m in reader.iter_metadata():
-                self.metadata[m.name] = dict(m.metadata)
+            if not self._index_is_sound(summary) or not all(self._read_metadata_at(i.offset) for i in summary.metadata_indexes):
+                self._rescan()  # the metadata index or a record is damaged: find what is readable
+        elif self._closed:
+            self._rescan()  # closed properly, so it had an index: a damaged one
         else:
             self._scan()
         self._check_version()
 
+    def _index_is_sound(self, summary: Any) -> bool:
+        """The summary's chunk list agrees with itself and with its statistics: chunks lie
+        inside the file, in order, without overlapping, as many as the statistics count (a
+        damaged index can silently leave chunks out)."""
+        stats = summary.statistics
+        if stats is None or stats.chunk_count != len(self._chunks):
+            return False
+        end = _MAGIC_LENGTH
+        for c in self._chunks:
+            if c.offset < end or c.length > RECORD_SIZE_LIMIT or c.offset + c.length > self._size:
+                return False
+            end = c.offset + c.length
+        return True
+
+    def _read_metadata_at(self, offset: int) -> bool:
+        """Keep the metadata record at ``offset``; False if there is none to read there."""
+        try:
+            record = self._record_at(offset)[0]
+        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            return False
+        if not isinstance(record, Metadata):
+            return False
+        self._keep_metadata(record)
+        return True
+
+    def _keep_metadata(self, record: Metadata) -> None:
+        values = dict(record.metadata)
+        stored = values.pop(METADATA_CRC_KEY, None)
+        if stored is not None and stored != json.dumps(metadata_crc(values)):
+            self._warn(f"its {record.name!r} metadata is damaged (checksum mismatch): "
+                       "values in it may be wrong")
+        self.metadata[record.name] = values
+
+    def _record_at(self, offset: int) -> tuple[Any, int]:
+        """The record starting at ``offset`` and its length with its head. EndOfFile when the
+        file ends inside it, McapError when its head cannot be right (the records cannot be
+        followed past it), _UnreadableRecord when the head is plausible but the body is not."""
+        self._file.seek(offset)
+        head = self._file.read(_RECORD_HEAD.size)
+        if len(head) < _RECORD_HEAD.size:
+            raise EndOfFile()
+        opcode, length = _RECORD_HEAD.unpack(head)
+        if length > RECORD_SIZE_LIMIT or opcode == 0:
+            raise McapError(f"no valid record (opcode {opcode}, length {length})")
+        if offset + _RECORD_HEAD.size + length > self._size:
+            raise EndOfFile()
+        body = self._file.read(length)
+        reader = StreamReader(io.BytesIO(head + body), skip_magic=True, emit_chunks=True,
+                              record_size_limit=RECORD_SIZE_LIMIT)
+        try:
+            return next(reader.records, None), _RECORD_HEAD.size + length
+        except _BROKEN as err:
+            raise _UnreadableRecord(_RECORD_HEAD.size + length, opcode, err) from None
+
     def _scan(self) -> None:
-        """Index a file without a summary record by record, stopping at the first broken one."""
-        self._file.seek(0)
-        records = StreamReader(self._file, emit_chunks=True, record_size_limit=RECORD_SIZE_LIMIT).records
-        offset = 0
-        while True:
+        """Index the file record by record, checking every chunk; the chunks before the first
+        damaged or missing part are used, the ones after only counted (``damage``). Where the
+        records cannot even be framed (a zeroed block), the scan goes on at the next chunk the
+        file's index knew of, if it had one."""
+        self._scanned = True
+        known = sorted(c.offset for c in self._chunks)
+        self._chunks = []
+        kept: Batch | None = None
+        first: tuple[int, bool, str] | None = None  # offset, truncated, detail of the first damage
+        later = _Tally()
+        offset, unread = _MAGIC_LENGTH, 0
+        while offset < self._size:
             try:
-                record = next(records)
-            except StopIteration:
-                break
+                record, length = self._record_at(offset)
             except EndOfFile:
-                self._warn("ends early (was the recording interrupted?); using the complete part")
-                break
-            except _BROKEN as err:
-                self._warn(f"is damaged after byte {offset} ({err}); using the part before it")
-                break
-            end = self._file.tell()
-            if isinstance(record, Chunk):
-                ref = ChunkRef(offset, end - offset, record.message_start_time)
-                try:
-                    self._parse_chunk(_chunk_records(record), 0)
-                except _BROKEN as err:
-                    self._warn(f"has a damaged chunk at byte {offset} ({err}); using the part before it")
+                if not self._closed:
+                    first = first or (offset, True, "")
                     break
-                self._chunks.append(ref)
+                first = first or (offset, False, "a record runs past the end of the file")
+                resume = next((o for o in known if o > offset), self._size)
+                unread += resume - offset
+                offset = resume
+                continue
+            except _UnreadableRecord as bad:
+                if bad.opcode == Opcode.METADATA:
+                    self._warn(f"a metadata record at byte {offset} is damaged ({_what(bad.err)}); left out")
+                elif bad.opcode != Opcode.MESSAGE_INDEX:  # message indexes are not used; anything else may be a chunk
+                    first = first or (offset, False, _what(bad.err))
+                offset += bad.length
+                continue
+            except _BROKEN as err:
+                first = first or (offset, False, _what(err))
+                resume = next((o for o in known if o > offset), self._size)
+                unread += resume - offset
+                offset = resume
+                continue
+            if record is None:  # an opcode xrjig never writes: a damaged record head
+                first = first or (offset, False, "a record of an unknown kind")
+            elif isinstance(record, Chunk):
+                try:
+                    batch = self._parse_chunk(_chunk_records(record), record.message_start_time)
+                except _BROKEN as err:
+                    first = first or (offset, False, _what(err))
+                else:
+                    if first is None and len(batch.records) and batch.first_index != (kept.end_index if kept else 0):
+                        first = (offset, False, f"frames before frame {batch.first_index} are missing")
+                    if first is None:
+                        self._chunks.append(ChunkRef(offset, length, record.message_start_time))
+                        kept = batch if len(batch.records) else kept
+                    else:
+                        later.add(batch)
             elif isinstance(record, Metadata):
-                self.metadata[record.name] = dict(record.metadata)
+                self._keep_metadata(record)
             elif isinstance(record, Channel):
                 self._topics[record.id] = record.topic
-            offset = end
+            elif isinstance(record, (DataEnd, Footer)):
+                if not self._closed and first is None:
+                    self._warn("ends early, inside its index (was it cut short?); every frame is there")
+                break  # what follows is the summary: the index this scan replaces
+            offset += length
+        else:
+            first = first or (offset, True, "")
+        if first is not None:
+            self._set_damage(first, kept, later, unread, sum(o > first[0] for o in known) if known else None)
+        self._cache.clear()
+        self._first_index.clear()
+        self._all = None
+
+    def _rescan(self) -> None:
+        """Scan a file whose index led to something unreadable; if the scan finds nothing
+        wrong, it was the index that was damaged (and nothing is lost)."""
+        before = len(self.warnings)
+        self._scan()
+        if len(self.warnings) == before:
+            self._warn("its index (MCAP summary) is damaged; read record by record instead, nothing is lost")
+
+    def _set_damage(self, first: tuple[int, bool, str], kept: Batch | None, later: _Tally, unread: int,
+                    indexed_after: int | None) -> None:
+        offset, truncated, detail = first
+        end = _decode_values(self.metadata.get("xrjig.end", {}))
+        frames, duration = end.get("frames"), end.get("duration_s")
+        start = self.start_t if self._chunks else None
+        self.damage = Damage(
+            offset=offset, truncated=truncated, detail=detail,
+            kept_frames=kept.end_index if kept is not None else 0,
+            kept_until_s=float(kept.times[-1]) if kept is not None else None,
+            later_frames_end=later.frames_end, later_until_s=later.last_t,
+            expected_frames=frames if isinstance(frames, int) and frames >= 0 else None,
+            expected_until_s=(start + duration if start is not None and isinstance(duration, (int, float))
+                              and np.isfinite(duration) else None),
+            unread_bytes=unread, indexed_chunks_after=indexed_after,
+        )
+        self._warn(self.damage.describe())
 
     def _check_version(self) -> None:
         session = self.metadata.get("xrjig.session", {})
-        version = int(json.loads(session.get("format_version", str(FORMAT_VERSION))))
+        try:
+            version = int(json.loads(session.get("format_version", str(FORMAT_VERSION))))
+        except (ValueError, TypeError):
+            raise SceneError(self.path, "its format version is not a number (damaged session metadata?)") from None
         if version > FORMAT_VERSION:
             raise SceneError(self.path, f"recording format {version} is newer than this xrjig ({FORMAT_VERSION})")
 
     def _warn(self, message: str) -> None:
-        if self.warning is None:
-            self.warning = f"{self.path}: {message}"
+        line = f"{self.path}: {message}"
+        if line not in self.warnings:
+            self.warnings.append(line)
 
     # -- chunks ------------------------------------------------------------------------
     def _decode(self, i: int) -> Batch:
@@ -170,7 +370,7 @@ class Recording:
             return batch
         ref = self._chunks[i]
         self._file.seek(ref.offset)
-        raw = self._file.read(ref.length)
+        raw = self._file.read(min(ref.length, RECORD_SIZE_LIMIT))
         try:
             chunk = next(StreamReader(io.BytesIO(raw), skip_magic=True, emit_chunks=True).records)
             if not isinstance(chunk, Chunk):
@@ -243,34 +443,36 @@ class Recording:
         return tuple(self._chunks)
 
     def _decode_or_cut(self, i: int) -> Batch | None:
-        """Chunk ``i``, or None after cutting the recording to the valid prefix before it."""
+        """Chunk ``i``, or None when it is damaged: the file is then scanned whole (once), which
+        cuts the recording before its first damage and says what that skips."""
         try:
             return self._decode(i)
-        except SceneError as err:
-            self._warn(str(err).split(": ", 1)[-1] + "; using the part before it")
-            del self._chunks[i:]
-            self._all = None
-            return None
+        except SceneError:
+            if self._scanned:
+                raise
+            self._rescan()
+            return self._decode(i) if i < len(self._chunks) else None
 
     def batches(self) -> Iterator[Batch]:
-        """Every chunk in order; a damaged one ends the iteration (and the recording)."""
-        i = 0
+        """Every chunk in order; a damaged one ends the iteration (and the recording). Frames
+        follow each other without a gap (a scan checks it; an index is checked here)."""
+        i, expected = 0, 0
         while i < len(self._chunks):
             batch = self._decode_or_cut(i)
             if batch is None:
                 return
+            if len(batch.records) and batch.first_index != expected and not self._scanned:
+                self._rescan()  # the index skipped a chunk; a scan finds it, or the damage
+                continue
+            expected = batch.end_index if len(batch.records) else expected
             yield batch
             i += 1
 
     def _last(self) -> Batch | None:
-        if not self._chunks:
-            return None
-        last = self._decode_or_cut(len(self._chunks) - 1)
-        if last is None:  # damaged at the end: find the valid prefix from the start
-            for _ in self.batches():
-                pass
-            return self._decode(len(self._chunks) - 1) if self._chunks else None
-        return last
+        """The last usable chunk: every chunk is read once first (``_messages``), so the end
+        of a recording damaged in its middle is where the damage is, not where the file ends."""
+        self._messages()
+        return self._decode(len(self._chunks) - 1) if self._chunks else None
 
     def _messages(self) -> Batch:
         """Events, commands and parameter changes of every chunk (decoded once, kept)."""
@@ -281,7 +483,17 @@ class Recording:
                 total.commands += b.commands
                 total.params_changes += b.params_changes
             self._all = total
+            self._check_count(total)
         return self._all
+
+    def _check_count(self, total: Batch) -> None:
+        """Chunks that all pass their checks can still be fewer than were written (an index
+        that lost entries): the end record says how many frames the session recorded."""
+        expected = self.end.get("frames")
+        if self.damage is None and isinstance(expected, int) and not isinstance(expected, bool):
+            have = self._decode(len(self._chunks) - 1).end_index if self._chunks else 0
+            if have < expected:
+                self._warn(f"holds {have} of the {expected} frames its end record counts; the rest is missing")
 
     @property
     def frames(self) -> np.ndarray:
@@ -432,7 +644,10 @@ def frames_from_records(records: np.ndarray) -> list[InputFrame]:
 
 
 def _chunk_records(chunk: Chunk) -> list[Any]:
-    """mcap's own chunk parser, with the chunk's CRC checked."""
+    """mcap's own chunk parser, with the chunk's CRC checked. MCAP lets a writer leave the
+    CRC out (0); xrjig never does, so a zero there is damage, not a choice."""
+    if chunk.uncompressed_crc == 0:
+        raise McapError("a chunk has lost its checksum")
     return breakup_chunk(chunk, validate_crc=True)
 
 

@@ -46,11 +46,16 @@ def load_setup(rec: Recording, cache: dict[str, RecordedSetup] | None = None) ->
     scenario_path = session.get("scenario_path")
     if not scenario_path:
         raise SceneError(rec.path, "the recording names no scenario file")
+    if not isinstance(scenario_path, str):
+        raise SceneError(rec.path, "its scenario path is not text (damaged session metadata?)")
     path = Path(scenario_path)
     if not path.is_file():
         raise SceneError(rec.path, f"its scenario file {path} is missing")
+    recorded = session.get("params") or {}
+    if not isinstance(recorded, dict):
+        raise SceneError(rec.path, "its recorded parameters are not a mapping (damaged session metadata?)")
     try:
-        params = InteractionParams.from_dict(session.get("params") or {})
+        params = InteractionParams.from_dict(recorded)
     except ValueError as err:
         raise SceneError(rec.path, f"recorded parameters: {err}") from None
     notes = []

@@ -31,6 +31,7 @@ from interaction.recording import (
     EVENTS_TOPIC,
     FORMAT_VERSION,
     FRAMES_TOPIC,
+    METADATA_CRC_KEY,
     PACKED_DTYPE,
     PARAMS_SCHEMA,
     PARAMS_TOPIC,
@@ -39,6 +40,7 @@ from interaction.recording import (
     PROFILE,
     dtype_schema,
     encode_records,
+    metadata_crc,
     preview_json,
 )
 
@@ -228,5 +230,8 @@ class Recorder:
 
 
 def _as_strings(values: Mapping[str, Any]) -> dict[str, str]:
-    """MCAP metadata values are strings: every value is stored as JSON (strings quoted)."""
-    return {str(k): json.dumps(v, sort_keys=True) for k, v in values.items()}
+    """MCAP metadata values are strings: every value is stored as JSON (strings quoted), with
+    a checksum of them all so a reader can tell damaged metadata from what was written."""
+    strings = {str(k): json.dumps(v, sort_keys=True) for k, v in values.items()}
+    strings[METADATA_CRC_KEY] = json.dumps(metadata_crc(strings))
+    return strings

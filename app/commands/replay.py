@@ -3,7 +3,8 @@
 ``--verify`` re-runs the recorded frames and commands headlessly through the CURRENT engine
 with the recorded scenario and parameters and compares the events line by line: exit 0 when
 identical, else the first divergence (event number, frame, time, expected vs got) and exit 1.
-A truncated or damaged recording is verified over its valid prefix, with one warning line.
+A truncated or damaged recording is verified over its valid prefix, with one warning line
+saying where it is damaged and how much was skipped, and the result says it was partial.
 
 Without ``--verify`` the desktop window opens in replay mode through ``app.gui.run_replay``.
 """
@@ -41,17 +42,22 @@ def run(args: argparse.Namespace) -> int:
 def _verify(path: Path) -> int:
     from interaction.recording_reader import Recording
     from interaction.recording_rerun import load_setup, verify
+    from scenes.model import SceneError
 
     with Recording(path) as rec:  # SceneError -> one line, exit 1
-        if rec.warning:
-            print(f"xrjig replay: warning: {rec.warning}", file=sys.stderr)
         setup = load_setup(rec)
         for note in setup.notes:
             print(f"xrjig replay: note: {note}", file=sys.stderr)
         matched, divergence = verify(rec, setup)
         frames = rec.frame_count
+        warnings = rec.warnings  # complete only now: damage shows up where reading meets it
+    if not frames and rec.damage is not None:  # nothing was verified: not a success
+        raise SceneError(path, rec.damage.describe())
+    for warning in warnings:
+        print(f"xrjig replay: warning: {warning}", file=sys.stderr)
     if divergence is None:
-        print(f"{path}: identical ({frames} frames, {matched} events)")
+        scope = "identical as far as it could be read" if warnings else "identical"
+        print(f"{path}: {scope} ({frames} frames, {matched} events)")
         return 0
     print(f"{path}: DIFFERS after {matched} identical events")
     print(divergence.describe())

@@ -57,9 +57,6 @@ def run(args: argparse.Namespace) -> int:
     gaze: list[tuple[RecordedSetup, GazeTrace]] = []
     for path in progress(args.recordings, "report"):
         with Recording(path) as rec:  # not a recording -> SceneError -> one line, exit 1
-            if rec.warning:
-                print(f"xrjig report: warning: {rec.warning}", file=sys.stderr)
-                notes.append(rec.warning)
             trace = None
             try:
                 setup = load_setup(rec, cache)
@@ -71,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 trace = gaze_trace(rec, setup)
                 gaze.append((setup, trace))
             trials.append(trial_metrics(rec, trace))
+            for warning in rec.warnings:  # complete once the recording has been read
+                print(f"xrjig report: warning: {warning}", file=sys.stderr)
+                notes.append(warning)
     _write_csv(args.out / "trials.csv", (t.row() for t in trials))
     _write_csv(args.out / "steps.csv", (row for t in trials for row in t.step_rows()))
     _write_csv(args.out / "points.csv", (row for t in trials for row in t.point_rows()))

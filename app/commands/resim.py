@@ -31,8 +31,6 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for path in progress(args.recordings, "resim"):
         with Recording(path) as rec:
-            if rec.warning:
-                print(f"xrjig resim: warning: {rec.warning}", file=sys.stderr)
             setup = load_setup(rec, cache)
             try:
                 setup.params.replace_from_strings(args.overrides)  # validate names and values
@@ -40,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"xrjig resim: --set: {err}", file=sys.stderr)
                 return 1
             before, after = resimulate(rec, setup, _overrides(args.overrides))
-        rows.append({"recording": str(path), "notes": setup.notes,
+            warnings = rec.warnings  # complete once the recording has been read
+        for warning in warnings:
+            print(f"xrjig resim: warning: {warning}", file=sys.stderr)
+        rows.append({"recording": str(path), "notes": [*warnings, *setup.notes],
                      "recorded": before.to_dict(), "resimulated": after.to_dict()})
     report = {"overrides": args.overrides, "recordings": rows, "total": _total(rows)}
     if args.json:
