@@ -4,7 +4,9 @@ The tracker runs in its own thread; this side only reads the device's newest sna
 the GUI thread, a few times a second (``PANEL_HZ``): enough for a live preview and
 readable numbers, cheap next to the 90 Hz engine tick. Rates are measured from the
 snapshots themselves: tracked frames per second from the tracker's frame counter, and
-latency as capture -> finished InputFrame.
+latency as capture -> finished InputFrame. A device's warning (a damaged video that plays
+only its readable part, a photo under a video's name) is shown in the panel's status line,
+in orange, and once in the status bar.
 
 Calibration: while the dialog shows a target (over the viewport, so its corners are the
 viewport's), the raw gaze features of the last ``SETTLE_S`` seconds of each dwell are
@@ -34,6 +36,8 @@ PANEL_HZ = 15.0
 RATE_WINDOW_S = 2.0
 #: per calibration target, gaze samples from this long before the dwell ended count (s)
 SETTLE_S = 0.6
+#: the panel's status line for a warning (the timeline dock's warning colour)
+WARNING_STYLE = "color: #d08000"
 
 
 def target_angles(ndc_x: float, ndc_y: float, fov_y: float, aspect: float) -> tuple[float, float]:
@@ -69,6 +73,8 @@ class CameraFeed(QObject):
         self._timer.setInterval(round(1000.0 / PANEL_HZ))
         self._timer.timeout.connect(self.refresh)
         self._last_index = -1
+        #: the device warning the panel shows (shown once, when it first appears)
+        self._warning: str | None = None
         #: (ready_at, tracker frame index, latency s) of the snapshots seen recently
         self._seen: deque[tuple[float, int, float]] = deque()
         #: (time, raw gaze features) while calibrating
@@ -95,6 +101,7 @@ class CameraFeed(QObject):
         """Show ``device`` from now on (its source called ``name``)."""
         self.device = device
         self._last_index = -1
+        self._warning = None
         self._seen.clear()
         self.panel.show_source(name)
         self.panel.rate_label.setText("starting the tracker…")
@@ -127,6 +134,8 @@ class CameraFeed(QObject):
     def refresh(self) -> None:
         """Show the device's newest snapshot, if it is new (the timer calls this)."""
         device = self.device
+        if device is not None and device.warning and device.warning != self._warning:
+            self._show_warning(device.warning)
         snap = device.snapshot() if device is not None else None
         if snap is None:
             return
@@ -149,6 +158,14 @@ class CameraFeed(QObject):
         else:  # the first frame (or a photo standing in for the camera)
             latency_ms = 1000.0 * (snap.ready_at - result.captured_at)
             self.panel.rate_label.setText(f"first frame: {latency_ms:.0f} ms camera to input")
+
+    def _show_warning(self, warning: str) -> None:
+        """The source plays, but not whole: say so where the source is named, and once in
+        the status bar (not a dialog: nothing stopped, and a looping video would repeat it)."""
+        self._warning = warning
+        self.panel.status_label.setText(f"warning: {warning}")
+        self.panel.status_label.setStyleSheet(WARNING_STYLE)
+        self.message.emit(f"camera: {warning}")
 
     # -- gaze calibration ------------------------------------------------------------------
     def calibrate(self, over: QRect, fov_y: float) -> GazeCalibrationDialog | None:

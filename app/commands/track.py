@@ -5,6 +5,12 @@ SOURCE is an image, a video file or a camera index. One line per frame: the hand
 camera, and the time MediaPipe and our own mapping took. ``--json`` prints one JSON object
 per line instead. Videos are processed frame by frame as fast as possible (no frame is
 dropped); a camera runs until Ctrl+C or ``--max-frames``. Frames are never written to disk.
+
+A source that cannot be used at all (empty, not a video, no frame decodes) is one line on
+stderr and exit code 1. A video that stops short of its announced frame count (truncated or
+damaged) is tracked as far as it decodes, exit code 0, with one warning line on stderr
+after its frames saying how many of how many were read; a still image under a video's name
+is tracked as one frame, with a warning saying so.
 """
 
 from __future__ import annotations
@@ -114,4 +120,6 @@ def _track(args: argparse.Namespace) -> int:
     finally:
         tracker.close()
         source.release()
+    if source.warning:
+        print(f"xrjig track: warning: {source.warning}", file=sys.stderr)
     return 0

@@ -5,7 +5,10 @@ a worker thread and ``poll`` never waits: it returns the newest finished frame (
 with the session's time), or untracked hands once that frame is older than
 ``stale_after``. Any failure (no camera, camera unplugged, unreadable video) becomes one
 line in ``error`` and a call to ``on_error``; the session then falls back to the desktop
-device. Frames live in memory only; this module has no way to write them anywhere.
+device. A video that is usable but not whole (it stops short of its announced frame count,
+or is a still image under a video's name) keeps playing what it has and says so in
+``warning``, which the camera dock shows. Frames live in memory only; this module has no
+way to write them anywhere.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from devices.camera.gaze import GazeCalibration
-from devices.camera.source import FrameSource, parse_source
+from devices.camera.source import FrameSource, file_problem, parse_source
 from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResult
 from interaction.frame import InputFrame
 from scenes.model import SceneError
@@ -64,6 +67,9 @@ class CameraDevice:
         self.stale_after = stale_after
         self.on_error = on_error
         self.error: str | None = None
+        #: one line when the source is usable but not whole (FrameSource.warning); set
+        #: once known (a truncated video: when playback first reaches the damage)
+        self.warning: str | None = None
         #: a fitted gaze calibration (see gaze.GazeCalibration); applies from the next frame
         self.calibration: GazeCalibration | None = None
         #: set when a video (without loop) has played to its end
@@ -83,8 +89,10 @@ class CameraDevice:
         if isinstance(self.source, int):
             if sys.platform.startswith("linux") and not Path(f"/dev/video{self.source}").exists():
                 return f"no camera {self.source} (/dev/video{self.source} does not exist)"
-        elif not self.source.is_file():
-            return f"{self.source}: no such file"
+        else:
+            problem = file_problem(self.source)
+            if problem is not None:
+                return f"{self.source}: {problem}"
         return ""
 
     @property
@@ -95,7 +103,7 @@ class CameraDevice:
         """Open the source and start tracking; on failure set ``error`` (no exception)."""
         if self._thread is not None:
             return
-        self.error = None
+        self.error = self.warning = None
         self._stop.clear()
         self.finished.clear()
         try:
@@ -103,6 +111,7 @@ class CameraDevice:
         except SceneError as err:
             self._fail(str(err))
             return
+        self.warning = src.warning
         self._thread = threading.Thread(
             target=self._run, args=(src,), name="camera-tracker", daemon=True
         )
@@ -159,9 +168,11 @@ class CameraDevice:
                 with self._lock:
                     self._latest, self._latest_at = result, time.perf_counter()
                     self._latest_image = bgr
+                self.warning = src.warning  # a looping video: known after its first pass
                 if src.kind == "image":  # a photo as a camera: hold it until stopped
                     self._stop.wait()
             else:
+                self.warning = src.warning
                 self.finished.set()
         except SceneError as err:
             self._fail(str(err))
