@@ -36,8 +36,6 @@ PANEL_HZ = 15.0
 RATE_WINDOW_S = 2.0
 #: per calibration target, gaze samples from this long before the dwell ended count (s)
 SETTLE_S = 0.6
-#: the panel's status line for a warning (the timeline dock's warning colour)
-WARNING_STYLE = "color: #d08000"
 
 
 def target_angles(ndc_x: float, ndc_y: float, fov_y: float, aspect: float) -> tuple[float, float]:
@@ -163,8 +161,7 @@ class CameraFeed(QObject):
         """The source plays, but not whole: say so where the source is named, and once in
         the status bar (not a dialog: nothing stopped, and a looping video would repeat it)."""
         self._warning = warning
-        self.panel.status_label.setText(f"warning: {warning}")
-        self.panel.status_label.setStyleSheet(WARNING_STYLE)
+        self.panel.show_warning(warning)
         self.message.emit(f"camera: {warning}")
 
     # -- gaze calibration ------------------------------------------------------------------

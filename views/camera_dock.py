@@ -187,6 +187,11 @@ class CameraPanel(QWidget):
         self.status_label.setText(f"tracking {name}")
         self.status_label.setStyleSheet("")
 
+    def show_warning(self, message: str) -> None:
+        """A source that plays but is not whole (a damaged video): the line, in orange."""
+        self.status_label.setText(f"warning: {message}")
+        self.status_label.setStyleSheet("color: #d08000")
+
     def show_error(self, message: str) -> None:
         """A failed camera: the one-line reason, in red (the session fell back to desktop)."""
         self.status_label.setText(message)
