@@ -1,10 +1,10 @@
 """The session: the one place where device, engine, recorder and views meet.
 
-Each tick: ``device.poll(t)`` -> quantise (exactly what a recording stores, so a replay
-feeds the engine bit-identical input) -> ``engine.step(frame, commands)`` -> events ->
-recorder -> Qt signals the views listen to. Views never call the engine; UI actions (an
-inspection verdict, a reset) are queued with ``submit`` and applied with the next frame, so
-they are recorded with the frame they happened on.
+Each tick: ``device.poll(t)`` -> the runner (interaction/runner.py: canonical frame ->
+engine step -> recorder, the same steps a replay takes) -> Qt signals the views listen to.
+Views never call the engine; UI actions (an inspection verdict, a reset) are queued with
+``submit`` and applied with the next frame, so they are recorded with the frame they
+happened on.
 
 ``tick(t)`` is the whole loop body and needs no event loop, so tests drive sessions
 headlessly with chosen times; ``start()`` runs it from a QTimer at ``rate_hz`` and starts
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -30,8 +30,8 @@ from devices.base import Device
 from devices.desktop import DesktopDevice
 from interaction.events import Event
 from interaction.frame import InputFrame
-from interaction.params import BUILD_TIME_PARAMS, InteractionParams
-from interaction.recording import quantize
+from interaction.params import InteractionParams
+from interaction.runner import FrameRecorder, Runner
 from scenes.transforms import pose_to_matrix
 
 log = logging.getLogger(__name__)
@@ -58,18 +58,6 @@ def scenario_params(
             raise ValueError(f"unknown variant {name!r} (scenario variants: {known})")
         params = params.replace(**scenario.variants[name])
     return params
-
-
-class FrameRecorder(Protocol):
-    """What the session needs from a recorder (interaction.recording_writer.Recorder)."""
-
-    error: str | None
-
-    def write_frame(self, frame: InputFrame, events: Any = (), commands: Any = ()) -> None: ...
-
-    def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class Session(QObject):
@@ -105,12 +93,9 @@ class Session(QObject):
         self.scene = scene
         self.scenario = scenario
         self.params = params
-        self.engine = engine
+        self.runner = Runner(engine, recorder)
         self.device: Device = device
-        self.recorder: FrameRecorder | None = recorder
         self.rate_hz = rate_hz
-        self.frame_count = 0
-        self.last_frame: InputFrame | None = None
         self._pending: list[Any] = []
         #: makes the desktop device that replaces a failed one (the app sizes it to the scene)
         self.fallback_factory: Callable[[], DesktopDevice] = DesktopDevice
@@ -122,6 +107,27 @@ class Session(QObject):
         self._last_t = -1.0
         #: builds the engine's first-use structures in the background while the session runs
         self.warm_up = WarmUp(engine)
+
+    @property
+    def engine(self) -> Any:
+        """The engine now running (a tolerance change or scenario reload replaces it)."""
+        return self.runner.engine
+
+    @property
+    def recorder(self) -> FrameRecorder | None:
+        return self.runner.recorder
+
+    @recorder.setter
+    def recorder(self, recorder: FrameRecorder | None) -> None:
+        self.runner.recorder = recorder
+
+    @property
+    def frame_count(self) -> int:
+        return self.runner.frame_count
+
+    @property
+    def last_frame(self) -> InputFrame | None:
+        return self.runner.last_frame
 
     # -- inputs from the UI -----------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -135,27 +141,19 @@ class Session(QObject):
         collision tolerances are baked into its targets and collision world when it is
         built, so changing those restarts the task (said so with ``message``).
         """
-        old, self.params = self.params, params
-        rebuilt = any(getattr(old, f) != getattr(params, f) for f in BUILD_TIME_PARAMS)
-        if rebuilt:
-            self._rebuild_engine()
+        self.params = params
+        if self.runner.set_params(params):  # recorded: a re-run applies it before the same frame
+            self._engine_replaced()
             self.message.emit("snap or collision tolerance changed: task restarted")
-        else:
-            self.engine.params = params
-        if self.recorder is not None:
-            # a re-run of the recording applies the change before the same frame
-            self.recorder.write_params(params.to_dict(), rebuilt)
         self.params_changed.emit(params)
 
     def reload_scenario(self, scenario: Any) -> None:
         """Restart the task on an edited scenario (new points, steps, targets)."""
         self.scenario = scenario
-        self._rebuild_engine()
+        self.runner.rebuild(scenario)
+        self._engine_replaced()
 
-    def _rebuild_engine(self) -> None:
-        from interaction.engine import Engine
-
-        self.engine = Engine(self.scene, self.scenario, self.params, index=self.engine.index)
+    def _engine_replaced(self) -> None:
         self._pending.clear()
         self.warm_up.retarget(self.engine)
 
@@ -196,13 +194,11 @@ class Session(QObject):
         """Advance the session to time ``t`` (seconds): one device poll and one engine step."""
         self._last_t = t
         frame = self._poll(t)
-        frame = quantize(frame)
         commands, self._pending = self._pending, []
-        events = list(self.engine.step(frame, commands))
-        self.frame_count += 1
-        self.last_frame = frame
-        if self.recorder is not None:
-            self._record(frame, events, commands)
+        had_error = self.recorder.error if self.recorder is not None else None
+        events = self.runner.step(frame, commands)
+        if self.recorder is not None and self.recorder.error and not had_error:
+            self.message.emit(f"recording stopped: {self.recorder.error}")
         self.stepped.emit(self.engine.state, events)
         return events
 
@@ -231,10 +227,3 @@ class Session(QObject):
         desktop.start()
         self.message.emit(f"{failed.name} device failed ({reason}); switched to the desktop device")
         self.device_changed.emit(desktop.name)
-
-    def _record(self, frame: InputFrame, events: list[Event], commands: list[Any]) -> None:
-        assert self.recorder is not None
-        had_error = self.recorder.error
-        self.recorder.write_frame(frame, events, commands)
-        if self.recorder.error and not had_error:
-            self.message.emit(f"recording stopped: {self.recorder.error}")

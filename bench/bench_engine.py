@@ -46,6 +46,7 @@ from interaction.collision import bvh_model, inset_bvh  # noqa: E402
 from interaction.engine import Engine  # noqa: E402
 from interaction.frame import Hand, InputFrame  # noqa: E402
 from interaction.params import InteractionParams  # noqa: E402
+from interaction.recording import quantize  # noqa: E402
 from scenes.index import SceneIndex  # noqa: E402
 from scenes.loader import load_scene  # noqa: E402
 from scenes.scenario import Scenario, Step  # noqa: E402
@@ -82,7 +83,7 @@ def make_frames(engine: Engine, part: str, n: int, lift: float = 0.0) -> list[In
         left.aim = left.grip = matrix_to_pose(look_at(eye, sweep))
         look = centre + np.array([np.sin(k / 70.0) * 0.3 * size, 0.0, 0.0])
         f.gaze.origin, f.gaze.direction, f.gaze.confidence = eye, (look - eye) / np.linalg.norm(look - eye), 1.0
-        frames.append(f.normalized())
+        frames.append(quantize(f))
     return frames
 
 

@@ -27,6 +27,8 @@ from interaction.engine import Engine
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import GrabMode, InteractionParams
+from interaction.recording import quantize
+from interaction.runner import Runner
 from scenes.disassembly import SAMPLE_SHARE, WORLD_AXES, Solid, free_direction, make_solid
 from scenes.index import SceneIndex
 from scenes.model import Scene
@@ -107,7 +109,7 @@ class Autopilot:
         if gaze is not None:
             f.head = matrix_to_pose(look_at(gaze[0], gaze[0] + gaze[1]))
             f.gaze.origin, f.gaze.direction, f.gaze.confidence = gaze[0], gaze[1], 1.0
-        return f.normalized()
+        return quantize(f)
 
     def _move(self, target: np.ndarray, grab: float) -> Iterator[tuple[InputFrame, list[Command]]]:
         """Straight line (position lerp, rotation nlerp) from the current grip to ``target``."""
@@ -318,7 +320,8 @@ def run_autopilot(
 
     ``on_frame`` sees every step's frame, commands and events (recording hooks in here).
     """
-    engine = Engine(scene, scenario, params, index)
+    runner = Runner.build(scene, scenario, params, index)
+    engine = runner.engine
     pilot = Autopilot(engine, rate_hz)
     if not engine.state.steps and not engine.state.points:
         pilot.problems.append("the scenario has no steps and no inspection points: nothing to complete")
@@ -327,7 +330,7 @@ def run_autopilot(
     frames = 0
     last_t = 0.0
     for frame, commands in pilot.frames():
-        out = engine.step(frame, commands)
+        out = runner.step(frame, commands)
         frames += 1
         last_t = frame.t
         events += out

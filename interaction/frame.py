@@ -188,11 +188,3 @@ class InputFrame:
         if len(data) != FRAME_DTYPE.itemsize:
             raise ValueError(f"an InputFrame record is {FRAME_DTYPE.itemsize} bytes, got {len(data)}")
         return cls.from_record(np.frombuffer(data, dtype=FRAME_DTYPE)[0])
-
-    def normalized(self) -> InputFrame:
-        """The frame exactly as a recording stores it (float32 strengths and joints).
-
-        The session steps the engine with normalised frames, so a replay of the recording
-        feeds the engine bit-identical input.
-        """
-        return InputFrame.from_record(self.to_record())

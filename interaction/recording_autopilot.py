@@ -1,12 +1,8 @@
 """Record an autopilot run exactly like a GUI trial (``xrjig check SCENARIO --record REC``).
 
-A recording must hold the frames the engine SAW, and the GUI session feeds the engine
-``interaction.recording.quantize(frame)``. The autopilot's own ``run_autopilot`` steps the
-engine with ``InputFrame.normalized()`` frames, which the recording cannot store exactly
-(0.01 mm grid), so a verify of such a recording would differ in the last digits of snap
-errors. This module therefore drives the public ``Autopilot`` frame generator itself and
-quantizes each frame before the engine steps on it. (If the autopilot builds its frames with
-``quantize``, ``run_autopilot(..., on_frame=...)`` can record directly instead.)
+The autopilot's frames go through the same ``Runner`` as a live session's (canonical frame
+-> engine step -> the trial's recorder), so ``replay --verify`` of the result re-runs
+exactly what the engine saw.
 """
 
 from __future__ import annotations
@@ -15,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interaction.autopilot import Autopilot
-from interaction.engine import Engine
 from interaction.events import Event
 from interaction.params import InteractionParams
-from interaction.recording import quantize
+from interaction.runner import Runner
 from interaction.trial import Trial, session_metadata
 from scenes.index import SceneIndex
 from scenes.model import Scene
@@ -56,16 +51,13 @@ def record_autopilot(
         steps=[s.id for s in scenario.steps],
         inspection_points=[p.id for p in scenario.inspection_points],
     )
-    engine = Engine(scene, scenario, params, index)
     run = RecordedRun(False, 0)
     with Trial(path, session) as trial:
-        for frame, commands in Autopilot(engine).frames():
-            seen = quantize(frame)
-            events = engine.step(seen, commands)
-            trial.record(seen, events, commands)
-            run.events += events
+        runner = Runner.build(scene, scenario, params, index, recorder=trial)
+        for frame, commands in Autopilot(runner.engine).frames():
+            run.events += runner.step(frame, commands)
             run.frames += 1
-        run.completed = engine.state.task_complete
+        run.completed = runner.engine.state.task_complete
         trial.end_task(completed=run.completed)
         run.error = trial.error
     return run

@@ -23,6 +23,7 @@ from interaction.frame import InputFrame
 from interaction.metrics import ERROR_KINDS
 from interaction.params import InteractionParams
 from interaction.recording_reader import Recording
+from interaction.runner import Runner
 from interaction.trial import file_sha256
 from scenes.index import SceneIndex
 from scenes.model import Scene, SceneError
@@ -94,21 +95,17 @@ def _run(
     rec: Recording, setup: RecordedSetup, overrides: dict[str, Any] | None
 ) -> Iterator[tuple[int, InputFrame, list[Event], Engine]]:
     overrides = overrides or {}
-    engine = Engine(setup.scene, setup.scenario, setup.params.replace(**overrides), index=setup.index)
+    runner = Runner.build(setup.scene, setup.scenario, setup.params.replace(**overrides), setup.index)
     changes = rec.params_changes
     for index, frame, commands in rec.steps():
         try:
             parsed = [command_from_dict(c) for c in commands]
             if index in changes:
                 params_dict, rebuilt = changes[index]
-                params = InteractionParams.from_dict(params_dict).replace(**overrides)
-                if rebuilt:
-                    engine = Engine(setup.scene, setup.scenario, params, index=setup.index)
-                else:
-                    engine.params = params
+                runner.apply_params(InteractionParams.from_dict(params_dict).replace(**overrides), rebuilt)
         except ValueError as err:
             raise SceneError(rec.path, f"frame {index}: {err}") from None
-        yield index, frame, engine.step(frame, parsed), engine
+        yield index, frame, runner.step_recorded(frame, parsed), runner.engine
 
 
 @dataclass

@@ -26,9 +26,10 @@ from interaction.commands import Command, command_from_dict
 from interaction.engine import Engine
 from interaction.events import Event
 from interaction.frame import InputFrame
-from interaction.params import BUILD_TIME_PARAMS, InteractionParams
+from interaction.params import InteractionParams
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup
+from interaction.runner import Runner, needs_rebuild
 from scenes.index import SceneIndex
 
 #: Engine attributes shared by reference between an engine and its snapshots (read-only
@@ -53,7 +54,7 @@ def restore_snapshot(snapshot: Engine, host: Engine) -> Engine:
     """A live engine in the snapshot's state that uses ``host``'s index and collision world
     (rebuilt first when the snapshot's engine was built with other tolerances: a live
     tolerance change mid-trial)."""
-    if any(getattr(snapshot.params, f) != getattr(host.params, f) for f in BUILD_TIME_PARAMS):
+    if needs_rebuild(host.params, snapshot.params):
         host = Engine(host.scene, host.scenario, snapshot.params, index=host.index)
     engine = copy.deepcopy(snapshot, _shared_memo(snapshot, host))
     engine.sync_poses()
@@ -104,15 +105,16 @@ class ReplaySimulator:
         self.setup = setup
         self.store = store
         self._changes = rec.params_changes
-        self.engine = self._fresh(setup.params, index or setup.index)
+        self.runner = Runner.build(setup.scene, setup.scenario, setup.params, index or setup.index)
         self.stepped = 0
         self.last_frame: InputFrame | None = None
         self._ahead: Iterator[tuple[int, InputFrame, list[dict[str, Any]]]] | None = None
         self._ahead_next = 0
         self.store.add(0, self.engine)
 
-    def _fresh(self, params: InteractionParams, index: SceneIndex) -> Engine:
-        return Engine(self.setup.scene, self.setup.scenario, params, index=index)
+    @property
+    def engine(self) -> Engine:
+        return self.runner.engine
 
     def step(self, index: int, frame: InputFrame, commands: list[Command]) -> list[Event]:
         """Step recorded frame ``index`` (must be the next one) and snapshot on the grid."""
@@ -120,12 +122,8 @@ class ReplaySimulator:
             raise ValueError(f"replay stepped frame {index}, expected {self.stepped}")
         change = self._changes.get(index)
         if change is not None:
-            params = InteractionParams.from_dict(change[0])
-            if change[1]:
-                self.engine = self._fresh(params, self.engine.index)
-            else:
-                self.engine.params = params
-        events = self.engine.step(frame, commands)
+            self.runner.apply_params(InteractionParams.from_dict(change[0]), change[1])
+        events = self.runner.step_recorded(frame, commands)
         self.stepped += 1
         self.last_frame = frame
         if self.store.wants(self.stepped):
@@ -142,7 +140,7 @@ class ReplaySimulator:
         """Jump to the snapshot nearest before ``stepped`` when that is closer than here."""
         key, snap = self.store.best(stepped)
         if stepped < self.stepped or key > self.stepped:
-            self.engine = restore_snapshot(snap, self.engine)
+            self.runner.engine = restore_snapshot(snap, self.engine)
             self.stepped = key
             self.last_frame = self.rec.frame_at(key - 1) if key > 0 else None
 

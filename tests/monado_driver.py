@@ -23,6 +23,7 @@ import numpy as np
 
 from devices.openxr.device import OpenXRDevice
 from interaction.frame import InputFrame
+from interaction.recording import quantize
 from tests.monado_remote import MonadoRemote
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,7 +149,7 @@ def mode_grab() -> dict:
     def step(f: InputFrame) -> None:
         events.extend(
             {"kind": e.kind, "part": e.part, "hand": e.hand}
-            for e in engine.step(f.normalized(), [])
+            for e in engine.step(quantize(f), [])
         )
 
     step(frame)

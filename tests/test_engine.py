@@ -17,6 +17,7 @@ from interaction.engine import Engine
 from interaction.events import Event, EventKind
 from interaction.frame import JOINT_COUNT, Hand, InputFrame, Joint
 from interaction.params import GrabMode, InteractionParams
+from interaction.recording import quantize
 from scenes.scenario import load_scenario
 from scenes.transforms import look_at, matrix_to_pose, pose_to_matrix, quat_from_axis_angle
 from tests.conftest import AS1
@@ -27,6 +28,10 @@ NUT_A = "as1/rod-assembly/nut[0]"
 NUT_B = "as1/rod-assembly/nut[1]"
 BOLT = "as1/l-bracket-assembly[0]/nut-bolt-assembly[0]/bolt"
 DT = 1.0 / 90.0
+
+#: the engine steps on canonical frames (interaction.recording.quantize): hand positions on a
+#: 0.01 mm grid, orientations to 1/32767, so the errors it reports are exact to about that
+INPUT_GRID_MM = 0.01
 
 
 def write_scenario(tmp_path: Path, **body) -> Path:
@@ -56,7 +61,7 @@ class Driver:
         if gaze is not None:
             f.gaze.origin, f.gaze.direction, f.gaze.confidence = gaze[0], gaze[1], 1.0
         self.t += DT
-        out = self.engine.step(f.normalized(), list(commands))
+        out = self.engine.step(quantize(f), list(commands))
         self.events += out
         return out
 
@@ -118,7 +123,7 @@ def test_snap_inside_tolerance_reports_errors_and_places_exactly(tmp_path, as1_s
     assert kinds(out)[-2:] == [EventKind.RELEASE, EventKind.SNAP]
     snap = out[-1]
     assert snap.part == ROD and snap.data["slot"] == ROD
-    assert snap.data["position_error_mm"] == pytest.approx(3.0, abs=1e-3)
+    assert snap.data["position_error_mm"] == pytest.approx(3.0, abs=INPUT_GRID_MM)
     assert snap.data["angle_error_deg"] == pytest.approx(0.0, abs=1e-3)
     np.testing.assert_allclose(e.state.part_poses[ROD], authored(e, ROD), atol=1e-12)
     assert e.state.snapped == {ROD: ROD}
@@ -130,9 +135,9 @@ def test_release_in_magnet_zone_but_out_of_tolerance(tmp_path, as1_scene):
     released = shifted(authored(e, ROD), dy=0.012)
     out = d.carry(ROD, released)
     assert kinds(out)[-2:] == [EventKind.RELEASE, EventKind.RELEASE_OUT_OF_TOLERANCE]
-    assert out[-1].data["position_error_mm"] == pytest.approx(12.0, abs=1e-3)
+    assert out[-1].data["position_error_mm"] == pytest.approx(12.0, abs=INPUT_GRID_MM)
     assert out[-1].data["position_tolerance_mm"] == 5.0
-    np.testing.assert_allclose(e.state.part_poses[ROD], released, atol=1e-9)
+    np.testing.assert_allclose(e.state.part_poses[ROD], released, atol=INPUT_GRID_MM / 1000)  # metres
     assert ROD not in e.state.snapped
     # a rotation about the part's own centre: position fine, angle 20 deg > 10 deg tolerance
     bounds = as1_scene.node_bounds([as1_scene.part(ROD).node])
@@ -143,7 +148,7 @@ def test_release_in_magnet_zone_but_out_of_tolerance(tmp_path, as1_scene):
     out = d.carry(ROD, about_centre @ authored(e, ROD))
     assert out[-1].kind == EventKind.RELEASE_OUT_OF_TOLERANCE
     assert out[-1].data["angle_error_deg"] == pytest.approx(20.0, abs=1e-3)
-    assert out[-1].data["position_error_mm"] == pytest.approx(0.0, abs=1e-3)
+    assert out[-1].data["position_error_mm"] == pytest.approx(0.0, abs=INPUT_GRID_MM)
 
 
 def test_release_far_from_target_is_a_plain_drop(tmp_path, as1_scene):
@@ -482,7 +487,7 @@ def test_a_turn_that_maps_the_shape_onto_itself_still_snaps(tmp_path, as1_scene)
         if snaps:  # first a near miss: the figures say "12 mm off", not "37 degrees off"
             out = d.carry(part, shifted(about @ target, dy=0.012))
             assert out[-1].kind == EventKind.RELEASE_OUT_OF_TOLERANCE
-            assert out[-1].data["position_error_mm"] == pytest.approx(12.0, abs=1e-3)
+            assert out[-1].data["position_error_mm"] == pytest.approx(12.0, abs=INPUT_GRID_MM)
             assert out[-1].data["angle_error_deg"] < 3.0
         out = d.carry(part, about @ target)
         if snaps:

@@ -21,6 +21,7 @@ from interaction.engine import Engine
 from interaction.events import EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import GrabMode
+from interaction.recording import quantize
 from interaction.symmetry import symmetry_rotations
 from scenes.loader import load_scene
 from scenes.scenario import load_scenario
@@ -80,7 +81,7 @@ def _turned_placement(engine: Engine, part: str) -> list[InputFrame]:
         hand = f.hands[Hand.RIGHT]
         hand.tracked, hand.grab, hand.grip = True, grab, matrix_to_pose(grip)
         hand.aim = hand.grip
-        frames.append(f.normalized())
+        frames.append(quantize(f))
     return frames
 
 
@@ -100,7 +101,9 @@ def test_after_the_warm_up_a_run_builds_nothing_and_says_the_same(builds):
     assert cold.completed
     # cold runs build on first use (the load built only the all-parts Embree scene)
     assert builds["inset"] and builds["fcl"] > builds["inset"] and builds["proximity"]
-    assert builds["embree"] == 1 + len(cold.engine.movable)
+    # the all-parts scene, then a part's own BVH once a ray meets it away from where it was
+    # loaded (parts that end exactly at their authored pose may never need one)
+    assert 1 < builds["embree"] <= 1 + len(cold.engine.movable)
     scene, scenario, params = _fresh()
     cold_turned = _placement_events(scene, scenario, params)
 
