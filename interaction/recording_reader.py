@@ -22,6 +22,7 @@ import io
 import json
 import os
 import struct
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,10 @@ _BROKEN = (McapError, CRCValidationError, struct.error, ValueError, UnicodeDecod
 _RECORD_HEAD = struct.Struct("<BQ")
 _MAGIC = b"\x89MCAP0\r\n"
 _MAGIC_LENGTH = len(_MAGIC)
+#: a Footer record: opcode, length, summary start, summary offset start, summary CRC
+_FOOTER_LENGTH = 1 + 8 + 8 + 8 + 4
+#: a DataEnd record: opcode, length, data section CRC
+_DATA_END_LENGTH = 1 + 8 + 4
 
 
 class _UnreadableRecord(Exception):
@@ -144,6 +149,8 @@ class Recording:
         #: events, commands and parameter changes of the whole recording (small; frames are not kept)
         self._all: Batch | None = None
         self._scanned = False
+        #: (offset, data section CRC) of the DataEnd record, once known
+        self._data_end: tuple[int, int] | None = None
         try:
             self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
             self._size = os.fstat(self._file.fileno()).st_size
@@ -187,17 +194,53 @@ class Recording:
             summary = reader.get_summary()
         except _BROKEN:
             summary = None
+        footer = self._footer()
+        if footer is not None and footer.summary_start:
+            self._find_data_end(footer.summary_start)
+        if summary is not None and not self._closed:
+            self._warn("its closing bytes (the MCAP magic) are damaged; the rest reads as written")
         if summary is not None and summary.chunk_indexes:
             self._topics = {cid: ch.topic for cid, ch in summary.channels.items()}
             self._chunks = [ChunkRef(c.chunk_start_offset, c.chunk_length, c.message_start_time)
                             for c in sorted(summary.chunk_indexes, key=lambda c: c.chunk_start_offset)]
-            if not self._index_is_sound(summary) or not all(self._read_metadata_at(i.offset) for i in summary.metadata_indexes):
+            sound = self._summary_crc_holds() and self._index_is_sound(summary)
+            if not sound or not all(self._read_metadata_at(i.offset) for i in summary.metadata_indexes):
                 self._rescan()  # the metadata index or a record is damaged: find what is readable
         elif self._closed:
             self._rescan()  # closed properly, so it had an index: a damaged one
         else:
             self._scan()
         self._check_version()
+
+    def _find_data_end(self, summary_start: int) -> None:
+        """The DataEnd record (opcode, length, CRC: 13 bytes) ends where the summary starts."""
+        at = summary_start - _DATA_END_LENGTH
+        try:
+            record = self._record_at(at)[0] if at > _MAGIC_LENGTH else None
+        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            return
+        if isinstance(record, DataEnd):
+            self._data_end = (at, record.data_section_crc)
+
+    def _footer(self) -> Footer | None:
+        """The footer record just before the closing magic (None if it is not there)."""
+        at = self._size - _MAGIC_LENGTH - _FOOTER_LENGTH
+        try:
+            record = self._record_at(at)[0] if at > _MAGIC_LENGTH else None
+        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            return None
+        return record if isinstance(record, Footer) else None
+
+    def _summary_crc_holds(self) -> bool:
+        """The summary section (indexes, statistics) against the footer's CRC of it, which
+        covers the summary and the footer's own fields before the CRC."""
+        footer = self._footer()
+        if footer is None or not footer.summary_crc or not footer.summary_start:
+            return footer is not None
+        end = self._size - _MAGIC_LENGTH - 4  # the CRC is the footer's last field
+        if not _MAGIC_LENGTH <= footer.summary_start < end:
+            return False
+        return _crc_of(self._file, footer.summary_start, end) == footer.summary_crc
 
     def _index_is_sound(self, summary: Any) -> bool:
         """The summary's chunk list agrees with itself and with its statistics: chunks lie
@@ -309,10 +352,16 @@ class Recording:
                 self._keep_metadata(record)
             elif isinstance(record, Channel):
                 self._topics[record.id] = record.topic
-            elif isinstance(record, (DataEnd, Footer)):
+            elif isinstance(record, DataEnd):
+                self._data_end = (offset, record.data_section_crc)
                 if not self._closed and first is None:
                     self._warn("ends early, inside its index (was it cut short?); every frame is there")
-                break  # what follows is the summary: the index this scan replaces
+                    break
+            elif isinstance(record, Footer):
+                after = self._size - (offset + length + _MAGIC_LENGTH)
+                if after > 0:
+                    self._warn(f"has {after} bytes after its end (joined with other data?); they were not read")
+                break
             offset += length
         else:
             first = first or (offset, True, "")
@@ -484,7 +533,18 @@ class Recording:
                 total.params_changes += b.params_changes
             self._all = total
             self._check_count(total)
+            self._check_data_crc()
         return self._all
+
+    def _check_data_crc(self) -> None:
+        """Recordings since 2026-12 carry a CRC of their whole data section (DataEnd): it also
+        covers what xrjig does not read (message indexes), so damage there is said too."""
+        if self._data_end is None or self.damage is not None:
+            return
+        offset, crc = self._data_end
+        if crc and _crc_of(self._file, 0, offset) != crc:
+            self._warn("its data section fails its checksum outside the chunks and records read "
+                       "(each of those passed its own check): some other part of the file is damaged")
 
     def _check_count(self, total: Batch) -> None:
         """Chunks that all pass their checks can still be fewer than were written (an index
@@ -645,10 +705,31 @@ def frames_from_records(records: np.ndarray) -> list[InputFrame]:
 
 def _chunk_records(chunk: Chunk) -> list[Any]:
     """mcap's own chunk parser, with the chunk's CRC checked. MCAP lets a writer leave the
-    CRC out (0); xrjig never does, so a zero there is damage, not a choice."""
+    CRC out (0); xrjig never does, so a zero there is damage, not a choice. The CRC covers
+    the records, not the chunk's own size fields, so those are checked against the data."""
     if chunk.uncompressed_crc == 0:
         raise McapError("a chunk has lost its checksum")
+    if chunk.compression == "zstd":
+        try:
+            content = zstandard.frame_content_size(chunk.data)
+        except zstandard.ZstdError as err:
+            raise McapError(f"a chunk's compressed data is damaged ({err})") from None
+        if content >= 0 and content != chunk.uncompressed_size:
+            raise McapError("a chunk's size fields do not match its data")
     return breakup_chunk(chunk, validate_crc=True)
+
+
+def _crc_of(file: Any, start: int, end: int) -> int:
+    """CRC-32 of the file's bytes [start, end), read in 1 MB blocks."""
+    crc = 0
+    file.seek(start)
+    while start < end:
+        block = file.read(min(1 << 20, end - start))
+        if not block:
+            break
+        crc = zlib.crc32(block, crc)
+        start += len(block)
+    return crc
 
 
 def _unshuffle(data: bytes) -> np.ndarray:

@@ -85,7 +85,8 @@ class Recorder:
         self._writer: Writer | None = None
         try:
             self._stream = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-            self._writer = Writer(self._stream, compression=CompressionType.ZSTD, chunk_size=1 << 30)
+            self._writer = Writer(self._stream, compression=CompressionType.ZSTD, chunk_size=1 << 30,
+                                  enable_data_crcs=True)  # the reader checks the whole data section
             self._writer.start(profile=PROFILE, library="xrjig")
             self._register_channels()
             self._writer.add_metadata("xrjig.session", _as_strings(session))

@@ -203,3 +203,37 @@ def test_the_replay_window_says_what_was_skipped(qtbot, trial, tmp_path):
     shown = mode.timeline.warning_label.text()
     assert f"skipped {layout.frames - layout.chunk_first_frame[k]} frames" in shown and str(bad) in shown
     assert mode.rec.end_t == pytest.approx(layout.frame_t(layout.chunk_first_frame[k] - 1), abs=1e-6)
+
+
+def _message_index_after(layout: Layout, k: int) -> int:
+    """A byte inside the message index records between chunk ``k`` and the next one."""
+    return (layout.chunks[k][1] + layout.chunks[k + 1][0]) // 2
+
+
+@pytest.mark.parametrize("where", ["message index", "summary", "chunk size field", "joined twice", "closing magic"])
+def test_damage_outside_what_is_read_is_still_said(trial, tmp_path, where):
+    """Records xrjig does not read (message indexes), the index, a chunk's own size fields,
+    trailing data and the closing magic: the data section CRC, the summary CRC, the zstd
+    frame size and the footer's place catch them; no frame is lost, and it is said."""
+    path, layout = trial
+    data = bytearray(path.read_bytes())
+    if where == "message index":
+        data[_message_index_after(layout, 3)] ^= 0x10
+    elif where == "summary":
+        data[(layout.summary[0] + layout.summary[1]) // 2] ^= 0x10
+    elif where == "chunk size field":  # uncompressed size: after opcode, length, start and end times
+        at = layout.chunks[len(layout.chunks) // 2][0] + 9 + 16
+        data[at:at + 8] = (2**32).to_bytes(8, "little")
+    elif where == "joined twice":
+        data = data * 2
+    else:
+        data[-1] ^= 0x01
+    bad = tmp_path / "bad.mcap"
+    bad.write_bytes(bytes(data))
+    with Recording(bad) as rec:
+        frames, _ = rec.frame_count, rec.events
+        assert rec.warning is not None and str(bad) in rec.warning
+    if where == "chunk size field":
+        assert frames == layout.chunk_first_frame[len(layout.chunks) // 2]
+    else:
+        assert frames == layout.frames
