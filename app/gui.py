@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext, QSurfaceFormat
 from PySide6.QtWidgets import QApplication
@@ -91,10 +90,3 @@ def ensure_gui_application() -> QGuiApplication:
         return existing
     prepare_qt(0)
     return QGuiApplication([sys.argv[0]])
-
-
-def run_replay(path: Path, speed: float = 1.0) -> int:
-    """``xrjig replay REC``: the window in replay mode (app.replay_mode), the CLI's seam."""
-    from app.replay_mode import run_replay as run
-
-    return run(path, speed=speed)

@@ -69,6 +69,8 @@ class HeadsetDevice:
     AR blend mode (the scene drawn over the real world) where the headset offers one."""
 
     name = "openxr"
+    #: polled on the GUI thread: its frame loop paces the session with the GL context there
+    ticks_on_gui_thread = True
 
     def __init__(self, scene: Any = None, passthrough: bool = False) -> None:
         from devices.openxr.binding import OPENGL_EXTENSION

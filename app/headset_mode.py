@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel
 
+from app.framing import follow_head, task_bounds
 from app.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
 from app.stored_values import stored_float
 from scenes.transforms import pose_to_matrix
@@ -95,8 +96,6 @@ class HeadsetMirror(QObject):
     def scene_lift(self) -> float:
         """How high the running task is raised in the headset: a bench-sized VR task to
         workbench height; an AR scenario stays where it is (it must meet the real thing)."""
-        from app.wiring import task_bounds
-
         session = self.controller.session
         if session is None or is_ar_scenario(session.scenario):
             return 0.0
@@ -117,6 +116,4 @@ class HeadsetMirror(QObject):
             text += f" · {1e3 * max(result.eye_seconds):.1f} ms per eye"
         self.label.setText(text)
         if session.last_frame is not None:
-            from app.wiring import follow_head
-
             follow_head(viewport.camera, pose_to_matrix(session.last_frame.head))

@@ -21,9 +21,9 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton
 
+from app.framing import follow_head, task_bounds
 from app.gui import ORGANIZATION, DisplayUnavailable
 from app.replay_player import ReplayPlayer
-from app.wiring import follow_head, task_bounds
 from interaction.frame import Hand
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup, load_setup

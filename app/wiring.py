@@ -12,7 +12,6 @@ and toolbar, or ``open_window(..., device=SPEC)``.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,9 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from app.carry_assist import sync_carries
 from app.device_switcher import DeviceSwitcher
+from app.framing import follow_head, task_bounds
 from app.headset_mode import HeadsetMirror
-from app.session import Session, base_params, scenario_params
+from app.session import LockedInput, Session, base_params, scenario_params
 from app.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
@@ -32,14 +32,12 @@ from interaction.engine import GAZE_MIN_CONFIDENCE
 from interaction.events import EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import InteractionParams
-from scenes.auto_scenario import solid_parts
 from scenes.index import SceneIndex
 from scenes.loader import UNITS, suggest_unit
 from scenes.model import Scene, SceneError
+from scenes.part_layout import solid_parts
 from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
-from scenes.transforms import transform_points
 from views.authoring import PointPlacer, ScenarioEditor, inspection_point_from_hit
-from views.camera import Camera
 from views.event_log_dock import EventLogPanel
 from views.feedback import FeedbackLabels
 from views.help_overlay import HelpOverlay
@@ -52,14 +50,6 @@ from views.scenario_dock import ScenarioPanel
 CUSTOM_VARIANT = "custom"
 
 
-def follow_head(camera: Camera, head: np.ndarray) -> None:
-    """Point the orbit camera along a roll-free (4, 4) head pose, keeping its distance."""
-    forward = -head[:3, 2]
-    camera.yaw = math.atan2(-forward[0], -forward[2])
-    camera.pitch = math.asin(float(np.clip(forward[1], -1.0, 1.0)))
-    camera.target = head[:3, 3] + forward * camera.distance
-
-
 def gaze_source(device: Device, frame: InputFrame | None) -> str:
     """What drives gaze now, for the status bar: the desktop cursor or head, or the device's
     eye tracking (none when it reports no confident gaze)."""
@@ -68,28 +58,6 @@ def gaze_source(device: Device, frame: InputFrame | None) -> str:
     if frame is None or frame.gaze.confidence < GAZE_MIN_CONFIDENCE:
         return f"gaze: none ({device.name})"
     return f"gaze: eyes ({device.name})"
-
-
-def task_bounds(scene: Scene, scenario: Scenario, index: SceneIndex) -> np.ndarray | None:
-    """(2, 3) world bounds of every part where it starts and of every target, so the
-    first view shows both the parts to pick up and where they go."""
-    corners = [index.part_world_bounds(p.id) for p in scene.parts]
-    for pid in scenario.parts:
-        part = scene.part(pid)
-        authored = scene.node_bounds(scene.part_nodes(part))
-        if authored is None:
-            continue
-        to_target = scenario.target_matrix(scene, pid) @ np.linalg.inv(
-            scene.world_matrix(part.node)
-        )
-        box = np.array(
-            [[x, y, z] for x in authored[:, 0] for y in authored[:, 1] for z in authored[:, 2]]
-        )
-        corners.append(transform_points(to_target, box))
-    if not corners:
-        return None
-    points = np.concatenate(corners)
-    return np.stack([points.min(axis=0), points.max(axis=0)])
 
 
 class InteractionController(QObject):
@@ -365,7 +333,8 @@ class InteractionController(QObject):
         viewport = self.window.viewport
         if viewport.fly_mode:
             viewport.set_fly_mode(False)
-        viewport.set_input_sink(self.device if on and not self.placer.enabled else None)
+        sink = LockedInput(self.device, self.session.lock) if self.device is not None and self.session else None
+        viewport.set_input_sink(sink if on and not self.placer.enabled else None)
 
     # -- requests from the docks ----------------------------------------------------------------------
     def _submit(self, command) -> None:

@@ -5,6 +5,14 @@ all satisfy it without sharing a base class. Like vispy's backends, a device say
 it can run here (``available``) and, when not, why (``why_not``) so the app can show the
 reason instead of a traceback. A device that fails while running sets ``error``; the
 session then falls back to the desktop device and keeps recording.
+
+Optional capabilities are plain attributes a device may have (read with ``getattr`` and a
+default), not base classes the app tests with ``isinstance``:
+
+``ticks_on_gui_thread`` (default False): ``poll`` must run on the GUI thread. The live
+session steps the engine on its own steady tick thread, so painting cannot hold input back;
+an OpenXR headset instead paces the session with its own frame loop, whose GL context lives
+on the GUI thread.
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ from interaction.release import ReleaseOutcome, ReleasePreview
 from interaction.snap import Slot, SnapCandidate, candidates, make_slot
 from interaction.state import EngineState, MagnetZone, MeasurementState
 from interaction.symmetry import symmetry_rotations
-from scenes.auto_scenario import solid_parts
 from scenes.index import RayPoint, SceneIndex
 from scenes.model import Scene
+from scenes.part_layout import solid_parts
 from scenes.scenario import Scenario
 from scenes.transforms import pose_to_matrix
 

@@ -6,181 +6,46 @@ checklist and named parameter variants. It is YAML, loaded with PyYAML's safe lo
 errors name the line and the field (``line 12: field 'steps[2].requires': unknown step
 'x'``) because designers edit these files by hand.
 
-Poses are ``{position: [x, y, z], rotation: [qx, qy, qz, qw]}`` in scene metres: the rigid
-pose of the part's node. Whatever scale the node's world matrix carries (file units, CAD
-scale) is kept from the authored pose, so a pose means the same thing at any unit.
+The model itself (Scenario, Step, InspectionPoint, the limits) is scenes/scenario_model.py;
+this module reads, checks and writes the files, and re-exports the model's names for the
+modules that only load scenarios.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
+from scenes.auto_scenario import auto_scenario, proposed_steps
 from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
 from scenes.model import Scene, SceneError
-from scenes.scenario_yaml import merged_yaml
-from scenes.transforms import matrix_to_pose, pose_to_matrix
-
-MAX_SCENARIO_BYTES = 4 * 1024 * 1024
-#: deepest nesting of YAML lists / mappings read (a scenario needs about 5; PyYAML's composer
-#: recurses per level, so hundreds of ``[[[[...`` would end in a RecursionError)
-MAX_YAML_DEPTH = 64
-#: largest magnitude of a pose or inspection point coordinate and of a quaternion component:
-#: a kilometre-scale scene in millimetre file units still fits, 1e308 does not
-MAX_COORDINATE = 1e7
-#: tolerance name -> largest value (the interaction parameters' own limits)
-TOLERANCE_LIMITS = {"position_mm": 1000.0, "angle_deg": 180.0, "magnet_mm": 1000.0}
-LAYOUTS = ("tray", "exploded")
-#: scenario tolerance names -> interaction parameter names they set
-TOLERANCE_PARAMS = {
-    "position_mm": "snap_position_mm",
-    "angle_deg": "snap_angle_deg",
-    "magnet_mm": "magnet_radius_mm",
-}
-_TOP_KEYS = (
-    "model",
-    "units",
-    "parts",
-    "targets",
-    "layout",
-    "start_poses",
-    "tolerances",
-    "part_tolerances",
-    "strict_order",
-    "steps",
-    "inspection_points",
-    "variants",
-    "default_variant",
+from scenes.part_layout import solid_parts
+from scenes.scenario_model import (
+    LAYOUTS,
+    MAX_COORDINATE,
+    MAX_SCENARIO_BYTES,
+    MAX_YAML_DEPTH,
+    TOLERANCE_LIMITS,
+    TOLERANCE_PARAMS,
+    TOP_KEYS,
+    InspectionPoint,
+    Scenario,
+    Step,
+    part_matrix,
 )
+from scenes.scenario_yaml import merged_yaml
+
+__all__ = [
+    "LAYOUTS", "MAX_COORDINATE", "MAX_SCENARIO_BYTES", "MAX_YAML_DEPTH", "TOLERANCE_LIMITS",
+    "TOLERANCE_PARAMS", "InspectionPoint", "Scenario", "Step", "load_scenario", "part_matrix",
+    "save_scenario",
+]
 
 
-@dataclass
-class Step:
-    id: str
-    parts: list[str]
-    requires: list[str] = field(default_factory=list)
-    label: str = ""
-
-
-@dataclass
-class InspectionPoint:
-    """A spot to look at: ``point`` and ``normal`` are in the node's local frame."""
-
-    id: str
-    node: str
-    point: np.ndarray
-    normal: np.ndarray
-    instruction: str = ""
-
-
-@dataclass
-class Scenario:
-    model: Path
-    units: str | None = None
-    #: movable parts (part ids); the others stay where the model has them. None ("all"
-    #: in the file) becomes every part with triangles when the scenario meets its scene.
-    parts: list[str] | None = None
-    #: part id -> (7,) pose; None means "auto": every part's authored pose
-    targets: dict[str, np.ndarray] | None = None
-    layout: str = "tray"
-    start_poses: dict[str, np.ndarray] = field(default_factory=dict)
-    tolerances: dict[str, float] = field(default_factory=dict)
-    part_tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
-    strict_order: bool = False
-    steps: list[Step] = field(default_factory=list)
-    inspection_points: list[InspectionPoint] = field(default_factory=list)
-    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
-    default_variant: str | None = None
-    #: the scenario file (None for a scenario proposed from a bare model)
-    path: Path | None = None
-    #: field path ("steps[2].requires") -> line, for errors found after loading
-    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    scene: Scene | None = field(default=None, repr=False, compare=False)
-
-    # -- geometry ---------------------------------------------------------------------
-    def target_matrix(self, scene: Scene, part_id: str) -> np.ndarray:
-        """(4, 4) world matrix the part belongs at."""
-        authored = scene.world_matrix(scene.part(part_id).node)
-        if self.targets is None or part_id not in self.targets:
-            return authored.copy()
-        return part_matrix(authored, self.targets[part_id])
-
-    def start_matrices(self, scene: Scene) -> dict[str, np.ndarray]:
-        """Part id -> (4, 4) world matrix at the start, for every part of the scene."""
-        from scenes.auto_scenario import layout_parts, solid_parts
-
-        out = {p.id: scene.world_matrix(p.node).copy() for p in scene.parts}
-        parts = self.parts if self.parts is not None else solid_parts(scene)
-        if parts:
-            out.update(layout_parts(scene, parts, self.layout))
-        for part_id, pose in self.start_poses.items():
-            out[part_id] = part_matrix(scene.world_matrix(scene.part(part_id).node), pose)
-        return out
-
-    def error(self, key: str, message: str) -> SceneError:
-        """A SceneError pointing at the line of ``key`` (or its nearest known parent)."""
-        probe = key
-        while probe and probe not in self.lines:
-            probe = probe.rpartition(".")[0] if "." in probe else ""
-        where = f"line {self.lines[probe]}: " if probe in self.lines else ""
-        return SceneError(self.path or self.model, f"{where}field '{key}': {message}")
-
-    # -- serialisation ----------------------------------------------------------------
-    def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
-        base = (relative_to or self.model.parent).resolve()
-        d: dict[str, Any] = {"model": Path(os.path.relpath(self.model.resolve(), base)).as_posix()}
-        if self.units:
-            d["units"] = self.units
-        d["parts"] = "all" if self.parts is None else list(self.parts)
-        d["targets"] = (
-            "auto" if self.targets is None else {k: _pose_out(v) for k, v in self.targets.items()}
-        )
-        d["layout"] = self.layout
-        if self.start_poses:
-            d["start_poses"] = {k: _pose_out(v) for k, v in self.start_poses.items()}
-        if self.tolerances:
-            d["tolerances"] = dict(self.tolerances)
-        if self.part_tolerances:
-            d["part_tolerances"] = {k: dict(v) for k, v in self.part_tolerances.items()}
-        d["strict_order"] = self.strict_order
-        d["steps"] = [
-            {"id": s.id, "parts": list(s.parts), "requires": list(s.requires), "label": s.label}
-            for s in self.steps
-        ]
-        d["inspection_points"] = [
-            {
-                "id": p.id,
-                "node": p.node,
-                "point": [float(x) for x in p.point],
-                "normal": [float(x) for x in p.normal],
-                "instruction": p.instruction,
-            }
-            for p in self.inspection_points
-        ]
-        if self.variants:
-            d["variants"] = {k: dict(v) for k, v in self.variants.items()}
-        if self.default_variant:
-            d["default_variant"] = self.default_variant
-        return d
-
-
-def part_matrix(authored: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    """World matrix of a part moved to rigid ``pose``, keeping the authored scale."""
-    rigid = pose_to_matrix(matrix_to_pose(authored))
-    return pose_to_matrix(pose) @ np.linalg.inv(rigid) @ authored
-
-
-def _pose_out(pose: np.ndarray) -> dict[str, list[float]]:
-    return {"position": [float(x) for x in pose[:3]], "rotation": [float(x) for x in pose[3:7]]}
-
-
-# -- loading --------------------------------------------------------------------------
 def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
     """Read and validate a scenario file, or propose one for a bare model file.
 
@@ -189,8 +54,6 @@ def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
     """
     path = Path(path)
     if path.suffix.lower() in SUPPORTED_SUFFIXES:
-        from scenes.auto_scenario import auto_scenario
-
         return auto_scenario(scene if scene is not None else load_scene(path), path)
     data, lines = _read_yaml(path)
     scenario = _build(path, data, lines)
@@ -199,8 +62,6 @@ def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
         scene = load_scene(scenario.model, unit_scale=scale)
     _check_against_scene(scenario, scene)
     if "steps" not in data:  # no steps given: propose them (``steps: []`` means none)
-        from scenes.auto_scenario import proposed_steps
-
         scenario.steps = proposed_steps(scene, scenario.parts or [])
     scenario.scene = scene
     return scenario
@@ -362,8 +223,8 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Scenario:
     s = Scenario(model=path, path=path, lines=lines)
     r = _Reader(s)
     for key in data:
-        if key not in _TOP_KEYS:
-            raise r.fail(str(key), f"unknown field (known: {', '.join(_TOP_KEYS)})")
+        if key not in TOP_KEYS:
+            raise r.fail(str(key), f"unknown field (known: {', '.join(TOP_KEYS)})")
     if "model" not in data:
         raise SceneError(path, "missing field 'model' (the model file, relative to this file)")
     model = (path.parent / r.text(data["model"], "model")).resolve()
@@ -529,8 +390,6 @@ def _check_against_scene(s: Scenario, scene: Scene) -> None:
     if not part_ids:
         raise SceneError(s.model, "the model has no parts (no node carries a mesh)")
     if s.parts is None:
-        from scenes.auto_scenario import solid_parts
-
         s.parts = solid_parts(scene)
     for i, pid in enumerate(s.parts):
         if pid not in part_ids:

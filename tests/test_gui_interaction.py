@@ -84,7 +84,7 @@ def test_grab_carry_snap_through_qt_events(qtbot, gui):
     window, controller = gui
     drive = Driver(qtbot, window, controller)
     session = controller.session
-    assert window.viewport._sink is session.device  # simulated hands receive the input
+    assert window.viewport._sink.device is session.device  # simulated hands receive the input
     drive.tick()
     scenario = session.scenario
     step = scenario.steps[0]
@@ -153,7 +153,7 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
     controller.redo_action.trigger()
     assert list(panel.point_states()) == ["P1"]
     qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
-    assert vp._sink is controller.session.device
+    assert vp._sink.device is controller.session.device
 
     drive.tick()
     point = controller.session.engine.state.points["P1"]
@@ -209,16 +209,29 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     # reorder steps with the dock's buttons; undo puts the order back
     panel = controller.scenario_panel
     order = [s.id for s in controller.session.scenario.steps]
+
+    def running_requires(t):
+        """Each step's precedence in the running task, after a tick applied the commands."""
+        controller.session.tick(t)
+        return {k: list(v.requires) for k, v in controller.session.engine.state.steps.items()}
+
+    def scenario_requires():
+        return {s.id: list(s.requires) for s in controller.session.scenario.steps}
+
+    before = running_requires(RATE)
+    assert order[0] in before[order[1]]  # the second step waits for the first
     panel.steps_tree.setCurrentItem(panel.steps_tree.topLevelItem(0))
     qtbot.mouseClick(panel.step_down_button, Qt.MouseButton.LeftButton)
     moved = [s.id for s in controller.session.scenario.steps]
     assert moved[:2] == [order[1], order[0]] and moved[2:] == order[2:]
     assert panel.selected_step_index() == 1
-    assert list(controller.session.engine.state.steps) == moved or set(
-        controller.session.engine.state.steps
-    ) == set(moved)
+    # the running task takes the new precedence: the step now first waits for nothing
+    # listed after it
+    after = running_requires(2 * RATE)
+    assert after == scenario_requires() and order[0] not in after[order[1]]
     controller.undo_action.trigger()
     assert [s.id for s in controller.session.scenario.steps] == order
+    assert running_requires(3 * RATE) == before
     controller.redo_action.trigger()
     path = tmp_path / "as1.scenario.yaml"
     controller.save_scenario(path)

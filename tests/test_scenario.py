@@ -11,8 +11,9 @@ import pytest
 import trimesh
 import yaml
 
-from scenes.auto_scenario import auto_scenario, layout_parts, propose_order
+from scenes.auto_scenario import auto_scenario, propose_order
 from scenes.model import Mesh, Node, Primitive, Scene, SceneError
+from scenes.part_layout import layout_parts
 from scenes.scenario import load_scenario, save_scenario
 from tests.conftest import AS1, PM4
 

@@ -271,3 +271,57 @@ def test_synthetic_index_finger_pokes_an_inspection_marker(qtbot, as1):
         if height > 0:
             assert not pokes, f"poked while the tip was {height * 1000:.0f} mm above"
     assert [e.point for e in pokes] == ["P1"] and pokes[0].hand == "right"
+
+
+class _GuiThreadDevice(DesktopDevice):
+    """A desktop device that asks to be polled on the GUI thread, as a headset does."""
+
+    ticks_on_gui_thread = True
+
+
+def test_the_tick_thread_keeps_its_rate_while_the_gui_thread_is_busy(qtbot, as1):
+    """A paint that takes 300 ms must not stop the engine: the tick thread steps on at its
+    rate meanwhile, and the views are then told, on the GUI thread, of the newest state."""
+    import threading
+    import time
+
+    scenario = _scenario(as1)
+    session = Session(as1, scenario, InteractionParams(), _device_looking_at(np.zeros(3)), SceneIndex(as1))
+    told = []
+    session.stepped.connect(lambda state, events: told.append((state.frame, list(events))))
+    session.start()
+    try:
+        assert session.threaded
+        qtbot.waitUntil(lambda: session.frame_count > 5, timeout=5000)
+        before, gui = session.frame_count, threading.get_ident()
+        time.sleep(0.3)  # the GUI thread is stuck (a slow paint)
+        stepped_meanwhile = session.frame_count - before
+        told.clear()
+        qtbot.waitUntil(lambda: bool(told), timeout=2000)
+        assert threading.get_ident() == gui
+    finally:
+        session.stop()
+    assert stepped_meanwhile >= 0.3 * 90 * 0.6  # near 27 steps, whatever the GUI did
+    assert told[0][0] >= before + stepped_meanwhile - 1  # the views see the newest state
+    assert not session.running
+
+
+def test_a_device_polled_on_the_gui_thread_is_ticked_there(qtbot, as1):
+    import threading
+
+    scenario = _scenario(as1)
+    device = _GuiThreadDevice(head=np.eye(4))
+    polled_on = set()
+    poll = device.poll
+    device.poll = lambda t: (polled_on.add(threading.get_ident()), poll(t))[1]
+    session = Session(as1, scenario, InteractionParams(), device, SceneIndex(as1))
+    session.start()
+    try:
+        assert session.running and not session.threaded
+        qtbot.waitUntil(lambda: session.frame_count > 3, timeout=5000)
+        session.set_device(_device_looking_at(np.zeros(3)))  # a plain desktop device: the tick thread
+        assert session.threaded
+        qtbot.waitUntil(lambda: session.frame_count > 10, timeout=5000)
+    finally:
+        session.stop()
+    assert polled_on == {threading.get_ident()}
