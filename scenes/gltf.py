@@ -18,11 +18,18 @@ import numpy as np
 from PIL import Image
 
 from scenes.gltf_accessors import AccessorReader
-from scenes.gltf_container import GltfDocument, as_int, read_document, read_uri
+from scenes.gltf_container import (
+    GltfDocument,
+    as_float,
+    as_int,
+    describe,
+    read_document,
+    read_uri,
+)
 from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll, vertex_colors
 from scenes.image_budget import MAX_IMAGE_PIXELS, check_image, check_size
 from scenes.model import Material, Mesh, Node, Primitive, Scene
-from scenes.transforms import quat_to_matrix
+from scenes.transforms import MAX_COORDINATE, quat_to_matrix
 
 #: Extensions that change how geometry is stored; without them the file cannot be read.
 UNSUPPORTED_REQUIRED = (
@@ -35,6 +42,10 @@ OTHER_IMAGE_MAGIC = (b"\xabKTX 20\xbb", b"DDS ")
 #: Deepest node tree accepted: real CAD assemblies stay under ~30 levels, and the scene
 #: model walks trees recursively.
 MAX_DEPTH = 256
+#: How far a node matrix's last row may stray from (0, 0, 0, 1), the affine row glTF
+#: requires (a projective matrix cannot be decomposed into translation, rotation, scale):
+#: float noise of an exporter passes, and the row is then set exactly.
+AFFINE_TOLERANCE = 1e-6
 #: Largest texture we decode (pixels); a bigger one is refused rather than eating memory.
 MAX_TEXTURE_PIXELS = MAX_IMAGE_PIXELS
 
@@ -164,32 +175,31 @@ def _check_acyclic(doc: GltfDocument, parents: dict[int, int], n: int) -> None:
         done.update(chain)
 
 
-def _numbers(doc: GltfDocument, value: Any, n: int, what: str) -> np.ndarray:
-    if (
-        not isinstance(value, list)
-        or len(value) != n
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ):
-        raise doc.error(f"{what} must be {n} numbers")
-    out = np.array(value, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
-        raise doc.error(f"{what} holds NaN or infinite values")
-    return out
-
-
 def _local_matrix(doc: GltfDocument, index: int, spec: dict[str, Any]) -> np.ndarray:
+    """The node's matrix, or its translation * rotation * scale; every number finite and
+    within ±MAX_COORDINATE, so no one node overflows (what the tree multiplies them to is
+    checked once for all nodes, by :func:`scenes.loader.check_placement`)."""
+    where = f"nodes[{index}]"
     if "matrix" in spec:
-        return _numbers(doc, spec["matrix"], 16, f"node {index} matrix").reshape(4, 4).T.copy()
+        m = doc.numbers(spec["matrix"], 16, f"{where}.matrix", MAX_COORDINATE).reshape(4, 4).T
+        if np.abs(m[3] - (0.0, 0.0, 0.0, 1.0)).max() > AFFINE_TOLERANCE:
+            raise doc.error(
+                f"{where}.matrix: not a translation-rotation-scale matrix "
+                "(its last row must be 0, 0, 0, 1)"
+            )
+        m = m.copy()
+        m[3] = (0.0, 0.0, 0.0, 1.0)  # exactly: an inverse must stay affine too
+        return m
     m = np.eye(4)
     if "rotation" in spec:
-        q = _numbers(doc, spec["rotation"], 4, f"node {index} rotation")
+        q = doc.numbers(spec["rotation"], 4, f"{where}.rotation", MAX_COORDINATE)
         if np.linalg.norm(q) < 1e-12:
-            raise doc.error(f"node {index} has a zero rotation quaternion")
+            raise doc.error(f"{where}.rotation: a zero rotation quaternion")
         m[:3, :3] = quat_to_matrix(q)
     if "scale" in spec:
-        m[:3, :3] = m[:3, :3] * _numbers(doc, spec["scale"], 3, f"node {index} scale")
+        m[:3, :3] = m[:3, :3] * doc.numbers(spec["scale"], 3, f"{where}.scale", MAX_COORDINATE)
     if "translation" in spec:
-        m[:3, 3] = _numbers(doc, spec["translation"], 3, f"node {index} translation")
+        m[:3, 3] = doc.numbers(spec["translation"], 3, f"{where}.translation", MAX_COORDINATE)
     return m
 
 
@@ -317,10 +327,12 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> tuple[list[Material
         )
         if not isinstance(pbr, dict) and isinstance(spec_gloss, dict):
             color_key, texture_key, pbr = "diffuseFactor", "diffuseTexture", spec_gloss
+            where = f"materials[{i}].extensions.KHR_materials_pbrSpecularGlossiness"
         else:
             color_key, texture_key = "baseColorFactor", "baseColorTexture"
             pbr = pbr if isinstance(pbr, dict) else {}
-        color = _numbers(doc, pbr.get(color_key, [1.0, 1.0, 1.0, 1.0]), 4, f"material {i} {color_key}")
+            where = f"materials[{i}].pbrMetallicRoughness"
+        color = doc.numbers(pbr.get(color_key, [1.0, 1.0, 1.0, 1.0]), 4, f"{where}.{color_key}")
         texture = None
         wrap = (REPEAT, REPEAT)
         uv_set = TextureUvs(0, None)
@@ -334,7 +346,7 @@ def _materials(doc: GltfDocument, reader: AccessorReader) -> tuple[list[Material
                 if source not in images:
                     images[source] = _image(doc, reader, source, f"material {i}")
                 texture = images[source]
-            uv_set = _texture_uvs(doc, tex_ref, f"material {i} {texture_key}")
+            uv_set = _texture_uvs(doc, tex_ref, f"{where}.{texture_key}")
         uv_sets.append(uv_set)
         out.append(
             Material(
@@ -374,13 +386,15 @@ def _texture_uvs(doc: GltfDocument, tex_ref: dict[str, Any], what: str) -> Textu
     """A textureInfo's TEXCOORD set and KHR_texture_transform (offset, rotation, scale)."""
     tex_coord = as_int(tex_ref.get("texCoord", 0))
     if not isinstance(tex_coord, int) or isinstance(tex_coord, bool) or not 0 <= tex_coord < 8:
-        raise doc.error(f"{what} has an invalid texCoord {tex_ref.get('texCoord')!r}")
+        shown = describe(tex_ref.get("texCoord"))
+        raise doc.error(f"{what}.texCoord: {shown} is not a TEXCOORD set (0 to 7)")
     extensions = tex_ref.get("extensions")
     spec = extensions.get("KHR_texture_transform") if isinstance(extensions, dict) else None
     if not isinstance(spec, dict):
         return TextureUvs(tex_coord, None)
-    offset = _numbers(doc, spec.get("offset", [0.0, 0.0]), 2, f"{what} texture offset")
-    scale = _numbers(doc, spec.get("scale", [1.0, 1.0]), 2, f"{what} texture scale")
+    where = f"{what}.extensions.KHR_texture_transform"
+    offset = doc.numbers(spec.get("offset", [0.0, 0.0]), 2, f"{where}.offset", MAX_COORDINATE)
+    scale = doc.numbers(spec.get("scale", [1.0, 1.0]), 2, f"{where}.scale", MAX_COORDINATE)
     rotation = _scalar(spec, "rotation", 0.0)
     c, s = np.cos(rotation), np.sin(rotation)
     # uv' = T(offset) R(rotation) S(scale) uv, with R as implementations and Khronos'
@@ -391,13 +405,15 @@ def _texture_uvs(doc: GltfDocument, tex_ref: dict[str, Any], what: str) -> Textu
     )
     override = spec.get("texCoord")
     if override is not None:
-        tex_coord = _texture_uvs(doc, {"texCoord": override}, what).tex_coord
+        tex_coord = _texture_uvs(doc, {"texCoord": override}, where).tex_coord
     return TextureUvs(tex_coord, transform)
 
 
 def _scalar(spec: dict[str, Any], key: str, default: float) -> float:
-    value = spec.get(key, default)
-    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else default
+    """A number that only shades (metallic, roughness, a texture's rotation): the default
+    when it is anything but a finite number -- a wrong one is not worth refusing the model."""
+    value = as_float(spec.get(key, default))
+    return default if value is None else value
 
 
 def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> np.ndarray | None:

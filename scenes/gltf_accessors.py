@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scenes.gltf_container import GltfDocument, as_int
+from scenes.gltf_container import GltfDocument, as_int, describe
 
 COMPONENT_DTYPES: dict[int, np.dtype] = {
     5120: np.dtype("i1"),
@@ -61,9 +61,8 @@ class AccessorReader:
         width = TYPE_WIDTHS.get(acc.get("type")) if isinstance(acc.get("type"), str) else None
         count = _int(acc.get("count"))
         if dtype is None or width is None:
-            raise self.doc.error(
-                f"{name} has an unsupported componentType/type ({acc.get('componentType')}, {acc.get('type')})"
-            )
+            kinds = f"{describe(acc.get('componentType'))}, {describe(acc.get('type'))}"
+            raise self.doc.error(f"{name} has an unsupported componentType/type ({kinds})")
         if count is None or count < 0:
             raise self.doc.error(f"{name} has no valid count")
         elem = dtype.itemsize * width

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import os
 import stat
 import struct
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+
+import numpy as np
 
 from scenes.model import SceneError
 
@@ -36,17 +39,52 @@ MAX_JSON_BYTES = 256 * 1024**2
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: POSIX only (Windows has no FIFOs to block on, nor these flags)
 _OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+#: Largest magnitude of an integer read where glTF expects one (index, count, offset,
+#: enum): 2**53, the largest integer every JSON reader keeps exact. Python's json reads
+#: integers of any size (up to 4300 digits); past this bound nothing in a file of at most
+#: MAX_FILE_BYTES can be counted, and sums of such values would overflow NumPy and C sizes.
+MAX_JSON_INT = 2**53
 
 
 def as_int(value: Any) -> int | None:
-    """An integer JSON value (also written as 1.0 or 1e0, which glTF allows), else None."""
+    """An integer JSON value (also written as 1.0 or 1e0, which glTF allows) within
+    ±MAX_JSON_INT, else None -- which every caller reports as an invalid index or size,
+    so a 400-digit index is "does not exist", never an OverflowError further on."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, float):
+        if not value.is_integer():  # also NaN and the infinities
+            return None
+        value = int(value)
+    if isinstance(value, int) and -MAX_JSON_INT <= value <= MAX_JSON_INT:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return None
+
+
+def as_float(value: Any) -> float | None:
+    """A finite JSON number as a float, else None: integers of any size are numbers, but one
+    past the float range (``float(10**400)`` is an OverflowError) is as unusable as the
+    infinity ``1e400`` parses to, or as a bool, a string or null."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        out = float(value)
+    except OverflowError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def describe(value: Any) -> str:
+    """A JSON value for an error message, kept short: a 400-digit integer or a long string
+    must not turn the one-line error into a screenful."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a {math.floor(value.bit_length() * math.log10(2)) + 1}-digit integer"
+    if isinstance(value, list):
+        return f"an array of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    text = json.dumps(value)  # null, true, "text", Infinity: as the file spells them
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 @dataclass
@@ -70,6 +108,23 @@ class GltfDocument:
             raise self.error(f"buffer {index} has no uri and there is no GLB binary chunk for it")
         return data
 
+    def numbers(self, value: Any, n: int, where: str, limit: float = math.inf) -> np.ndarray:
+        """``value`` as (n,) float64, when it is a JSON array of n finite numbers within
+        ±``limit``; anything else (a string, null, a bool, a 400-digit integer, 1e400, 1e308
+        past the limit, a wrong length) is a SceneError naming ``where``, a JSON path such
+        as ``nodes[3].matrix``."""
+        if not isinstance(value, list) or len(value) != n:
+            raise self.error(f"{where}: not {n} finite numbers (got {describe(value)})")
+        out = [as_float(v) for v in value]
+        for k, v in enumerate(out):
+            if v is None:
+                raise self.error(
+                    f"{where}: not {n} finite numbers ({where}[{k}] is {describe(value[k])})"
+                )
+            if abs(v) > limit:
+                raise self.error(f"{where}[{k}]: {v:g} is beyond the limit of ±{limit:g}")
+        return np.array(out, dtype=np.float64)
+
     def items(self, key: str) -> list[Any]:
         """The top-level array ``key`` ([] when absent), checked to be a list."""
         value = self.json.get(key, [])
@@ -82,10 +137,12 @@ class GltfDocument:
         items = self.items(key)
         i = as_int(index)
         if i is None or not 0 <= i < len(items):
-            raise self.error(f"{what} refers to {_singular(key)} {index!r}, which does not exist")
+            raise self.error(
+                f"{what} refers to {_singular(key)} {describe(index)}, which does not exist"
+            )
         value = items[i]
         if not isinstance(value, dict):
-            raise self.error(f"{_singular(key)} {index} is not an object")
+            raise self.error(f"{_singular(key)} {i} is not an object")
         return value
 
 

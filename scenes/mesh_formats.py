@@ -27,6 +27,7 @@ from scenes.gltf_container import MAX_FILE_BYTES, read_inside
 from scenes.gltf_primitives import build_primitive, vertex_colors
 from scenes.image_budget import check_image, check_size
 from scenes.model import Material, Mesh, Node, Primitive, Scene, SceneError
+from scenes.transforms import MAX_COORDINATE
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,16 @@ def _primitive(
     if isinstance(geom, trimesh.Trimesh):
         if len(geom.faces) == 0:
             return None
-        positions = np.asarray(geom.vertices, dtype=np.float32)
+        positions = _positions(path, geom.vertices)
         faces = np.asarray(geom.faces, dtype=np.int64)
-        if positions.ndim != 2 or positions.shape[1] != 3 or faces.ndim != 2 or faces.shape[1] != 3:
-            raise ValueError("vertices or faces are not triples")
-        if faces.min() < 0 or faces.max() >= len(positions) or not np.all(np.isfinite(positions)):
-            raise ValueError("face index out of range or non-finite vertex")
+        if faces.ndim != 2 or faces.shape[1] != 3:
+            raise ValueError("faces are not triples")
+        if faces.min() < 0 or faces.max() >= len(positions):
+            raise ValueError("face index out of range")
         uvs = getattr(geom.visual, "uv", None)
         if uvs is not None and len(uvs) == len(positions):
+            if not np.all(np.isfinite(np.asarray(uvs, np.float64))):
+                raise SceneError(path, "a texture coordinate is not a finite number")
             # OBJ and PLY count v up from the image's bottom row; the model (and the
             # renderer) count it down from the top row, as glTF does
             uvs = np.asarray(uvs, np.float32) * [1.0, -1.0] + [0.0, 1.0]
@@ -170,9 +173,7 @@ def _primitive(
         )
         return prim
     if isinstance(geom, trimesh.PointCloud) and len(geom.vertices):
-        positions = np.asarray(geom.vertices, dtype=np.float32)
-        if positions.ndim != 2 or positions.shape[1] != 3 or not np.all(np.isfinite(positions)):
-            raise ValueError("point positions are not finite triples")
+        positions = _positions(path, geom.vertices)
         colors = getattr(geom, "colors", None)
         colors = vertex_colors(_unit(colors), len(positions)) if colors is not None else None
         materials.append(_vertex_coloured() if colors is not None else Material(name="points"))
@@ -181,6 +182,23 @@ def _primitive(
             positions=positions, indices=idx, mode="points", material=material_index, colors=colors
         )
     return None
+
+
+def _positions(path: Path, vertices: np.ndarray) -> np.ndarray:
+    """Vertices as (n, 3) float32, refused unless every coordinate is a finite number
+    within ±MAX_COORDINATE: a text file's ``1e400`` reads as infinity, and ``1e300``
+    would become one in float32 (checked on trimesh's float64, before the cast)."""
+    raw = np.asarray(vertices, dtype=np.float64)
+    if raw.ndim != 2 or raw.shape[1] != 3:
+        raise ValueError("vertices are not triples")
+    if not np.all(np.isfinite(raw)):
+        raise SceneError(path, "a vertex coordinate is not a finite number")
+    if len(raw) and np.abs(raw).max() > MAX_COORDINATE:
+        far = float(np.abs(raw).max())
+        raise SceneError(
+            path, f"a vertex coordinate is {far:.3g}, beyond the limit of ±{MAX_COORDINATE:g}"
+        )
+    return raw.astype(np.float32)
 
 
 def _vertex_coloured() -> Material:

@@ -15,6 +15,12 @@ import math
 import numpy as np
 
 IDENTITY_POSE = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+#: Largest magnitude of a coordinate (metres or file units), a scale factor or a quaternion
+#: component read from a file: a kilometre-scale scene in millimetre file units still fits,
+#: 1e308 (whose square, or product with another, is infinite) does not. Scenario poses and
+#: points use the same bound (scenes/scenario.py), so a part a model places can be placed
+#: by a scenario too.
+MAX_COORDINATE = 1e7
 
 
 def _unit_quat(q: np.ndarray) -> list[float]:

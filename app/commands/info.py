@@ -8,7 +8,10 @@ millimetre file) and pass ``--unit mm``. ``--json`` prints one JSON document for
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from scenes.loader import UNITS, load_scene, suggest_unit
@@ -26,7 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
+    """Everything ``info`` reports, as plain data. One pass per list: a CAD assembly can
+    have a million nodes, so nothing here may search one list per element of another."""
     part_of = {p.node: p for p in scene.parts}
+    mesh_triangles = [m.triangle_count for m in scene.meshes]
     bounds = scene.bounds
     return {
         "file": str(scene.source),
@@ -43,7 +49,7 @@ def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
                 "path": n.path,
                 "parent": n.parent,
                 "children": n.children,
-                "triangles": 0 if n.mesh is None else scene.meshes[n.mesh].triangle_count,
+                "triangles": 0 if n.mesh is None else mesh_triangles[n.mesh],
                 "part": part_of[n.index].id if n.index in part_of else None,
             }
             for n in scene.nodes
@@ -54,8 +60,8 @@ def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
                 "name": p.display_name,
                 "node": p.node,
                 "triangles": sum(
-                    scene.meshes[scene.nodes[i].mesh].triangle_count
-                    for i in scene.part_nodes(p)
+                    mesh_triangles[scene.nodes[i].mesh]  # type: ignore[index]
+                    for i in scene.part_nodes(p)  # parts do not nest: linear in all
                     if scene.nodes[i].mesh is not None
                 ),
             }
@@ -66,6 +72,7 @@ def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
 
 def _print_text(info: dict[str, Any]) -> None:
     nodes = info["nodes"]
+    part_names = {p["id"]: p["name"] for p in info["parts"]}  # not a search per node
     print(f"file: {info['file']}")
     unit_line = f"unit: {info['unit']} ({info['unit_scale']:g} m per file unit)"
     if info["suggested_unit"]:
@@ -86,8 +93,7 @@ def _print_text(info: dict[str, Any]) -> None:
         label = n["name"] or f"(node {i})"
         extra = f"  [{n['triangles']:,} triangles]" if n["triangles"] else ""
         if n["part"] is not None:
-            name = next(p["name"] for p in info["parts"] if p["id"] == n["part"])
-            extra += f"  part {name!r}"
+            extra += f"  part {part_names[n['part']]!r}"
         print("  " * (depth + 1) + label + extra)
         stack.extend((c, depth + 1) for c in reversed(n["children"]))
 
@@ -96,11 +102,30 @@ def _vec(v: list[float]) -> str:
     return "(" + ", ".join(f"{x:.4f}" for x in v) + ")"
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """CPython's cyclic garbage collector off while a model is read, summarised and printed.
+
+    The node tree, the parsed JSON and the summary are millions of small objects without a
+    reference cycle, yet the collector walks the whole growing heap each time it has grown
+    by a quarter: half the time of ``info`` on a million-node file (measured 77 s -> 38 s).
+    Nothing is lost: memory without cycles is freed by reference counting as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run(args: argparse.Namespace) -> int:
-    scene = load_scene(args.file, unit_scale=UNITS[args.unit] if args.unit else None)
-    info = _summary(scene, args.unit)
-    if args.json:
-        print(json.dumps(info, indent=1))
-    else:
-        _print_text(info)
+    with _cyclic_gc_paused():
+        scene = load_scene(args.file, unit_scale=UNITS[args.unit] if args.unit else None)
+        info = _summary(scene, args.unit)
+        if args.json:
+            print(json.dumps(info, indent=1))
+        else:
+            _print_text(info)
     return 0
