@@ -25,9 +25,6 @@ MAX_SCENARIO_BYTES = 4 * 1024 * 1024
 #: deepest nesting of YAML lists / mappings read (a scenario needs about 5; PyYAML's composer
 #: recurses per level, so hundreds of ``[[[[...`` would end in a RecursionError)
 MAX_YAML_DEPTH = 64
-#: largest magnitude of a pose or inspection point coordinate and of a quaternion component:
-#: a kilometre-scale scene in millimetre file units still fits, 1e308 does not
-MAX_COORDINATE = 1e7
 #: tolerance name -> largest value (the interaction parameters' own limits)
 TOLERANCE_LIMITS = {"position_mm": 1000.0, "angle_deg": 180.0, "magnet_mm": 1000.0}
 LAYOUTS = ("tray", "exploded")

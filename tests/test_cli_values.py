@@ -60,7 +60,7 @@ def test_numeric_option_refuses_hostile_values(capsys, tmp_path, prefix, option,
 
 
 @pytest.mark.parametrize(("option", "value"), [
-    ("--fov", "1"), ("--fov", "179"), ("--fov", "-30"), ("--fov", "180"),
+    ("--fov", "1"), ("--fov", "1.5"), ("--fov", "179"), ("--fov", "-30"), ("--fov", "180"),
     ("--speed", "0.2"), ("--speed", "17"), ("--max-frames", "1.5"), ("--max-frames", "-1"),
     ("--unit-scale", "1e-7"), ("--unit-scale", "1001"), ("--size", "8193x100"), ("--size", "0x0"),
 ])

@@ -33,7 +33,8 @@ from scenes.transforms import quat_to_matrix
 from views.camera_preview import CameraPreview
 
 #: the tracker settings the panel edits (names of devices.camera.tracker.TrackerSettings
-#: fields): label, minimum, maximum, step, decimals, suffix, tooltip
+#: fields): label, minimum, maximum, step, decimals, suffix, tooltip (the field of view's
+#: range is devices.camera.tracker.HORIZONTAL_FOV_RANGE_DEG: views do not import devices)
 TRACKING_FIELDS: dict[str, tuple[str, float, float, float, int, str, str]] = {
     "horizontal_fov_deg": (
         "Camera field of view", 30.0, 150.0, 1.0, 0, " °",

@@ -24,6 +24,7 @@ from typing import Any
 from app.cli import number
 from devices.camera.source import FrameSource
 from devices.camera.tracker import (
+    HORIZONTAL_FOV_RANGE_DEG,
     MediaPipeTracker,
     TrackerSettings,
     TrackResult,
@@ -39,8 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop after N frames (1..1e9; default: all)"
     )
     parser.add_argument(
-        "--fov", type=number(float, 1.0, 179.0, low_open=True, high_open=True), default=60.0,
-        help="the camera's horizontal field of view in degrees, in (1, 179) (default 60)"
+        "--fov", type=number(float, *HORIZONTAL_FOV_RANGE_DEG), default=60.0,
+        help="the camera's horizontal field of view in degrees, {:g}..{:g} (default 60)".format(
+            *HORIZONTAL_FOV_RANGE_DEG)
     )
     parser.add_argument("--no-face", action="store_true", help="track hands only (no gaze)")
 

@@ -30,6 +30,7 @@ import os
 import stat
 import struct
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -98,12 +99,16 @@ def _image_complete(path: Path) -> bool:
     grey rows and says so only on stderr, so PIL checks it first: JPEG decoded at 1/8 scale
     (cheap, yet every byte of the scan is read), PNG through its chunk checksums."""
     try:
-        with Image.open(path) as img:
-            if img.format == "JPEG":
-                img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
-                img.load()
-            elif img.format == "PNG":
-                img.verify()
+        # PIL warns (two lines, no file name) about damaged metadata such as EXIF tags it
+        # skips; the pixels are what is checked here, and they decode or they do not
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            with Image.open(path) as img:
+                if img.format == "JPEG":
+                    img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
+                    img.load()
+                elif img.format == "PNG":
+                    img.verify()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
     return True

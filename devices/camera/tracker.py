@@ -27,6 +27,10 @@ from interaction.frame import GazeInput, Hand, HandInput, InputFrame, Joint
 from interaction.hands import Trigger
 from scenes.transforms import look_at, matrix_to_pose, transform_points
 
+#: horizontal fields of view a webcam can have here (degrees): laptop and desk webcams are
+#: 60-90, wide ones up to 150; the pinhole head-pose fit degenerates towards 1 (a telescope)
+HORIZONTAL_FOV_RANGE_DEG = (30.0, 150.0)
+
 
 @dataclass
 class TrackerSettings:
