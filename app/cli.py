@@ -103,3 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a file system refusal no command foresaw: still one line naming it
+        name = f"{err.filename!s:.300}: ".replace("\n", " ") if err.filename else ""
+        print(f"xrjig: {name}{err.strerror or err}", file=sys.stderr)
+        return 1

@@ -428,7 +428,7 @@ def _image(doc: GltfDocument, reader: AccessorReader, index: Any, what: str) -> 
         data = read_uri(doc, spec["uri"], name)
     elif spec.get("bufferView") is not None:
         buffer, offset, length, _ = reader.view_bytes(spec["bufferView"], name)
-        data = buffer[offset : offset + length]
+        data = bytes(buffer[offset : offset + length])  # an image is decoded from a copy of its bytes
     else:
         raise doc.error(f"{name} has neither a uri nor a bufferView")
     if data.startswith(OTHER_IMAGE_MAGIC) or data[8:12] == b"WEBP":

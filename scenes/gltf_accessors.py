@@ -92,7 +92,7 @@ class AccessorReader:
             raise self.doc.error(f"{what} holds NaN or infinite values")
         return out
 
-    def view_bytes(self, view_index: Any, name: str) -> tuple[bytes, int, int, int | None]:
+    def view_bytes(self, view_index: Any, name: str) -> tuple[bytes | memoryview, int, int, int | None]:
         """(buffer, view offset, view length, byteStride) of a checked bufferView."""
         view = self.doc.item("bufferViews", view_index, name)
         buf_index = view.get("buffer")

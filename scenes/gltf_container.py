@@ -96,12 +96,12 @@ class GltfDocument:
 
     path: Path
     json: dict[str, Any]
-    buffers: list[bytes | None]
+    buffers: list[bytes | memoryview | None]
 
     def error(self, message: str) -> SceneError:
         return SceneError(self.path, message)
 
-    def buffer(self, index: Any, what: str) -> bytes:
+    def buffer(self, index: Any, what: str) -> bytes | memoryview:
         self.item("buffers", index, what)
         data = self.buffers[as_int(index)]  # type: ignore[index]
         if data is None:
@@ -195,7 +195,7 @@ def _parse_json(path: Path, data: bytes) -> dict[str, Any]:
     return doc
 
 
-def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
+def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], memoryview | None]:
     """GLB header, then a JSON chunk, then an optional BIN chunk (others ignored)."""
     if len(data) < 12:
         raise SceneError(path, "file too short for a GLB header (truncated or empty)")
@@ -208,7 +208,8 @@ def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
         raise SceneError(
             path, f"GLB header declares {length} bytes but the file has {len(data)} (truncated)"
         )
-    chunks: list[tuple[int, bytes]] = []
+    chunks: list[tuple[int, memoryview]] = []
+    view = memoryview(data)  # chunks are views into the file's bytes: a 1.9 GB BIN is not copied
     offset = 12
     while offset < length:
         if offset + 8 > length:
@@ -220,7 +221,7 @@ def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
                 path,
                 f"GLB chunk at byte {offset} declares {chunk_len} bytes, past the end of the file",
             )
-        chunks.append((chunk_type, data[start : start + chunk_len]))
+        chunks.append((chunk_type, view[start : start + chunk_len]))
         offset = (
             start + chunk_len
         )  # no re-alignment: some exporters (trimesh) write unpadded chunks
@@ -230,12 +231,15 @@ def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
         raise SceneError(path, "GLB has more than one JSON or BIN chunk")
     if len(chunks) > 1 and chunks[1][0] != CHUNK_BIN and any(t == CHUNK_BIN for t, _ in chunks):
         raise SceneError(path, "GLB BIN chunk must directly follow the JSON chunk")
-    doc = _parse_json(path, chunks[0][1])
+    json_chunk = chunks[0][1]
+    if len(json_chunk) > MAX_JSON_BYTES:  # refused before its bytes are copied out for parsing
+        raise SceneError(path, f"the JSON part is {len(json_chunk)} bytes, over the {MAX_JSON_BYTES} byte limit")
+    doc = _parse_json(path, bytes(json_chunk))
     bin_chunk = chunks[1][1] if len(chunks) > 1 and chunks[1][0] == CHUNK_BIN else None
     return doc, bin_chunk
 
 
-def _load_buffer(doc: GltfDocument, index: int, buf: Any, bin_chunk: bytes | None) -> bytes | None:
+def _load_buffer(doc: GltfDocument, index: int, buf: Any, bin_chunk: memoryview | None) -> bytes | memoryview | None:
     if not isinstance(buf, dict):
         raise doc.error(f"buffer {index} is not an object")
     length = as_int(buf.get("byteLength"))
@@ -311,11 +315,12 @@ def read_inside(
         fd = os.open(target, os.O_RDONLY | _OPEN_FLAGS | _O_NOFOLLOW)
     except OSError:
         raise SceneError(model, f"{what} refers to {shown!r}, which does not exist") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # a folder, FIFO or device: checked before any read
+        os.close(fd)
+        raise SceneError(model, f"{what} refers to {shown!r}, which is not a regular file")
     with os.fdopen(fd, "rb") as f:
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise SceneError(model, f"{what} refers to {shown!r}, which is not a regular file")
             if info.st_size > MAX_FILE_BYTES:
                 raise SceneError(
                     model,

@@ -36,14 +36,21 @@ def load_scene(path: str | Path, *, unit_scale: float | None = None) -> Scene:
             path,
             f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}",
         )
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError as err:  # a name too long for the file system, a folder not readable
+        raise SceneError(path, f"cannot be opened ({err.strerror or err})") from None
+    if not is_file:
         raise SceneError(path, "no such file")
     if unit_scale is not None and not (math.isfinite(unit_scale) and unit_scale > 0):
         raise SceneError(path, f"unit scale must be a positive number, not {unit_scale!r}")
     # a hostile file's numbers overflow or turn NaN on the way; each is refused below or
     # where it is read, so NumPy's warnings would only add lines to the one-line error
     with np.errstate(all="ignore"):
-        scene = load_gltf(path) if suffix in (".glb", ".gltf") else load_trimesh_file(path)
+        try:
+            scene = load_gltf(path) if suffix in (".glb", ".gltf") else load_trimesh_file(path)
+        except MemoryError:  # files are at most MAX_FILE_BYTES; the machine may still lack that
+            raise SceneError(path, "not enough memory to load it here") from None
         if unit_scale is not None and unit_scale != scene.unit_scale:
             factor = unit_scale / scene.unit_scale
             scale = np.diag([factor, factor, factor, 1.0])

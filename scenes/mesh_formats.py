@@ -14,9 +14,11 @@ material or texture, not the model: the geometry loads and one warning says why.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +84,19 @@ class _FolderResolver(trimesh.resolvers.Resolver):
         raise OSError("sub-folder resolvers are not supported")
 
 
+@contextlib.contextmanager
+def _trimesh_quiet() -> Iterator[None]:
+    """trimesh logs what it skips with a traceback (a texture our resolver refused: "unable
+    to load image!"); what was refused is said once, in our words, after loading."""
+    logger = logging.getLogger("trimesh")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def load_trimesh_file(path: Path) -> Scene:
     """Read an OBJ, STL or PLY file; raises SceneError when trimesh cannot make sense of it."""
     size = path.stat().st_size
@@ -91,7 +106,8 @@ def load_trimesh_file(path: Path) -> Scene:
         raise SceneError(path, "file is empty")
     try:
         resolver = _FolderResolver(path)
-        loaded = trimesh.load(str(path), force="scene", process=False, resolver=resolver)
+        with _trimesh_quiet():
+            loaded = trimesh.load(str(path), force="scene", process=False, resolver=resolver)
         if resolver.too_big is not None:
             raise resolver.too_big
         nodes, meshes, materials = _convert(path, loaded)

@@ -26,7 +26,8 @@ class SceneError(Exception):
     def __init__(self, path: str | Path, message: str) -> None:
         self.path = str(path)
         self.message = message
-        super().__init__(f"{self.path}: {message}")
+        # names and values quoted from a hostile file may hold line breaks: one line, always
+        super().__init__(f"{self.path}: {message}".replace("\r", "\\r").replace("\n", "\\n"))
 
 
 @dataclass

@@ -93,9 +93,13 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
 
 
 def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
-    if not path.is_file():
+    try:
+        found, size = path.is_file(), path.stat().st_size if path.exists() else 0
+    except OSError as err:
+        raise SceneError(path, f"cannot be opened ({err.strerror or err})") from None
+    if not found:
         raise SceneError(path, "no such file")
-    if path.stat().st_size > MAX_SCENARIO_BYTES:
+    if size > MAX_SCENARIO_BYTES:
         raise SceneError(path, f"scenario file larger than {MAX_SCENARIO_BYTES // 1024 // 1024} MB")
     try:
         text = path.read_text(encoding="utf-8")
@@ -233,8 +237,12 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Scenario:
             raise r.fail(str(key), f"unknown field (known: {', '.join(TOP_KEYS)})")
     if "model" not in data:
         raise SceneError(path, "missing field 'model' (the model file, relative to this file)")
-    model = (path.parent / r.text(data["model"], "model")).resolve()
-    if not model.is_file():
+    try:
+        model = (path.parent / r.text(data["model"], "model")).resolve()
+        found = model.is_file()
+    except (OSError, RuntimeError, ValueError) as err:  # too long, a link loop, a NUL byte
+        raise r.fail("model", f"the model path cannot be used ({getattr(err, 'strerror', None) or err})") from None
+    if not found:
         raise r.fail("model", f"model file {model} does not exist")
     s.model = model
     if data.get("units") is not None:
