@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 TRIMESH_SUFFIXES: tuple[str, ...] = (".obj", ".stl", ".ply")
 #: What trimesh's parsers raise on malformed input (it has no single error type).
 #: ImportError: trimesh decodes non-UTF-8 text with the optional charset-normalizer.
+#: what trimesh raises on files it cannot parse (its parsers do not wrap their errors)
 _PARSE_ERRORS = (
     ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError,
     struct.error, zlib.error, UnicodeError, OSError, OverflowError, MemoryError, ImportError,
@@ -108,14 +109,15 @@ def load_trimesh_file(path: Path) -> Scene:
         resolver = _FolderResolver(path)
         with _trimesh_quiet():
             loaded = trimesh.load(str(path), force="scene", process=False, resolver=resolver)
-        if resolver.too_big is not None:
-            raise resolver.too_big
-        nodes, meshes, materials = _convert(path, loaded)
     except _PARSE_ERRORS as err:
         raise SceneError(
             path,
             f"cannot read this {path.suffix.lower()} file ({type(err).__name__}: {str(err)[:120]})",
         ) from None
+    if resolver.too_big is not None:
+        raise resolver.too_big
+    # our own conversion checks what it reads (SceneError); anything else it raises is a bug
+    nodes, meshes, materials = _convert(path, loaded)
     if not meshes:
         raise SceneError(path, "the file holds no triangles or points")
     if resolver.refused:
@@ -161,9 +163,9 @@ def _primitive(
         positions = _positions(path, geom.vertices)
         faces = np.asarray(geom.faces, dtype=np.int64)
         if faces.ndim != 2 or faces.shape[1] != 3:
-            raise ValueError("faces are not triples")
+            raise SceneError(path, "faces are not triples")
         if faces.min() < 0 or faces.max() >= len(positions):
-            raise ValueError("face index out of range")
+            raise SceneError(path, "a face refers to a vertex that does not exist")
         uvs = getattr(geom.visual, "uv", None)
         if uvs is not None and len(uvs) == len(positions):
             if not np.all(np.isfinite(np.asarray(uvs, np.float64))):
@@ -206,7 +208,7 @@ def _positions(path: Path, vertices: np.ndarray) -> np.ndarray:
     would become one in float32 (checked on trimesh's float64, before the cast)."""
     raw = np.asarray(vertices, dtype=np.float64)
     if raw.ndim != 2 or raw.shape[1] != 3:
-        raise ValueError("vertices are not triples")
+        raise SceneError(path, "vertices are not triples")
     if not np.all(np.isfinite(raw)):
         raise SceneError(path, "a vertex coordinate is not a finite number")
     if len(raw) and np.abs(raw).max() > MAX_COORDINATE:
