@@ -7,7 +7,10 @@ skip with a reason when that folder is absent.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -39,12 +42,65 @@ def _questions_do_not_block(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
+@pytest.fixture(scope="module")
+def as1():
+    """The AS1 assembly (18 parts) as loaded from its GLB: one per test module, since
+    tests may change what they are given."""
+    from scenes.loader import load_scene
+
+    return load_scene(AS1)
+
+
+@pytest.fixture(scope="module")
+def as1_index(as1):
+    """The picking index of the module's ``as1``."""
+    from scenes.index import SceneIndex
+
+    return SceneIndex(as1)
+
+
+def record_as1(path: Path, participant: str = "autopilot") -> Path:
+    """The autopilot doing the bundled AS1 sample scenario (assembly and three inspection
+    points, variant "novice"), recorded as a trial (~43 s at 30 Hz)."""
+    from interaction.params import scenario_params
+    from interaction.recording_autopilot import record_autopilot
+    from scenes.samples import SAMPLE_SCENARIO
+    from scenes.scenario import load_scenario
+
+    scenario = load_scenario(SAMPLE_SCENARIO)
+    assert scenario.scene is not None
+    run = record_autopilot(scenario.scene, scenario, scenario_params(scenario, "novice"), path,
+                           scenario_path=SAMPLE_SCENARIO, variant="novice", participant=participant)
+    assert run.completed and run.error is None
+    return path
+
+
+@pytest.fixture(scope="session")
+def as1_recording(tmp_path_factory):
+    """``record_as1`` once per test run, shared: read it, or copy it to change it. A test
+    that wrote to it makes this fixture's teardown fail."""
+    path = record_as1(tmp_path_factory.mktemp("as1") / "as1.mcap")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    yield path
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"a test changed {path}"
+
+
 def shared_file(relative: str) -> Path:
     """A file that may only be read from ../shared/testdata (Pixabay licence)."""
     path = SHARED / relative
     if not path.exists():
         pytest.skip(f"{relative} is only in ../shared/testdata (Pixabay licence), absent here")
     return path
+
+
+def no_display(reason: str) -> NoReturn:
+    """A test that needs a display finds none: skipped with ``reason`` on a developer's
+    machine, failed in CI (``CI`` set), where pytest-xvfb always starts an X server, so a
+    missing display there is a broken setup, not a reason to run fewer tests. Usable at
+    module level (a failure there is a collection error)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so pytest-xvfb should provide a display, but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):

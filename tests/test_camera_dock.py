@@ -83,12 +83,25 @@ def test_calibration_dialog_walks_the_targets_and_draws_them(qtbot):
 
 
 def test_escape_cancels_the_calibration(qtbot):
-    dialog = GazeCalibrationDialog(dwell_ms=50)
+    """Esc mid-walk rejects the dialog (it closes, ``rejected`` fires) and stops the walk:
+    the targets still to come are never done and ``all_done`` never comes, though without
+    Esc the walk would end well within the wait (and accept)."""
+    targets = [(-0.5, 0.5), (0.5, -0.5), (0.0, 0.0)]
+    dialog = GazeCalibrationDialog(targets, dwell_ms=100)
     qtbot.addWidget(dialog)
     dialog.show()
-    finished = []
+    qtbot.waitExposed(dialog)
+    done, finished, outcome = [], [], []
+    dialog.target_done.connect(lambda i, x, y: done.append(i))
     dialog.all_done.connect(lambda: finished.append(True))
+    dialog.accepted.connect(lambda: outcome.append("accepted"))
+    dialog.rejected.connect(lambda: outcome.append("rejected"))
     dialog.start()
+    qtbot.waitUntil(lambda: len(done) >= 1, timeout=3000)  # mid-walk
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    qtbot.wait(200)
-    assert finished == [] and dialog.result() == QDialog.DialogCode.Rejected
+    cancelled_at = list(done)
+    assert len(cancelled_at) < len(targets)
+    assert outcome == ["rejected"] and not dialog.isVisible()
+    qtbot.wait(500)  # the rest of the walk would take at most 200 ms
+    assert done == cancelled_at and finished == [] and outcome == ["rejected"]
+    assert dialog.result() == QDialog.DialogCode.Rejected

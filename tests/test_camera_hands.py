@@ -43,20 +43,28 @@ def photo_tracker():
     tracker.close()
 
 
+#: the hands each photo shows (handedness read by eye, see the module docstring)
+PHOTO_HANDS = {
+    "hands_two_hands_tfjs.jpg": ["left", "left"],
+    "mp_gesture_pointing_up.jpg": ["left"],
+    "mp_gesture_thumbs_up.jpg": ["right"],
+    "mp_gesture_victory.jpg": ["right"],
+    "mp_woman_hands.jpg": ["left", "right"],
+}
+
+
 def _track(tracker, path):
     return tracker.process(cv2.imread(str(path)), 0.0)
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("hands_two_hands_tfjs.jpg", ["left", "left"]),
-        ("mp_gesture_pointing_up.jpg", ["left"]),
-        ("mp_gesture_thumbs_up.jpg", ["right"]),
-        ("mp_gesture_victory.jpg", ["right"]),
-        ("mp_woman_hands.jpg", ["left", "right"]),
-    ],
-)
+def _hands(tracker, name):
+    """The tracked hands of photo ``name``: as many as it shows (a loop over none would pass)."""
+    hands = _track(tracker, HANDS / name).hands
+    assert len(hands) == len(PHOTO_HANDS[name]), (name, [h.handedness for h in hands])
+    return hands
+
+
+@pytest.mark.parametrize(("name", "expected"), PHOTO_HANDS.items())
 def test_hand_count_and_handedness_on_photos(photo_tracker, name, expected):
     result = _track(photo_tracker, HANDS / name)
     assert sorted(h.handedness for h in result.hands) == expected
@@ -75,7 +83,7 @@ def test_hand_count_and_handedness_on_photos(photo_tracker, name, expected):
 )
 def test_pinch_and_grab_states_on_photos(photo_tracker, name, expected):
     """Victory, pointing and open hands: neither; thumbs-up: a fist (grab) but no pinch."""
-    for hand in _track(photo_tracker, HANDS / name).hands:
+    for hand in _hands(photo_tracker, name):
         assert (hand.pinching, hand.grabbing) == expected, (
             name,
             hand.pinch_strength,
@@ -91,7 +99,7 @@ def test_pixabay_thumb_up_is_a_fist_not_a_pinch(photo_tracker):
 
 @pytest.mark.parametrize("name", ["hands_two_hands_tfjs.jpg", "mp_gesture_victory.jpg"])
 def test_mapping_keeps_mediapipe_bone_lengths(photo_tracker, name):
-    for hand in _track(photo_tracker, HANDS / name).hands:
+    for hand in _hands(photo_tracker, name):
         mp = hand.landmarks
         joints = hand.hand.joints[:, :3].astype(np.float64)
         for (a, b), (ja, jb) in _BONES:
@@ -115,7 +123,7 @@ def test_mapping_keeps_mediapipe_bone_lengths(photo_tracker, name):
 @pytest.mark.parametrize("name", ["hands_two_hands_tfjs.jpg", "mp_gesture_pointing_up.jpg"])
 def test_joint_orientations_follow_openxr(photo_tracker, name):
     """-Z along the bone towards the tip, +Y out of the back of the hand, unit quaternions."""
-    for hand in _track(photo_tracker, HANDS / name).hands:
+    for hand in _hands(photo_tracker, name):
         rows = hand.hand.joints.astype(np.float64)
         dorsal = hj.back_of_hand(rows[:, :3], hand.handedness == "right")
         for j in range(26):
@@ -144,7 +152,7 @@ def test_back_of_hand_faces_the_right_way(photo_tracker):
     of the hands (nails visible), so the palm joint's +Y points from the viewer towards
     the camera (scene -Z here); the victory hand shows its palm, so +Y points back at the viewer."""
     for name, sign in (("hands_two_hands_tfjs.jpg", -1.0), ("mp_gesture_victory.jpg", 1.0)):
-        for hand in _track(photo_tracker, HANDS / name).hands:
+        for hand in _hands(photo_tracker, name):
             y = quat_to_matrix(hand.hand.joints[Joint.PALM, 3:7].astype(np.float64))[:, 1]
             assert sign * y[2] > 0.5, (name, y)
 
@@ -153,6 +161,7 @@ def test_hands_sit_in_front_of_the_viewer_on_the_correct_side(photo_tracker):
     """The two-hands photo: the left-most hand in the (mirrored) view is the left slot,
     both within arm's reach in front of the head at (0, 0, 1) looking down -Z."""
     frame = _track(photo_tracker, HANDS / "hands_two_hands_tfjs.jpg").frame
+    assert [h.tracked for h in frame.hands] == [True, True]
     left, right = frame.hands[Hand.LEFT].grip[:3], frame.hands[Hand.RIGHT].grip[:3]
     assert left[0] < right[0]
     for p in (left, right):
@@ -166,7 +175,7 @@ def test_hands_sit_in_front_of_the_viewer_on_the_correct_side(photo_tracker):
 def test_placement_recovers_depth_from_apparent_size(photo_tracker, offset):
     """A real hand shape put at a known place and projected through a pinhole camera is
     found again there by the weak-perspective fit (depth within 4 %, sideways within 1 cm)."""
-    hand = _track(photo_tracker, HANDS / "mp_gesture_victory.jpg").hands[0]
+    (hand,) = _hands(photo_tracker, "mp_gesture_victory.jpg")
     world = hand.landmarks - hand.landmarks.mean(axis=0)
     world = world * (1.0, -1.0, -1.0)  # scene axes -> camera axes (y down, z away)
     truth = world + offset

@@ -2,11 +2,20 @@
 
 asl_hand.25fps.mp4 shows one right hand signing letters (checked by eye): a fist at the
 start, the index raised with the thumb on the middle finger around frames 140-165, an "O"
-(fingertips on the thumb tip) around frames 215-250. One tracking pass (every frame, as a
-camera would deliver them) is shared by all tests here.
+(fingertips on the thumb tip) around frames 215-250. The smoothing is also checked on a
+second clip, shot differently, with the same filter settings:
+hand_video_pixabay129422.mp4 (../shared/testdata, Pixabay licence: read there, skipped
+when absent) shows a woman, out of focus, raising her right hand from her side to hold
+it out, palm up (frames ~15-65, checked by eye), then holding it there until the end
+(frame 201). One tracking pass per clip (every frame, as a camera would deliver them) is
+shared by all tests here.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,14 +23,29 @@ import pytest
 from devices.camera.one_euro import OneEuroFilter
 from devices.camera.source import FrameSource
 from devices.camera.tracker import MediaPipeTracker, TrackerSettings
-from tests.conftest import HANDS
+from tests.conftest import HANDS, shared_file
 
 SETTINGS = TrackerSettings(track_face=False)
 
 
-@pytest.fixture(scope="module")
-def asl():
-    source = FrameSource(HANDS / "asl_hand.25fps.mp4")
+@dataclasses.dataclass(frozen=True)
+class Clip:
+    path: Callable[[], Path]
+    #: frames [start, stop) where the hand holds still, and where it moves (by eye)
+    still: tuple[int, int]
+    moving: tuple[tuple[int, int], ...]
+
+
+CLIPS = {
+    "asl": Clip(lambda: HANDS / "asl_hand.25fps.mp4", (140, 165), ((20, 60), (165, 215))),
+    "pixabay": Clip(
+        lambda: shared_file("hands/hand_video_pixabay129422.mp4"), (130, 190), ((20, 60),)
+    ),
+}
+
+
+def _track_clip(path: Path) -> dict:
+    source = FrameSource(path)
     tracker = MediaPipeTracker(SETTINGS)
     out = {"t": [], "raw": [], "smooth": [], "labels": [], "pinching": [], "grabbing": []}
     try:
@@ -38,6 +62,24 @@ def asl():
         tracker.close()
         source.release()
     return out
+
+
+@pytest.fixture(scope="module")
+def tracks() -> Callable[[str], dict]:
+    """The tracking pass over clip ``name``, made once per clip."""
+    done: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        if name not in done:
+            done[name] = _track_clip(CLIPS[name].path())
+        return done[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def asl(tracks):
+    return tracks("asl")
 
 
 def test_video_tracking_is_continuous(asl):
@@ -78,10 +120,13 @@ def _jitter(x: np.ndarray) -> float:
     return float(np.mean(np.linalg.norm(np.diff(x, n=2, axis=0), axis=-1)))
 
 
-def test_smoothing_reduces_jitter_on_a_still_hand(asl):
-    """Frames 140-165: the hand holds still (index up). The tracker's filtered landmarks
-    tremble clearly less than the raw ones."""
-    raw, smooth = _segment(asl, 140, 165, "raw"), _segment(asl, 140, 165, "smooth")
+@pytest.mark.parametrize("clip", CLIPS)
+def test_smoothing_reduces_jitter_on_a_still_hand(tracks, clip):
+    """Where the hand holds still (asl: index up; pixabay: held out), the tracker's
+    filtered landmarks tremble clearly less than the raw ones."""
+    track, (start, stop) = tracks(clip), CLIPS[clip].still
+    assert all(r is not None for r in track["raw"][start:stop])  # tracked throughout
+    raw, smooth = _segment(track, start, stop, "raw"), _segment(track, start, stop, "smooth")
     assert _jitter(smooth) < 0.6 * _jitter(raw)
 
 
@@ -102,19 +147,26 @@ def _lag_frames(raw: np.ndarray, smooth: np.ndarray, max_lag: float = 4.0) -> fl
     return best
 
 
-@pytest.mark.parametrize(("start", "stop"), [(20, 60), (165, 215)])
-def test_smoothing_lags_at_most_one_frame_when_moving(asl, start, stop):
-    """Frames 20-60 and 165-215: fingers and wrist move between letters; the filtered
-    landmarks follow the raw ones with at most one frame of delay."""
-    raw, smooth = _segment(asl, start, stop, "raw"), _segment(asl, start, stop, "smooth")
+MOVING = [(clip, *segment) for clip, c in CLIPS.items() for segment in c.moving]
+
+
+@pytest.mark.parametrize(("clip", "start", "stop"), MOVING)
+def test_smoothing_lags_at_most_one_frame_when_moving(tracks, clip, start, stop):
+    """Where the hand moves (asl, frames 20-60 and 165-215: fingers and wrist between
+    letters; pixabay, frames 20-60: the arm coming up), the filtered landmarks follow the
+    raw ones with at most one frame of delay."""
+    track = tracks(clip)
+    assert all(r is not None for r in track["raw"][start:stop])  # tracked throughout
+    raw, smooth = _segment(track, start, stop, "raw"), _segment(track, start, stop, "smooth")
     assert np.mean(np.linalg.norm(np.diff(raw, axis=0), axis=-1)) > 0.002  # it does move
     assert _lag_frames(raw, smooth) <= 1.0
 
 
-def test_a_fixed_low_pass_would_lag_more(asl):
+@pytest.mark.parametrize(("clip", "start", "stop"), MOVING)
+def test_a_fixed_low_pass_would_lag_more(tracks, clip, start, stop):
     """The measurement can fail: a plain low-pass (beta = 0) of the same still-hand
-    smoothing lags visibly on the moving segment."""
-    raw = _segment(asl, 165, 215, "raw")
+    smoothing lags visibly on each moving segment."""
+    raw = _segment(tracks(clip), start, stop, "raw")
     f = OneEuroFilter(SETTINGS.hand_min_cutoff, 0.0)
     slow = np.array([f(x, i / 25.0) for i, x in enumerate(raw)])
     assert _lag_frames(raw, slow) > 1.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -274,7 +276,67 @@ def test_left_hand_is_the_mirror_of_the_right_and_scale_applies():
     np.testing.assert_allclose(left[:3] * [-1, 1, 1], right[:3], atol=1e-2)
 
 
-def test_help_text_lists_every_control():
-    assert len(CONTROLS) >= 10
+#: key names the viewport may send (views/viewport.py: lower-case portable Qt names)
+_KEY_NAMES = [
+    *"abcdefghijklmnopqrstuvwxyz0123456789",
+    *("tab", "space", "left", "right", "up", "down", "pgup", "pgdown", "esc", "control"),
+    *("shift", "alt", "meta", "return", "enter", "backspace", "del", "ins", "home", "end"),
+]
+#: how the help names keys that are not a single letter or digit
+_HELP_NAME = {"tab": "Tab", "space": "Space", "pgup": "PgUp", "pgdown": "PgDn", "esc": "Esc",
+              "control": "Ctrl", **dict.fromkeys(("left", "right", "up", "down"), "Arrows")}
+#: words of the help's key column that name the mouse, not a key
+_MOUSE_WORDS = {"Mouse", "mouse", "Wheel", "wheel", "Left", "Right", "button", "middle", "drag",
+                "with"}
+
+
+def _reacts_to(key: str | None) -> bool:
+    """Whether holding ``key`` changes what the device reports, in any of four situations
+    followed by a mouse move and a wheel notch: as started (right hand active); with the
+    left hand active (2); with a hand turned and the head walking forward (T, Esc); while R
+    turns the hand (Ctrl steps the turn). ``None``: whether the runs differ without a key
+    (they must not)."""
+
+    def runs(key):
+        out = []
+        for situation in ("plain", "left_active", "turned_walking", "turning"):
+            dev = _device()
+            dev.poll(0.0)
+            if situation == "left_active":
+                dev.on_key("1", True)
+                dev.on_key("1", False)
+            elif situation == "turned_walking":
+                dev.on_key("r", True)
+                dev.on_mouse_move(0.2, 0.1)
+                dev.on_key("r", False)
+                dev.on_key("w", True)
+            elif situation == "turning":
+                dev.on_key("r", True)
+            if key is not None:
+                dev.on_key(key, True)
+            dev.poll(0.2)
+            dev.on_mouse_move(0.1, -0.1)
+            dev.on_wheel(1.0)
+            f = dev.poll(0.5)
+            out.append(np.concatenate([f.head, f.gaze.direction, *(
+                np.concatenate([h.grip, h.aim, h.joints.ravel(), [h.pinch, h.grab]]) for h in f.hands
+            )]))
+        return out
+
+    base, keyed = runs(None), runs(key)
+    return any(not np.allclose(a, b, atol=1e-9) for a, b in zip(base, keyed, strict=True))
+
+
+def test_help_text_lists_every_key_the_device_reacts_to_and_no_other():
+    """The help is read from the device's behaviour, not from the CONTROLS it is made of:
+    every key that changes what the device reports is named in the help's key column, and
+    every key named there changes something."""
+    assert not _reacts_to(None)
+    reacting = {k for k in _KEY_NAMES if _reacts_to(k)}
+    assert {"w", "q", "g", "space", "tab", "t", "f", "esc", "control", "left"} <= reacting
+    assert not reacting & {"x", "z", "h", "shift", "return"}
+    named = {_HELP_NAME.get(k, k.upper()) for k in reacting}
+    words = {w for keys, _ in CONTROLS for w in re.findall(r"[A-Za-z0-9]+", keys)}
+    assert named == words - _MOUSE_WORDS
     for keys, what in CONTROLS:
-        assert keys in HELP_TEXT and what in HELP_TEXT
+        assert f"{keys:<22} {what}" in HELP_TEXT.splitlines()

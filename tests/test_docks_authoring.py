@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from scenes.index import SceneIndex
-from scenes.loader import load_scene
 from scenes.scenario import load_scenario
 from tests.conftest import AS1
 from views.authoring import ScenarioEditor, inspection_point_from_hit
-
-
-@pytest.fixture(scope="module")
-def as1():
-    scene = load_scene(AS1)
-    return scene, SceneIndex(scene)
 
 
 def _hit_from_above(scene, index):
@@ -26,8 +18,8 @@ def _hit_from_above(scene, index):
     return hit
 
 
-def test_point_from_hit_is_stored_in_the_node_frame(as1):
-    scene, index = as1
+def test_point_from_hit_is_stored_in_the_node_frame(as1, as1_index):
+    scene, index = as1, as1_index
     hit = _hit_from_above(scene, index)
     point = inspection_point_from_hit(scene, hit, [])
     assert point.id == "P1" and point.node == scene.nodes[hit.node].path
@@ -38,7 +30,7 @@ def test_point_from_hit_is_stored_in_the_node_frame(as1):
 
 
 def test_point_on_a_moved_part_follows_the_part(as1):
-    scene, _ = as1
+    scene = as1
     index = SceneIndex(scene)
     part = scene.parts[0]
     moved = scene.world_matrix(part.node).copy()
@@ -56,8 +48,8 @@ def test_point_on_a_moved_part_follows_the_part(as1):
     )
 
 
-def test_undo_redo_of_authoring_edits_and_save_round_trip(qtbot, as1, tmp_path):
-    scene, index = as1
+def test_undo_redo_of_authoring_edits_and_save_round_trip(qtbot, as1, as1_index, tmp_path):
+    scene, index = as1, as1_index
     scenario = load_scenario(AS1, scene=scene)
     editor = ScenarioEditor(scenario)
     changes = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from interaction.commands import MarkPoint, Reset, Verdict
@@ -11,15 +10,9 @@ from interaction.engine import Engine
 from interaction.frame import InputFrame
 from interaction.params import InteractionParams
 from scenes.index import SceneIndex
-from scenes.loader import load_scene
 from scenes.scenario import InspectionPoint, load_scenario
 from tests.conftest import AS1
 from views.scenario_dock import ScenarioPanel
-
-
-@pytest.fixture(scope="module")
-def as1():
-    return load_scene(AS1)
 
 
 def _setup(qtbot, scene):

@@ -10,12 +10,12 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.gui import DisplayUnavailable, prepare_qt
-from tests.conftest import AS1, PM4, VALIDATOR_CASES
+from tests.conftest import AS1, PM4, VALIDATOR_CASES, no_display
 
 try:
     prepare_qt()  # 3.3 core default format before pytest-qt creates the QApplication
 except DisplayUnavailable as err:
-    pytest.skip(str(err), allow_module_level=True)
+    no_display(str(err))
 
 pytestmark = pytest.mark.gl
 

@@ -15,15 +15,10 @@ from interaction.events import EventKind
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import load_setup
 from interaction.replay_sim import ReplaySimulator, SnapshotStore
-from tests.test_replay_sim import record_as1, signature
+from tests.test_replay_sim import signature
 from views.main_window import MainWindow
 
 pytestmark = pytest.mark.gl
-
-
-@pytest.fixture(scope="module")
-def as1_recording(tmp_path_factory) -> Path:
-    return record_as1(tmp_path_factory.mktemp("gui_replay") / "as1.mcap")
 
 
 @pytest.fixture

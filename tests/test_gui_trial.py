@@ -4,9 +4,10 @@ that cannot be written is one message while the session goes on."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from app.cli import main
 from app.trial_control import default_folder, recording_name
@@ -32,6 +33,7 @@ def start_trial(qtbot, controller, participant: str, variant: str, folder) -> No
     dialog = controller.trials.dialog
     assert dialog is not None and dialog.isVisible()
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.participant_edit.clear()  # a later trial's dialog offers the last participant
     assert not ok.isEnabled()  # no participant yet
     qtbot.keyClicks(dialog.participant_edit, participant)
     dialog.variant_box.setCurrentIndex(dialog.variant_box.findData(variant))
@@ -46,6 +48,43 @@ def tick(session, n: int, t0: float = 0.0) -> float:
         t += RATE
         session.tick(t)
     return t
+
+
+def ticks_on(session, n: int, t0: float) -> float:
+    """Tick ``n`` times: the engine must step once per tick, at the tick's time."""
+    frame = session.engine.state.frame
+    t = tick(session, n, t0)
+    assert session.engine.state.frame == frame + n and session.last_frame.t == pytest.approx(t)
+    return t
+
+
+def _hand_depth(device) -> float:
+    """How far in front of the head the right (active) hand is."""
+    hand = np.append(device.hand_matrix(1)[:3, 3], 1.0)
+    return float(-(np.linalg.inv(device.head_matrix) @ hand)[2])
+
+
+def assert_session_goes_on(qtbot, window, controller, folder, t0: float) -> None:
+    """After the one message: the user closes it, the task runs on, a key held in the
+    viewport still moves the simulated hand, and a new trial records."""
+    box = window.error_box
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert not box.isVisible()
+    session = controller.session
+    depth = _hand_depth(session.device)
+    qtbot.keyPress(window.viewport, Qt.Key.Key_E)  # E: the hand moves away, e^(1/s)
+    t = ticks_on(session, 9, t0)
+    qtbot.keyRelease(window.viewport, Qt.Key.Key_E)
+    assert _hand_depth(session.device) > 1.05 * depth
+    start_trial(qtbot, controller, "P11", "novice", folder)
+    assert controller.trials.recording and session.recorder is controller.trials.trial
+    ticks_on(session, 4, t + 1.0)
+    controller.trials.stop_action.trigger()
+    skip = controller.trials.questionnaires.buttons.button(QDialogButtonBox.StandardButton.Discard)
+    qtbot.mouseClick(skip, Qt.MouseButton.LeftButton)
+    [path] = list(folder.glob("P11_novice_*.mcap"))
+    with Recording(path) as rec:
+        assert rec.warning is None and rec.frame_count == 4
 
 
 def test_trial_records_and_stores_scored_questionnaires(qtbot, trial_gui, tmp_path, capsys):
@@ -75,7 +114,8 @@ def test_trial_records_and_stores_scored_questionnaires(qtbot, trial_gui, tmp_pa
     assert save.isEnabled()
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     assert not trials.recording and trials.start_action.isEnabled()
-    tick(session, 3, 2.0)  # the session goes on after the trial
+    ticks_on(session, 3, 2.0)  # the session goes on after the trial, unrecorded
+    assert session.recorder is None
 
     [path] = list((tmp_path / "trials").glob("P07_expert_*.mcap"))
     with Recording(path) as rec:
@@ -113,7 +153,7 @@ def test_unwritable_folder_is_one_message_and_the_session_goes_on(qtbot, trial_g
     assert not controller.trials.recording
     assert window.error_box is not None and "cannot create the recording folder" in window.error_box.text()
     assert controller.session.recorder is None
-    tick(controller.session, 3)  # still running
+    assert_session_goes_on(qtbot, window, controller, tmp_path / "writable", 0.0)
 
 
 def test_recording_that_fails_midway_stops_with_one_message(qtbot, trial_gui, tmp_path):
@@ -126,7 +166,7 @@ def test_recording_that_fails_midway_stops_with_one_message(qtbot, trial_gui, tm
     trials._watch()
     assert not trials.recording and session.recorder is None
     assert "No space left on device" in window.error_box.text()
-    tick(session, 5, 2.0)  # the session goes on
+    assert_session_goes_on(qtbot, window, controller, tmp_path / "writable", 2.0)
 
 
 def test_recording_names_are_safe():

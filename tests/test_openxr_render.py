@@ -16,6 +16,7 @@ import os
 
 import pytest
 
+from tests.conftest import no_display
 from tests.monado import Monado, running_monado
 
 pytestmark = [pytest.mark.openxr, pytest.mark.timeout(240)]
@@ -38,7 +39,7 @@ def _probe(monado: Monado, monkeypatch: pytest.MonkeyPatch, graphics: str) -> di
         monkeypatch.setitem(monado.env, "PYOPENGL_PLATFORM", "egl")
         monkeypatch.setitem(monado.env, "EGL_PLATFORM", "surfaceless")
     elif not os.environ.get("DISPLAY"):
-        pytest.skip("GLX needs the X server pytest-xvfb provides")
+        no_display("GLX needs the X server pytest-xvfb provides (no DISPLAY)")
     done = monado.python("-m", "app", "devices", "--probe", "--json")
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)["probe"]
@@ -65,7 +66,7 @@ def test_probe_draws_the_scene_into_both_eyes_through_a_full_session(monado, mon
 @pytest.mark.gl
 def test_window_in_headset_mode_ticks_the_engine_from_the_headset_frames(monado):
     if not os.environ.get("DISPLAY"):
-        pytest.skip("the window needs the X server pytest-xvfb provides")
+        no_display("the window needs the X server pytest-xvfb provides (no DISPLAY)")
     done = monado.python("-m", "tests.headset_driver")
     assert done.returncode == 0, done.stderr[-3000:]
     r = json.loads(done.stdout.strip().splitlines()[-1])
@@ -85,7 +86,7 @@ def test_window_in_headset_mode_ticks_the_engine_from_the_headset_frames(monado)
 @pytest.mark.gl
 def test_window_falls_back_to_the_desktop_when_the_runtime_dies_mid_session(monado):
     if not os.environ.get("DISPLAY"):
-        pytest.skip("the window needs the X server pytest-xvfb provides")
+        no_display("the window needs the X server pytest-xvfb provides (no DISPLAY)")
     try:
         r = monado.kill_service_under("tests.headset_driver", "loss")
         assert r["device"] == "DesktopDevice"

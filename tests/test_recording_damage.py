@@ -26,7 +26,7 @@ from app.cli import main
 from interaction.recording import FRAMES_TOPIC, PACKED_DTYPE
 from interaction.recording_reader import Recording
 from scenes.model import SceneError
-from tests.test_replay_sim import record_as1
+from tests.conftest import record_as1
 
 
 @dataclass(frozen=True)

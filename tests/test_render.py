@@ -13,7 +13,7 @@ import trimesh
 from app.gui import DisplayUnavailable, prepare_qt
 from scenes.loader import load_scene
 from scenes.model import Scene
-from tests.conftest import AS1, BOX_GLB, PM4
+from tests.conftest import AS1, BOX_GLB, PM4, no_display
 from views.camera import Camera, project_points
 from views.render_state import Highlight, RenderState
 from views.renderer import Renderer
@@ -22,7 +22,7 @@ from views.scene_batches import build_batches
 try:
     prepare_qt()  # 3.3 core default format before pytest-qt creates the QApplication
 except DisplayUnavailable as err:
-    pytest.skip(str(err), allow_module_level=True)
+    no_display(str(err))
 
 pytestmark = pytest.mark.gl
 
@@ -37,11 +37,6 @@ def target(qapp):
 
     with OffscreenTarget(W, H, samples=0) as t:
         yield t
-
-
-@pytest.fixture(scope="module")
-def as1() -> Scene:
-    return load_scene(AS1)
 
 
 def render(target, scene, state=None, view="iso", camera=None, renderer=None):

@@ -4,37 +4,15 @@ snapshots) leaves the engine exactly as playing from the start does, on a real A
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from interaction.commands import command_from_dict
 from interaction.engine import Engine
-from interaction.params import scenario_params
-from interaction.recording_autopilot import record_autopilot
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import load_setup
 from interaction.replay_sim import ReplaySimulator, SnapshotStore
 from scenes.index import SceneIndex
-from scenes.samples import SAMPLE_SCENARIO
-from scenes.scenario import load_scenario
-
-
-def record_as1(path: Path, participant: str = "autopilot") -> Path:
-    """The autopilot doing the bundled AS1 sample scenario (assembly and three inspection
-    points, variant "novice"), recorded as a trial (~43 s at 30 Hz)."""
-    scenario = load_scenario(SAMPLE_SCENARIO)
-    assert scenario.scene is not None
-    run = record_autopilot(scenario.scene, scenario, scenario_params(scenario, "novice"), path,
-                           scenario_path=SAMPLE_SCENARIO, variant="novice", participant=participant)
-    assert run.completed and run.error is None
-    return path
-
-
-@pytest.fixture(scope="module")
-def as1_recording(tmp_path_factory) -> Path:
-    return record_as1(tmp_path_factory.mktemp("as1") / "as1.mcap")
 
 
 def signature(engine: Engine) -> tuple:

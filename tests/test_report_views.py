@@ -26,7 +26,6 @@ from interaction.trial import Trial, session_metadata
 from scenes.index import SceneIndex
 from scenes.samples import SAMPLE_SCENARIO
 from scenes.scenario import load_scenario
-from tests.test_replay_sim import record_as1
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,11 +55,11 @@ def record_as1_stopped(path: Path, steps_done: int, participant: str = "quitter"
 
 
 @pytest.fixture(scope="module")
-def as1_trials(tmp_path_factory) -> list[Path]:
+def as1_trials(tmp_path_factory, as1_recording) -> list[Path]:
     """A completed AS1 trial (gaze on the three inspection points at the end) and, last, a
     trial stopped after its first step (the plate placed, 17 parts left on the tray)."""
     folder = tmp_path_factory.mktemp("as1-views")
-    return [record_as1(folder / "a-complete.mcap"), record_as1_stopped(folder / "b-stopped.mcap", 1)]
+    return [as1_recording, record_as1_stopped(folder / "b-stopped.mcap", 1)]
 
 
 @pytest.fixture(scope="module")

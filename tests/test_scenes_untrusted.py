@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from PIL import Image
 
 from scenes.loader import load_scene
 from scenes.model import Scene, SceneError
+from scenes.transforms import MAX_COORDINATE
 from tests.conftest import AS1, BOX_GLB, BOX_GLTF, DATA, VALIDATOR_CASES
 
 EDGE_CASES = sorted(p for p in VALIDATOR_CASES.rglob("*") if p.suffix in (".glb", ".gltf"))
@@ -30,11 +32,35 @@ def load_or_error(path) -> Scene | SceneError:
         return err
 
 
+def assert_usable_or_one_line_error(path, result: Scene | SceneError) -> None:
+    """What any file must give: one SceneError line naming the file, or a Scene the app can
+    use (finite geometry within reach of the origin, faces indexing their own vertices,
+    materials that exist, part ids that are unique)."""
+    if isinstance(result, SceneError):
+        assert str(result).startswith(f"{path}: ") and "\n" not in str(result)
+        assert result.message.strip()
+        return
+    assert isinstance(result, Scene) and result.source == Path(path)
+    for mesh in result.meshes:
+        for prim in mesh.primitives:
+            n = len(prim.positions)
+            assert prim.positions.shape == (n, 3) and np.isfinite(prim.positions).all()
+            assert prim.indices.size == 0 or 0 <= prim.indices.min() <= prim.indices.max() < n
+            assert prim.material is None or 0 <= prim.material < len(result.materials)
+            for extra in (prim.normals, prim.uvs, prim.colors):
+                assert extra is None or (len(extra) == n and np.isfinite(extra).all())
+    if result.bounds is not None:
+        assert np.isfinite(result.bounds).all() and (result.bounds[0] <= result.bounds[1]).all()
+        assert np.abs(result.bounds).max() <= MAX_COORDINATE
+    ids = [p.id for p in result.parts]
+    assert len(set(ids)) == len(ids) and result.triangle_count >= 0
+
+
 @pytest.mark.parametrize("path", EDGE_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_validator_edge_cases_load_or_raise_scene_error(path):
     result = load_or_error(path)
+    assert_usable_or_one_line_error(path, result)
     if isinstance(result, SceneError):
-        assert str(result).startswith(str(path)) and "\n" not in str(result)
         # the validator's own report agrees the file is broken
         report = json.loads(path.with_name(path.name + ".report.json").read_text())
         assert report["issues"]["numErrors"] > 0, f"rejected a file the validator accepts: {result}"
@@ -279,10 +305,7 @@ def test_mutated_glb_is_scene_or_scene_error(tmp_path, data):
         raw = bytearray(_glb(doc, rest))
     path = tmp_path / "mutated.glb"
     path.write_bytes(bytes(raw))
-    result = load_or_error(path)
-    assert isinstance(result, (Scene, SceneError))
-    if isinstance(result, Scene):
-        _ = result.bounds, result.triangle_count, result.parts
+    assert_usable_or_one_line_error(path, load_or_error(path))
 
 
 MESH_SOURCES = sorted(
@@ -309,10 +332,7 @@ def test_mutated_mesh_files_are_scene_or_scene_error(tmp_path, data):
             raw[pos] = data.draw(st.integers(0, 255))
     path = tmp_path / f"mutated{source.suffix}"
     path.write_bytes(bytes(raw))
-    result = load_or_error(path)
-    assert isinstance(result, (Scene, SceneError))
-    if isinstance(result, Scene):
-        _ = result.bounds, result.triangle_count, result.parts
+    assert_usable_or_one_line_error(path, load_or_error(path))
 
 
 def test_ply_declaring_two_billion_vertices_is_refused_quickly(tmp_path):

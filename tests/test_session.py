@@ -13,18 +13,12 @@ from interaction.params import InteractionParams
 from interaction.recording_reader import Recording
 from interaction.recording_writer import Recorder
 from scenes.index import SceneIndex
-from scenes.loader import load_scene
 from scenes.scenario import load_scenario
 from scenes.transforms import look_at
 from tests.conftest import AS1
 from views.authoring import inspection_point_from_hit
 
 RATE = 1 / 90
-
-
-@pytest.fixture(scope="module")
-def as1():
-    return load_scene(AS1)
 
 
 def _scenario(scene):
