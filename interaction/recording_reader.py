@@ -13,6 +13,9 @@ window. A chunk found damaged while replaying a file whose index looked fine mak
 rescan the file, so the same words come out whichever way the damage was met. Metadata has no
 CRC of its own in MCAP, so xrjig writes one into each record (``metadata_crc``); a record whose
 checksum fails is a warning, and a session record that cannot be read at all is an error.
+
+Single records and chunk checks: mcap_records.py; the record-by-record scan: recording_scan.py;
+decoded chunks: recording_chunks.py; what damage costs, in words: recording_damage.py.
 """
 
 from __future__ import annotations
@@ -21,113 +24,44 @@ import bisect
 import io
 import json
 import os
-import struct
-import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import zstandard
 from mcap.exceptions import EndOfFile, McapError
-from mcap.opcode import Opcode
 from mcap.reader import SeekingReader
-from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Metadata
-from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
+from mcap.records import Chunk, DataEnd, Footer, Metadata
+from mcap.stream_reader import StreamReader
 
 from interaction.events import Event
-from interaction.frame import FRAME_DTYPE, Button, GazeInput, HandInput, InputFrame
+from interaction.frame import FRAME_DTYPE, InputFrame
+from interaction.mcap_records import (
+    BROKEN,
+    DATA_END_LENGTH,
+    FOOTER_LENGTH,
+    MAGIC,
+    MAGIC_LENGTH,
+    RECORD_SIZE_LIMIT,
+    UnreadableRecord,
+    chunk_records,
+    crc_of,
+    record_at,
+)
 from interaction.recording import (
-    COMMANDS_TOPIC,
     DEVICE_CHANGE_PREFIX,
-    EVENTS_TOPIC,
     FORMAT_VERSION,
-    FRAMES_TOPIC,
     METADATA_CRC_KEY,
-    PACKED_DTYPE,
-    PARAMS_TOPIC,
     PROFILE,
-    decode_records,
     metadata_crc,
 )
+from interaction.recording_chunks import Batch, ChunkRef, frames_from_records, parse_chunk
 from interaction.recording_damage import Damage
+from interaction.recording_scan import scan_records
 from scenes.model import SceneError
 
-#: refuse records larger than this (a corrupt length field must not allocate gigabytes)
-RECORD_SIZE_LIMIT = 256 * 1024 * 1024
-_BROKEN = (McapError, CRCValidationError, struct.error, ValueError, UnicodeDecodeError, zstandard.ZstdError,
-           KeyError, TypeError, OverflowError, MemoryError)
-#: an MCAP record starts with a 1-byte opcode and an 8-byte little-endian length
-_RECORD_HEAD = struct.Struct("<BQ")
-_MAGIC = b"\x89MCAP0\r\n"
-_MAGIC_LENGTH = len(_MAGIC)
-#: a Footer record: opcode, length, summary start, summary offset start, summary CRC
-_FOOTER_LENGTH = 1 + 8 + 8 + 8 + 4
-#: a DataEnd record: opcode, length, data section CRC
-_DATA_END_LENGTH = 1 + 8 + 4
-
-
-class _UnreadableRecord(Exception):
-    """A record whose head (opcode, length) is plausible but whose body does not parse: the
-    records after it can still be followed."""
-
-    def __init__(self, length: int, opcode: int, err: Exception) -> None:
-        super().__init__(str(err))
-        self.length, self.opcode, self.err = length, opcode, err
-
-
-def _what(err: Exception) -> str:
-    """A reader's error in a researcher's words (the library's text stays for the expert)."""
-    if isinstance(err, CRCValidationError):
-        return "a chunk fails its checksum"
-    if isinstance(err, zstandard.ZstdError) or "decompression" in str(err):
-        return "a chunk cannot be decompressed"
-    if isinstance(err, EndOfFile):
-        return "a length inside it is wrong"
-    return str(err) or type(err).__name__
-
-
-@dataclass(frozen=True)
-class ChunkRef:
-    offset: int
-    length: int
-    start_ns: int
-
-
-@dataclass
-class Batch:
-    """One decoded chunk: consecutive frames plus the events and commands of those frames."""
-
-    first_index: int
-    records: np.ndarray  # (n,) FRAME_DTYPE
-    event_lines: list[str] = field(default_factory=list)
-    commands: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    #: live parameter changes: (before frame, params dict, engine rebuilt)
-    params_changes: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
-
-    @property
-    def times(self) -> np.ndarray:
-        return self.records["t"]
-
-    @property
-    def end_index(self) -> int:
-        """The index one past this chunk's last frame."""
-        return self.first_index + len(self.records)
-
-
-@dataclass
-class _Tally:
-    """What a scan saw past the first damage: how much the recording loses there."""
-
-    frames_end: int = 0
-    last_t: float | None = None
-
-    def add(self, batch: Batch) -> None:
-        if len(batch.records):
-            self.frames_end = max(self.frames_end, batch.end_index)
-            self.last_t = max(self.last_t or -np.inf, float(batch.times[-1]))
+__all__ = ["Batch", "ChunkRef", "Recording", "frames_from_records"]
 
 
 class Recording:
@@ -155,7 +89,7 @@ class Recording:
             self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
             self._size = os.fstat(self._file.fileno()).st_size
             #: ends with MCAP's closing magic: a file cut short ends inside its records instead
-            self._closed = self._size >= 2 * _MAGIC_LENGTH and self._tail() == _MAGIC
+            self._closed = self._size >= 2 * MAGIC_LENGTH and self._tail() == MAGIC
         except OSError as err:
             raise SceneError(self.path, f"cannot open recording: {err.strerror}") from None
         try:
@@ -170,8 +104,8 @@ class Recording:
             raise SceneError(self.path, "not an xrjig recording (no xrjig.session metadata)")
 
     def _tail(self) -> bytes:
-        self._file.seek(self._size - _MAGIC_LENGTH)
-        tail = self._file.read(_MAGIC_LENGTH)
+        self._file.seek(self._size - MAGIC_LENGTH)
+        tail = self._file.read(MAGIC_LENGTH)
         self._file.seek(0)
         return tail
 
@@ -186,13 +120,13 @@ class Recording:
         try:
             reader = SeekingReader(self._file, record_size_limit=RECORD_SIZE_LIMIT)
             header = reader.get_header()
-        except _BROKEN as err:
+        except BROKEN as err:
             raise SceneError(self.path, f"not an MCAP recording ({err})") from None
         if header.profile != PROFILE:
             raise SceneError(self.path, f"not an xrjig recording (MCAP profile {header.profile!r})")
         try:
             summary = reader.get_summary()
-        except _BROKEN:
+        except BROKEN:
             summary = None
         footer = self._footer()
         if footer is not None and footer.summary_start:
@@ -214,20 +148,20 @@ class Recording:
 
     def _find_data_end(self, summary_start: int) -> None:
         """The DataEnd record (opcode, length, CRC: 13 bytes) ends where the summary starts."""
-        at = summary_start - _DATA_END_LENGTH
+        at = summary_start - DATA_END_LENGTH
         try:
-            record = self._record_at(at)[0] if at > _MAGIC_LENGTH else None
-        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            record = record_at(self._file, at, self._size)[0] if at > MAGIC_LENGTH else None
+        except (*BROKEN, EndOfFile, UnreadableRecord):
             return
         if isinstance(record, DataEnd):
             self._data_end = (at, record.data_section_crc)
 
     def _footer(self) -> Footer | None:
         """The footer record just before the closing magic (None if it is not there)."""
-        at = self._size - _MAGIC_LENGTH - _FOOTER_LENGTH
+        at = self._size - MAGIC_LENGTH - FOOTER_LENGTH
         try:
-            record = self._record_at(at)[0] if at > _MAGIC_LENGTH else None
-        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            record = record_at(self._file, at, self._size)[0] if at > MAGIC_LENGTH else None
+        except (*BROKEN, EndOfFile, UnreadableRecord):
             return None
         return record if isinstance(record, Footer) else None
 
@@ -237,10 +171,10 @@ class Recording:
         footer = self._footer()
         if footer is None or not footer.summary_crc or not footer.summary_start:
             return footer is not None
-        end = self._size - _MAGIC_LENGTH - 4  # the CRC is the footer's last field
-        if not _MAGIC_LENGTH <= footer.summary_start < end:
+        end = self._size - MAGIC_LENGTH - 4  # the CRC is the footer's last field
+        if not MAGIC_LENGTH <= footer.summary_start < end:
             return False
-        return _crc_of(self._file, footer.summary_start, end) == footer.summary_crc
+        return crc_of(self._file, footer.summary_start, end) == footer.summary_crc
 
     def _index_is_sound(self, summary: Any) -> bool:
         """The summary's chunk list agrees with itself and with its statistics: chunks lie
@@ -249,7 +183,7 @@ class Recording:
         stats = summary.statistics
         if stats is None or stats.chunk_count != len(self._chunks):
             return False
-        end = _MAGIC_LENGTH
+        end = MAGIC_LENGTH
         for c in self._chunks:
             if c.offset < end or c.length > RECORD_SIZE_LIMIT or c.offset + c.length > self._size:
                 return False
@@ -259,8 +193,8 @@ class Recording:
     def _read_metadata_at(self, offset: int) -> bool:
         """Keep the metadata record at ``offset``; False if there is none to read there."""
         try:
-            record = self._record_at(offset)[0]
-        except (*_BROKEN, EndOfFile, _UnreadableRecord):
+            record = record_at(self._file, offset, self._size)[0]
+        except (*BROKEN, EndOfFile, UnreadableRecord):
             return False
         if not isinstance(record, Metadata):
             return False
@@ -275,98 +209,21 @@ class Recording:
                        "values in it may be wrong")
         self.metadata[record.name] = values
 
-    def _record_at(self, offset: int) -> tuple[Any, int]:
-        """The record starting at ``offset`` and its length with its head. EndOfFile when the
-        file ends inside it, McapError when its head cannot be right (the records cannot be
-        followed past it), _UnreadableRecord when the head is plausible but the body is not."""
-        self._file.seek(offset)
-        head = self._file.read(_RECORD_HEAD.size)
-        if len(head) < _RECORD_HEAD.size:
-            raise EndOfFile()
-        opcode, length = _RECORD_HEAD.unpack(head)
-        if length > RECORD_SIZE_LIMIT or opcode == 0:
-            raise McapError(f"no valid record (opcode {opcode}, length {length})")
-        if offset + _RECORD_HEAD.size + length > self._size:
-            raise EndOfFile()
-        body = self._file.read(length)
-        reader = StreamReader(io.BytesIO(head + body), skip_magic=True, emit_chunks=True,
-                              record_size_limit=RECORD_SIZE_LIMIT)
-        try:
-            return next(reader.records, None), _RECORD_HEAD.size + length
-        except _BROKEN as err:
-            raise _UnreadableRecord(_RECORD_HEAD.size + length, opcode, err) from None
-
     def _scan(self) -> None:
-        """Index the file record by record, checking every chunk; the chunks before the first
-        damaged or missing part are used, the ones after only counted (``damage``). Where the
-        records cannot even be framed (a zeroed block), the scan goes on at the next chunk the
-        file's index knew of, if it had one."""
+        """Index the file record by record (``recording_scan``): the chunks before the first
+        damaged or missing part are used, the ones after only counted (``damage``)."""
+        scan = scan_records(self._file, self._size, self._closed, [c.offset for c in self._chunks], self._topics)
         self._scanned = True
-        known = sorted(c.offset for c in self._chunks)
-        self._chunks = []
-        kept: Batch | None = None
-        first: tuple[int, bool, str] | None = None  # offset, truncated, detail of the first damage
-        later = _Tally()
-        offset, unread = _MAGIC_LENGTH, 0
-        while offset < self._size:
-            try:
-                record, length = self._record_at(offset)
-            except EndOfFile:
-                if not self._closed:
-                    first = first or (offset, True, "")
-                    break
-                first = first or (offset, False, "a record runs past the end of the file")
-                resume = next((o for o in known if o > offset), self._size)
-                unread += resume - offset
-                offset = resume
-                continue
-            except _UnreadableRecord as bad:
-                if bad.opcode == Opcode.METADATA:
-                    self._warn(f"a metadata record at byte {offset} is damaged ({_what(bad.err)}); left out")
-                elif bad.opcode != Opcode.MESSAGE_INDEX:  # message indexes are not used; anything else may be a chunk
-                    first = first or (offset, False, _what(bad.err))
-                offset += bad.length
-                continue
-            except _BROKEN as err:
-                first = first or (offset, False, _what(err))
-                resume = next((o for o in known if o > offset), self._size)
-                unread += resume - offset
-                offset = resume
-                continue
-            if record is None:  # an opcode xrjig never writes: a damaged record head
-                first = first or (offset, False, "a record of an unknown kind")
-            elif isinstance(record, Chunk):
-                try:
-                    batch = self._parse_chunk(_chunk_records(record), record.message_start_time)
-                except _BROKEN as err:
-                    first = first or (offset, False, _what(err))
-                else:
-                    if first is None and len(batch.records) and batch.first_index != (kept.end_index if kept else 0):
-                        first = (offset, False, f"frames before frame {batch.first_index} are missing")
-                    if first is None:
-                        self._chunks.append(ChunkRef(offset, length, record.message_start_time))
-                        kept = batch if len(batch.records) else kept
-                    else:
-                        later.add(batch)
-            elif isinstance(record, Metadata):
-                self._keep_metadata(record)
-            elif isinstance(record, Channel):
-                self._topics[record.id] = record.topic
-            elif isinstance(record, DataEnd):
-                self._data_end = (offset, record.data_section_crc)
-                if not self._closed and first is None:
-                    self._warn("ends early, inside its index (was it cut short?); every frame is there")
-                    break
-            elif isinstance(record, Footer):
-                after = self._size - (offset + length + _MAGIC_LENGTH)
-                if after > 0:
-                    self._warn(f"has {after} bytes after its end (joined with other data?); they were not read")
-                break
-            offset += length
-        else:
-            first = first or (offset, True, "")
-        if first is not None:
-            self._set_damage(first, kept, later, unread, sum(o > first[0] for o in known) if known else None)
+        self._chunks = scan.chunks
+        for record in scan.metadata:
+            self._keep_metadata(record)
+        for note in scan.notes:
+            self._warn(note)
+        self._data_end = scan.data_end or self._data_end
+        if scan.first is not None:
+            end = _decode_values(self.metadata.get("xrjig.end", {}))
+            self.damage = scan.damage(end, self.start_t if self._chunks else None)
+            self._warn(self.damage.describe())
         self._cache.clear()
         self._first_index.clear()
         self._all = None
@@ -378,24 +235,6 @@ class Recording:
         self._scan()
         if len(self.warnings) == before:
             self._warn("its index (MCAP summary) is damaged; read record by record instead, nothing is lost")
-
-    def _set_damage(self, first: tuple[int, bool, str], kept: Batch | None, later: _Tally, unread: int,
-                    indexed_after: int | None) -> None:
-        offset, truncated, detail = first
-        end = _decode_values(self.metadata.get("xrjig.end", {}))
-        frames, duration = end.get("frames"), end.get("duration_s")
-        start = self.start_t if self._chunks else None
-        self.damage = Damage(
-            offset=offset, truncated=truncated, detail=detail,
-            kept_frames=kept.end_index if kept is not None else 0,
-            kept_until_s=float(kept.times[-1]) if kept is not None else None,
-            later_frames_end=later.frames_end, later_until_s=later.last_t,
-            expected_frames=frames if isinstance(frames, int) and frames >= 0 else None,
-            expected_until_s=(start + duration if start is not None and isinstance(duration, (int, float))
-                              and np.isfinite(duration) else None),
-            unread_bytes=unread, indexed_chunks_after=indexed_after,
-        )
-        self._warn(self.damage.describe())
 
     def _check_version(self) -> None:
         session = self.metadata.get("xrjig.session", {})
@@ -424,32 +263,12 @@ class Recording:
             chunk = next(StreamReader(io.BytesIO(raw), skip_magic=True, emit_chunks=True).records)
             if not isinstance(chunk, Chunk):
                 raise McapError(f"expected a chunk at byte {ref.offset}")
-            batch = self._parse_chunk(_chunk_records(chunk), ref.start_ns)
-        except _BROKEN as err:
+            batch = parse_chunk(chunk_records(chunk), self._topics)
+        except BROKEN as err:
             raise SceneError(self.path, f"damaged chunk at byte {ref.offset}: {err}") from None
         self._cache[i] = batch
         if len(self._cache) > 8:
             self._cache.popitem(last=False)
-        return batch
-
-    def _parse_chunk(self, records: list[Any], start_ns: int) -> Batch:
-        batch = Batch(0, np.zeros(0, dtype=FRAME_DTYPE))
-        for r in records:
-            if isinstance(r, Channel):
-                self._topics[r.id] = r.topic
-            elif isinstance(r, Message):
-                topic = self._topics.get(r.channel_id)
-                if topic == FRAMES_TOPIC:
-                    batch.first_index = r.sequence
-                    batch.records = decode_records(_unshuffle(r.data))
-                elif topic == EVENTS_TOPIC:
-                    batch.event_lines.append(r.data.decode())
-                elif topic == COMMANDS_TOPIC:
-                    body = json.loads(r.data)
-                    batch.commands.append((int(body["frame"]), body["command"]))
-                elif topic == PARAMS_TOPIC:
-                    body = json.loads(r.data)
-                    batch.params_changes.append((int(body["before_frame"]), dict(body["params"]), bool(body["rebuilt"])))
         return batch
 
     # -- public API ----------------------------------------------------------------------
@@ -542,7 +361,7 @@ class Recording:
         if self._data_end is None or self.damage is not None:
             return
         offset, crc = self._data_end
-        if crc and _crc_of(self._file, 0, offset) != crc:
+        if crc and crc_of(self._file, 0, offset) != crc:
             self._warn("its data section fails its checksum outside the chunks and records read "
                        "(each of those passed its own check): some other part of the file is damaged")
 
@@ -669,75 +488,6 @@ class Recording:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def frames_from_records(records: np.ndarray) -> list[InputFrame]:
-    """(n,) FRAME_DTYPE -> InputFrames, equal to ``InputFrame.from_record`` field for field.
-
-    Columns are pulled out of the structured array once per batch; per-record field access
-    on a structured scalar costs ~70 us a frame, which capped headless replay near 140x.
-    """
-    head = np.array(records["head"], dtype=np.float64)
-    aim = np.array(records["aim"], dtype=np.float64)
-    grip = np.array(records["grip"], dtype=np.float64)
-    stick = np.array(records["thumbstick"], dtype=np.float64)
-    joints = np.array(records["joints"])
-    gaze_o = np.array(records["gaze_origin"], dtype=np.float64)
-    gaze_d = np.array(records["gaze_direction"], dtype=np.float64)
-    tracked = records["tracked"].astype(bool).tolist()
-    has_joints = records["has_joints"].astype(bool).tolist()
-    pinch, grab = records["pinch"].tolist(), records["grab"].tolist()
-    buttons = records["buttons"].tolist()
-    ts, conf = records["t"].tolist(), records["gaze_confidence"].tolist()
-    out = []
-    for k in range(len(records)):
-        hands = tuple(
-            HandInput(tracked=tracked[k][i], aim=aim[k, i].copy(), grip=grip[k, i].copy(),
-                      pinch=pinch[k][i], grab=grab[k][i],
-                      joints=joints[k, i].copy() if has_joints[k][i] else None,
-                      buttons=Button(buttons[k][i]), thumbstick=stick[k, i].copy())
-            for i in range(2)
-        )
-        out.append(InputFrame(t=ts[k], head=head[k].copy(), hands=hands,  # type: ignore[arg-type]
-                              gaze=GazeInput(gaze_o[k].copy(), gaze_d[k].copy(), conf[k])))
-    return out
-
-
-def _chunk_records(chunk: Chunk) -> list[Any]:
-    """mcap's own chunk parser, with the chunk's CRC checked. MCAP lets a writer leave the
-    CRC out (0); xrjig never does, so a zero there is damage, not a choice. The CRC covers
-    the records, not the chunk's own size fields, so those are checked against the data."""
-    if chunk.uncompressed_crc == 0:
-        raise McapError("a chunk has lost its checksum")
-    if chunk.compression == "zstd":
-        try:
-            content = zstandard.frame_content_size(chunk.data)
-        except zstandard.ZstdError as err:
-            raise McapError(f"a chunk's compressed data is damaged ({err})") from None
-        if content >= 0 and content != chunk.uncompressed_size:
-            raise McapError("a chunk's size fields do not match its data")
-    return breakup_chunk(chunk, validate_crc=True)
-
-
-def _crc_of(file: Any, start: int, end: int) -> int:
-    """CRC-32 of the file's bytes [start, end), read in 1 MB blocks."""
-    crc = 0
-    file.seek(start)
-    while start < end:
-        block = file.read(min(1 << 20, end - start))
-        if not block:
-            break
-        crc = zlib.crc32(block, crc)
-        start += len(block)
-    return crc
-
-
-def _unshuffle(data: bytes) -> np.ndarray:
-    size = PACKED_DTYPE.itemsize
-    if len(data) % size:
-        raise ValueError(f"frame batch of {len(data)} bytes is not a multiple of {size}")
-    planes = np.frombuffer(data, dtype=np.uint8).reshape(size, len(data) // size)
-    return np.ascontiguousarray(planes.T).view(PACKED_DTYPE).ravel()
 
 
 def _decode_values(values: dict[str, str]) -> dict[str, Any]:
