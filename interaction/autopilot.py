@@ -28,6 +28,7 @@ from interaction.events import Event, EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import GrabMode, InteractionParams
 from interaction.recording import quantize
+from interaction.release import ReleaseOutcome
 from interaction.runner import Runner
 from scenes.disassembly import SAMPLE_SHARE, WORLD_AXES, Solid, free_direction, make_solid
 from scenes.index import SceneIndex
@@ -345,7 +346,7 @@ def run_autopilot(
                 (reports[step].problems if step in reports else pilot.problems).append(text)
             elif ev.kind == EventKind.COLLISION_START and pilot.current_step in reports:
                 reports[pilot.current_step].collisions.append(str(ev.data.get("other")))
-            elif ev.kind == EventKind.RELEASE and ev.data.get("outcome") == "drop":
+            elif ev.kind == EventKind.RELEASE and ev.data.get("outcome") == ReleaseOutcome.DROP.value:
                 pilot.problems.append(f"part {ev.part} dropped outside every target at frame {ev.frame}")
     marked = sum(1 for p in engine.state.points.values() if p.verdict)
     return AutopilotResult(

@@ -9,6 +9,7 @@ to its driving pose at the moment of the grab.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -31,17 +32,35 @@ class Trigger:
         return False
 
 
+class GrabVia(str, Enum):
+    """Which pose drives a held part; the value is what GRAB events carry in ``data.via``
+    (str-valued, so recorded events keep their bytes)."""
+
+    #: grabbed at the grip pose (fist/squeeze, or a pinch close to the surface)
+    NEAR = "near"
+    #: pinched at the end of the aim ray; the part hangs on the ray
+    RAY = "ray"
+
+
+class HoldInput(str, Enum):
+    """Which strength holds a part (letting go of it releases); GRAB events' ``data.input``."""
+
+    GRAB = "grab"
+    PINCH = "pinch"
+
+
 @dataclass
 class HandState:
     pinch: Trigger
     grab: Trigger
     hovered: str | None = None
     held: str | None = None
-    #: "near" (grip pose drives) or "ray" (aim pose drives)
-    via: str = ""
-    #: which strength holds the part: "grab" or "pinch"
-    held_by: str = ""
+    #: the pose that drives the held part (None while nothing is held)
+    via: GrabVia | None = None
+    #: the strength that holds the part (None while nothing is held)
+    held_by: HoldInput | None = None
     offset: np.ndarray | None = None
+    #: the inspection point whose marker the index tip pressed and has not yet left
     poking: str | None = None
 
     @classmethod
@@ -49,7 +68,7 @@ class HandState:
         return cls(Trigger(), Trigger())
 
     def holding_input_released(self) -> bool:
-        return not (self.grab.down if self.held_by == "grab" else self.pinch.down)
+        return not (self.grab.down if self.held_by is HoldInput.GRAB else self.pinch.down)
 
 
 def smoothed_delta(current: np.ndarray, target: np.ndarray, smoothing: float, dt: float) -> np.ndarray:

@@ -11,13 +11,23 @@ Points ride on their node: when the part carrying the node moves, the point move
 
 from __future__ import annotations
 
+from enum import Enum
+
 import numpy as np
 
-from interaction.commands import MarkPoint
+from interaction.commands import MarkPoint, Verdict
 from interaction.events import Event, EventKind
 from interaction.state import EngineState, PointState
 from scenes.model import Scene
 from scenes.scenario import Scenario
+
+
+class MarkRefusal(str, Enum):
+    """Why a mark was refused; POINT_MARKED events carry the value in ``data.reason``
+    (views compare it to explain the refusal, so it stays the same string)."""
+
+    UNKNOWN_POINT = "unknown point"
+    NOT_SEEN = "not seen yet"
 
 
 class InspectionTask:
@@ -81,10 +91,11 @@ class InspectionTask:
         s = self.state.points.get(command.point)
         if s is None:
             return [Event(frame, t, EventKind.POINT_MARKED, point=command.point,
-                          data={"accepted": False, "reason": "unknown point"})]
+                          data={"accepted": False, "reason": MarkRefusal.UNKNOWN_POINT.value})]
         if not s.seen:
             return [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
-                          data={"accepted": False, "reason": "not seen yet", "verdict": command.verdict.value})]
+                          data={"accepted": False, "reason": MarkRefusal.NOT_SEEN.value,
+                                "verdict": command.verdict.value})]
         s.verdict = command.verdict.value
         s.note = command.note
         events = [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
@@ -93,7 +104,7 @@ class InspectionTask:
             self.state.checklist_complete = True
             verdicts = [p.verdict for p in self.state.points.values()]
             events.append(Event(frame, t, EventKind.CHECKLIST_COMPLETE, data={
-                v: verdicts.count(v) for v in ("pass", "fail", "defect")}))
+                v.value: verdicts.count(v.value) for v in Verdict}))
         return events
 
     def poke_target(self, tip: np.ndarray, radius_m: float, depth_m: float) -> tuple[str | None, float]:

@@ -1,4 +1,4 @@
-"""What a release does: the outcome policy as an enum, and its read-only preview.
+"""What a release does: its outcome and reason as enums, and its read-only preview.
 
 ``Engine.release_preview`` answers "what if the hand let go now?" with the same rule the
 step applies at a real release, so the view can show a snap (or why not) before the
@@ -20,6 +20,15 @@ class ReleaseOutcome(str, Enum):
     WRONG_ORDER = "wrong_order"
     OUT_OF_TOLERANCE = "out_of_tolerance"
     DROP = "drop"
+
+
+class ReleaseReason(str, Enum):
+    """Why a held part was let go; the value is RELEASE events' ``data.reason``."""
+
+    #: the holding strength came back up (the person opened the hand)
+    LET_GO = "let_go"
+    #: the hand stopped being tracked: the part drops where it is, never snaps
+    TRACKING_LOST = "tracking_lost"
 
 
 @dataclass(frozen=True)

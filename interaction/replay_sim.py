@@ -36,7 +36,7 @@ from scenes.index import SceneIndex
 #: during a run, or pose holders re-synced on restore). Everything else is deep-copied.
 SHARED_ATTRIBUTES = (
     "scene", "scenario", "index", "geometry", "collision", "slots", "movable", "_movable_set",
-    "_fixed", "_to_frame", "_from_frame", "_inv_authored", "_start", "_class",
+    "_fixed", "_to_frame", "_from_frame", "inv_authored", "_start", "_class",
 )
 
 

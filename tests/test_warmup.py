@@ -71,7 +71,7 @@ def _turned_placement(engine: Engine, part: str) -> list[InputFrame]:
     offset = np.linalg.inv(grip0) @ engine.state.part_poses[part]
     target = engine.slots[part].target
     turned = target.copy()
-    turned[:3, :3] = target[:3, :3] @ engine._symmetries(part)[1]
+    turned[:3, :3] = target[:3, :3] @ engine.symmetries(part)[1]
     turned[:3, 3] += target[:3, :3] @ g.centre - turned[:3, :3] @ g.centre  # same centre
     grip1 = engine.target_world(part, part) @ np.linalg.inv(engine.slots[part].target) @ turned
     grip1 = grip1 @ np.linalg.inv(offset)
