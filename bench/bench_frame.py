@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from OpenGL import GL  # noqa: E402
 
-from app.offscreen import OffscreenTarget  # noqa: E402
+from app.display.offscreen import OffscreenTarget  # noqa: E402
 from scenes.loader import load_scene  # noqa: E402
 from scenes.model import Node, Scene  # noqa: E402
 from scenes.samples import SAMPLE_SCENE  # noqa: E402
@@ -252,7 +252,7 @@ def _nudge() -> np.ndarray:
 
 
 def main() -> None:
-    from app.gui import create_application
+    from app.display.application import create_application
 
     create_application()  # a QApplication (not just a QGuiApplication) for the widget part
     sample, big = load_scene(SAMPLE_SCENE), tiled(load_scene(PM4), 10)

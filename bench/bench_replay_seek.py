@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.replay_player import snapshot_interval  # noqa: E402
+from app.session.replay_player import snapshot_interval  # noqa: E402
 from interaction.autopilot import Autopilot  # noqa: E402
 from interaction.engine import Engine  # noqa: E402
 from interaction.params import scenario_params  # noqa: E402

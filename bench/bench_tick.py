@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 
-from app.gui import create_application  # noqa: E402
-from app.wiring import attach_interaction  # noqa: E402
+from app.display.application import create_application  # noqa: E402
+from app.window.controller import attach_interaction  # noqa: E402
 from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE  # noqa: E402
 from views.main_window import MainWindow  # noqa: E402
 

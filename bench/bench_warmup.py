@@ -1,4 +1,4 @@
-"""First grab in a live session, cold vs after the background warm-up (app/warmup.py),
+"""First grab in a live session, cold vs after the background warm-up (app/session/warmup.py),
 and how smooth the GUI thread's 90 Hz tick stays while the warm-up runs.
 
 First grab: the autopilot's script for the scenario (recorded once, then fed frame by
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
 
-from app.session import Session, scenario_params  # noqa: E402
+from app.session.session import Session, scenario_params  # noqa: E402
 from bench.bench_engine import make_frames  # noqa: E402
 from bench.bench_load import make_big_scene  # noqa: E402
 from devices.desktop import DesktopDevice  # noqa: E402

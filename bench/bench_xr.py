@@ -2,7 +2,7 @@
 time per eye, and the share of the frame spent outside rendering (device input + engine
 step + overlay state), against the 11.1 ms a 90 Hz headset allows.
 
-The XR side is the real headset mode (app.headset.HeadsetDevice: OpenXR session, input
+The XR side is the real headset mode (app.headset.device.headset_device: OpenXR session, input
 read at the predicted display time, both eyes drawn by the shared renderer into the
 runtime's swapchains) fed to the real engine on the sample scenario, as the window runs it.
 Time per eye is acquire -> draw -> glFinish -> release of the swapchain image (the
@@ -47,8 +47,8 @@ def _ms(samples: list[float]) -> str:
 
 def run_headset(frames: int) -> dict:
     """Headset mode for ``frames`` frames; per-frame timings and the eye views drawn."""
-    from app.headset import HeadsetDevice
-    from app.session import scenario_params
+    from app.headset.device import headset_device
+    from app.session.session import scenario_params
     from interaction.engine import Engine
     from interaction.recording import quantize
     from scenes.index import SceneIndex
@@ -63,7 +63,7 @@ def run_headset(frames: int) -> dict:
     engine = Engine(scene, scenario, params, index=SceneIndex(scene))
     targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
     overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps})
-    headset = HeadsetDevice(scene)
+    headset = headset_device(scene)
     headset.start()
     if headset.error:
         raise SystemExit(f"bench_xr: no headset session: {headset.error}")
@@ -116,7 +116,7 @@ def run_peer(scene, views: list[tuple], state, size: tuple[int, int]) -> list[fl
     """Per-eye seconds drawing ``views`` into a plain offscreen framebuffer of ``size``."""
     from OpenGL import GL
 
-    from app.offscreen import OffscreenTarget
+    from app.display.offscreen import OffscreenTarget
     from views.renderer import Renderer
 
     width, height = size

@@ -13,6 +13,26 @@ default), not base classes the app tests with ``isinstance``:
 session steps the engine on its own steady tick thread, so painting cannot hold input back;
 an OpenXR headset instead paces the session with its own frame loop, whose GL context lives
 on the GUI thread.
+
+``driven_by_viewport`` (default False): simulated input from the window's viewport (the
+desktop device): the viewport's mouse and keyboard events go to it (``InputSink``), its head
+follows the view camera and back (``head_matrix``, ``set_head``, ``set_projection``), it
+says which hands it moves (``active``) and whether gaze follows the cursor
+(``gaze_follows_cursor``), and it is told what the engine grabbed (``carrying``,
+``begin_carry``, ``end_carry``; app.window.carry_assist).
+
+``feeds_camera_dock`` (default False): a camera tracker (devices/camera): the window shows
+its ``snapshot()`` and tracking ``settings`` in the camera dock, names its ``source``, gives
+it the gaze ``calibration`` fitted there and puts its head in front of the view camera
+each step (``set_head``).
+
+``has_own_display`` (default False): the participant looks at the device's own display (an
+OpenXR headset, devices/openxr/headset.py): the window hands it the scene and render state
+each step (``show``, ``set_passthrough``, ``set_scene_lift``, ``pulse_for``) and mirrors the
+participant's view, with the device's ``state_name`` and ``last_result`` in the status bar.
+
+``assist_description`` (default ""): what the device does for a participant beyond passing
+their movements on (the desktop device's carry assist), stored in a trial's metadata.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.desktop_carry import Carry, TurnGesture, axis_rotation
+from devices.desktop_carry import ASSIST_DESCRIPTION, Carry, TurnGesture, axis_rotation
 from devices.desktop_hand import hand_skeleton, skeleton_in_world
 from interaction.frame import GazeInput, HandInput, InputFrame
 from scenes.transforms import (
@@ -69,6 +69,10 @@ class DesktopDevice:
     name = "desktop"
     available = True
     why_not = ""
+    #: driven by the window's viewport (capabilities: devices/base.py)
+    driven_by_viewport = True
+    #: it carries held parts by their grab point (devices/desktop_carry.py)
+    assist_description = ASSIST_DESCRIPTION
 
     def __init__(
         self, head: np.ndarray | None = None, reach: float = 0.5, hand_scale: float = 1.0

@@ -3,7 +3,7 @@ policy for parameter changes.
 
 Recordings rest on determinism: a replay must feed the engine exactly what the live session
 fed it and change parameters at exactly the same frames in exactly the same way. So the live
-session (app/session.py), the replay simulator (``replay_sim``), ``--verify`` / ``resim`` /
+session (app/session/session.py), the replay simulator (``replay_sim``), ``--verify`` / ``resim`` /
 the report's gaze trace (``recording_rerun``), the recorded autopilot (``recording_autopilot``)
 and the autopilot check (``autopilot.run_autopilot``) all step through a ``Runner``:
 

@@ -110,7 +110,7 @@ def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDockWidget
 
-    from app.wiring import attach_interaction
+    from app.window.controller import attach_interaction
     from views.main_window import MainWindow
 
     window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))

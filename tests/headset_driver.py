@@ -26,10 +26,10 @@ TIMEOUT = 30.0
 
 
 def loss() -> int:
-    from app.gui import create_application
-    from app.headset import HeadsetDevice
-    from app.wiring import open_window
+    from app.display.application import create_application
+    from app.window.controller import open_window
     from devices.desktop import DesktopDevice
+    from devices.openxr.headset import HeadsetDevice
 
     app = create_application(samples=0)
     window, controller = open_window(None, device="openxr")
@@ -65,9 +65,9 @@ def loss() -> int:
 
 
 def main() -> int:
-    from app.gui import create_application
-    from app.headset import HeadsetDevice
-    from app.wiring import open_window
+    from app.display.application import create_application
+    from app.window.controller import open_window
+    from devices.openxr.headset import HeadsetDevice
     from scenes.transforms import pose_to_matrix
 
     app = create_application(samples=0)

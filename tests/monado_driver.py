@@ -183,7 +183,7 @@ def mode_grab() -> dict:
 def mode_loss() -> dict:
     from PySide6.QtCore import QCoreApplication
 
-    from app.session import Session
+    from app.session.session import Session
 
     _app = QCoreApplication.instance() or QCoreApplication([])
     engine = _engine()

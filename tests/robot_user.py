@@ -48,7 +48,7 @@ class Readout:
 
 
 class RobotUser:
-    """Drives ``window`` / ``controller`` (app.wiring) through ``qtbot``."""
+    """Drives ``window`` / ``controller`` (app.window.controller) through ``qtbot``."""
 
     def __init__(self, qtbot, window, controller) -> None:
         self.qtbot, self.window, self.c = qtbot, window, controller

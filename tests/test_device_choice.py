@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.device_choice import DeviceSpecError, device_choices, make_device
+from app.window.device_choice import DeviceSpecError, device_choices, make_device
 from devices.base import Device
 from devices.camera.device import CameraDevice
 from devices.desktop import DesktopDevice
@@ -58,7 +58,7 @@ def test_choices_explain_what_cannot_be_chosen():
 
 
 def test_the_command_line_rejects_an_unknown_device_in_one_line():
-    from app.wiring import run
+    from app.window.controller import run
 
     with pytest.raises(SystemExit, match="^xrjig: unknown device 'kinect'"):
         run(None, device="kinect")

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.camera_feed import target_angles
-from app.device_switcher import camera_head
+from app.window.camera_feed import target_angles
+from app.window.device_switcher import camera_head
 from devices.camera.device import CameraDevice
 from devices.desktop import DesktopDevice
 from interaction.events import EventKind
@@ -95,7 +95,7 @@ def test_video_device_tracks_hands_into_engine_dock_and_viewport(gui, qtbot, mon
     window, controller, errors = gui
     switcher = controller.devices
     monkeypatch.setattr(
-        "app.device_switcher.QFileDialog.getOpenFileName", lambda *a, **k: (str(VIDEO), "")
+        "app.window.device_switcher.QFileDialog.getOpenFileName", lambda *a, **k: (str(VIDEO), "")
     )
     switcher.combo.activated.emit(switcher.combo.findData("video:"))  # "Video file…"
     device = controller.session.device
@@ -350,7 +350,7 @@ def test_tracking_settings_apply_to_the_running_camera_and_persist(gui, qtbot):
     """The dock's field of view reaches the running tracker (a wider lens puts the same
     hand nearer the camera, so further from the eyes), survives a restart, and a pinch
     always ends below where it starts."""
-    from app.camera_feed import CameraFeed
+    from app.window.camera_feed import CameraFeed
     from views.camera_dock import CameraPanel
 
     window, controller, _ = gui

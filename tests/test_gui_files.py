@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.wiring import attach_interaction
+from app.window.controller import attach_interaction
 from scenes.samples import SAMPLE_SCENARIO
 from tests.conftest import AS1, PINS
 from views.main_window import MainWindow
@@ -52,7 +52,7 @@ def test_file_open_takes_a_scenario_and_save_keeps_its_comments(qtbot, designer,
     assert session.scenario.path == scenario_file and len(session.scenario.steps) == 18
     assert str(scenario_file.resolve()) in window.recent_files()
     # an edit, then File ▸ Save (Ctrl+S): into the same file, no dialog, comments kept
-    monkeypatch.setattr("app.wiring.QFileDialog.getSaveFileName", lambda *a, **k: pytest.fail("asked where"))
+    monkeypatch.setattr("app.window.controller.QFileDialog.getSaveFileName", lambda *a, **k: pytest.fail("asked where"))
     controller.params_panel.editors["magnet_radius_mm"].setValue(44.0)  # the active variant's
     assert not controller.editor.stack.isClean()
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
@@ -76,7 +76,7 @@ def test_unsaved_edits_are_asked_about_before_another_file_or_quitting(qtbot, de
     # Save: with no scenario file yet it asks where (Save As), then goes on
     controller.params_panel.editors["dwell_time_s"].setValue(1.1)
     target = scenario_file.parent / "pins.yaml"
-    monkeypatch.setattr("app.wiring.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("app.window.controller.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     _answer(monkeypatch, QMessageBox.StandardButton.Save)
     window.close()
     assert not window.isVisible() and target.is_file()

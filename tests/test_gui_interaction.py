@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 
-from app.wiring import attach_interaction
+from app.window.controller import attach_interaction
 from interaction.events import EventKind
 from tests.conftest import AS1, PINS, ticked_window
 from views.camera import project_points
@@ -301,7 +301,7 @@ def test_frame_all_in_simulated_hands_mode_moves_the_head(qtbot, gui):
 
 
 def test_use_device_switches_input_or_says_why_not(qtbot, gui, tmp_path):
-    from app.session import Session
+    from app.session.session import Session
     from devices.desktop import DesktopDevice
     from devices.replay import ReplayDevice
     from interaction.recording_writer import Recorder

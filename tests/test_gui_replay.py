@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 
 from app.cli import main
-from app.replay_mode import install_open_recording, open_recording, open_replay_window
+from app.window.replay_window import install_open_recording, open_recording, open_replay_window
 from interaction.events import EventKind
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import load_setup
@@ -178,12 +178,12 @@ def test_a_seek_beyond_the_scan_runs_in_slices_and_arrives(qtbot, tmp_path, as1_
 
 
 def test_open_recording_from_the_window_opens_a_replay_window(qtbot, tmp_path, as1_recording):
-    from app import replay_mode
+    from app.window import replay_window
 
     window = MainWindow(settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     mode = open_recording(window, as1_recording)
-    assert mode is not None and mode.window.isVisible() and mode in replay_mode._OPEN
+    assert mode is not None and mode.window.isVisible() and mode in replay_window._OPEN
     assert "participant autopilot, variant novice" in mode.window.statusBar().currentMessage()
     mode.window.close()  # deleted on close: the registry lets it go
-    qtbot.waitUntil(lambda: mode not in replay_mode._OPEN, timeout=3000)
+    qtbot.waitUntil(lambda: mode not in replay_window._OPEN, timeout=3000)

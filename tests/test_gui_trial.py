@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from app.cli import main
-from app.trial_control import default_folder, recording_name
+from app.window.trial_control import default_folder, recording_name
 from interaction.recording_reader import Recording
 from scenes.samples import SAMPLE_SCENARIO
 from tests.test_gui_interaction import gui  # noqa: F401 - the window fixture

@@ -15,8 +15,9 @@ import xr
 from OpenGL import GL
 from PySide6.QtCore import QSettings
 
-from app.headset import HAPTIC_EVENTS, HeadsetDevice
+from app.headset.device import headset_device
 from devices.openxr.frame_loop import choose_blend_mode
+from devices.openxr.headset import HAPTIC_EVENTS
 from devices.openxr.swapchains import choose_color_format
 from interaction.events import Event, EventKind
 
@@ -65,7 +66,7 @@ class _Pulses:
 
 
 def test_snaps_and_mistakes_pulse_the_controller_of_the_hand_concerned(no_runtime):
-    headset = HeadsetDevice()
+    headset = headset_device()
     headset.xr = _Pulses()
     events = [
         Event(1, 0.0, EventKind.GRAB, hand="right", part="nut"),
@@ -81,7 +82,7 @@ def test_snaps_and_mistakes_pulse_the_controller_of_the_hand_concerned(no_runtim
 def test_headset_without_a_runtime_says_why_and_the_window_stays_on_the_desktop(
     qapp, qtbot, tmp_path, no_runtime
 ):
-    from app.wiring import open_window
+    from app.window.controller import open_window
     from devices.desktop import DesktopDevice
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
@@ -103,7 +104,7 @@ def test_a_headset_that_fails_to_start_falls_back_and_the_recording_goes_on(
     """A headset forced on the session (as when the runtime's service died between the
     device menu and the switch): the next tick reports it in one line, continues on the
     desktop device, and every tick is recorded."""
-    from app.session import Session, scenario_params
+    from app.session.session import Session, scenario_params
     from devices.desktop import DesktopDevice
     from interaction.recording_reader import Recording
     from interaction.recording_writer import Recorder
@@ -121,7 +122,7 @@ def test_a_headset_that_fails_to_start_falls_back_and_the_recording_goes_on(
         session.message.connect(messages.append)
         for i in range(5):
             session.tick(i * RATE)
-        session.set_device(HeadsetDevice(scene))
+        session.set_device(headset_device(scene))
         for i in range(5, 12):
             session.tick(i * RATE)
         assert isinstance(session.device, DesktopDevice)
@@ -132,7 +133,7 @@ def test_a_headset_that_fails_to_start_falls_back_and_the_recording_goes_on(
 
 
 def test_an_inspection_walk_runs_as_ar_and_an_assembly_as_vr():
-    from app.headset_mode import is_ar_scenario
+    from app.window.headset_mirror import is_ar_scenario
     from scenes.samples import SAMPLE_SCENARIO
     from scenes.scenario import load_scenario
 
@@ -146,8 +147,8 @@ def test_an_inspection_walk_runs_as_ar_and_an_assembly_as_vr():
 
 
 def test_a_bench_sized_task_is_raised_to_workbench_height_and_machinery_is_not():
-    from app.headset import WORKBENCH_HEIGHT, workbench_lift
-    from app.wiring import task_bounds
+    from app.window.controller import task_bounds
+    from devices.openxr.headset import WORKBENCH_HEIGHT, workbench_lift
     from scenes.index import SceneIndex
     from scenes.samples import SAMPLE_SCENARIO
     from scenes.scenario import load_scenario
@@ -168,7 +169,7 @@ def test_the_facilitator_sets_the_workbench_height_and_it_is_kept(qtbot, tmp_pat
     headset gets follows, and the next window starts with it."""
     from PySide6.QtCore import QSettings
 
-    from app.wiring import attach_interaction, task_bounds
+    from app.window.controller import attach_interaction, task_bounds
     from tests.conftest import ticked_window
     from views.main_window import MainWindow
 

@@ -192,7 +192,7 @@ def test_report_and_resim_carry_the_damage(trial, tmp_path, capsys):
 def test_the_replay_window_says_what_was_skipped(qtbot, trial, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from app.replay_mode import open_replay_window
+    from app.window.replay_window import open_replay_window
 
     path, layout = trial
     k = len(layout.chunks) // 3

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from app.gui import DisplayUnavailable, prepare_qt
+from app.display.application import DisplayUnavailable, prepare_qt
 from scenes.loader import load_scene
 from scenes.model import Scene
 from tests.conftest import AS1, BOX_GLB, PM4, no_display
@@ -33,7 +33,7 @@ BG8 = np.round(np.array(BG) * 255).astype(np.uint8)
 
 @pytest.fixture(scope="module")
 def target(qapp):
-    from app.offscreen import OffscreenTarget
+    from app.display.offscreen import OffscreenTarget
 
     with OffscreenTarget(W, H, samples=0) as t:
         yield t

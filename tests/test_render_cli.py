@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from app.gui import DisplayUnavailable, prepare_qt
+from app.display.application import DisplayUnavailable, prepare_qt
 from tests.conftest import AS1, VALIDATOR_CASES, no_display
 
 try:

@@ -180,10 +180,10 @@ def test_check_record_to_an_unwritable_path_still_checks(tmp_path, capsys):
 
 
 def test_replay_without_verify_hands_the_file_to_the_gui_seam(recorded, monkeypatch):
-    import app.replay_mode
+    import app.window.replay_window
 
     calls = []
-    monkeypatch.setattr(app.replay_mode, "run_replay", lambda path, speed: calls.append((path, speed)) or 0)
+    monkeypatch.setattr(app.window.replay_window, "run_replay", lambda path, speed: calls.append((path, speed)) or 0)
     assert main(["replay", str(recorded), "--speed", "4"]) == 0
     assert calls == [(recorded, 4.0)]
 

@@ -118,7 +118,7 @@ def test_gaze_heatmap_is_rendered_on_the_model(report):
 
 
 def test_three_variants_use_kruskal_wallis_checked_by_hand():
-    from app.report_html import compare_variants
+    from app.reports.html import compare_variants
     from interaction.metrics import TrialMetrics
 
     def trial(variant, tlx):

@@ -97,7 +97,7 @@ def hottest(pixels: np.ndarray) -> np.ndarray:
     """Pixels of the colour map's top colour: the peak density."""
     from matplotlib import colormaps
 
-    from app.heatmap import COLORMAP, COLORMAP_RANGE
+    from app.reports.heatmap import COLORMAP, COLORMAP_RANGE
 
     top = np.asarray(colormaps[COLORMAP](COLORMAP_RANGE[1])[:3]) * 255
     return np.abs(pixels - top).max(axis=-1) < 25
@@ -119,7 +119,7 @@ def test_stopped_trial_left_parts_on_the_tray(as1_gaze):
 
 @pytest.mark.gl
 def test_heatmap_frames_the_whole_assembled_model(as1_gaze, tmp_path):
-    from app.heatmap import render_gaze_heatmap
+    from app.reports.heatmap import render_gaze_heatmap
     from views.camera import project_points
 
     setup, traces = as1_gaze
@@ -188,7 +188,7 @@ def test_hits_move_with_their_part_to_its_target(as1_gaze):
     """A hit on a part that ended elsewhere (left on the tray) is drawn on that part at its
     target: take the complete trial's real hits and pretend the rod, which some of them
     lie on, ended 10 cm aside and turned."""
-    from app.heatmap import hits_at_poses, model_bounds
+    from app.reports.heatmap import hits_at_poses, model_bounds
     from scenes.transforms import pose_to_matrix
 
     setup, (complete, _) = as1_gaze
@@ -295,7 +295,7 @@ def synthetic_trials(n_steps: int, variants=("novice", "expert"), per_variant: i
 
 
 def check_step_plot(fig, n_steps: int) -> None:
-    from app.report_html import PLOT_DPI, STEP_LABEL_CHARS
+    from app.reports.html import PLOT_DPI, STEP_LABEL_CHARS
 
     labels = [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert len(labels) == n_steps
@@ -313,7 +313,7 @@ def check_step_plot(fig, n_steps: int) -> None:
 def test_step_plot_labels_do_not_overlap(n_steps):
     import matplotlib.pyplot as plt
 
-    from app.report_html import step_times_figure
+    from app.reports.html import step_times_figure
 
     trials, labels = synthetic_trials(n_steps)
     fig = step_times_figure(trials, labels)
@@ -329,7 +329,7 @@ def test_step_plot_labels_do_not_overlap(n_steps):
 def test_step_plot_grows_taller_with_more_steps():
     import matplotlib.pyplot as plt
 
-    from app.report_html import step_times_figure
+    from app.reports.html import step_times_figure
 
     figs = [step_times_figure(*synthetic_trials(n)) for n in (5, 18, 40)]
     try:
@@ -354,7 +354,7 @@ def test_as1_report_step_plot_is_readable(as1_trials, tmp_path):
         size = im.size
     assert size[0] <= 1100 and size[1] > 0.6 * size[0], size
 
-    from app.report_html import PLOT_DPI, step_times_figure
+    from app.reports.html import PLOT_DPI, step_times_figure
 
     with Recording(as1_trials[0]) as rec:
         setup = load_setup(rec)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QDockWidget
 
 from app.cli import main
-from app.replay_mode import open_replay_window
-from app.wiring import attach_interaction
+from app.window.controller import attach_interaction
+from app.window.replay_window import open_replay_window
 from devices.desktop_carry import ASSIST_DESCRIPTION
 from interaction.events import EventKind
 from interaction.recording_reader import Recording

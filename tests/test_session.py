@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.session import Session, scenario_params
+from app.session.session import Session, scenario_params
 from devices.desktop import DesktopDevice
 from interaction.commands import MarkPoint, Reset
 from interaction.events import EventKind

@@ -293,7 +293,7 @@ def test_frames_over_the_pixel_budget_are_refused_before_decoding(tmp_path, monk
 
 # -- end to end: the device and the CLI ------------------------------------------------------
 def test_the_device_plays_a_damaged_video_and_the_dock_shows_the_warning(tmp_path, qtbot):
-    from app.camera_feed import CameraFeed
+    from app.window.camera_feed import CameraFeed
     from views.camera_dock import CameraPanel
 
     path = _write(tmp_path, "early.mp4", _zeroed(0.05))
@@ -321,7 +321,7 @@ def test_the_device_plays_a_damaged_video_and_the_dock_shows_the_warning(tmp_pat
 
 
 def test_the_dock_shows_a_warning_while_it_plays(tmp_path, qtbot):
-    from app.camera_feed import CameraFeed
+    from app.window.camera_feed import CameraFeed
     from views.camera_dock import CameraPanel
 
     class Playing:

@@ -1,4 +1,4 @@
-"""The background warm-up (app/warmup.py, Engine.prepare): after it, a run builds nothing
+"""The background warm-up (app/session/warmup.py, Engine.prepare): after it, a run builds nothing
 on first use; events are the same with and without it; it follows engine rebuilds and
 stops with its session."""
 
@@ -13,8 +13,8 @@ from PySide6.QtCore import QSettings
 import interaction.collision
 import interaction.symmetry
 import scenes.index
-from app.session import Session, scenario_params
-from app.warmup import WarmUp
+from app.session.session import Session, scenario_params
+from app.session.warmup import WarmUp
 from devices.desktop import DesktopDevice
 from interaction.autopilot import run_autopilot
 from interaction.engine import Engine
@@ -164,7 +164,7 @@ def test_a_tolerance_change_retargets_the_warm_up_to_the_rebuilt_engine(qtbot):
 
 @pytest.mark.gl
 def test_a_scene_switch_stops_the_warm_up_thread(qtbot, tmp_path):
-    from app.wiring import attach_interaction
+    from app.window.controller import attach_interaction
     from tests.conftest import PM4
     from views.main_window import MainWindow
 

@@ -7,7 +7,7 @@ session: where the runtime allows input-only sessions (XR_MND_headless) a short 
 run to read it. No runtime is not an error: a sentence saying so, and exit 0.
 
 ``--probe`` also runs a short headset session through the real renderer
-(``app.xr_probe``): states reached, frames submitted, time per eye; a failed probe exits 1.
+(``app.headset.probe``): states reached, frames submitted, time per eye; a failed probe exits 1.
 
 ``collect()`` builds the report and ``print_report`` prints it, so other commands (the
 ``--probe`` frame check) can extend the same listing.
@@ -140,7 +140,7 @@ def print_probe(probe: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     probe = None
     if args.probe:
-        from app.xr_probe import run_probe
+        from app.headset.probe import run_probe
 
         # first: without a display the probe picks EGL, which must precede any OpenGL import
         probe = run_probe().to_dict()

@@ -3,7 +3,7 @@
 FILE is a model or a scenario (.yaml); without it the bundled sample scene opens. A FILE
 that cannot be loaded does not stop the window: it opens on the sample and shows the
 file's problem in a dialog, as File > Open would. Interaction (simulated hands, the
-scenario and parameter docks, recording) is attached by ``app.wiring``. Without a
+scenario and parameter docks, recording) is attached by ``app.window.controller``. Without a
 display the command says so in one line and exits 1.
 """
 
@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.gui import DisplayUnavailable
-    from app.wiring import run as run_window
+    from app.display.application import DisplayUnavailable
+    from app.window.controller import run as run_window
 
     try:
         return run_window(args.file, args.scenario, args.variant, device=args.device)

@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     unit_scale = UNITS[args.unit] if args.unit else args.unit_scale
     scene = load_scene(args.file, unit_scale=unit_scale)  # SceneError -> one line, exit 1
-    from app.gui import DisplayUnavailable
-    from app.offscreen import OffscreenTarget
+    from app.display.application import DisplayUnavailable
+    from app.display.offscreen import OffscreenTarget
     from views.camera import Camera
     from views.qimage import array_to_image
 

@@ -6,7 +6,8 @@ identical, else the first divergence (event number, frame, time, expected vs got
 A truncated or damaged recording is verified over its valid prefix, with one warning line
 saying where it is damaged and how much was skipped, and the result says it was partial.
 
-Without ``--verify`` the desktop window opens in replay mode through ``app.replay_mode.run_replay``.
+Without ``--verify`` the desktop window opens in replay mode through
+``app.window.replay_window.run_replay``.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.verify:
         return _verify(args.recording)
-    import app.replay_mode
-    from app.gui import DisplayUnavailable
+    import app.window.replay_window
+    from app.display.application import DisplayUnavailable
 
     try:
-        return int(app.replay_mode.run_replay(args.recording, speed=args.speed))
+        return int(app.window.replay_window.run_replay(args.recording, speed=args.speed))
     except DisplayUnavailable as err:
         print(f"xrjig replay: {err}", file=sys.stderr)
         return 1

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.report_html import write_report
+    from app.reports.html import write_report
     from interaction.metrics import TrialMetrics, trial_metrics
     from interaction.recording_reader import Recording
     from interaction.recording_rerun import GazeTrace, RecordedSetup, gaze_trace, load_setup
@@ -88,8 +88,8 @@ def _heatmap(gaze: list[tuple[Any, Any]], out: Path, notes: list[str]) -> Path |
     its target pose (the assembled model: the state every trial aims at, so trials that
     ended at different stages share one picture); None (with a note) if no gaze hit the
     model or no OpenGL context can be made here."""
-    from app.gui import DisplayUnavailable
-    from app.heatmap import render_gaze_heatmap
+    from app.display.application import DisplayUnavailable
+    from app.reports.heatmap import render_gaze_heatmap
 
     setup = gaze[0][0]
     traces = [trace for s, trace in gaze if s.scene is setup.scene]

@@ -48,6 +48,8 @@ class CameraDevice:
     """Hands and gaze from a camera index or a video file (see module docstring)."""
 
     name = "camera"
+    #: the window shows its snapshots in the camera dock (capabilities: devices/base.py)
+    feeds_camera_dock = True
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
-"""Headset mode: the OpenXR device with its eyes drawn by the shared renderer, as one Device
-the session ticks (``xrjig FILE --device openxr``).
+"""Headset mode: the OpenXR device with its eyes drawn by a renderer it is given, as one
+Device the session ticks (``xrjig FILE --device openxr``; built by ``app.headset.device``).
 
 Each ``poll(t)`` is one headset frame: xrWaitFrame (the runtime paces the session here, so
 the engine ticks once per displayed frame), the input read at the frame's *predicted
@@ -8,24 +8,27 @@ submitted. The eyes show the render state of the step before (the engine steps a
 ``poll`` returns); the view itself uses the head pose predicted for this frame, so head
 motion adds no latency, only scene changes show one frame (11 ms at 90 Hz) later.
 
-Where the GL context comes from: a context of its own on an offscreen surface
-(``app.offscreen.offscreen_context``), not the viewport's. The runtime keeps the context
-named in the graphics binding for the whole session, while a QOpenGLWidget's context is
-Qt's to manage: it is made current only around paintGL and is destroyed and recreated
-when the widget moves to another top-level window (docking, full screen), which would pull
-it from under the session. Its own context costs one more upload of the scene (a second
-Renderer), and the desktop viewport then mirrors the participant by drawing the same
-scene from the head pose rather than copying an eye image across contexts.
+Where the GL context comes from: a context of its own on an offscreen surface (the app
+passes ``app.display.offscreen.offscreen_context``), not the viewport's. The runtime keeps
+the context named in the graphics binding for the whole session, while a QOpenGLWidget's
+context is Qt's to manage: it is made current only around paintGL and is destroyed and
+recreated when the widget moves to another top-level window (docking, full screen), which
+would pull it from under the session. Its own context costs one more upload of the scene
+(a second Renderer), and the desktop viewport then mirrors the participant by drawing the
+same scene from the head pose rather than copying an eye image across contexts.
 
-OpenXR and the headset renderer are imported inside the methods: the window imports this
-module for every session, and loading the OpenXR loader is for sessions that use it.
+Devices never import views or Qt, so both the GL context and the eye renderer come from
+the app as factories (``gl_context``, ``eyes``) called when the session starts. OpenXR is
+imported inside the methods: the window imports this module for every session, and
+loading the OpenXR loader is for sessions that use it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from interaction.frame import InputFrame
 
@@ -63,19 +66,64 @@ def workbench_lift(task_bounds: Any, height: float = WORKBENCH_HEIGHT) -> float:
     return height - low
 
 
+class NoGLContext(RuntimeError):
+    """What ``gl_context`` raises when it cannot make a context; the message says why."""
+
+
+class GLContext(Protocol):
+    """An OpenGL context the headset draws with (what app.display.offscreen.offscreen_context
+    returns)."""
+
+    def make_current(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Eyes(Protocol):
+    """What draws both eyes (app.headset.eyes.EyeRenderer): the frame loop calls it once per
+    eye with a frame_loop.EyeView, in the headset's GL context."""
+
+    #: the render state drawn (overlays, highlights), set every frame
+    state: Any
+    #: the runtime blends the image over the real world (AR)
+    passthrough: bool
+
+    def __call__(self, eye: Any) -> None: ...
+
+    def set_scene(self, scene: Any) -> None:
+        """Draw ``scene`` from now on (uploads it unless it is the one drawn already)."""
+        ...
+
+    def release(self) -> None:
+        """Free the GL resources (context current)."""
+        ...
+
+
 class HeadsetDevice:
-    """OpenXRDevice + its GL context + swapchains + renderer, as a Device (see module
-    docstring). ``scene`` is uploaded to the headset renderer; ``passthrough`` asks for an
-    AR blend mode (the scene drawn over the real world) where the headset offers one."""
+    """OpenXRDevice + its GL context + swapchains + eye renderer, as a Device (see module
+    docstring). ``gl_context()`` returns a new current GL context or raises NoGLContext;
+    ``eyes(scene)`` returns the Eyes that draw ``scene`` (called with that context current).
+    ``scene`` is uploaded to the headset renderer; ``passthrough`` asks for an AR blend mode
+    (the scene drawn over the real world) where the headset offers one."""
 
     name = "openxr"
     #: polled on the GUI thread: its frame loop paces the session with the GL context there
     ticks_on_gui_thread = True
+    #: the participant looks at the headset's own display: the window mirrors it
+    has_own_display = True
 
-    def __init__(self, scene: Any = None, passthrough: bool = False) -> None:
+    def __init__(
+        self,
+        gl_context: Callable[[], GLContext],
+        eyes: Callable[[Any], Eyes],
+        scene: Any = None,
+        passthrough: bool = False,
+    ) -> None:
         from devices.openxr.binding import OPENGL_EXTENSION
         from devices.openxr.device import OpenXRDevice
 
+        self._make_context = gl_context
+        self._make_eyes = eyes
         self.scene = scene
         self.passthrough = passthrough
         # GLX or WGL until start() sees the context (an EGL one also needs XR_MNDX_egl_enable)
@@ -83,11 +131,11 @@ class HeadsetDevice:
             graphics_extensions=(OPENGL_EXTENSION,), graphics_binding=self._binding
         )
         self.error: str | None = None
-        self._context: Any = None
+        self._context: GLContext | None = None
         self._graphics: Any = None  # the binding struct must outlive the session
         self._loop: Any = None
-        #: the eye renderer (app.xr_view.EyeRenderer) while a session runs, else None
-        self.eyes: Any = None
+        #: the eye renderer while a session runs, else None
+        self.eyes: Eyes | None = None
         self._xr_t0: int | None = None
         self._frame: InputFrame | None = None
         #: headset frames submitted with a projection layer (for the status bar and tests)
@@ -111,13 +159,10 @@ class HeadsetDevice:
         return self.xr.state.name
 
     def start(self) -> None:
-        from app.gui import DisplayUnavailable
-        from app.offscreen import offscreen_context
-
         self.error = None
         try:
-            self._context = offscreen_context()
-        except DisplayUnavailable as err:
+            self._context = self._make_context()
+        except NoGLContext as err:
             self.error = f"no OpenGL context for the headset: {err}"
             return
         from devices.openxr.binding import needed_extensions
@@ -145,18 +190,14 @@ class HeadsetDevice:
         return self._graphics.pointer
 
     def _open_frame_loop(self) -> None:
-        from app.xr_view import EyeRenderer
         from devices.openxr.frame_loop import FrameLoop
-        from views.renderer import Renderer
 
         runtime, spaces = self.xr.runtime, self.xr.spaces
         assert runtime is not None and spaces is not None
         self._loop = FrameLoop(
             runtime.instance, runtime.system_id, self.xr.session, spaces.base, self.passthrough
         )
-        renderer = Renderer()
-        renderer.set_scene(self.scene)
-        self.eyes = EyeRenderer(renderer)
+        self.eyes = self._make_eyes(self.scene)
         self._apply_passthrough()
 
     def stop(self) -> None:
@@ -165,7 +206,7 @@ class HeadsetDevice:
             if self._loop is not None:
                 self._loop.close()
             if self.eyes is not None:
-                self.eyes.renderer.release()
+                self.eyes.release()
         self._loop = self.eyes = None
         self.xr.stop()
         if self._context is not None:
@@ -221,8 +262,7 @@ class HeadsetDevice:
         uploads at that frame, in the headset's context)."""
         self.scene = scene
         if self.eyes is not None:
-            if self.eyes.renderer.scene is not scene:
-                self.eyes.renderer.set_scene(scene)
+            self.eyes.set_scene(scene)
             self.eyes.state = state
 
     def set_scene_lift(self, lift: float) -> None:

@@ -206,13 +206,13 @@ def render_gaze_heatmap(
     recordings on ``scene``, every part drawn at ``poses`` (part id -> world matrix; parts
     not in it where authored); None when no gaze hit the model.
 
-    Raises app.gui.DisplayUnavailable when no OpenGL context can be made here.
+    Raises app.display.application.DisplayUnavailable when no OpenGL context can be made here.
     """
-    from app.offscreen import prefer_egl_without_display
+    from app.display.offscreen import prefer_egl_without_display
 
     # before anything imports OpenGL.GL: without a display PyOpenGL must load EGL, not GLX
     prefer_egl_without_display()
-    from app.offscreen import OffscreenTarget
+    from app.display.offscreen import OffscreenTarget
     from views.camera import Camera
     from views.qimage import array_to_image
     from views.render_state import RenderState

@@ -6,7 +6,7 @@ window loads: the given scenario when it is about that model, otherwise one prop
 the model (scenes.auto_scenario). The viewport's raw input goes to the desktop device
 while "Simulated hands" is on; the viewport camera then follows the simulated head, and
 while it is off the head follows the camera (orbit navigation), so switching never jumps.
-Other devices (camera, video, headset) are chosen with app.device_switcher's Device menu
+Other devices (camera, video, headset) are chosen with app.window.device_switcher's Device menu
 and toolbar, or ``open_window(..., device=SPEC)``.
 """
 
@@ -19,12 +19,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
-from app.carry_assist import sync_carries
-from app.device_switcher import DeviceSwitcher
-from app.framing import follow_head, task_bounds
-from app.headset_mode import HeadsetMirror
-from app.session import LockedInput, Session, base_params, scenario_params
-from app.trial_control import TrialControl
+from app.session.session import LockedInput, Session, base_params, scenario_params
+from app.window.carry_assist import sync_carries
+from app.window.device_switcher import DeviceSwitcher
+from app.window.framing import follow_head, task_bounds
+from app.window.headset_mirror import HeadsetMirror
+from app.window.replay_window import install_open_recording
+from app.window.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.commands import SetRequires
@@ -53,7 +54,7 @@ CUSTOM_VARIANT = "custom"
 def gaze_source(device: Device, frame: InputFrame | None) -> str:
     """What drives gaze now, for the status bar: the desktop cursor or head, or the device's
     eye tracking (none when it reports no confident gaze)."""
-    if isinstance(device, DesktopDevice):
+    if getattr(device, "driven_by_viewport", False):
         return "gaze: cursor (F: head)" if device.gaze_follows_cursor else "gaze: head (F: cursor)"
     if frame is None or frame.gaze.confidence < GAZE_MIN_CONFIDENCE:
         return f"gaze: none ({device.name})"
@@ -269,7 +270,8 @@ class InteractionController(QObject):
         if session is None or self._overlays is None:
             return
         device = session.device
-        if isinstance(device, DesktopDevice):
+        driven_by_viewport = getattr(device, "driven_by_viewport", False)
+        if driven_by_viewport:
             camera = viewport.camera
             moved_by_view = self._camera_pose is not None and not np.allclose(
                 camera.camera_to_world(), self._camera_pose
@@ -282,7 +284,7 @@ class InteractionController(QObject):
             device.set_projection(viewport.view_projection()[1])
             if session.last_frame is not None:
                 sync_carries(device, session.engine, session.last_frame, events)
-        active = device.active if isinstance(device, DesktopDevice) else (0, 1)
+        active = device.active if driven_by_viewport else (0, 1)
         previews = [session.engine.release_preview(h) for h in (Hand.LEFT, Hand.RIGHT)]
         self.feedback.add(events, state)
         render_state = self._overlays.build(
@@ -325,7 +327,7 @@ class InteractionController(QObject):
 
     def _device_changed(self, name: str) -> None:
         device = self.session.device if self.session is not None else None
-        self.device = device if isinstance(device, DesktopDevice) else None
+        self.device = device if getattr(device, "driven_by_viewport", False) else None
         self._set_simulating(self.simulate_action.isChecked())
         self.window.statusBar().showMessage(f"input device: {name}", 6000)
 
@@ -518,9 +520,8 @@ def open_window(
     The bundled sample is opened first, so a FILE that fails to load leaves a usable
     window behind its error dialog. Without a model the scenario's model is opened;
     with neither, the bundled sample scenario.
-    ``device`` is a spec (app.device_choice: desktop, camera[:N], video:PATH, openxr);
+    ``device`` is a spec (app.window.device_choice: desktop, camera[:N], video:PATH, openxr);
     one that cannot run here says why in a dialog and the desktop device stays."""
-    from app.replay_mode import install_open_recording  # it imports this module
     from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
@@ -549,8 +550,8 @@ def run(
     """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window.
 
     A ``device`` spec that names no device ends the command with one line."""
-    from app.device_choice import DeviceSpecError, make_device
-    from app.gui import create_application
+    from app.display.application import create_application
+    from app.window.device_choice import DeviceSpecError, make_device
 
     try:
         make_device(device)

@@ -3,7 +3,7 @@ recording…).
 
 The recording's scenario is loaded as it is on disk now (``load_setup``; differences since
 the trial are shown as a warning) and its frames are re-simulated through the engine
-(app.replay_player), so the viewport draws parts, hands, rays and gaze from the same
+(app.session.replay_player), so the viewport draws parts, hands, rays and gaze from the same
 OverlayBuilder a live session uses. The timeline lists the RECORDED events: they are known
 for the whole file at once (markers before anything is simulated) and they are what the
 trial produced, whatever the current engine would say.
@@ -21,9 +21,9 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton
 
-from app.framing import follow_head, task_bounds
-from app.gui import ORGANIZATION, DisplayUnavailable
-from app.replay_player import ReplayPlayer
+from app.display.application import ORGANIZATION, DisplayUnavailable
+from app.session.replay_player import ReplayPlayer
+from app.window.framing import follow_head, task_bounds
 from interaction.frame import Hand
 from interaction.recording_reader import Recording
 from interaction.recording_rerun import RecordedSetup, load_setup
@@ -194,7 +194,7 @@ def run_replay(path: str | Path, speed: float = 1.0) -> int:
     """``xrjig replay REC [--speed S]``: the event loop on a playing replay window. A file that
     cannot be replayed raises SceneError, no display DisplayUnavailable (one line each);
     a damaged one plays its valid prefix, with the warning in the window and on stderr."""
-    from app.gui import create_application
+    from app.display.application import create_application
 
     rec, setup = load_recording(path)  # a bad file fails before a display is needed
     try:

@@ -23,22 +23,20 @@ from PySide6.QtCore import QMetaObject, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
-from app.gui import APPLICATION
-from devices.desktop import DesktopDevice
-from devices.desktop_carry import ASSIST_DESCRIPTION
+from app.display.application import APPLICATION
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.trial import Trial, session_metadata
 from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
 
 if TYPE_CHECKING:
-    from app.session import Session
-    from app.wiring import InteractionController
+    from app.session.session import Session
+    from app.window.controller import InteractionController
     from devices.base import Device
 
 
 def device_assist(device: Device) -> str:
     """What ``device`` does for a participant beyond passing movements on (trial metadata)."""
-    return ASSIST_DESCRIPTION if isinstance(device, DesktopDevice) else ""
+    return getattr(device, "assist_description", "")
 
 
 def default_folder() -> Path:

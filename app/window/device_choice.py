@@ -5,7 +5,7 @@ A spec is a short string the command line and the Device menu share:
 - ``desktop``: simulated hands driven by mouse and keyboard (always available);
 - ``camera`` or ``camera:N``: webcam N (default 0) through MediaPipe;
 - ``video:PATH``: a video file played as if it were a camera (demos, tests, trials);
-- ``openxr``: a headset through the OpenXR runtime (``app.headset``).
+- ``openxr``: a headset through the OpenXR runtime (``app.headset.device``).
 
 ``make_device`` only builds the device; whether it can run here is the device's own
 ``available`` / ``why_not``, which the window shows instead of switching. Cameras are
@@ -66,9 +66,9 @@ def make_device(spec: str, reach: float = 0.5) -> Device:
 def _openxr_device() -> Device:
     """The headset (OpenXR input, eyes drawn by the shared renderer); built lazily, as it
     brings OpenGL and the OpenXR loader along."""
-    from app.headset import HeadsetDevice
+    from app.headset.device import headset_device
 
-    return HeadsetDevice()
+    return headset_device()
 
 
 def device_choices() -> list[DeviceChoice]:

@@ -25,16 +25,15 @@ from PySide6.QtCore import QObject, QRect, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
-from app.camera_feed import CameraFeed
-from app.device_choice import DeviceChoice, DeviceSpecError, device_choices, make_device
+from app.window.camera_feed import CameraFeed
+from app.window.device_choice import DeviceChoice, DeviceSpecError, device_choices, make_device
 from devices.base import Device
-from devices.camera.device import CameraDevice
-from devices.desktop import DesktopDevice
 from views.camera_dock import CameraPanel
 
 if TYPE_CHECKING:
-    from app.session import Session
-    from app.wiring import InteractionController
+    from app.session.session import Session
+    from app.window.controller import InteractionController
+    from devices.camera.device import CameraDevice
 
 #: how far in front of the eyes a webcam user typically holds their hands (m)
 HAND_DEPTH = 0.3
@@ -100,7 +99,7 @@ class DeviceSwitcher(QObject):
 
     # -- choosing ----------------------------------------------------------------------------
     def choose(self, spec: str) -> bool:
-        """Switch the running session to the device ``spec`` names (app.device_choice).
+        """Switch the running session to the device ``spec`` names (app.window.device_choice).
         A bad spec or a device that cannot run here: a dialog says why, nothing changes."""
         session = self.controller.session
         if session is None:
@@ -130,9 +129,9 @@ class DeviceSwitcher(QObject):
 
     def _build(self, spec: str, session: Session) -> Device:
         device = make_device(spec)
-        if isinstance(device, DesktopDevice):
+        if getattr(device, "driven_by_viewport", False):
             device = session.fallback_factory()  # sized to the scene like the first one
-        elif isinstance(device, CameraDevice):
+        elif getattr(device, "feeds_camera_dock", False):
             device.set_head(self._camera_head())
             self.feed.apply_tracking(device)
         return device
@@ -163,7 +162,7 @@ class DeviceSwitcher(QObject):
             return
         device, failed = session.device, self._running
         self._running = device
-        if isinstance(device, CameraDevice):
+        if getattr(device, "feeds_camera_dock", False):
             self.camera = device
             self.feed.start(device, self._source_name(device))
             self.dock.show()
@@ -177,7 +176,7 @@ class DeviceSwitcher(QObject):
             if not error:
                 self.dock.hide()  # the user chose another device
         self.camera = None
-        if isinstance(device, DesktopDevice):
+        if getattr(device, "driven_by_viewport", False):
             viewport = self.window.viewport
             device.set_head(viewport.camera.camera_to_world())  # no jump back to the old head
             device.set_projection(viewport.view_projection()[1])
@@ -190,7 +189,7 @@ class DeviceSwitcher(QObject):
 
     def _follow_view(self, _state: object, _events: object) -> None:
         session = self.controller.session
-        if session is not None and isinstance(session.device, CameraDevice):
+        if session is not None and getattr(session.device, "feeds_camera_dock", False):
             session.device.set_head(self._camera_head())
 
     def _camera_head(self) -> np.ndarray:

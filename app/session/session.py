@@ -15,8 +15,8 @@ and the device: the tick holds it while it steps, and the GUI holds it while it 
 (the views' update, input going into the desktop device, parameter and device changes). A
 device that must be polled on the GUI thread (``ticks_on_gui_thread``: an OpenXR headset,
 whose frame loop paces it) is ticked from a QTimer there instead. ``start()`` also starts
-the warm-up thread (app/warmup.py) that builds the engine's first-use structures before the
-first grab needs them; ``stop()`` joins both, an engine rebuild retargets the warm-up.
+the warm-up thread (app/session/warmup.py) that builds the engine's first-use structures
+before the first grab needs them; ``stop()`` joins both, an engine rebuild retargets the warm-up.
 
 A device that fails (``device.error`` set, or an OS / runtime error from ``poll``) is
 reported with ``message`` and replaced by the desktop device, placed where the user's head
@@ -33,7 +33,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from app.warmup import WarmUp
+from app.session.warmup import WarmUp
 from devices.base import Device
 from devices.desktop import DesktopDevice
 from interaction.events import Event

@@ -24,7 +24,7 @@ from collections import deque
 import numpy as np
 from PySide6.QtCore import QObject, QRect, QSettings, QTimer, Signal
 
-from app.stored_values import stored_float
+from app.window.stored_values import stored_float
 from devices.camera.device import CameraDevice
 from devices.camera.gaze import GazeCalibration
 from devices.camera.tracker import TrackerSettings

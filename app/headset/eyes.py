@@ -1,5 +1,6 @@
 """The headset's eyes drawn by the shared renderer: the render callback the OpenXR frame
-loop is given (devices never import views, so app joins the two).
+loop is given (devices never import views, so app joins the two: ``app.headset.device``
+hands it to the headset device).
 
 Each eye arrives as a pose in the session's reference space and four FOV half-angles;
 ``world_from_space`` places that space in the scene (the same placement the OpenXR device
@@ -10,6 +11,7 @@ projection is the eye's own asymmetric frustum (views.camera.fov_projection).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +59,15 @@ class EyeRenderer:
         self.world_from_space = np.eye(4) if world_from_space is None else world_from_space
         self.passthrough = passthrough
         self.state = RenderState()
+
+    def set_scene(self, scene: Any) -> None:
+        """Draw ``scene`` from now on; uploads it unless it is the one drawn already."""
+        if self.renderer.scene is not scene:
+            self.renderer.set_scene(scene)
+
+    def release(self) -> None:
+        """Free the renderer's GL resources (its context current)."""
+        self.renderer.release()
 
     def matrices(self, eye: EyeView) -> tuple[np.ndarray, np.ndarray]:
         """(view, projection) of one eye: world -> eye and eye -> clip."""

@@ -17,14 +17,14 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel
 
-from app.framing import follow_head, task_bounds
-from app.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
-from app.stored_values import stored_float
+from app.window.framing import follow_head, task_bounds
+from app.window.stored_values import stored_float
+from devices.openxr.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
 from scenes.transforms import pose_to_matrix
 
 if TYPE_CHECKING:
-    from app.session import Session
-    from app.wiring import InteractionController
+    from app.session.session import Session
+    from app.window.controller import InteractionController
 
 
 def is_ar_scenario(scenario: Any) -> bool:
@@ -38,7 +38,8 @@ BENCH_RANGE = (0.4, 1.4)
 
 
 class HeadsetMirror(QObject):
-    """Follows the controller's sessions; active while the device is a HeadsetDevice."""
+    """Follows the controller's sessions; active while the device has a display of its own
+    (``has_own_display``: a HeadsetDevice)."""
 
     def __init__(self, controller: InteractionController) -> None:
         super().__init__(controller)
@@ -66,7 +67,7 @@ class HeadsetMirror(QObject):
     def _headset(self) -> HeadsetDevice | None:
         session = self.controller.session
         device = session.device if session is not None else None
-        return device if isinstance(device, HeadsetDevice) else None
+        return device if getattr(device, "has_own_display", False) else None
 
     def _device_changed(self, _name: str) -> None:
         headset = self._headset()

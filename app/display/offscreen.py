@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.gui import DisplayUnavailable
+from app.display.application import DisplayUnavailable
 
 
 def has_display() -> bool:
@@ -50,7 +50,7 @@ class _QtContext:
     def __init__(self) -> None:
         from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
 
-        from app.gui import ensure_gui_application, gl_format
+        from app.display.application import ensure_gui_application, gl_format
 
         ensure_gui_application()
         self._context = QOpenGLContext()

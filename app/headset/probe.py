@@ -61,8 +61,8 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 def run_probe(frames: int = 60, timeout: float = 30.0) -> ProbeReport:
     """Run the probe (see module docstring). Never raises for runtime trouble: the report
     says what went wrong in one sentence."""
-    from app.gui import DisplayUnavailable
-    from app.offscreen import offscreen_context
+    from app.display.application import DisplayUnavailable
+    from app.display.offscreen import offscreen_context
 
     try:
         context = offscreen_context()  # before OpenXR: EGL must be chosen before PyOpenGL loads
@@ -170,7 +170,7 @@ class _SceneCheck:
     without the grid and reads the image back, so coverage counts scene pixels only."""
 
     def __init__(self, frames: int) -> None:
-        from app.xr_view import EyeRenderer
+        from app.headset.eyes import EyeRenderer
         from scenes.loader import load_scene
         from scenes.samples import SAMPLE_SCENE
         from views.renderer import Renderer
@@ -184,7 +184,7 @@ class _SceneCheck:
         self.coverage: list[float] = []
 
     def __call__(self, eye: Any) -> None:
-        from app.xr_view import scene_in_front
+        from app.headset.eyes import scene_in_front
         from scenes.transforms import pose_to_matrix
         from views.gl_util import read_framebuffer
 
