@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_load import make_big_scene  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 
-import app.window.controller as controller_module  # noqa: E402
+import app.window.scene_preparation as preparation  # noqa: E402
 from app.display.application import create_application  # noqa: E402
 from app.window.controller import attach_interaction  # noqa: E402
 from views.main_window import MainWindow  # noqa: E402
@@ -61,13 +61,13 @@ def main() -> None:
         window.resize(800, 600)
         window.show()
         app.processEvents()
-        threshold = controller_module.BACKGROUND_INDEX_TRIANGLES
+        threshold = preparation.BACKGROUND_INDEX_TRIANGLES
         results = {}
         for name, limit in (("index on the GUI thread (peer)", 10**12), ("index on a thread", threshold)):
-            controller_module.BACKGROUND_INDEX_TRIANGLES = limit
+            preparation.BACKGROUND_INDEX_TRIANGLES = limit
             results[name] = r = open_and_wait(app, controller, path)
             print(f"{name:<32} session ready after {r['ready_s']:.2f} s; longest freeze {r['max_gap_ms']:.0f} ms")
-        controller_module.BACKGROUND_INDEX_TRIANGLES = threshold
+        preparation.BACKGROUND_INDEX_TRIANGLES = threshold
         peer, ours = results["index on the GUI thread (peer)"], results["index on a thread"]
         print(f"ratio longest freeze thread / GUI thread: {ours['max_gap_ms'] / peer['max_gap_ms']:.2f}x "
               f"(target: no freeze over 100 ms)")

@@ -27,7 +27,7 @@ TIMEOUT = 30.0
 
 def loss() -> int:
     from app.display.application import create_application
-    from app.window.controller import open_window
+    from app.window.launch import open_window
     from devices.desktop import DesktopDevice
     from devices.openxr.headset import HeadsetDevice
 
@@ -66,7 +66,7 @@ def loss() -> int:
 
 def main() -> int:
     from app.display.application import create_application
-    from app.window.controller import open_window
+    from app.window.launch import open_window
     from devices.openxr.headset import HeadsetDevice
     from scenes.transforms import pose_to_matrix
 

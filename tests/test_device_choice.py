@@ -58,7 +58,7 @@ def test_choices_explain_what_cannot_be_chosen():
 
 
 def test_the_command_line_rejects_an_unknown_device_in_one_line():
-    from app.window.controller import run
+    from app.window.launch import run
 
     with pytest.raises(SystemExit, match="^xrjig: unknown device 'kinect'"):
         run(None, device="kinect")

@@ -258,7 +258,7 @@ def test_raw_input_goes_to_an_attached_sink_instead_of_the_camera(window, qtbot)
 
 
 def test_gui_command_on_a_bad_file_opens_the_sample_and_shows_the_error(qapp, qtbot, tmp_path):
-    from app.window.controller import open_window
+    from app.window.launch import open_window
     from scenes.samples import SAMPLE_SCENE
 
     # QSettings' user files go to a temporary folder, never the user's config
@@ -302,7 +302,7 @@ def test_a_model_the_gl_cannot_draw_is_reported_once_and_taken_off_the_view(wind
 
 
 def test_a_first_start_opens_the_sample_scenario_with_its_checklist_and_variants(qapp, qtbot, tmp_path):
-    from app.window.controller import open_window
+    from app.window.launch import open_window
     from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))

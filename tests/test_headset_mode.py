@@ -82,7 +82,7 @@ def test_snaps_and_mistakes_pulse_the_controller_of_the_hand_concerned(no_runtim
 def test_headset_without_a_runtime_says_why_and_the_window_stays_on_the_desktop(
     qapp, qtbot, tmp_path, no_runtime
 ):
-    from app.window.controller import open_window
+    from app.window.launch import open_window
     from devices.desktop import DesktopDevice
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))

@@ -12,7 +12,8 @@ import pytest
 import trimesh
 from PySide6.QtCore import QSettings, QTimer
 
-from app.window.controller import BACKGROUND_INDEX_TRIANGLES, attach_interaction
+from app.window.controller import attach_interaction
+from app.window.scene_preparation import BACKGROUND_INDEX_TRIANGLES
 from tests.conftest import AS1
 from views.main_window import MainWindow
 
@@ -78,4 +79,4 @@ def test_a_newer_open_wins_over_a_build_in_flight(qtbot, window, large_glb):
         while thread.is_alive():
             qtbot.wait(50)
     qtbot.wait(50)  # its result was queued to the GUI thread, and dropped there
-    assert preparing and controller.session.scene.source == AS1 and controller._building is None
+    assert preparing and controller.session.scene.source == AS1 and controller.preparer.pending is None

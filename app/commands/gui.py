@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.display.application import DisplayUnavailable
-    from app.window.controller import run as run_window
+    from app.window.launch import run as run_window
 
     try:
         return run_window(args.file, args.scenario, args.variant, device=args.device)

@@ -12,7 +12,6 @@ and toolbar, or ``open_window(..., device=SPEC)``.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from app.window.carry_assist import sync_carries
 from app.window.device_switcher import DeviceSwitcher
 from app.window.framing import follow_head, task_bounds
 from app.window.headset_mirror import HeadsetMirror
-from app.window.replay_window import install_open_recording
+from app.window.scene_preparation import Prepared, ScenePreparer
 from app.window.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
@@ -62,18 +61,11 @@ def gaze_source(device: Device, frame: InputFrame | None) -> str:
     return f"gaze: eyes ({device.name})"
 
 
-#: models with more triangles than this get their index built off the GUI thread (1.2 M
-#: triangles take about 4 s; 250 k about 0.6 s; a 100 k model well under 0.2 s)
-BACKGROUND_INDEX_TRIANGLES = 250_000
-
-
 class InteractionController(QObject):
     """Owns the session of the window's current scene and connects it to the docks."""
 
     #: a scene's session was built and started (the device chooser follows it)
     session_started = Signal(object)
-    #: (scene asked for, its preparation or the error) from the preparing thread (queued)
-    _index_built = Signal(object, object)
 
     def __init__(
         self, window: MainWindow, scenario_path: Path | None = None, variant: str | None = None
@@ -128,9 +120,9 @@ class InteractionController(QObject):
         #: mirror, state label and haptics while the headset runs the session
         self.headset = HeadsetMirror(self)
 
-        #: the scene whose index is being built in the background (a newer open wins)
-        self._building: Scene | None = None
-        self._index_built.connect(self._finish_scene, Qt.ConnectionType.QueuedConnection)
+        #: makes a loaded scene ready for a session (large ones on a thread)
+        self.preparer = ScenePreparer(self._scenario_for, self)
+        self.preparer.prepared.connect(self._finish_scene)
         window.sceneLoaded.connect(self.start_scene)
         self.scenario_panel.command_requested.connect(self._submit)
         self.scenario_panel.move_step_requested.connect(self._move_step)
@@ -165,50 +157,18 @@ class InteractionController(QObject):
 
     # -- scene / session lifecycle -----------------------------------------------------------------
     def start_scene(self, scene: Scene) -> None:
-        """Build the scenario, device and session for a newly loaded scene and start ticking.
-
-        The model is on screen already. A large one's preparation (the scenario, proposed
-        from the model by a disassembly plan when none was asked for, and the index: its ray
-        BVH and proximity search) runs on a thread meanwhile, so the window stays usable
-        (orbit, menus) and says what it is doing; the session starts when it is done. Small
-        models are prepared at once."""
+        """Build the scenario, device and session for a newly loaded scene and start ticking:
+        the model is on screen already; a large one is prepared on a thread (the window
+        stays usable and says so) and the session starts when it is done."""
         if self.session is not None:
             self.session.stop()
             self.session = None
-        self._building = scene
-        if scene.triangle_count < BACKGROUND_INDEX_TRIANGLES:
-            self._finish_scene(scene, self._prepare(scene))
-            return
-        self.window.statusBar().showMessage(
-            f"preparing {scene.triangle_count:,} triangles for picking and collisions…"
-        )
-        threading.Thread(target=self._prepare_in_background, args=(scene,), name="scene-prepare",
-                         daemon=True).start()
+        if not self.preparer.start(scene):
+            self.window.statusBar().showMessage(
+                f"preparing {scene.triangle_count:,} triangles for picking and collisions…"
+            )
 
-    def _prepare(self, scene: Scene) -> tuple[Scene, Scenario, SceneIndex, list[str]]:
-        """What a session on ``scene`` needs, without a GUI call (it may run on a thread):
-        the scene in the scenario's unit, the scenario, the index, and errors to show."""
-        notes: list[str] = []
-        scenario = self._scenario_for(scene, notes)
-        if scenario.scene is not None:
-            scene = scenario.scene  # the scenario names the model's unit: that scale
-        return scene, scenario, SceneIndex(scene), notes
-
-    def _prepare_in_background(self, scene: Scene) -> None:
-        """On the preparing thread: the result, or the error, back to the GUI thread."""
-        try:
-            result: tuple[Scene, Scenario, SceneIndex, list[str]] | Exception = self._prepare(scene)
-        except Exception as err:  # noqa: BLE001 - shown in a dialog on the GUI thread
-            result = err
-        try:
-            self._index_built.emit(scene, result)
-        except RuntimeError:  # the window was closed while this ran: nobody left to tell
-            pass
-
-    def _finish_scene(self, requested: Scene, prepared: tuple[Scene, Scenario, SceneIndex, list[str]] | Exception) -> None:
-        if requested is not self._building:  # another model was opened meanwhile
-            return
-        self._building = None
+    def _finish_scene(self, requested: Scene, prepared: Prepared | Exception) -> None:
         if isinstance(prepared, Exception):
             self.window.show_error(f"{requested.source}: cannot prepare it for interaction ({prepared})")
             return
@@ -563,57 +523,3 @@ def attach_interaction(
 ) -> InteractionController:
     """Add simulated-hands interaction to a main window (call before it opens a file)."""
     return InteractionController(window, scenario, variant)
-
-
-def open_window(
-    path: Path | None,
-    scenario: Path | None = None,
-    variant: str | None = None,
-    device: str = "desktop",
-) -> tuple[MainWindow, InteractionController]:
-    """The shown main window with interaction attached, on FILE (model or scenario).
-
-    The bundled sample is opened first, so a FILE that fails to load leaves a usable
-    window behind its error dialog. Without a model the scenario's model is opened;
-    with neither, the bundled sample scenario.
-    ``device`` is a spec (app.window.device_choice: desktop, camera[:N], video:PATH, openxr);
-    one that cannot run here says why in a dialog and the desktop device stays."""
-    from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
-
-    if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
-        path, scenario = None, path
-    if path is None and scenario is None:  # a first start shows a whole task, not a bare model
-        scenario = SAMPLE_SCENARIO
-    window = MainWindow()
-    controller = attach_interaction(window, scenario, variant)
-    window.show()
-    model = path if path is not None else controller.scenario_model
-    window.open_file(SAMPLE_SCENE, remember=False)
-    if model is not None and model.resolve() != SAMPLE_SCENE.resolve():
-        window.open_file(model)
-    if device != "desktop":
-        controller.devices.choose(device)
-    install_open_recording(window)
-    return window, controller
-
-
-def run(
-    path: Path | None,
-    scenario: Path | None = None,
-    variant: str | None = None,
-    device: str = "desktop",
-) -> int:
-    """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window.
-
-    A ``device`` spec that names no device ends the command with one line."""
-    from app.display.application import create_application
-    from app.window.device_choice import DeviceSpecError, make_device
-
-    try:
-        make_device(device)
-    except DeviceSpecError as err:
-        raise SystemExit(f"xrjig: {err}") from None
-    app = create_application()
-    _window, controller = open_window(path, scenario, variant, device)
-    app.aboutToQuit.connect(lambda: controller.session and controller.session.stop())
-    return app.exec()
