@@ -6,8 +6,9 @@ import numpy as np
 
 from scenes.index import SceneIndex
 from scenes.scenario import load_scenario
+from scenes.scenario_document import inspection_point_from_hit
 from tests.conftest import AS1
-from views.authoring import ScenarioEditor, inspection_point_from_hit
+from views.authoring import ScenarioEditor
 
 
 def _hit_from_above(scene, index):
@@ -87,7 +88,7 @@ def test_undo_redo_of_authoring_edits_and_save_round_trip(qtbot, as1, as1_index,
 
     path = tmp_path / "as1.scenario.yaml"
     editor.save(path)
-    assert stack.isClean()
+    assert stack.is_clean()
     again = load_scenario(path)
     assert [p.id for p in again.inspection_points] == ["P1", "P2"]
     np.testing.assert_allclose(again.inspection_points[0].point, p1.point)

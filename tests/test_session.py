@@ -14,9 +14,9 @@ from interaction.recording_reader import Recording
 from interaction.recording_writer import Recorder
 from scenes.index import SceneIndex
 from scenes.scenario import load_scenario
+from scenes.scenario_document import inspection_point_from_hit
 from scenes.transforms import look_at
 from tests.conftest import AS1
-from views.authoring import inspection_point_from_hit
 
 RATE = 1 / 90
 

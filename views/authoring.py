@@ -1,206 +1,65 @@
-"""Scenario authoring with undo / redo: every edit is a QUndoCommand on one QUndoStack.
+"""Scenario authoring in the window: the Qt side of the scenario document.
 
-The designer places inspection points by clicking the model, reorders steps, edits
-tolerances and variant parameters; each of those is a command that knows how to undo
-itself, so Ctrl+Z walks back through any mix of them. The editor emits ``changed`` after
-every do / undo / redo with what changed, and the app decides what to rebuild (parameter
-edits go to the running engine live; structural edits restart the task).
-
-Inspection points are stored the way scenario files keep them: in the clicked node's
-local frame, so they stay on the surface when the part is moved or the model re-exported
-with the same node paths.
+The edits and their undo history are scenes/scenario_document.py (no Qt); here they get a
+Qt signal and Undo / Redo actions (``ScenarioEditor``), and the viewport gets a picker that
+turns a click on the model into a hit (``PointPlacer``).
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QMouseEvent
 
-from scenes.index import RayHit
-from scenes.model import Scene
-from scenes.scenario import InspectionPoint, Scenario, Step, save_scenario
+from scenes.scenario import Scenario
+from scenes.scenario_document import ScenarioDocument
 
 _CLICK_SLOP = 4  # pixels a press may travel and still count as a click
 
 
-def consistent_order(steps: list[Step]) -> list[Step]:
-    """``steps`` in this order, each waiting only for steps listed before it (edges that
-    point forward are dropped: the list is then an order the engine accepts). Steps whose
-    ``requires`` change are new objects; the others are the same ones."""
-    seen: set[str] = set()
-    out = []
-    for step in steps:
-        kept = [r for r in step.requires if r in seen]
-        out.append(step if kept == step.requires else dataclasses.replace(step, requires=kept))
-        seen.add(step.id)
-    return out
-
-
-def node_world_matrix(scene: Scene, node: int, part_poses: dict[str, np.ndarray]) -> np.ndarray:
-    """(4, 4) current world matrix of ``node``: its part's current pose carries it along."""
-    world = scene.world_matrix(node)
-    for part in scene.parts:
-        if part.id in part_poses and node in scene.part_nodes(part):
-            return part_poses[part.id] @ np.linalg.inv(scene.world_matrix(part.node)) @ world
-    return world
-
-
-def inspection_point_from_hit(
-    scene: Scene,
-    hit: RayHit,
-    existing: list[InspectionPoint],
-    part_poses: dict[str, np.ndarray] | None = None,
-) -> InspectionPoint:
-    """A new inspection point at a ray hit, in the hit node's local frame, with a fresh id."""
-    world = node_world_matrix(scene, hit.node, part_poses or {})
-    inv = np.linalg.inv(world)
-    local_point = inv[:3, :3] @ hit.point + inv[:3, 3]
-    # normals transform with the inverse transpose: local = M^T n for the world matrix M
-    local_normal = world[:3, :3].T @ hit.normal
-    local_normal /= np.linalg.norm(local_normal)
-    taken = {p.id for p in existing}
-    n = len(existing) + 1
-    while f"P{n}" in taken:
-        n += 1
-    return InspectionPoint(
-        id=f"P{n}", node=scene.nodes[hit.node].path, point=local_point, normal=local_normal
-    )
-
-
-class _Edit(QUndoCommand):
-    """A scenario edit as a pair of functions (apply, revert) and the kind of change."""
-
-    def __init__(self, editor: ScenarioEditor, text: str, kind: str, apply, revert) -> None:
-        super().__init__(text)
-        self._editor, self._kind, self._apply, self._revert = editor, kind, apply, revert
-
-    def redo(self) -> None:
-        self._apply()
-        self._editor.changed.emit(self._kind)
-
-    def undo(self) -> None:
-        self._revert()
-        self._editor.changed.emit(self._kind)
-
-
 class ScenarioEditor(QObject):
-    """Undoable edits of one Scenario (see module docstring)."""
+    """The scenario document (scenes/scenario_document.py) for the window: its edits as
+    methods, ``changed`` as a Qt signal, and Undo / Redo actions that follow its stack."""
 
     #: "points", "steps", "tolerances" or "variants"
     changed = Signal(str)
 
     def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.document = ScenarioDocument(scenario)
+        self.document.changed.connect(self.changed.emit)
         self.scenario = scenario
-        self.stack = QUndoStack(self)
+        self.stack = self.document.stack
+        # the document's edits, as the editor's own
+        self.add_inspection_point = self.document.add_inspection_point
+        self.remove_inspection_point = self.document.remove_inspection_point
+        self.move_step = self.document.move_step
+        self.set_requires = self.document.set_requires
+        self.set_tolerance = self.document.set_tolerance
+        self.set_variant = self.document.set_variant
+        self.save = self.document.save
 
-    def add_inspection_point(self, point: InspectionPoint) -> None:
-        points = self.scenario.inspection_points
-        self._push(
-            f"Add inspection point {point.id}",
-            "points",
-            lambda: points.append(point),
-            lambda: points.remove(point),
-        )
+    def undo_action(self, parent: QObject, text: str) -> QAction:
+        """An Undo action enabled while there is something to undo, naming it."""
+        return self._action(parent, text, self.stack.undo, lambda: (self.stack.can_undo, self.stack.undo_text))
 
-    def remove_inspection_point(self, point_id: str) -> None:
-        points = self.scenario.inspection_points
-        index = next(i for i, p in enumerate(points) if p.id == point_id)
-        point = points[index]
-        self._push(
-            f"Remove inspection point {point_id}",
-            "points",
-            lambda: points.remove(point),
-            lambda: points.insert(index, point),
-        )
+    def redo_action(self, parent: QObject, text: str) -> QAction:
+        return self._action(parent, text, self.stack.redo, lambda: (self.stack.can_redo, self.stack.redo_text))
 
-    def move_step(self, index: int, new_index: int) -> None:
-        """Move a step in the list and make the precedence agree with the new order: a step
-        no longer waits for steps now listed after it (the person put it before them).
-        Steps that did not wait for each other keep not waiting; one undo step."""
-        steps = self.scenario.steps
-        if not (0 <= index < len(steps) and 0 <= new_index < len(steps)) or index == new_index:
-            return
-        order = list(steps)
-        order.insert(new_index, order.pop(index))
-        self._set_steps(f"Move step {steps[index].label or steps[index].id}", consistent_order(order))
+    def _action(self, parent: QObject, text: str, run, state) -> QAction:  # noqa: ANN001
+        action = QAction(text, parent)
+        action.triggered.connect(run)
 
-    def set_requires(self, step_id: str, requires: list[str]) -> None:
-        """Make one step wait for ``requires`` (ids of steps listed before it)."""
-        steps = self.scenario.steps
-        position = {s.id: i for i, s in enumerate(steps)}
-        i = position[step_id]
-        wanted = [r for r in requires if position.get(r, len(steps)) < i]
-        if wanted == steps[i].requires:
-            return
-        new = list(steps)
-        new[i] = dataclasses.replace(steps[i], requires=wanted)
-        self._set_steps(f"Set what {steps[i].label or step_id} waits for", new)
+        def follow() -> None:
+            enabled, what = state()
+            action.setEnabled(enabled)
+            action.setText(f"{text} {what}".strip() if what else text)
 
-    def _set_steps(self, text: str, new: list[Step]) -> None:
-        steps = self.scenario.steps
-        old = list(steps)
-
-        def put(v: list[Step]) -> None:
-            steps[:] = v
-
-        self._push(text, "steps", lambda: put(new), lambda: put(old))
-
-    def set_tolerance(self, name: str, value: float | None) -> None:
-        """Set (or with None remove) a scenario tolerance: position_mm, angle_deg, magnet_mm."""
-        tolerances = self.scenario.tolerances
-        old = tolerances.get(name)
-        if old == value:
-            return
-
-        def put(v: float | None) -> None:
-            if v is None:
-                tolerances.pop(name, None)
-            else:
-                tolerances[name] = float(v)
-
-        self._push(f"Set {name}", "tolerances", lambda: put(value), lambda: put(old))
-
-    def set_variant(
-        self, variant: str, overrides: dict[str, Any], make_default: bool = False
-    ) -> None:
-        """Replace one variant's parameter overrides (creating the variant if new); with
-        ``make_default`` it also becomes the scenario's default variant (one undo step)."""
-        scenario = self.scenario
-        variants = scenario.variants
-        old, old_default = copy.deepcopy(variants.get(variant)), scenario.default_variant
-        new = dict(overrides)
-        new_default = variant if make_default else old_default
-        if old == new and new_default == old_default:
-            return
-
-        def put(v: dict[str, Any] | None, default: str | None) -> None:
-            if v is None:
-                variants.pop(variant, None)
-            else:
-                variants[variant] = dict(v)
-            scenario.default_variant = default
-
-        self._push(
-            f"Edit variant {variant}",
-            "variants",
-            lambda: put(new, new_default),
-            lambda: put(old, old_default),
-        )
-
-    def save(self, path: str | Path) -> None:
-        save_scenario(self.scenario, path)
-        self.scenario.path = Path(path)
-        self.stack.setClean()
-
-    def _push(self, text: str, kind: str, apply, revert) -> None:
-        self.stack.push(_Edit(self, text, kind, apply, revert))
+        self.stack.changed.connect(follow)
+        action.destroyed.connect(lambda: self.stack.changed.disconnect(follow))
+        follow()
+        return action
 
 
 class PointPlacer(QObject):

@@ -38,7 +38,8 @@ from scenes.loader import UNITS, suggest_unit
 from scenes.model import Scene, SceneError
 from scenes.part_layout import solid_parts
 from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
-from views.authoring import PointPlacer, ScenarioEditor, inspection_point_from_hit
+from scenes.scenario_document import inspection_point_from_hit
+from views.authoring import PointPlacer, ScenarioEditor
 from views.event_log_dock import EventLogPanel
 from views.feedback import FeedbackLabels
 from views.help_overlay import HelpOverlay
@@ -261,9 +262,9 @@ class InteractionController(QObject):
         self.editor = ScenarioEditor(scenario, self)
         self.editor.changed.connect(self._scenario_edited)
         self._edit_menu.clear()
-        undo = self.editor.stack.createUndoAction(self, "&Undo")
+        undo = self.editor.undo_action(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.editor.stack.createRedoAction(self, "&Redo")
+        redo = self.editor.redo_action(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         self._edit_menu.addAction(undo)
         self._edit_menu.addAction(redo)
@@ -404,7 +405,7 @@ class InteractionController(QObject):
         if not changed:
             return
         tolerance_of = {field: name for name, field in TOLERANCE_PARAMS.items()}
-        editor.stack.beginMacro("Edit parameters")
+        editor.stack.begin_macro("Edit parameters")
         for field, value in changed.items():
             if field in tolerance_of:
                 editor.set_tolerance(tolerance_of[field], float(value))
@@ -416,7 +417,7 @@ class InteractionController(QObject):
                 f"the scenario had no variants: your parameters are kept in a new variant "
                 f"'{CUSTOM_VARIANT}' (saved with the scenario)", 10000
             )
-        editor.stack.endMacro()
+        editor.stack.end_macro()
 
     def choose_variant(self, name: str) -> None:
         """Run the scenario's variant ``name`` (the parameters dock, a trial's start)."""
@@ -468,7 +469,7 @@ class InteractionController(QObject):
 
     def confirm_discard(self) -> bool:
         """Unsaved scenario edits: Save, Discard or Cancel (False: stay)."""
-        if self.editor is None or self.editor.stack.isClean():
+        if self.editor is None or self.editor.stack.is_clean():
             return True
         answer = QMessageBox.question(
             self.window,

@@ -109,7 +109,7 @@ class TrialControl(QObject):
         if session is None or self.recording:
             return False
         editor = controller.editor
-        if editor is not None and not editor.stack.isClean():
+        if editor is not None and not editor.stack.is_clean():
             window.show_error("The scenario has unsaved edits: save it (File ▸ Save scenario) "
                               "before a trial, since a replay loads the scenario file.")
             return False
