@@ -21,12 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_load import make_big_scene  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from bench_window import bench_window  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 import app.window.scene_preparation as preparation  # noqa: E402
 from app.display.application import create_application  # noqa: E402
-from app.window.controller import attach_interaction  # noqa: E402
-from views.main_window import MainWindow  # noqa: E402
 
 
 def open_and_wait(app, controller, path: Path) -> dict[str, float]:
@@ -55,11 +54,7 @@ def main() -> None:
     app = create_application([])
     with tempfile.TemporaryDirectory() as folder:
         path = make_big_scene(Path(folder))
-        window = MainWindow(settings=QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        controller = attach_interaction(window)
-        controller.autostart = False
-        window.resize(800, 600)
-        window.show()
+        window, controller = bench_window(Path(folder), (800, 600))
         app.processEvents()
         threshold = preparation.BACKGROUND_INDEX_TRIANGLES
         results = {}

@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from bench_window import bench_window  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 from app.display.application import create_application  # noqa: E402
-from app.window.controller import attach_interaction  # noqa: E402
 from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE  # noqa: E402
-from views.main_window import MainWindow  # noqa: E402
 
 
 def run_mode(controller, seconds: float, gui_thread: bool) -> dict[str, float]:
@@ -79,11 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     app = create_application([])
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(settings=QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        controller = attach_interaction(window, SAMPLE_SCENARIO)
-        controller.autostart = False
-        window.resize(1280, 720)
-        window.show()
+        window, controller = bench_window(Path(folder), (1280, 720), SAMPLE_SCENARIO)
         window.open_file(SAMPLE_SCENE, remember=False)
         app.processEvents()
         print(f"AS1 sample, {controller.session.rate_hz:g} Hz session, window 1280x720, {args.seconds:g} s a mode")

@@ -103,10 +103,10 @@ def no_display(reason: str) -> NoReturn:
     pytest.skip(reason, allow_module_level=True)
 
 
-def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
-    """A shown main window with interaction on AS1 whose session the test ticks itself
-    (autostart off), its settings in ``tmp_path``; docks titled in ``hide`` are hidden.
-    Returns (window, controller)."""
+def interaction_window(qtbot, tmp_path: Path, size: tuple[int, int] = (780, 560), hide: tuple[str, ...] = ()):
+    """A shown main window with interaction attached and no file open yet, whose session
+    the test ticks itself (autostart off), its settings in ``tmp_path``; docks titled in
+    ``hide`` are hidden. Returns (window, controller)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDockWidget
 
@@ -120,8 +120,14 @@ def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
     for dock in window.findChildren(QDockWidget):
         if dock.windowTitle() in hide:
             dock.hide()
-    window.resize(780, 560)  # pytest-xvfb's screen is 800x600
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    return window, controller
+
+
+def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
+    """``interaction_window`` on AS1. Returns (window, controller)."""
+    window, controller = interaction_window(qtbot, tmp_path, hide=hide)
     assert window.open_file(AS1, remember=False)
     return window, controller

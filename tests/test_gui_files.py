@@ -7,13 +7,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.window.controller import attach_interaction
 from scenes.samples import SAMPLE_SCENARIO
-from tests.conftest import AS1, PINS
-from views.main_window import MainWindow
+from tests.conftest import AS1, PINS, interaction_window
 
 pytestmark = pytest.mark.gl
 
@@ -24,13 +22,7 @@ def designer(qtbot, tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLE_SCENARIO, folder / "task.yaml")
     shutil.copy(SAMPLE_SCENARIO.parent / "bug21802_as1-oc-214.glb", folder)
-    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    controller = attach_interaction(window)
-    controller.autostart = False
-    window.resize(1000, 700)
-    window.show()
-    qtbot.waitExposed(window)
+    window, controller = interaction_window(qtbot, tmp_path, size=(1000, 700))
     window.activateWindow()
     qtbot.waitActive(window)  # menu shortcuts act in the active window
     assert window.open_file(AS1, remember=False)

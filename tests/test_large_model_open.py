@@ -10,12 +10,10 @@ import time
 import numpy as np
 import pytest
 import trimesh
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 
-from app.window.controller import attach_interaction
 from app.window.scene_preparation import BACKGROUND_INDEX_TRIANGLES
-from tests.conftest import AS1
-from views.main_window import MainWindow
+from tests.conftest import AS1, interaction_window
 
 pytestmark = pytest.mark.gl
 
@@ -36,14 +34,7 @@ def large_glb(tmp_path_factory):
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    controller = attach_interaction(window)
-    controller.autostart = False
-    window.resize(800, 600)
-    window.show()
-    qtbot.waitExposed(window)
-    return window, controller
+    return interaction_window(qtbot, tmp_path, size=(800, 600))
 
 
 def test_a_large_model_shows_at_once_and_the_window_answers_while_it_is_prepared(qtbot, window, large_glb):
@@ -80,3 +71,20 @@ def test_a_newer_open_wins_over_a_build_in_flight(qtbot, window, large_glb):
             qtbot.wait(50)
     qtbot.wait(50)  # its result was queued to the GUI thread, and dropped there
     assert preparing and controller.session.scene.source == AS1 and controller.preparer.pending is None
+
+
+def test_while_a_large_model_is_prepared_the_previous_task_is_neither_shown_nor_editable(qtbot, window, large_glb):
+    window, controller = window
+    assert window.open_file(AS1, remember=False)
+    assert controller.scenario_panel.steps_tree.topLevelItemCount() > 0
+    controller.editor.set_tolerance("position_mm", 7.0)  # something to undo
+    old_undo = controller.undo_action
+    assert old_undo.isEnabled()
+    assert window.open_file(large_glb, remember=False)
+    panel = controller.scenario_panel
+    assert panel.steps_tree.topLevelItemCount() == 0 and panel.progress_label.text() == ""
+    assert not panel.isEnabled() and not controller.params_panel.isEnabled()
+    assert not old_undo.isEnabled() and not controller._edit_menu.isEnabled()
+    qtbot.waitUntil(lambda: controller.session is not None, timeout=60_000)
+    assert panel.isEnabled() and controller.params_panel.isEnabled() and controller._edit_menu.isEnabled()
+    assert panel.steps_tree.topLevelItemCount() == len(controller.session.scenario.steps) > 0

@@ -148,6 +148,7 @@ class ScenarioPanel(QWidget):
             self._point_items[point.id] = item
             self.points_tree.addTopLevelItem(item)
         self._shown = {}
+        self.progress_label.setText("")  # the next state's counts fill it
         if selected_step is not None and selected_step < self.steps_tree.topLevelItemCount():
             self.steps_tree.setCurrentItem(self.steps_tree.topLevelItem(selected_step))
         if selected_point in self._point_items:

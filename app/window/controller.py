@@ -168,11 +168,24 @@ class InteractionController(QObject):
             self.window.statusBar().showMessage(
                 f"preparing {scene.triangle_count:,} triangles for picking and collisions…"
             )
+            # nothing of the previous model's task stays on show, or editable, meanwhile
+            self.scenario_panel.set_scenario(Scenario(model=scene.source.resolve(), parts=[], scene=scene))
+            self._set_editable(False)
+
+    def _set_editable(self, on: bool) -> None:
+        """The task's docks and Edit menu on or off (off while a model is being prepared:
+        the previous document's Undo would edit a task no longer on show)."""
+        for widget in (self.scenario_panel, self.params_panel, self._edit_menu):
+            widget.setEnabled(on)
+        if not on and self.editor is not None:  # a new editor brings new actions
+            self.undo_action.setEnabled(False)
+            self.redo_action.setEnabled(False)
 
     def _finish_scene(self, requested: Scene, prepared: Prepared | Exception) -> None:
         if isinstance(prepared, Exception):
             self.window.show_error(f"{requested.source}: cannot prepare it for interaction ({prepared})")
             return
+        self._set_editable(True)
         scene, scenario, index, notes = prepared
         for note in notes:
             self.window.show_error(note)

@@ -68,8 +68,10 @@ def file_problem(path: Path) -> str | None:
     file, a folder, a FIFO or device that would block, not readable, empty), or None."""
     try:
         info = path.stat()
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return "no such file"
+    except (OSError, ValueError) as err:  # a folder on the way not readable, a name too long
+        return f"cannot be read ({getattr(err, 'strerror', None) or err})"
     if stat.S_ISDIR(info.st_mode):
         return "is a folder, not a video or image file"
     if not stat.S_ISREG(info.st_mode):
