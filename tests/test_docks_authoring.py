@@ -6,9 +6,8 @@ import numpy as np
 
 from scenes.index import SceneIndex
 from scenes.scenario import load_scenario
-from scenes.scenario_document import inspection_point_from_hit
+from scenes.scenario_document import ScenarioDocument, inspection_point_from_hit
 from tests.conftest import AS1
-from views.authoring import ScenarioEditor
 
 
 def _hit_from_above(scene, index):
@@ -52,7 +51,7 @@ def test_point_on_a_moved_part_follows_the_part(as1):
 def test_undo_redo_of_authoring_edits_and_save_round_trip(qtbot, as1, as1_index, tmp_path):
     scene, index = as1, as1_index
     scenario = load_scenario(AS1, scene=scene)
-    editor = ScenarioEditor(scenario)
+    editor = ScenarioDocument(scenario)
     changes = []
     editor.changed.connect(changes.append)
     hit = _hit_from_above(scene, index)

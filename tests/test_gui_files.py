@@ -46,9 +46,9 @@ def test_file_open_takes_a_scenario_and_save_keeps_its_comments(qtbot, designer,
     # an edit, then File ▸ Save (Ctrl+S): into the same file, no dialog, comments kept
     monkeypatch.setattr("app.window.controller.QFileDialog.getSaveFileName", lambda *a, **k: pytest.fail("asked where"))
     controller.params_panel.editors["magnet_radius_mm"].setValue(44.0)  # the active variant's
-    assert not controller.editor.stack.is_clean()
+    assert not controller.model.document.stack.is_clean()
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert controller.editor.stack.is_clean()
+    assert controller.model.document.stack.is_clean()
     saved = scenario_file.read_text(encoding="utf-8")
     assert saved.startswith("# Sample scenario for the bundled AS1 assembly")
     assert "magnet_radius_mm: 44.0" in saved
@@ -60,7 +60,7 @@ def test_unsaved_edits_are_asked_about_before_another_file_or_quitting(qtbot, de
     before = controller.session
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
     assert not window.open_path(PINS)  # Cancel: the task and its edits stay
-    assert asked and controller.session is before and not controller.editor.stack.is_clean()
+    assert asked and controller.session is before and not controller.model.document.stack.is_clean()
     window.close()
     assert window.isVisible()  # Cancel on quit too
     _answer(monkeypatch, QMessageBox.StandardButton.Discard)

@@ -184,7 +184,7 @@ def test_author_point_by_click_undo_redo_and_mark_it_from_the_dock(qtbot, gui):
 def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, tmp_path):
     window, controller = gui
     session = controller.session
-    assert session.scenario.variants == {} and controller.variant is None
+    assert session.scenario.variants == {} and controller.model.variant is None
     # a tolerance edited in the Parameters dock (the one tolerance editor) is the
     # scenario's own when it has no variants: no variant appears
     spin = controller.params_panel.editors["magnet_radius_mm"]
@@ -199,7 +199,7 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     # a parameter only a variant can hold makes one, said in the status bar and the dock
     controller.params_panel.editors["dwell_time_s"].setValue(0.9)
     assert session.scenario.variants == {"custom": {"dwell_time_s": 0.9}}
-    assert session.scenario.default_variant == "custom" and controller.variant == "custom"
+    assert session.scenario.default_variant == "custom" and controller.model.variant == "custom"
     assert "new variant 'custom'" in window.statusBar().currentMessage()
     assert controller.params_panel.variant_box.currentText() == "custom"
     # from now on edits go to that variant, the active one
@@ -247,7 +247,7 @@ def test_params_edit_is_live_undoable_saved_and_reopened_as_variant(qtbot, gui, 
     assert [s.id for s in reopened.session.scenario.steps] == moved
     # another model opens with its own scenario: the variant does not carry over
     assert other.open_file(PINS, remember=False)
-    assert other.error_box is None and reopened.variant is None
+    assert other.error_box is None and reopened.model.variant is None
 
 
 def test_bad_scenario_file_is_one_dialog_line(qtbot, tmp_path):
@@ -347,7 +347,7 @@ def test_unknown_variant_is_reported_and_the_scenario_runs_without_it(qtbot, tmp
     controller.autostart = False
     assert window.open_file(AS1, remember=False)
     assert "unknown variant 'tight'" in window.error_box.text()
-    assert controller.session is not None and controller.variant is None
+    assert controller.session is not None and controller.model.variant is None
 
 
 def test_measure_two_points_by_pinching_through_qt_events(qtbot, gui):

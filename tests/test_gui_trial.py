@@ -24,7 +24,7 @@ def trial_gui(request):
     """The AS1 window of the interaction tests, running the bundled sample scenario."""
     window, controller = request.getfixturevalue("gui")
     controller.request_scenario(SAMPLE_SCENARIO)
-    assert window.open_file(controller.scenario_model, remember=False)
+    assert window.open_file(controller.model.requested.model, remember=False)
     return window, controller
 
 
@@ -95,7 +95,7 @@ def test_trial_records_and_stores_scored_questionnaires(qtbot, trial_gui, tmp_pa
     start_trial(qtbot, controller, "P07", "expert", tmp_path / "trials")
     trials = controller.trials
     assert trials.recording and session.recorder is trials.trial
-    assert controller.variant == "expert" and session.engine.state.frame == -1  # a fresh task
+    assert controller.model.variant == "expert" and session.engine.state.frame == -1  # a fresh task
     tick(session, 90)
     trials._watch()
     assert trials.rec_label.text().startswith("● REC 00:0")

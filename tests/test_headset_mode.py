@@ -104,8 +104,9 @@ def test_a_headset_that_fails_to_start_falls_back_and_the_recording_goes_on(
     """A headset forced on the session (as when the runtime's service died between the
     device menu and the switch): the next tick reports it in one line, continues on the
     desktop device, and every tick is recorded."""
-    from app.session.session import Session, scenario_params
+    from app.session.session import Session
     from devices.desktop import DesktopDevice
+    from interaction.params import scenario_params
     from interaction.recording_reader import Recording
     from interaction.recording_writer import Recorder
     from scenes.loader import load_scene

@@ -77,7 +77,7 @@ def test_while_a_large_model_is_prepared_the_previous_task_is_neither_shown_nor_
     window, controller = window
     assert window.open_file(AS1, remember=False)
     assert controller.scenario_panel.steps_tree.topLevelItemCount() > 0
-    controller.editor.set_tolerance("position_mm", 7.0)  # something to undo
+    controller.model.document.set_tolerance("position_mm", 7.0)  # something to undo
     old_undo = controller.undo_action
     assert old_undo.isEnabled()
     assert window.open_file(large_glb, remember=False)

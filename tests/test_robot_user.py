@@ -40,10 +40,10 @@ def sample_window(qtbot, tmp_path):
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitActive(window)  # menu shortcuts (F2, H) act in the active window
-    assert window.open_file(controller.scenario_model, remember=False)
+    assert window.open_file(controller.model.requested.model, remember=False)
     controller.help.hide()
     window.viewport.setFocus()
-    assert controller.variant in (None, "novice") and controller.session.params.snap_position_mm == 10.0
+    assert controller.model.variant in (None, "novice") and controller.session.params.snap_position_mm == 10.0
     return window, controller
 
 

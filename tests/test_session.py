@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.session.session import Session, scenario_params
+from app.session.session import Session
 from devices.desktop import DesktopDevice
 from interaction.commands import MarkPoint, Reset
 from interaction.events import EventKind
-from interaction.params import InteractionParams
+from interaction.params import InteractionParams, scenario_params
 from interaction.recording_reader import Recording
 from interaction.recording_writer import Recorder
 from scenes.index import SceneIndex
+from scenes.model import SceneError
 from scenes.scenario import load_scenario
 from scenes.scenario_document import inspection_point_from_hit
 from scenes.transforms import look_at
@@ -231,7 +232,7 @@ def test_scenario_params_layers_tolerances_and_variants(as1):
     assert (p.snap_position_mm, p.magnet_radius_mm) == (8.0, 40.0)
     p = scenario_params(scenario, "loose")
     assert (p.snap_position_mm, p.magnet_radius_mm, p.dwell_time_s) == (15.0, 40.0, 1.5)
-    with pytest.raises(ValueError, match="unknown variant 'tight'"):
+    with pytest.raises(SceneError, match="unknown variant .tight."):
         scenario_params(scenario, "tight")
 
 

@@ -13,14 +13,14 @@ from PySide6.QtCore import QSettings
 import interaction.collision
 import interaction.symmetry
 import scenes.index
-from app.session.session import Session, scenario_params
+from app.session.session import Session
 from app.session.warmup import WarmUp
 from devices.desktop import DesktopDevice
 from interaction.autopilot import run_autopilot
 from interaction.engine import Engine
 from interaction.events import EventKind
 from interaction.frame import Hand, InputFrame
-from interaction.params import GrabMode
+from interaction.params import GrabMode, scenario_params
 from interaction.recording import quantize
 from interaction.symmetry import symmetry_rotations
 from scenes.loader import load_scene

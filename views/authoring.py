@@ -1,8 +1,8 @@
 """Scenario authoring in the window: the Qt side of the scenario document.
 
-The edits and their undo history are scenes/scenario_document.py (no Qt); here they get a
-Qt signal and Undo / Redo actions (``ScenarioEditor``), and the viewport gets a picker that
-turns a click on the model into a hit (``PointPlacer``).
+The edits and their undo history are scenes/scenario_document.py (no Qt, owned by the
+window's app.model.Workspace); here its stack gets Undo / Redo actions (``undo_actions``),
+and the viewport gets a picker that turns a click on the model into a hit (``PointPlacer``).
 """
 
 from __future__ import annotations
@@ -10,56 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
 
-from scenes.scenario import Scenario
-from scenes.scenario_document import ScenarioDocument
+from scenes.undo import UndoStack
 
 _CLICK_SLOP = 4  # pixels a press may travel and still count as a click
 
 
-class ScenarioEditor(QObject):
-    """The scenario document (scenes/scenario_document.py) for the window: its edits as
-    methods, ``changed`` as a Qt signal, and Undo / Redo actions that follow its stack."""
+def undo_actions(stack: UndoStack, parent: QObject) -> tuple[QAction, QAction]:
+    """Edit ▸ Undo and Redo for ``stack``: enabled while there is something to undo (redo),
+    naming it ("Undo Add inspection point P3"), with the platform's shortcuts."""
+    undo = _follow(stack, QAction("&Undo", parent), stack.undo, lambda: (stack.can_undo, stack.undo_text))
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo = _follow(stack, QAction("&Redo", parent), stack.redo, lambda: (stack.can_redo, stack.redo_text))
+    redo.setShortcut(QKeySequence.StandardKey.Redo)
+    return undo, redo
 
-    #: "points", "steps", "tolerances" or "variants"
-    changed = Signal(str)
 
-    def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.document = ScenarioDocument(scenario)
-        self.document.changed.connect(self.changed.emit)
-        self.scenario = scenario
-        self.stack = self.document.stack
-        # the document's edits, as the editor's own
-        self.add_inspection_point = self.document.add_inspection_point
-        self.remove_inspection_point = self.document.remove_inspection_point
-        self.move_step = self.document.move_step
-        self.set_requires = self.document.set_requires
-        self.set_tolerance = self.document.set_tolerance
-        self.set_variant = self.document.set_variant
-        self.save = self.document.save
+def _follow(stack: UndoStack, action: QAction, run, state) -> QAction:  # noqa: ANN001
+    text = action.text()
+    action.triggered.connect(run)
 
-    def undo_action(self, parent: QObject, text: str) -> QAction:
-        """An Undo action enabled while there is something to undo, naming it."""
-        return self._action(parent, text, self.stack.undo, lambda: (self.stack.can_undo, self.stack.undo_text))
+    def follow() -> None:
+        enabled, what = state()
+        action.setEnabled(enabled)
+        action.setText(f"{text} {what}".strip() if what else text)
 
-    def redo_action(self, parent: QObject, text: str) -> QAction:
-        return self._action(parent, text, self.stack.redo, lambda: (self.stack.can_redo, self.stack.redo_text))
-
-    def _action(self, parent: QObject, text: str, run, state) -> QAction:  # noqa: ANN001
-        action = QAction(text, parent)
-        action.triggered.connect(run)
-
-        def follow() -> None:
-            enabled, what = state()
-            action.setEnabled(enabled)
-            action.setText(f"{text} {what}".strip() if what else text)
-
-        self.stack.changed.connect(follow)
-        action.destroyed.connect(lambda: self.stack.changed.disconnect(follow))
-        follow()
-        return action
+    stack.changed.connect(follow)
+    action.destroyed.connect(lambda: stack.changed.disconnect(follow))
+    follow()
+    return action
 
 
 class PointPlacer(QObject):

@@ -45,29 +45,6 @@ from scenes.transforms import pose_to_matrix
 log = logging.getLogger(__name__)
 
 
-def base_params(scenario: Any, base: InteractionParams | None = None) -> InteractionParams:
-    """Defaults (or ``base``) with the scenario's tolerances applied: what variants override."""
-    from scenes.scenario import TOLERANCE_PARAMS
-
-    params = base or InteractionParams()
-    return params.replace(**{TOLERANCE_PARAMS[k]: v for k, v in scenario.tolerances.items()})
-
-
-def scenario_params(
-    scenario: Any, variant: str | None = None, base: InteractionParams | None = None
-) -> InteractionParams:
-    """The parameters a scenario runs with: defaults, then the scenario's tolerances, then
-    the variant's overrides (``variant`` None: the scenario's default variant, if any)."""
-    params = base_params(scenario, base)
-    name = variant if variant is not None else scenario.default_variant
-    if name is not None:
-        if name not in scenario.variants:
-            known = ", ".join(scenario.variants) or "none"
-            raise ValueError(f"unknown variant {name!r} (scenario variants: {known})")
-        params = params.replace(**scenario.variants[name])
-    return params
-
-
 class LockedInput:
     """The viewport's raw input into a device, each call under the session's lock: the tick
     thread polls the same device (views.viewport.InputSink)."""

@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
-from app.session.session import LockedInput, Session, base_params, scenario_params
+from app.model.workspace import Workspace
+from app.session.session import LockedInput, Session
 from app.window.carry_assist import sync_carries
 from app.window.device_switcher import DeviceSwitcher
 from app.window.framing import follow_head, task_bounds
@@ -34,12 +35,12 @@ from interaction.events import EventKind
 from interaction.frame import Hand, InputFrame
 from interaction.params import InteractionParams
 from scenes.index import SceneIndex
-from scenes.loader import UNITS, suggest_unit
+from scenes.loader import suggest_unit
 from scenes.model import Scene, SceneError
 from scenes.part_layout import solid_parts
-from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
+from scenes.scenario import Scenario
 from scenes.scenario_document import inspection_point_from_hit
-from views.authoring import PointPlacer, ScenarioEditor
+from views.authoring import PointPlacer, undo_actions
 from views.event_log_dock import EventLogPanel
 from views.feedback import FeedbackLabels
 from views.help_overlay import HelpOverlay
@@ -47,9 +48,6 @@ from views.main_window import MainWindow
 from views.overlays import OverlayBuilder
 from views.params_dock import ParamsPanel
 from views.scenario_dock import ScenarioPanel
-
-#: the variant that holds parameter edits made in a scenario that had none
-CUSTOM_VARIANT = "custom"
 
 
 def gaze_source(device: Device, frame: InputFrame | None) -> str:
@@ -63,7 +61,9 @@ def gaze_source(device: Device, frame: InputFrame | None) -> str:
 
 
 class InteractionController(QObject):
-    """Owns the session of the window's current scene and connects it to the docks."""
+    """Owns the session of the window's current scene and connects it and the docks to the
+    window's Qt-free state, ``model`` (app.model.Workspace): the docks change the model, the
+    model's events update the session and the docks."""
 
     #: a scene's session was built and started (the device chooser follows it)
     session_started = Signal(object)
@@ -73,19 +73,15 @@ class InteractionController(QObject):
     ) -> None:
         super().__init__(window)
         self.window = window
-        self.variant = variant
-        #: the variant asked for on the command line (an unknown one is an error there only)
-        self._asked_variant = variant
+        #: the task, variant, parameters, device choice and trial, without Qt
+        self.model = Workspace(variant)
         #: start each session's timer (tests turn it off and call ``session.tick`` themselves)
         self.autostart = True
-        #: the scenario asked for on the command line, and the model it is about
-        self.scenario_path: Path | None = None
-        self.scenario_model: Path | None = None
-        self.scenario_units: str | None = None
         if scenario_path is not None:
             self.request_scenario(scenario_path)
         self.session: Session | None = None
-        self.editor: ScenarioEditor | None = None
+        self.undo_action: QAction | None = None
+        self.redo_action: QAction | None = None
         self.device: DesktopDevice | None = None
         self._overlays: OverlayBuilder | None = None
         self._index: SceneIndex | None = None
@@ -122,7 +118,7 @@ class InteractionController(QObject):
         self.headset = HeadsetMirror(self)
 
         #: makes a loaded scene ready for a session (large ones on a thread)
-        self.preparer = ScenePreparer(self._scenario_for, self)
+        self.preparer = ScenePreparer(self.model.scenario_for, self)
         self.preparer.prepared.connect(self._finish_scene)
         window.sceneLoaded.connect(self.start_scene)
         self.scenario_panel.command_requested.connect(self._submit)
@@ -130,8 +126,11 @@ class InteractionController(QObject):
         self.scenario_panel.placing_toggled.connect(self._set_placing)
         self.scenario_panel.remove_point_requested.connect(self._remove_point)
         self.params_panel.params_edited.connect(self._params_edited)
-        self.params_panel.variant_chosen.connect(self.choose_variant)
+        self.params_panel.variant_chosen.connect(self.model.choose_variant)
         self.placer.picked.connect(self._place_point)
+        self.model.params_changed.connect(self._params_changed)
+        self.model.variant_changed.connect(self._variant_changed)
+        self.model.document_changed.connect(self._scenario_edited)
 
     # -- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -177,7 +176,7 @@ class InteractionController(QObject):
         the previous document's Undo would edit a task no longer on show)."""
         for widget in (self.scenario_panel, self.params_panel, self._edit_menu):
             widget.setEnabled(on)
-        if not on and self.editor is not None:  # a new editor brings new actions
+        if not on and self.undo_action is not None:  # a new task brings new actions
             self.undo_action.setEnabled(False)
             self.redo_action.setEnabled(False)
 
@@ -192,18 +191,9 @@ class InteractionController(QObject):
         if scene is not requested:
             self.window.viewport.set_scene(scene)
         self._index = index
-        if self.variant is not None and self.variant not in scenario.variants:
-            if self.variant == self._asked_variant:  # --variant NAME: say it is not there
-                known = ", ".join(scenario.variants) or "none"
-                self.window.show_error(
-                    f"{scenario.path or scenario.model}: unknown variant {self.variant!r} "
-                    f"(scenario variants: {known})"
-                )
-                self._asked_variant = None
-            self.variant = None  # another scenario's variant does not carry over
-        # the active variant: the one chosen, else the scenario's default (edits go there)
-        self.variant = self.variant or scenario.default_variant
-        params = scenario_params(scenario, self.variant)
+        for note in self.model.open_task(scene, scenario):
+            self.window.show_error(note)
+        params = self.model.params
         viewport = self.window.viewport
         self.device = DesktopDevice()
         self.session = Session(scene, scenario, params, self.device, self._index, parent=self)
@@ -216,7 +206,7 @@ class InteractionController(QObject):
         self.session.stepped.connect(self._on_stepped)
         self.session.message.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
         self.session.device_changed.connect(self._device_changed)
-        self._new_editor(scenario)
+        self._new_undo_actions()
         self._refresh_scenario_views(params)
         self._set_simulating(self.simulate_action.isChecked())
         viewport.setFocus()  # keys drive the hands without a first click (which would pinch)
@@ -242,46 +232,20 @@ class InteractionController(QObject):
     def request_scenario(self, path: Path) -> None:
         """Use the scenario file at ``path`` whenever its model is loaded (errors: a dialog)."""
         try:
-            scenario = load_scenario(path)
+            self.model.request_scenario(path)
         except SceneError as err:
             self.window.show_error(str(err))
-            return
-        self.scenario_path = Path(path)
-        self.scenario_model = scenario.model.resolve()
-        self.scenario_units = scenario.units
 
     def _task_bounds(self) -> np.ndarray | None:
         assert self._index is not None and self.session is not None
         return task_bounds(self.session.scene, self.session.scenario, self._index)
 
-    def _scenario_for(self, scene: Scene, notes: list[str]) -> Scenario:
-        """The requested scenario if it is about this model, else one proposed from the model
-        (why the requested one could not be used goes into ``notes``)."""
-        if self.scenario_path is not None and self.scenario_model == scene.source.resolve():
-            wanted = UNITS[self.scenario_units] if self.scenario_units else scene.unit_scale
-            try:
-                if wanted == scene.unit_scale:
-                    return load_scenario(self.scenario_path, scene=scene)
-                return load_scenario(self.scenario_path)  # loads the model in its unit
-            except SceneError as err:
-                notes.append(str(err))
-        if not solid_parts(scene):  # a point cloud or a line drawing: shown, not assembled
-            return Scenario(model=scene.source.resolve(), parts=[], scene=scene)
-        return load_scenario(scene.source, scene=scene)
-
-    def _new_editor(self, scenario: Scenario) -> None:
-        if self.editor is not None:
-            self.editor.deleteLater()
-        self.editor = ScenarioEditor(scenario, self)
-        self.editor.changed.connect(self._scenario_edited)
+    def _new_undo_actions(self) -> None:
         self._edit_menu.clear()
-        undo = self.editor.undo_action(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.editor.redo_action(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        self._edit_menu.addAction(undo)
-        self._edit_menu.addAction(redo)
-        self.undo_action, self.redo_action = undo, redo
+        assert self.model.document is not None
+        self.undo_action, self.redo_action = undo_actions(self.model.document.stack, self)
+        self._edit_menu.addAction(self.undo_action)
+        self._edit_menu.addAction(self.redo_action)
 
     def _refresh_scenario_views(self, params: InteractionParams) -> None:
         assert self.session is not None
@@ -291,7 +255,7 @@ class InteractionController(QObject):
             scene, targets, {s.id: s.parts for s in scenario.steps}, self.session.engine.index
         )
         self.scenario_panel.set_scenario(scenario)
-        self.params_panel.set_variants(list(scenario.variants), self.variant)
+        self.params_panel.set_variants(list(scenario.variants), self.model.variant)
         self.params_panel.set_params(params)
 
     # -- per tick ----------------------------------------------------------------------------------
@@ -374,8 +338,8 @@ class InteractionController(QObject):
             self.session.submit(command)
 
     def _move_step(self, index: int, new_index: int) -> None:
-        if self.editor is not None:
-            self.editor.move_step(index, new_index)
+        if self.model.document is not None:
+            self.model.document.move_step(index, new_index)
             item = self.scenario_panel.steps_tree.topLevelItem(new_index)
             self.scenario_panel.steps_tree.setCurrentItem(item)
 
@@ -384,84 +348,53 @@ class InteractionController(QObject):
         self._set_simulating(self.simulate_action.isChecked())
 
     def _place_point(self, hit) -> None:
-        if self.session is None or self.editor is None:
+        document = self.model.document
+        if self.session is None or document is None:
             return
-        scenario = self.session.scenario
         point = inspection_point_from_hit(
             self.session.scene,
             hit,
-            scenario.inspection_points,
+            document.scenario.inspection_points,
             self.session.engine.state.part_poses,
         )
-        self.editor.add_inspection_point(point)
+        document.add_inspection_point(point)
 
     def _remove_point(self, point_id: str) -> None:
-        if self.editor is not None:
-            self.editor.remove_inspection_point(point_id)
+        if self.model.document is not None:
+            self.model.document.remove_inspection_point(point_id)
 
     def _params_edited(self, params: InteractionParams) -> None:
-        """Keep a Parameters dock edit, undoably, where the running parameters come from:
-        the active variant's overrides; with no variant, the scenario's own tolerances. A
-        parameter only a variant can hold, in a scenario without one, goes into a new
-        variant named ``custom`` — said in the status bar, and the dock shows it."""
-        session, editor = self.session, self.editor
-        if session is None or editor is None:
-            return
-        scenario = session.scenario
-        if self.variant in scenario.variants:
-            base = base_params(scenario).to_dict()
-            overrides = {k: v for k, v in params.to_dict().items() if base[k] != v}
-            editor.set_variant(self.variant, overrides)
-            return
-        current = session.params.to_dict()
-        changed = {k: v for k, v in params.to_dict().items() if current[k] != v}
-        if not changed:
-            return
-        tolerance_of = {field: name for name, field in TOLERANCE_PARAMS.items()}
-        editor.stack.begin_macro("Edit parameters")
-        for field, value in changed.items():
-            if field in tolerance_of:
-                editor.set_tolerance(tolerance_of[field], float(value))
-        others = {k: v for k, v in changed.items() if k not in tolerance_of}
-        if others:
-            self.variant = CUSTOM_VARIANT
-            editor.set_variant(CUSTOM_VARIANT, others, make_default=scenario.default_variant is None)
-            self.window.statusBar().showMessage(
-                f"the scenario had no variants: your parameters are kept in a new variant "
-                f"'{CUSTOM_VARIANT}' (saved with the scenario)", 10000
-            )
-        editor.stack.end_macro()
+        """A Parameters dock edit: the model keeps it, undoably (app.model.Workspace)."""
+        said = self.model.edit_params(params)
+        if said:
+            self.window.statusBar().showMessage(said, 10000)
 
-    def choose_variant(self, name: str) -> None:
-        """Run the scenario's variant ``name`` (the parameters dock, a trial's start)."""
-        if self.session is None or name not in self.session.scenario.variants:
-            return
-        self.variant = name
-        params = scenario_params(self.session.scenario, name)
-        self.session.set_params(params)
+    def _params_changed(self, params: InteractionParams) -> None:
+        if self.session is not None:
+            self.session.set_params(params)
         self.params_panel.set_params(params)
 
+    def _variant_changed(self, name: str | None) -> None:
+        scenario = self.model.scenario
+        if scenario is not None:
+            self.params_panel.set_variants(list(scenario.variants), name)
+
     def _scenario_edited(self, kind: str) -> None:
+        """The scenario changed (an edit, undo or redo); its parameters already followed."""
         session = self.session
         if session is None:
             return
-        if kind in ("tolerances", "variants"):
-            variant = self.variant if self.variant in session.scenario.variants else None
-            params = scenario_params(session.scenario, variant)
-            session.set_params(params)
-            self._refresh_scenario_views(params)
-        elif kind == "steps":
+        if kind == "steps":
             # the running task takes the new precedence as commands (recorded, replayed):
             # placed parts and verdicts stay
             running = session.engine.state.steps
             for step in session.scenario.steps:
                 if step.id in running and running[step.id].requires != step.requires:
                     session.submit(SetRequires(step.id, tuple(step.requires)))
-            self._refresh_scenario_views(session.params)
-        else:
+        elif kind == "points":
             session.reload_scenario(session.scenario)
-            self._refresh_scenario_views(session.params)
             self.window.statusBar().showMessage("inspection points changed: the task restarted", 8000)
+        self._refresh_scenario_views(session.params)
 
     # -- opening and saving ----------------------------------------------------------------------------
     def open_scenario(self, path: Path) -> bool:
@@ -470,19 +403,18 @@ class InteractionController(QObject):
         if not self.confirm_discard():
             return False
         try:
-            scenario = load_scenario(path)
+            self.model.request_scenario(path)
         except SceneError as err:
             self.window.show_error(str(err))
             return False
-        self.request_scenario(path)
-        if not self.window.open_file(scenario.model):
+        if not self.window.open_file(self.model.requested.model):
             return False
         self.window.remember(Path(path))
         return True
 
     def confirm_discard(self) -> bool:
         """Unsaved scenario edits: Save, Discard or Cancel (False: stay)."""
-        if self.editor is None or self.editor.stack.is_clean():
+        if not self.model.unsaved:
             return True
         answer = QMessageBox.question(
             self.window,
@@ -499,7 +431,7 @@ class InteractionController(QObject):
 
     def save(self) -> bool:
         """File ▸ Save: into the scenario's own YAML file (comments kept), else Save As."""
-        if self.session is None or self.editor is None:
+        if self.session is None or self.model.document is None:
             return False
         path = self.session.scenario.path
         if path is not None and path.suffix.lower() in (".yaml", ".yml"):
@@ -508,7 +440,7 @@ class InteractionController(QObject):
 
     def save_scenario_dialog(self) -> bool:
         """File ▸ Save scenario as…: ask where, then save (True when saved)."""
-        if self.session is None or self.editor is None:
+        if self.session is None or self.model.document is None:
             return False
         scenario = self.session.scenario
         default = (
@@ -522,9 +454,9 @@ class InteractionController(QObject):
         return bool(path) and self.save_scenario(Path(path))
 
     def save_scenario(self, path: Path) -> bool:
-        assert self.editor is not None
+        assert self.model.document is not None
         try:
-            self.editor.save(path)
+            self.model.document.save(path)
         except OSError as err:
             self.window.show_error(f"{path}: cannot write the scenario ({err.strerror or err})")
             return False

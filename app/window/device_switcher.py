@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QRect, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
+from app.model.workspace import DESKTOP
 from app.window.camera_feed import CameraFeed
 from app.window.device_choice import DeviceChoice, DeviceSpecError, device_choices, make_device
 from devices.base import Device
@@ -59,8 +60,8 @@ class DeviceSwitcher(QObject):
         super().__init__(controller)
         self.controller = controller
         self.window = window = controller.window
-        #: the chosen device's spec; the session may have fallen back from it
-        self.spec = "desktop"
+        #: holds the chosen device's spec (``model.device``); the session may have fallen back from it
+        self.model = controller.model
         #: the running camera device (None when another device runs)
         self.camera: CameraDevice | None = None
         #: the session's device before the last switch: did it fail?
@@ -103,10 +104,10 @@ class DeviceSwitcher(QObject):
         A bad spec or a device that cannot run here: a dialog says why, nothing changes."""
         session = self.controller.session
         if session is None:
-            self.spec = spec  # applied when the first scene's session starts
+            self.model.set_device(spec)  # applied when the first scene's session starts
             return False
         entry = VIDEO_ENTRY if spec.startswith(VIDEO_ENTRY) else spec
-        if spec == self.spec and entry == self._current():
+        if spec == self.model.device and entry == self._current():
             return True  # already running: no restart, no reset of the hands
         try:
             device = self._build(spec, session)
@@ -116,7 +117,7 @@ class DeviceSwitcher(QObject):
         if not self.controller.use_device(device):
             self._sync()
             return False
-        self.spec = spec
+        self.model.set_device(spec)
         self._sync()
         return True
 
@@ -151,8 +152,8 @@ class DeviceSwitcher(QObject):
             self.feed.stop()  # the previous scene's session stopped it
         self.camera = None
         self._running = session.device
-        if self.spec != "desktop":
-            self.choose(self.spec)  # a new scene keeps the chosen device
+        if self.model.device != DESKTOP:
+            self.choose(self.model.device)  # a new scene keeps the chosen device
         else:
             self._sync()
 
@@ -181,7 +182,7 @@ class DeviceSwitcher(QObject):
             device.set_head(viewport.camera.camera_to_world())  # no jump back to the old head
             device.set_projection(viewport.view_projection()[1])
         if error:
-            self.spec = "desktop"
+            self.model.set_device(DESKTOP)
             text = f"{error.rstrip('.')}; switched to the desktop device (simulated hands)"
             self.window.statusBar().showMessage(text, 15000)
             self.window.show_error(text)

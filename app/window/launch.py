@@ -34,7 +34,8 @@ def open_window(
     window = MainWindow()
     controller = attach_interaction(window, scenario, variant)
     window.show()
-    model = path if path is not None else controller.scenario_model
+    requested = controller.model.requested
+    model = path if path is not None else (requested.model if requested else None)
     window.open_file(SAMPLE_SCENE, remember=False)
     if model is not None and model.resolve() != SAMPLE_SCENE.resolve():
         window.open_file(model)

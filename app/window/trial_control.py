@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app.display.application import APPLICATION
+from app.model.workspace import TrialInfo
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.trial import Trial, session_metadata
 from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
@@ -91,7 +92,7 @@ class TrialControl(QObject):
             return
         settings = self.controller.window.settings
         scenario = session.scenario
-        variant = self.controller.variant or scenario.default_variant
+        variant = self.controller.model.variant or scenario.default_variant
         folder = Path(str(settings.value("trial/folder", str(default_folder()))))
         self.dialog = StartTrialDialog(list(scenario.variants), variant, session.device.name, folder,
                                        self.participant, self.controller.window)
@@ -105,11 +106,10 @@ class TrialControl(QObject):
     def start(self, participant: str, variant: str | None, folder: Path) -> bool:
         """Restart the task and record it as a trial; False (and one dialog) if it cannot."""
         controller, window = self.controller, self.controller.window
-        session = controller.session
+        model, session = controller.model, controller.session
         if session is None or self.recording:
             return False
-        editor = controller.editor
-        if editor is not None and not editor.stack.is_clean():
+        if model.unsaved:
             window.show_error("The scenario has unsaved edits: save it (File ▸ Save scenario) "
                               "before a trial, since a replay loads the scenario file.")
             return False
@@ -119,9 +119,8 @@ class TrialControl(QObject):
             window.show_error(f"{folder}: cannot create the recording folder ({err.strerror or err}); "
                               "no trial started")
             return False
-        if variant is not None and variant != controller.variant:
-            controller.choose_variant(variant)
-            controller.params_panel.set_variants(list(session.scenario.variants), variant)
+        if variant is not None:
+            model.choose_variant(variant)  # the dock and the session follow the model
         scenario = session.scenario
         path = folder / recording_name(participant, variant, datetime.now())
         trial = Trial(path, session_metadata(
@@ -140,6 +139,7 @@ class TrialControl(QObject):
         self.trial, self.path, self.participant, self._session = trial, path, participant, session
         self._device = session.device
         self._device_link = session.device_changed.connect(self._device_changed)
+        model.start_trial(TrialInfo(participant, variant, session.device.name, path))
         self._started = time.monotonic()
         self.start_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -213,6 +213,7 @@ class TrialControl(QObject):
             self._device_link = None
         if self.trial is not None:
             self.trial.close()
+            self.controller.model.end_trial()
         self.trial, self._session = None, None
         self._clock.stop()
         self.rec_label.setText("")
