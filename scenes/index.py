@@ -22,7 +22,7 @@ are built when it has first moved and a query reaches it, or ahead of that by
 - ``scenes.ray_hits``: what a pick returns (``RayHit``, ``RayPoint``);
 - ``scenes.parts_near`` and ``scenes.near_search``: proximity.
 
-Every acceleration structure is built here (``_embree_scene``, ``_NearSearch``, and the
+Every acceleration structure is built here (``GroupedBVH``, ``_NearSearch``, and the
 first-need builders handed to the query objects), so that building is in one place: what
 the load builds, what waits for first need, and what ``prepare_part`` builds ahead.
 """
@@ -32,9 +32,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import numpy as np
-from embreex import rtcore_scene
-from embreex.mesh_construction import TriangleMesh
 
+from scenes.embree_groups import GroupedBVH
 from scenes.model import Scene
 from scenes.near_search import NearSearch as _NearSearch
 from scenes.part_poses import PartPoses
@@ -46,20 +45,10 @@ from scenes.ray_picking import MAX_STEP_OVERS, RayPicker
 __all__ = ["MAX_STEP_OVERS", "RayHit", "RayPoint", "SceneIndex"]
 
 
-def _embree_scene(meshes: list[np.ndarray]) -> rtcore_scene.EmbreeScene:
-    """An Embree scene of (m, 3, 3) float32 triangle meshes (geomID = list position), with
-    its BVH built now (Embree builds it on the first query otherwise)."""
-    scene = rtcore_scene.EmbreeScene()
-    for triangles in meshes:
-        TriangleMesh(scene, triangles)
-    scene.run(np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
-    return scene
-
-
-def _part_bvh(part: PartTriangles) -> rtcore_scene.EmbreeScene:
+def _part_bvh(part: PartTriangles) -> GroupedBVH:
     """The part's own Embree BVH, built on first need and published by one assignment."""
     if part.bvh is None:
-        part.bvh = _embree_scene([part.triangles])
+        part.bvh = GroupedBVH([part.triangles])
     return part.bvh
 
 
@@ -95,7 +84,7 @@ class SceneIndex:
             self._poses, parts, _NearSearch(world_triangles), owner, world_triangles, _part_near
         )
         starts = np.cumsum([0] + [len(g.triangles) for g in parts])
-        static = _embree_scene(
+        static = GroupedBVH(
             [world_triangles[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)]
         )
         self._rays = RayPicker(self._poses, parts, static, _part_bvh)

@@ -198,10 +198,23 @@ class Scene:
 
     def node_bounds(self, nodes: list[int] | None = None) -> np.ndarray | None:
         """(2, 3) tight world-space axis-aligned bounds of the given nodes' meshes (all when None)."""
-        lo = np.full(3, np.inf)
-        hi = np.full(3, -np.inf)
-        for i in nodes if nodes is not None else range(len(self.nodes)):
-            node = self.nodes[i]
+        each = self.each_node_bounds
+        rows = each if nodes is None else each[list(nodes)]
+        if not len(rows):
+            return None
+        lo, hi = rows[:, 0].min(axis=0), rows[:, 1].max(axis=0)
+        if not np.all(np.isfinite(lo)):
+            return None
+        return np.stack([lo, hi])
+
+    @functools.cached_property
+    def each_node_bounds(self) -> np.ndarray:
+        """(n_nodes, 2, 3) tight world bounds of each node's own mesh (+inf / -inf for a node
+        without vertices): computed once, so part bounds, layouts and framing do not walk
+        the vertices again (on a 1.2 M-triangle model that walk held the window 0.25 s)."""
+        out = np.empty((len(self.nodes), 2, 3))
+        out[:, 0], out[:, 1] = np.inf, -np.inf
+        for i, node in enumerate(self.nodes):
             if node.mesh is None:
                 continue
             m = self.world_matrices[i]
@@ -209,11 +222,9 @@ class Scene:
                 if len(prim.positions) == 0:
                     continue
                 world = prim.positions @ m[:3, :3].T + m[:3, 3]
-                lo = np.minimum(lo, world.min(axis=0))
-                hi = np.maximum(hi, world.max(axis=0))
-        if not np.all(np.isfinite(lo)):
-            return None
-        return np.stack([lo, hi])
+                out[i, 0] = np.minimum(out[i, 0], world.min(axis=0))
+                out[i, 1] = np.maximum(out[i, 1], world.max(axis=0))
+        return out
 
     @functools.cached_property
     def bounds(self) -> np.ndarray | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from embreex import rtcore_scene
 
+from scenes.embree_groups import GroupedBVH
 from scenes.model import Scene
 from scenes.near_search import NearSearch
 from scenes.part_poses import invertible
@@ -33,7 +33,7 @@ class PartTriangles:
     face_normals: np.ndarray  # (m, 3) float64
     face_nodes: np.ndarray  # (m,) node index that carries each triangle
     bounds: np.ndarray  # (2, 3) part-frame bounds
-    bvh: rtcore_scene.EmbreeScene | None = None
+    bvh: GroupedBVH | None = None
     near: NearSearch | None = None
 
 

@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Collection
 
 import numpy as np
-from embreex import rtcore_scene
 
+from scenes.embree_groups import GroupedBVH
 from scenes.part_poses import PartPoses
 from scenes.part_triangles import PartTriangles
 from scenes.ray_hits import RayHit, make_hits
@@ -36,8 +36,8 @@ class RayPicker:
         self,
         poses: PartPoses,
         parts: list[PartTriangles],
-        static: rtcore_scene.EmbreeScene,
-        part_bvh: Callable[[PartTriangles], rtcore_scene.EmbreeScene],
+        static: GroupedBVH,
+        part_bvh: Callable[[PartTriangles], GroupedBVH],
     ) -> None:
         self.poses = poses
         self.parts = parts

@@ -305,12 +305,12 @@ def test_each_triangle_goes_to_embree_once_at_load_and_a_part_again_only_once_mo
     """Embree construction is the bulk of an index build (embreex copies triangles one by
     one), so a load builds the all-parts BVH only; a part's own BVH waits for its first
     move, or for ``prepare_part``."""
-    import scenes.index
+    import scenes.embree_groups
 
     built = []
-    real = scenes.index.TriangleMesh
+    real = scenes.embree_groups.TriangleMesh
     monkeypatch.setattr(
-        scenes.index,
+        scenes.embree_groups,
         "TriangleMesh",
         lambda scene, tris: (built.append(len(tris)), real(scene, tris)),
     )

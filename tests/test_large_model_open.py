@@ -88,3 +88,26 @@ def test_while_a_large_model_is_prepared_the_previous_task_is_neither_shown_nor_
     qtbot.waitUntil(lambda: controller.session is not None, timeout=60_000)
     assert panel.isEnabled() and controller.params_panel.isEnabled() and controller._edit_menu.isEnabled()
     assert panel.steps_tree.topLevelItemCount() == len(controller.session.scenario.steps) > 0
+
+
+def test_a_large_model_is_read_on_a_thread_and_another_open_meanwhile_is_refused(qtbot, window, large_glb):
+    """Parsing, bounds and the view's batches of a large model run off the GUI thread:
+    the event loop runs during ``open_file``, and an open asked for meanwhile (a second drop,
+    File ▸ Open) is refused with a status line instead of nesting."""
+    window, controller = window
+    during: list[tuple[str, bool, str]] = []
+
+    def meanwhile() -> None:
+        readers = [t.name for t in threading.enumerate() if t.name.startswith("read ")]
+        refused = window.open_file(AS1, remember=False)
+        during.append((",".join(readers), refused, window.statusBar().currentMessage()))
+
+    QTimer.singleShot(0, meanwhile)
+    assert window.open_file(large_glb, remember=False)
+    assert during == [(f"read {large_glb.name}", False, f"still reading {large_glb.name}…")]
+    assert window.scene.source == large_glb and window.viewport.scene is window.scene
+    # the batches made on the thread are the ones the viewport draws: it shows the model
+    qtbot.waitUntil(lambda: window.viewport.renderer._layout is not None, timeout=10_000)
+    renderer = window.viewport.renderer
+    assert renderer._layout is renderer._prebuilt  # not built again on the GUI thread
+    assert sum(b.indices.size for b in renderer._layout.batches) == 3 * window.scene.triangle_count

@@ -53,7 +53,7 @@ def builds(monkeypatch):
     monkeypatch.setattr(interaction.symmetry, "_find", counting("symmetry", interaction.symmetry._find))
     monkeypatch.setattr(interaction.collision, "bvh_model", counting("fcl", interaction.collision.bvh_model))
     monkeypatch.setattr(scenes.index, "_NearSearch", counting("proximity", scenes.index._NearSearch))
-    monkeypatch.setattr(scenes.index, "_embree_scene", counting("embree", scenes.index._embree_scene))
+    monkeypatch.setattr(scenes.index, "GroupedBVH", counting("embree", scenes.index.GroupedBVH))
     return counts
 
 

@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
+from scenes.loader import SUPPORTED_SUFFIXES, UNITS
 from scenes.model import Scene, SceneError
 from views.outliner import Outliner, subtree_nodes
 from views.properties import PropertiesPanel
+from views.scene_batches import SceneBatches
+from views.scene_reading import read_scene
 from views.viewport import Viewport
 
 MAX_RECENT = 10
@@ -67,6 +69,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
         self._scene: Scene | None = None
+        #: the model file being read (on a thread, the window answering meanwhile)
+        self._reading: Path | None = None
         #: the last error dialog (open, non-blocking), for tests and scripted use
         self.error_box: QMessageBox | None = None
 
@@ -114,22 +118,32 @@ class MainWindow(QMainWindow):
     def open_file(self, path: str | Path, remember: bool = True) -> bool:
         """Load and show a model; on a SceneError show it and keep the current scene.
 
-        The wait cursor stays up while ``sceneLoaded``'s listeners run: preparing a large
-        model for interaction (its ray BVH) takes seconds."""
+        A large file is read on a thread (views/scene_reading.py) while the window keeps
+        answering; another open meanwhile is refused with a status line. The wait cursor
+        stays up while ``sceneLoaded``'s listeners run."""
+        if self._reading is not None:
+            self.statusBar().showMessage(f"still reading {self._reading.name}…", 5000)
+            return False
+        path = Path(path)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._reading = path
         try:
             unit = self.model_unit(path)
+            self.statusBar().showMessage(f"reading {path.name}…")
             try:
-                scene = load_scene(path, unit_scale=UNITS[unit] if unit else None)
+                read = read_scene(path, UNITS[unit] if unit else None)
             except SceneError as err:
+                self.statusBar().clearMessage()
                 self.show_error(str(err))
                 return False
-            self.show_scene(scene)
+            self.statusBar().clearMessage()
+            self.show_scene(read.scene, read.batches)
             if remember:
-                self.remember(Path(path))
-            self.sceneLoaded.emit(scene)
+                self.remember(path)
+            self.sceneLoaded.emit(read.scene)
             return True
         finally:
+            self._reading = None
             QApplication.restoreOverrideCursor()
 
     def model_unit(self, path: str | Path) -> str | None:
@@ -162,11 +176,12 @@ class MainWindow(QMainWindow):
         unit = self.model_unit(self._scene.source) if self._scene is not None else None
         self.unit_actions[unit or "m"].setChecked(True)
 
-    def show_scene(self, scene: Scene) -> None:
-        """Show an already loaded scene (replay loads it with its scenario's unit)."""
+    def show_scene(self, scene: Scene, batches: SceneBatches | None = None) -> None:
+        """Show an already loaded scene (replay loads it with its scenario's unit); its
+        renderer ``batches`` when they were built already (off the GUI thread)."""
         self._scene = scene
         self._sync_unit_menu()
-        self.viewport.set_scene(scene)
+        self.viewport.set_scene(scene, batches)
         self.outliner.set_scene(scene)
         self.properties.show_node(None, None)
         self.setWindowTitle(f"{scene.source.name} — xrjig")

@@ -48,6 +48,8 @@ class Renderer:
 
     def __init__(self) -> None:
         self._scene: Scene | None = None
+        #: the scene's batches when built off the GUI thread (views/scene_reading.py)
+        self._prebuilt: SceneBatches | None = None
         self._scene_dirty = False
         self._ready = False
         self._batches: list[_GpuBatch] = []
@@ -95,9 +97,11 @@ class Renderer:
         GL.glBindVertexArray(0)
         return vao, vbo
 
-    def set_scene(self, scene: Scene | None) -> None:
-        """Use this scene from the next draw on (geometry uploads then, once)."""
+    def set_scene(self, scene: Scene | None, batches: SceneBatches | None = None) -> None:
+        """Use this scene from the next draw on (geometry uploads then, once; from
+        ``batches``, ``build_batches(scene)`` made elsewhere, when given)."""
         self._scene = scene
+        self._prebuilt = batches
         self._scene_dirty = True
 
     @property
@@ -133,7 +137,7 @@ class Renderer:
         scene = self._scene
         if scene is None:
             return
-        self._layout = build_batches(scene)
+        self._layout = self._prebuilt if self._prebuilt is not None else build_batches(scene)
         for batch in self._layout.batches:
             vao = int(GL.glGenVertexArrays(1))
             GL.glBindVertexArray(vao)

@@ -40,6 +40,7 @@ from views.labels import paint_labels
 from views.qimage import image_to_array
 from views.render_state import Highlight, RenderState
 from views.renderer import Renderer
+from views.scene_batches import SceneBatches
 
 _log = logging.getLogger(__name__)
 _ORBIT_PER_PIXEL = 0.008  # radians
@@ -107,12 +108,13 @@ class Viewport(QOpenGLWidget):
     def scene(self) -> Scene | None:
         return self._scene
 
-    def set_scene(self, scene: Scene | None) -> None:
-        """Show a scene (uploaded at the next paint) and frame it."""
+    def set_scene(self, scene: Scene | None, batches: SceneBatches | None = None) -> None:
+        """Show a scene (uploaded at the next paint, from ``batches`` when they were built
+        already) and frame it."""
         self._scene = scene
         self._index = None
         self._selected = ()
-        self.renderer.set_scene(scene)
+        self.renderer.set_scene(scene, batches)
         self.frame_all()
 
     def set_render_state(self, state: RenderState) -> None:

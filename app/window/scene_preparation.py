@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from interaction.part_geometry import scene_geometry
 from scenes.index import SceneIndex
 from scenes.model import Scene
 from scenes.scenario import Scenario
@@ -55,7 +56,9 @@ class ScenePreparer(QObject):
         scenario = self._scenario_for(scene, notes)
         if scenario.scene is not None:
             scene = scenario.scene  # the scenario names the model's unit: that scale
-        return scene, scenario, SceneIndex(scene), notes
+        index = SceneIndex(scene)
+        scene_geometry(scene)  # the engine's part geometry, cached: the session builds it next
+        return scene, scenario, index, notes
 
     def _in_background(self, scene: Scene) -> None:
         try:
