@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "resim": "re-run recorded input under changed interaction parameters",
     "track": "run the MediaPipe hand and gaze tracker on an image, video or camera",
     "devices": "list OpenXR runtime, system, extensions and cameras",
+    "calibrate": "a camera's intrinsics from photos, a video or a camera showing a board",
+    "markers": "find ArUco/AprilTag markers and their poses in an image, video or camera",
 }
 
 
