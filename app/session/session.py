@@ -1,48 +1,28 @@
-"""The session: the one place where device, engine, recorder and views meet.
+"""The window's session: app/session/live.py's LiveSession (device, engine, recorder at a
+steady rate, no Qt) told to the views through Qt signals on the GUI thread.
 
-Each tick: ``device.poll(t)`` -> the runner (interaction/runner.py: canonical frame ->
-engine step -> recorder, the same steps a replay takes) -> Qt signals the views listen to.
-Views never call the engine; UI actions (an inspection verdict, a reset) are queued with
-``submit`` and applied with the next frame, so they are recorded with the frame they
-happened on.
-
-``tick(t)`` is the whole loop body and needs no event loop, so tests drive sessions
-headlessly with chosen times. ``start()`` runs it at a steady ``rate_hz`` on a tick thread
-of its own, so a slow paint (software OpenGL) cannot hold input back or make a trial record
-fewer frames; the views are told on the GUI thread (``stepped``) at whatever rate they keep
-up with, with every event since they were last told. One lock (``lock``) guards the engine
-and the device: the tick holds it while it steps, and the GUI holds it while it reads them
-(the views' update, input going into the desktop device, parameter and device changes). A
-device that must be polled on the GUI thread (``ticks_on_gui_thread``: an OpenXR headset,
-whose frame loop paces it) is ticked from a QTimer there instead. ``start()`` also starts
-the warm-up thread (app/session/warmup.py) that builds the engine's first-use structures
-before the first grab needs them; ``stop()`` joins both, an engine rebuild retargets the warm-up.
-
-A device that fails (``device.error`` set, or an OS / runtime error from ``poll``) is
-reported with ``message`` and replaced by the desktop device, placed where the user's head
-was; the engine and the recording carry on.
+``stepped(state, events)`` comes on the GUI thread at whatever rate the views keep up with,
+with every event since they were last told; ``message``, ``device_changed`` and
+``params_changed`` follow the live session's callbacks. A device that must be polled on the
+GUI thread (``ticks_on_gui_thread``: an OpenXR headset, whose frame loop paces it) is ticked
+from a QTimer here. ``tick(t)`` steps once and tells the views at once, so tests drive the
+window's session headlessly with chosen times.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from app.session.warmup import WarmUp
+from app.session.live import LiveSession
 from devices.base import Device
 from devices.desktop import DesktopDevice
 from interaction.events import Event
-from interaction.frame import InputFrame
 from interaction.params import InteractionParams
-from interaction.runner import FrameRecorder, Runner
-from scenes.transforms import pose_to_matrix
-
-log = logging.getLogger(__name__)
+from interaction.runner import FrameRecorder
 
 
 class LockedInput:
@@ -74,9 +54,9 @@ class LockedInput:
 
 
 class Session(QObject):
-    """Runs one scenario with one device at a fixed rate (see module docstring)."""
+    """A LiveSession for the window (see module docstring); ``live`` is the session itself."""
 
-    #: (engine state, events of this step) after every tick
+    #: (engine state, events since the views were last told), on the GUI thread
     stepped = Signal(object, list)
     #: one line for the status bar (device fell back, recorder failed, ...)
     message = Signal(str)
@@ -101,225 +81,103 @@ class Session(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        if engine is None:
-            from interaction.engine import Engine
-
-            engine = Engine(scene, scenario, params, index=index)
-        self.scene = scene
-        self.scenario = scenario
-        self.params = params
-        self.runner = Runner(engine, recorder)
-        self.device: Device = device
-        self.rate_hz = rate_hz
-        self._pending: list[Any] = []
-        #: makes the desktop device that replaces a failed one (the app sizes it to the scene)
-        self.fallback_factory: Callable[[], DesktopDevice] = DesktopDevice
-        #: guards engine and device between the tick thread and the GUI thread (reentrant:
-        #: a view's update may submit a command)
-        self.lock = threading.RLock()
+        self.live = live = LiveSession(
+            scene, scenario, params, device, index, engine=engine, rate_hz=rate_hz, recorder=recorder
+        )
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, round(1000.0 / rate_hz)))
         self._timer.timeout.connect(self._on_timer)
-        self._thread: threading.Thread | None = None
-        self._halt = threading.Event()
-        #: events the tick thread produced that the views have not been told of yet
-        self._unseen: list[Event] = []
-        self._told = True
         self._telling = False
         self._ready.connect(self._tell_views, Qt.ConnectionType.QueuedConnection)
-        self._t0: float | None = None
-        self._last_t = -1.0
-        #: builds the engine's first-use structures in the background while the session runs
-        self.warm_up = WarmUp(engine)
+        live.ticked.connect(self._ready.emit)
+        live.message.connect(self.message.emit)
+        live.device_changed.connect(self.device_changed.emit)
+        live.params_changed.connect(self.params_changed.emit)
+        live.pacing.connect(lambda on: self._timer.start() if on else self._timer.stop())
+
+    # -- the live session's state, as the window reads it ------------------------------------
+    scene = property(lambda self: self.live.scene)
+    scenario = property(lambda self: self.live.scenario)
+    params = property(lambda self: self.live.params)
+    runner = property(lambda self: self.live.runner)
+    engine = property(lambda self: self.live.engine)
+    lock = property(lambda self: self.live.lock)
+    warm_up = property(lambda self: self.live.warm_up)
+    rate_hz = property(lambda self: self.live.rate_hz)
+    frame_count = property(lambda self: self.live.frame_count)
+    last_frame = property(lambda self: self.live.last_frame)
+    running = property(lambda self: self.live.running)
+    threaded = property(lambda self: self.live.threaded)
 
     @property
-    def engine(self) -> Any:
-        """The engine now running (a tolerance change or scenario reload replaces it)."""
-        return self.runner.engine
+    def device(self) -> Device:
+        return self.live.device
+
+    @device.setter
+    def device(self, device: Device) -> None:
+        """Put a device in place without stopping the old one (tests, benchmarks)."""
+        self.live.device = device
 
     @property
     def recorder(self) -> FrameRecorder | None:
-        return self.runner.recorder
+        return self.live.recorder
 
     @recorder.setter
     def recorder(self, recorder: FrameRecorder | None) -> None:
-        self.runner.recorder = recorder
+        self.live.recorder = recorder
 
     @property
-    def frame_count(self) -> int:
-        return self.runner.frame_count
+    def fallback_factory(self) -> Callable[[], DesktopDevice]:
+        return self.live.fallback_factory
 
-    @property
-    def last_frame(self) -> InputFrame | None:
-        return self.runner.last_frame
+    @fallback_factory.setter
+    def fallback_factory(self, factory: Callable[[], DesktopDevice]) -> None:
+        self.live.fallback_factory = factory
 
-    # -- inputs from the UI -----------------------------------------------------------
+    # -- actions ------------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
         """Queue a UI command (interaction.commands) for the next engine step."""
-        with self.lock:
-            self._pending.append(command)
+        self.live.submit(command)
 
     def set_params(self, params: InteractionParams) -> None:
-        """Change the interaction parameters live (the parameters dock).
-
-        Most parameters are read by the engine every step and apply at once; the snap and
-        collision tolerances are baked into its targets and collision world when it is
-        built, so changing those restarts the task (said so with ``message``).
-        """
-        with self.lock:
-            self.params = params
-            rebuilt = self.runner.set_params(params)  # recorded: a re-run applies it before the same frame
-            if rebuilt:
-                self._engine_replaced()
-        if rebuilt:
-            self.message.emit("snap or collision tolerance changed: task restarted")
-        self.params_changed.emit(params)
+        self.live.set_params(params)
 
     def reload_scenario(self, scenario: Any) -> None:
-        """Restart the task on an edited scenario (new points, steps, targets)."""
-        with self.lock:
-            self.scenario = scenario
-            self.runner.rebuild(scenario)
-            self._engine_replaced()
-
-    def _engine_replaced(self) -> None:
-        self._pending.clear()
-        self.warm_up.retarget(self.engine)
+        self.live.reload_scenario(scenario)
 
     def set_device(self, device: Device) -> None:
         """Switch the input device; the old one is stopped."""
-        if device is self.device:
-            return
         if self._telling:  # inside a view's update, holding the lock the tick thread waits on
             QTimer.singleShot(0, lambda: self.set_device(device))
             return
-        running = self.running
-        if running:
-            self._stop_ticking()
-        with self.lock:
-            self.device.stop()
-            self.device = device
-            device.start()
-        if running:
-            self._start_ticking()
-        self.device_changed.emit(device.name)
+        self.live.set_device(device)
 
-    # -- the loop ---------------------------------------------------------------------
     def start(self) -> None:
-        self.device.start()
-        self._t0 = time.monotonic()
-        self._start_ticking()
-        self.warm_up.start()
+        self.live.start()
 
     def stop(self) -> None:
-        self.warm_up.stop()
-        self._stop_ticking()
-        self.device.stop()
-        if self.recorder is not None:
-            self.recorder.close()
+        self.live.stop()
 
-    @property
-    def running(self) -> bool:
-        return self._timer.isActive() or self._thread is not None
+    def tick(self, t: float) -> list[Event]:
+        """Advance the session to time ``t`` (seconds) and tell the views at once."""
+        with self.live.lock:
+            events = self.live.tick(t)
+            self.stepped.emit(self.live.engine.state, events)
+        return events
 
-    @property
-    def threaded(self) -> bool:
-        """Whether the engine steps on the tick thread now (else on the GUI thread's timer)."""
-        return self._thread is not None
-
-    def _start_ticking(self) -> None:
-        if getattr(self.device, "ticks_on_gui_thread", False):
-            self._timer.start()
-            return
-        self._halt.clear()
-        self._thread = threading.Thread(target=self._tick_loop, name="session-tick", daemon=True)
-        self._thread.start()
-
-    def _stop_ticking(self) -> None:
-        self._timer.stop()
-        if self._thread is not None:
-            self._halt.set()
-            self._thread.join()
-            self._thread = None
-
+    # -- the views ----------------------------------------------------------------------------
     def _on_timer(self) -> None:
-        assert self._t0 is not None
-        t = time.monotonic() - self._t0
-        if t > self._last_t:
+        t = self.live.clock()
+        if self.live.due(t):
             self.tick(t)
-
-    def _tick_loop(self) -> None:
-        """The steady tick: one step every period, on time; after a stall (a long GUI hold
-        of the lock, a rebuild) it goes on from now rather than stepping a burst to catch up."""
-        assert self._t0 is not None
-        period = 1.0 / self.rate_hz
-        due = time.monotonic()
-        while not self._halt.wait(max(0.0, due - time.monotonic())):
-            now = time.monotonic()
-            with self.lock:
-                try:
-                    self._unseen += self._step(now - self._t0)
-                except Exception:  # a bug must not stop the session silently: say it, go on
-                    log.exception("session tick at t=%.3f s failed", now - self._t0)
-                tell, self._told = self._told, False
-            if tell:
-                self._ready.emit()
-            due = max(due + period, time.monotonic() - period)
 
     def _tell_views(self) -> None:
         """On the GUI thread: the views see the newest state and every event since last time."""
-        with self.lock:
-            events, self._unseen, self._told = self._unseen, [], True
+        with self.live.lock:
+            state, events = self.live.take_unseen()
             self._telling = True
             try:
-                self.stepped.emit(self.engine.state, events)
+                self.stepped.emit(state, events)
             finally:
                 self._telling = False
-
-    def tick(self, t: float) -> list[Event]:
-        """Advance the session to time ``t`` (seconds): one device poll and one engine step,
-        and the views told at once."""
-        with self.lock:
-            events = self._step(t)
-            self.stepped.emit(self.engine.state, events)
-        return events
-
-    def _step(self, t: float) -> list[Event]:
-        self._last_t = t
-        frame = self._poll(t)
-        commands, self._pending = self._pending, []
-        had_error = self.recorder.error if self.recorder is not None else None
-        events = self.runner.step(frame, commands)
-        if self.recorder is not None and self.recorder.error and not had_error:
-            self.message.emit(f"recording stopped: {self.recorder.error}")
-        return events
-
-    def _poll(self, t: float) -> InputFrame:
-        try:
-            frame = self.device.poll(t)
-        except (OSError, RuntimeError) as err:
-            # hardware and XR runtimes fail this way (camera unplugged, session lost)
-            self.device.error = self.device.error or f"{type(err).__name__}: {err}"
-            frame = None
-        if self.device.error:
-            self._fall_back()
-            frame = self.device.poll(t)
-        assert frame is not None
-        return frame
-
-    def _fall_back(self) -> None:
-        failed = self.device
-        reason = failed.error
-        log.warning("device %s failed: %s", failed.name, reason)
-        desktop = self.fallback_factory()
-        if self.last_frame is not None:
-            desktop.set_head(pose_to_matrix(self.last_frame.head))
-        failed.stop()
-        self.device = desktop
-        desktop.start()
-        if self._timer.isActive() and not getattr(desktop, "ticks_on_gui_thread", False):
-            self._timer.stop()  # a headset paced the session; the desktop device has a steady tick
-            self._start_ticking()
-        self.message.emit(f"{failed.name} device failed ({reason}); switched to the desktop device")
-        self.device_changed.emit(desktop.name)
