@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "devices": "list OpenXR runtime, system, extensions and cameras",
     "calibrate": "a camera's intrinsics from photos, a video or a camera showing a board",
     "markers": "find ArUco/AprilTag markers and their poses in an image, video or camera",
+    "session": "serve, watch or make the secret of a shared session (several people, one task)",
 }
 
 

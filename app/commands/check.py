@@ -16,6 +16,7 @@ from typing import Any
 
 from interaction.autopilot import AutopilotResult, run_autopilot
 from interaction.params import InteractionParams, scenario_params
+from scenes.model import SceneError
 from scenes.scenario import Scenario, load_scenario
 
 
@@ -27,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override an interaction parameter (repeatable), e.g. snap_position_mm=15")
     parser.add_argument("--record", type=Path, metavar="REC",
                         help="also record an autopilot run to REC (.mcap), like a GUI trial")
+    join = parser.add_argument_group("joining a shared session (the autopilot as a scripted participant)")
+    join.add_argument("--join", metavar="ENDPOINT", help="the session's router, e.g. tcp/host:7447 ('lan': find peers)")
+    join.add_argument("--session", help="the session's name")
+    join.add_argument("--name", default="autopilot", help="this participant's name (default autopilot)")
+    join.add_argument("--secret-file", type=Path, help="file holding the session's secret")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,7 +45,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     assert scenario.scene is not None
     start = time.perf_counter()
-    result = run_autopilot(scenario.scene, scenario, params)
+    link = _join(args)
+    try:
+        result = run_autopilot(scenario.scene, scenario, params, _publisher(link) if link else None)
+    finally:
+        if link is not None:
+            link.close()
     wall = time.perf_counter() - start
     report = _report(args.scenario, scenario, params, args.variant, result, wall)
     recorded = _record(args, scenario, params) if args.record is not None else True
@@ -48,6 +59,33 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(report)
     return 0 if result.completed and recorded else 1
+
+
+def _join(args: argparse.Namespace) -> Any:
+    """``--join``: the session link the autopilot's hands are shown through (None without)."""
+    if args.join is None:
+        return None
+    from app.collab.link import SessionLink, read_secret
+
+    if args.session is None or args.secret_file is None:
+        raise SceneError("--join", "needs --session and --secret-file")
+
+    connect = None if args.join == "lan" else args.join
+    return SessionLink(args.session, read_secret(args.secret_file), connect=connect, name=args.name)
+
+
+def _publisher(link: Any) -> Any:
+    """An autopilot frame callback that shows each frame to the session at its own time:
+    the autopilot is paced to real time so the others see hands move as a person's would."""
+    began = time.monotonic()
+
+    def publish(frame: Any, _commands: Any, _events: Any) -> None:
+        ahead = frame.t - (time.monotonic() - began)
+        if ahead > 0:
+            time.sleep(ahead)
+        link.publish(frame, frame.t)
+
+    return publish
 
 
 def _record(args: argparse.Namespace, scenario: Scenario, params: InteractionParams) -> bool:

@@ -1,0 +1,163 @@
+"""A connection to one session over Zenoh: a participant's (who publishes its presence and
+keeps a liveliness token) or a watcher's (who only listens).
+
+Zenoh, not a protocol of our own: peers on a LAN find each other, a router
+(``xrjig session serve``) joins them across networks, and user/password authentication
+keeps out whoever lacks the session's secret. The secret is the password of a user named
+after the session (``secret_file``'s first line), so a router refuses a client of another
+session as it refuses a wrong secret.
+
+Leaving is noticed through Zenoh liveliness: a participant's token disappears when it
+closes, and when its process dies the router drops it after ``LEASE_MS`` without traffic.
+
+Zenoh calls back on its own threads; what arrives is queued (``events``) and read by the
+owner's thread, so the roster and views never run on Zenoh's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.collab.names import check_name, key, participant_of
+from app.collab.presence_wire import Encoder
+from interaction.frame import InputFrame
+from scenes.model import SceneError
+
+#: how long a silent link lives (ms): a killed participant is seen leaving after about this
+LEASE_MS = 2000
+#: the longest secret read from a secret file
+MAX_SECRET_BYTES = 256
+
+
+@dataclass(frozen=True)
+class LinkEvent:
+    """Something that arrived: ``kind`` "joined", "left" or "presence" (``payload``: the
+    message bytes), from participant ``name``, at ``received`` (monotonic seconds)."""
+
+    kind: str
+    name: str
+    payload: bytes = b""
+    received: float = 0.0
+
+
+def read_secret(path: Path) -> str:
+    """The secret in ``path`` (its first line), or a SceneError naming the problem."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_SECRET_BYTES + 1)
+    except OSError as err:
+        raise SceneError(path, f"cannot read the session secret ({err.strerror or err})") from None
+    line = data.split(b"\n", 1)[0].strip()
+    if len(data) > MAX_SECRET_BYTES and b"\n" not in data[:MAX_SECRET_BYTES]:
+        raise SceneError(path, f"the session secret is longer than {MAX_SECRET_BYTES} bytes")
+    try:
+        secret = line.decode("ascii")
+    except UnicodeDecodeError:
+        raise SceneError(path, "the session secret must be ASCII text") from None
+    if len(secret) < 8 or not secret.isprintable() or ":" in secret:
+        raise SceneError(path, "the session secret must be 8 or more printable characters, no ':'")
+    return secret
+
+
+def zenoh_config(mode: str, *, connect: str | None = None, listen: str | None = None,
+                 user: str | None = None, secret: str | None = None,
+                 dictionary_file: Path | None = None) -> Any:
+    """A Zenoh configuration: ``mode`` client, peer or router; no multicast scouting when
+    an endpoint is given (the session is where it was said to be)."""
+    import zenoh
+
+    values: dict[str, Any] = {
+        "mode": mode,
+        "transport/link/tx/lease": LEASE_MS,
+        "transport/link/tx/keep_alive": 4,
+    }
+    if connect:
+        values["connect/endpoints"] = [connect]
+        values["scouting/multicast/enabled"] = False
+    if listen:
+        values["listen/endpoints"] = [listen]
+    if user is not None and secret is not None:
+        values["transport/auth/usrpwd/user"] = user
+        values["transport/auth/usrpwd/password"] = secret
+    if dictionary_file is not None:
+        values["transport/auth/usrpwd/dictionary_file"] = str(dictionary_file)
+    config = zenoh.Config()
+    for name, value in values.items():
+        config.insert_json5(name, json.dumps(value))
+    return config
+
+
+class SessionLink:
+    """One connection to session ``session`` (see module docstring). With ``name`` it is a
+    participant: ``publish`` sends its presence; without, it only listens."""
+
+    def __init__(self, session: str, secret: str, *, connect: str | None = None,
+                 name: str | None = None) -> None:
+        import zenoh
+
+        self.session = check_name("session", session)
+        self.name = check_name("participant", name) if name is not None else None
+        self.events: queue.SimpleQueue[LinkEvent] = queue.SimpleQueue()
+        config = zenoh_config("client" if connect else "peer", connect=connect, user=session, secret=secret)
+        try:
+            self._z = zenoh.open(config)
+        except zenoh.ZError:
+            where = connect or "the local network"
+            raise SceneError(where, f"cannot join session {session!r}: no router there, or it "
+                                    "refused this session's secret") from None
+        self._encoder = Encoder()
+        self._token = self._publisher = None
+        if self.name is not None:
+            self._token = self._z.liveliness().declare_token(key(session, "alive", self.name))
+            self._publisher = self._z.declare_publisher(
+                key(session, "presence", self.name),
+                congestion_control=zenoh.CongestionControl.DROP,
+                priority=zenoh.Priority.INTERACTIVE_HIGH,
+                express=True,
+            )
+        self._alive = self._z.liveliness().declare_subscriber(
+            key(session, "alive"), self._on_alive, history=True
+        )
+        self._presence = self._z.declare_subscriber(key(session, "presence"), self._on_presence)
+
+    def publish(self, frame: InputFrame, t: float) -> int:
+        """Send this participant's newest head, hands and gaze (best effort: dropped, not
+        queued, when the network is behind; the next one is newer anyway); the bytes sent."""
+        assert self._publisher is not None, "a watcher does not publish"
+        message = self._encoder.encode(frame, t)
+        self._publisher.put(message)
+        return len(message)
+
+    def _on_alive(self, sample: Any) -> None:
+        import zenoh
+
+        name = participant_of(self.session, "alive", str(sample.key_expr))
+        if name is not None and name != self.name:
+            kind = "joined" if sample.kind == zenoh.SampleKind.PUT else "left"
+            self.events.put(LinkEvent(kind, name, received=time.monotonic()))
+
+    def _on_presence(self, sample: Any) -> None:
+        name = participant_of(self.session, "presence", str(sample.key_expr))
+        if name is not None and name != self.name:
+            self.events.put(LinkEvent("presence", name, sample.payload.to_bytes(), time.monotonic()))
+
+    def drain(self) -> list[LinkEvent]:
+        """Everything that arrived since the last call, oldest first."""
+        out = []
+        while True:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        """Leave: the others see "left" at once."""
+        for entity in (self._presence, self._alive, self._publisher, self._token):
+            if entity is not None:
+                entity.undeclare()
+        self._z.close()

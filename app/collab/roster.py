@@ -1,0 +1,99 @@
+"""Who is in the session and where their heads and hands are, from a link's events.
+
+Newest wins: a participant's presence is its latest decodable message (presence_wire's
+Decoder drops older and orphaned ones). One who sends nothing for ``FADE_AFTER_S`` is drawn
+fading out, and after ``GONE_AFTER_S`` not at all, even before the link says "left" (a
+frozen process keeps its Zenoh session alive but shows no one anything). Bad messages are
+counted and the first one of each sender is said once (``notes``), never raised: the
+network is not trusted. Time is passed in (monotonic seconds): no clock of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.collab.link import LinkEvent
+from app.collab.presence_wire import Decoder, WireError
+from interaction.frame import InputFrame
+
+FADE_AFTER_S = 2.0
+GONE_AFTER_S = 5.0
+
+
+@dataclass
+class Peer:
+    """Another participant as last heard of."""
+
+    name: str
+    joined: bool = True
+    frame: InputFrame | None = None
+    #: the sender's session time of ``frame``, and when it arrived (monotonic seconds)
+    sent: float = 0.0
+    heard: float = 0.0
+    bad_messages: int = 0
+    decoder: Decoder = field(default_factory=Decoder, repr=False)
+
+    def opacity(self, now: float) -> float:
+        """1 while fresh, falling to 0 between FADE_AFTER_S and GONE_AFTER_S of silence."""
+        silent = now - self.heard
+        if silent <= FADE_AFTER_S:
+            return 1.0
+        return max(0.0, 1.0 - (silent - FADE_AFTER_S) / (GONE_AFTER_S - FADE_AFTER_S))
+
+
+class Roster:
+    """The other participants of one session (see module docstring)."""
+
+    def __init__(self) -> None:
+        self.peers: dict[str, Peer] = {}
+        #: one line per problem worth telling the person (a sender's first bad message)
+        self.notes: list[str] = []
+
+    def apply(self, events: list[LinkEvent]) -> list[LinkEvent]:
+        """Take a link's events in; return the joins and leaves among them (in order)."""
+        changes = []
+        for event in events:
+            peer = self.peers.get(event.name)
+            if event.kind == "joined":
+                if peer is None or not peer.joined:
+                    self.peers[event.name] = Peer(event.name, heard=event.received)
+                    changes.append(event)
+            elif event.kind == "left":
+                if peer is not None and peer.joined:
+                    peer.joined = False
+                    peer.frame = None
+                    changes.append(event)
+            elif event.kind == "presence":
+                self._presence(event)
+        return changes
+
+    def _presence(self, event: LinkEvent) -> None:
+        peer = self.peers.get(event.name)
+        if peer is None:  # presence before its liveliness news: it is there all the same
+            peer = self.peers[event.name] = Peer(event.name, heard=event.received)
+        if not peer.joined:
+            return  # a straggler after "left"
+        try:
+            decoded = peer.decoder.decode(event.payload)
+        except WireError as err:
+            peer.bad_messages += 1
+            if peer.bad_messages == 1:
+                self.notes.append(f"{event.name}: {err}")
+            return
+        if decoded is not None:
+            _, peer.sent, peer.frame = decoded
+            peer.heard = event.received
+
+    def present(self) -> list[str]:
+        """Names of the participants in the session now, sorted."""
+        return sorted(name for name, peer in self.peers.items() if peer.joined)
+
+    def visible(self, now: float) -> list[tuple[str, InputFrame, float]]:
+        """(name, newest frame, opacity) of everyone to draw now, sorted by name."""
+        out = []
+        for name in self.present():
+            peer = self.peers[name]
+            alpha = peer.opacity(now)
+            if peer.frame is not None and alpha > 0.0:
+                out.append((name, peer.frame, alpha))
+        return out

@@ -1,0 +1,236 @@
+"""Shared sessions over Zenoh, with real processes on loopback: a router (``session
+serve``), watchers, the autopilot joining as a participant (``check --join``) and a scripted
+participant; a participant killed with -9 is seen leaving; a late watcher sees who is
+there; a wrong secret is refused. In-process: presence arrives as the quantised frame that
+was sent, a router restart is survived, and hostile names and messages are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.collab.link import SessionLink, read_secret, zenoh_config
+from app.collab.names import key
+from app.collab.presence_wire import KEY_EVERY, Decoder, Encoder, WireError
+from app.collab.roster import Roster
+from devices.desktop import DesktopDevice
+from interaction.recording import quantize
+from scenes.model import SceneError
+from tests.conftest import DATA
+
+XRJIG = [sys.executable, "-m", "app"]
+PINS = DATA / "models" / "pins-dowel-assembly" / "pins.glb"
+SCRIPTED = """
+import sys, time, numpy as np
+from app.collab.link import SessionLink, read_secret
+from devices.desktop import DesktopDevice
+from pathlib import Path
+endpoint, secret, seconds = sys.argv[1], read_secret(Path(sys.argv[2])), float(sys.argv[3])
+link = SessionLink("review", secret, connect=endpoint, name="bob")
+device = DesktopDevice(head=np.eye(4)); device.start()
+t0 = time.monotonic()
+while time.monotonic() - t0 < seconds:
+    t = time.monotonic() - t0
+    device.on_mouse_move(np.sin(t), np.cos(t) * 0.5)
+    link.publish(device.poll(t), t)
+    time.sleep(1 / 90)
+link.close()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _xrjig(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([*XRJIG, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.fixture
+def secret_file(tmp_path) -> Path:
+    path = tmp_path / "session.secret"
+    done = subprocess.run([*XRJIG, "session", "secret", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and oct(path.stat().st_mode & 0o777) == "0o600"
+    again = subprocess.run([*XRJIG, "session", "secret", str(path)], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and again.stderr.count("\n") == 1 and "never overwritten" in again.stderr
+    return path
+
+
+@pytest.fixture
+def router(secret_file):
+    endpoint = f"tcp/127.0.0.1:{_free_port()}"
+    serve = _xrjig("session", "serve", "--session", "review", "--secret-file", str(secret_file),
+                   "--listen", endpoint)
+    line = serve.stderr.readline()
+    assert "serving session 'review'" in line, line + serve.stderr.read()
+    yield endpoint
+    serve.terminate()
+    serve.wait(timeout=10)
+
+
+def _lines(process: subprocess.Popen, timeout: float) -> list[dict]:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_joins_leaves_a_killed_participant_and_a_late_watcher(router, secret_file, tmp_path):
+    watch = _xrjig("session", "watch", "--connect", router, "--session", "review",
+                   "--secret-file", str(secret_file), "--json", "--seconds", "14")
+    time.sleep(1.0)
+    anna = _xrjig("check", str(PINS), "--join", router, "--session", "review", "--name", "anna",
+                  "--secret-file", str(secret_file))
+    bob = subprocess.Popen([sys.executable, "-c", SCRIPTED, router, str(secret_file), "6"],
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    late = _xrjig("session", "watch", "--connect", router, "--session", "review",
+                  "--secret-file", str(secret_file), "--json", "--seconds", "1")
+    late_lines = _lines(late, timeout=30)  # done while both are still there
+    assert bob.wait(timeout=30) == 0, bob.stderr.read()
+    time.sleep(0.5)
+    os.kill(anna.pid, signal.SIGKILL)  # no goodbye: the router must notice by itself
+    anna.wait(timeout=10)
+    lines = _lines(watch, timeout=30)
+    seen = [(x["participant"], x["kind"]) for x in lines if x["kind"] != "state"]
+    assert seen == [("anna", "joined"), ("bob", "joined"), ("bob", "left"), ("anna", "left")] or seen == [
+        ("bob", "joined"), ("anna", "joined"), ("bob", "left"), ("anna", "left")]
+    assert lines[-1] == {"kind": "state", "participants": [], "notes": []}
+    # "left" within 5 s of the kill, which came 0.5 s after bob left (watcher times)
+    left_at = {x["participant"]: x["t"] for x in lines if x["kind"] == "left"}
+    assert 0.5 <= left_at["anna"] - left_at["bob"] < 0.5 + 5.0
+    # the late watcher was told who was already there
+    assert {x["participant"] for x in late_lines if x.get("kind") == "joined"} == {"anna", "bob"}
+    assert late_lines[-1]["participants"] == ["anna", "bob"]
+
+
+def test_a_wrong_secret_is_refused_in_one_line(router, tmp_path):
+    wrong = tmp_path / "wrong.secret"
+    wrong.write_text("not-the-secret-1234\n")
+    done = subprocess.run([*XRJIG, "session", "watch", "--connect", router, "--session", "review",
+                           "--secret-file", str(wrong), "--seconds", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "cannot join session 'review'" in done.stderr and "Traceback" not in done.stderr
+    # another session's name with the right secret is refused too: the secret is per session
+    other = subprocess.run([*XRJIG, "session", "watch", "--connect", router, "--session", "other",
+                            "--secret-file", str(tmp_path / "session.secret"), "--seconds", "1"],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 1 and "cannot join session 'other'" in other.stderr
+
+
+def _router(tmp_path: Path, endpoint: str, secret: str):
+    import zenoh
+
+    users = tmp_path / "users"
+    users.write_text(f"review:{secret}\n")
+    return zenoh.open(zenoh_config("router", listen=endpoint, dictionary_file=users))
+
+
+def _moving_frames(n: int):
+    device = DesktopDevice(head=np.eye(4))
+    device.start()
+    for k in range(n):
+        device.on_mouse_move(np.sin(k / 9), np.cos(k / 13) * 0.5)
+        yield device.poll(k / 90)
+
+
+def test_presence_arrives_as_the_quantised_frame_sent_and_survives_a_router_restart(tmp_path):
+    secret, endpoint = "s3cret-for-tests", f"tcp/127.0.0.1:{_free_port()}"
+    router = _router(tmp_path, endpoint, secret)
+    anna = SessionLink("review", secret, connect=endpoint, name="anna")
+    watcher = SessionLink("review", secret, connect=endpoint)
+    roster = Roster()
+    try:
+        sent = []
+        for frame in _moving_frames(60):
+            anna.publish(frame, frame.t)
+            sent.append(quantize(frame))
+            time.sleep(0.005)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (roster.peers.get("anna") is None or roster.peers["anna"].sent < sent[-1].t):
+            roster.apply(watcher.drain())
+            time.sleep(0.01)
+        peer = roster.peers["anna"]
+        assert peer.sent == sent[-1].t and peer.frame.to_record().tobytes() == sent[-1].to_record().tobytes()
+        assert roster.visible(time.monotonic())[0][0] == "anna" and roster.notes == []
+        router.close()
+        time.sleep(0.5)
+        router = _router(tmp_path, endpoint, secret)
+        deadline, heard = time.monotonic() + 10, None
+        for frame in _moving_frames(2000):
+            anna.publish(frame, 100 + frame.t)
+            roster.apply(watcher.drain())  # "left" when the router went, "joined" when it is back
+            heard = "anna" in roster.present() and roster.peers["anna"].sent >= 100
+            if heard or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert heard, "presence did not resume after the router restarted"
+    finally:
+        anna.close()
+        watcher.close()
+        router.close()
+
+
+def test_a_missed_message_costs_at_most_until_the_next_key():
+    encoder, decoder = Encoder(), Decoder()
+    frames = list(_moving_frames(2 * KEY_EVERY))
+    shown = []
+    for k, frame in enumerate(frames):
+        message = encoder.encode(frame, frame.t)
+        if k == 5:
+            continue  # lost on the way
+        out = decoder.decode(message)
+        shown.append(out is not None)
+        if out is not None:
+            assert out[2].to_record().tobytes() == quantize(frame).to_record().tobytes()
+    # frames 6 .. KEY_EVERY - 1 are deltas on the lost one: dropped, then all from the key on
+    assert shown == [True] * 5 + [False] * (KEY_EVERY - 6) + [True] * KEY_EVERY
+    assert decoder.decode(Encoder().encode(frames[0], 0.0)) is None  # an older key: not shown
+
+
+@pytest.mark.parametrize(("message", "problem"), [
+    (b"", "cut short"),
+    (b"XJP1\x01" + bytes(20), "does not decompress"),
+    (b"NOPE" + bytes(20), "unknown magic"),
+    (b"XJP1" + bytes(10_000), "at most"),
+])
+def test_hostile_presence_messages_are_one_line_each(message, problem):
+    with pytest.raises(WireError, match=problem):
+        Decoder().decode(message)
+
+
+def test_a_roster_drops_bad_messages_and_says_so_once():
+    from app.collab.link import LinkEvent
+
+    roster = Roster()
+    events = [LinkEvent("joined", "eve", received=0.0)] + [LinkEvent("presence", "eve", b"junk", 0.1)] * 3
+    assert [e.kind for e in roster.apply(events)] == ["joined"]
+    assert roster.peers["eve"].bad_messages == 3 and len(roster.notes) == 1 and roster.visible(0.2) == []
+
+
+@pytest.mark.parametrize("name", ["*", "a/b", "**", "x$", "", "a" * 65, "bob\n"])
+def test_names_cannot_leave_the_session_key_space(name):
+    with pytest.raises(SceneError):
+        key("review", "presence", name)
+    with pytest.raises(SceneError):
+        key(name, "presence", "bob")
+
+
+def test_a_secret_file_is_checked(tmp_path):
+    short = tmp_path / "short"
+    short.write_text("abc\n")
+    with pytest.raises(SceneError, match="8 or more"):
+        read_secret(short)
+    with pytest.raises(SceneError, match="cannot read"):
+        read_secret(tmp_path / "missing")
