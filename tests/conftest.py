@@ -131,3 +131,29 @@ def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
     window, controller = interaction_window(qtbot, tmp_path, hide=hide)
     assert window.open_file(AS1, remember=False)
     return window, controller
+
+
+@pytest.fixture(scope="session")
+def fuzz_bench(tmp_path_factory):
+    """The worker processes the fuzz modules (tests/test_fuzz_*.py) share: started once,
+    warmed up on good inputs of every command (tests/fuzz_bench.py)."""
+    from tests.fuzz_bench import start_bench
+
+    bench = start_bench(tmp_path_factory)
+    yield bench
+    bench.pool.close()
+
+
+@pytest.fixture(scope="session")
+def fuzz_recording(fuzz_bench):
+    """A real recording for the fuzz modules, made as a user makes one: ``xrjig check
+    --record`` (by a fuzz worker)."""
+    from tests.fuzz_bench import nested_scenario
+    from tests.fuzz_worker import Case
+
+    scenario = nested_scenario(fuzz_bench.root / "bases" / "recording")
+    rec = scenario.parent / "trial.mcap"
+    argv = ["check", str(scenario), "--variant", "A", "--record", str(rec)]
+    (made,) = fuzz_bench.pool.run([Case("record", "recording", argv, [str(scenario.parent)], ["trial.mcap"])])
+    assert made.code == 0 and rec.is_file(), made.stderr
+    return rec
