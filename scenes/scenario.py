@@ -2,7 +2,8 @@
 
 A scenario names the model, which parts move, where they start and where they belong
 (targets), the tolerances, the assembly steps with their precedence, the inspection
-checklist and named parameter variants. It is YAML, loaded with PyYAML's safe loader;
+checklist, named parameter variants and, for desktop AR, the ``anchor:`` marker that
+registers the model to the camera picture (scenes/scenario_anchor.py). It is YAML, loaded with PyYAML's safe loader;
 errors name the line and the field (``line 12: field 'steps[2].requires': unknown step
 'x'``) because designers edit these files by hand.
 
@@ -24,6 +25,7 @@ from scenes.auto_scenario import auto_scenario, proposed_steps
 from scenes.loader import SUPPORTED_SUFFIXES, UNITS, load_scene
 from scenes.model import Scene, SceneError
 from scenes.part_layout import solid_parts
+from scenes.scenario_anchor import check_anchor, read_anchor
 from scenes.scenario_model import (
     LAYOUTS,
     MAX_SCENARIO_BYTES,
@@ -287,6 +289,8 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Scenario:
     for i, pid in enumerate(ids):
         if pid in ids[:i]:
             raise r.fail(f"inspection_points[{i}].id", f"duplicate inspection point id {pid!r}")
+    if data.get("anchor") is not None:
+        s.anchor = read_anchor(r, data["anchor"])
     variants = r.mapping(data.get("variants") or {}, "variants")
     s.variants = {str(k): dict(r.mapping(v or {}, f"variants.{k}")) for k, v in variants.items()}
     if data.get("default_variant") is not None:
@@ -421,3 +425,5 @@ def _check_against_scene(s: Scenario, scene: Scene) -> None:
     for i, point in enumerate(s.inspection_points):
         if point.node not in paths:
             raise s.error(f"inspection_points[{i}].node", f"unknown node {point.node!r}")
+    if s.anchor is not None:
+        check_anchor(s.anchor, scene, s.error)

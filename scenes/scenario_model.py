@@ -19,6 +19,7 @@ import numpy as np
 
 from scenes.model import Scene, SceneError
 from scenes.part_layout import layout_parts, solid_parts
+from scenes.scenario_anchor import Anchor
 from scenes.transforms import matrix_to_pose, pose_to_matrix
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
@@ -46,6 +47,7 @@ TOP_KEYS = (
     "strict_order",
     "steps",
     "inspection_points",
+    "anchor",
     "variants",
     "default_variant",
 )
@@ -88,6 +90,9 @@ class Scenario:
     inspection_points: list[InspectionPoint] = field(default_factory=list)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     default_variant: str | None = None
+    #: desktop AR: the printed marker or board that registers the model to the camera
+    #: picture, and where it sits on the model (scenes/scenario_anchor.py); None: no AR
+    anchor: Anchor | None = None
     #: the scenario file (None for a scenario proposed from a bare model)
     path: Path | None = None
     #: field path ("steps[2].requires") -> line, for errors found after loading
@@ -152,6 +157,8 @@ class Scenario:
             }
             for p in self.inspection_points
         ]
+        if self.anchor is not None:
+            d["anchor"] = self.anchor.to_dict()
         if self.variants:
             d["variants"] = {k: dict(v) for k, v in self.variants.items()}
         if self.default_variant:

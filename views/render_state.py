@@ -49,6 +49,42 @@ class Label:
     rgba: RGBA = (0.1, 0.11, 0.13, 0.85)
 
 
+@dataclass(frozen=True)
+class CameraBackdrop:
+    """Desktop AR: a camera picture behind the scene, and the camera it was taken with.
+
+    The scene is drawn through that camera (``view``, ``projection``) instead of the
+    viewport's own, so the model lands on the picture where the real part is. The
+    picture keeps its aspect ratio: it is fitted into the viewport (``backdrop_rect``)
+    and the scene is drawn into the same rectangle.
+
+    image      : (h, w, 3) uint8, row 0 at the top, lens distortion already removed (the
+                 camera device does that; views never import OpenCV)
+    projection : (4, 4) eye -> clip of that camera for the picture's full size
+                 (``CameraIntrinsics.gl_projection``)
+    view       : (4, 4) world -> eye of the camera when the picture was taken; None when
+                 its pose is unknown (marker lost): the picture alone is drawn
+    bgr        : the channel order of ``image`` (OpenCV's BGR unless False)
+
+    The same ``image`` object drawn again is not uploaded again: a new picture must be a
+    new array (as every camera frame is), never the old one changed in place.
+    """
+
+    image: np.ndarray
+    projection: np.ndarray
+    view: np.ndarray | None = None
+    bgr: bool = True
+
+
+def backdrop_rect(viewport: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """The largest rectangle of a ``width`` x ``height`` picture's aspect ratio centred in
+    ``viewport`` (x, y, w, h): where a camera backdrop and the scene over it are drawn."""
+    x, y, vw, vh = viewport
+    scale = min(vw / max(width, 1), vh / max(height, 1))
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    return x + (vw - w) // 2, y + (vh - h) // 2, w, h
+
+
 def _empty(shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros(shape, dtype=np.float32)
 
@@ -65,6 +101,8 @@ class RenderState:
     labels         : [Label] short texts pinned to world points (the desktop view draws them)
     overlay_xray_alpha : lines and points are drawn this faintly through the parts too (0: not)
     background     : clear colour, or None to clear to transparent (AR pass-through)
+    camera_backdrop : desktop AR: a camera picture behind the scene, whose camera the
+                     scene is then drawn through (no grid over it); None: the viewport's
     """
 
     part_poses: dict[str, np.ndarray] = field(default_factory=dict)
@@ -80,3 +118,4 @@ class RenderState:
     background: RGBA | None = DEFAULT_BACKGROUND
     background_gradient: bool = True
     show_grid: bool = True
+    camera_backdrop: CameraBackdrop | None = None

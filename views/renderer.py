@@ -21,10 +21,11 @@ from OpenGL import GL
 
 from scenes.model import Scene
 from views import shaders
+from views.backdrop import BackdropLayer
 from views.culling import visible_in_frustum
 from views.gl_util import Program, float_attribute, rgba8_attribute, upload_buffer, upload_texture
 from views.grid import grid_lines
-from views.render_state import HIGHLIGHT_COLORS, RenderState
+from views.render_state import HIGHLIGHT_COLORS, RenderState, backdrop_rect
 from views.scene_batches import VERTEX_FLOATS, SceneBatches, build_batches
 
 _PRIMITIVE = {"triangles": GL.GL_TRIANGLES, "lines": GL.GL_LINES, "points": GL.GL_POINTS}
@@ -64,6 +65,8 @@ class Renderer:
         self.culled_parts = 0
         #: skip parts whose bounds are outside the view (off only to compare pictures)
         self.frustum_culling = True
+        #: desktop AR's camera picture (RenderState.camera_backdrop)
+        self.backdrop = BackdropLayer()
 
     # -- lifecycle ---------------------------------------------------------------------
     def initialize(self) -> None:
@@ -118,6 +121,7 @@ class Renderer:
         GL.glDeleteVertexArrays(4, [self._empty_vao, self._grid_vao, self._overlay_vao, self._sphere_vao])
         GL.glDeleteBuffers(4, [self._parts_buffer, self._grid_vbo, self._overlay_vbo, self._sphere_vbo])
         GL.glDeleteTextures(1, [self._parts_texture])
+        self.backdrop.release()
         self._ready = False
         self._scene_dirty = self._scene is not None
 
@@ -192,7 +196,12 @@ class Renderer:
         framebuffer: int = 0,
         state: RenderState | None = None,
     ) -> None:
-        """Draw one frame: view is (4, 4) world -> eye, proj (4, 4) eye -> clip."""
+        """Draw one frame: view is (4, 4) world -> eye, proj (4, 4) eye -> clip.
+
+        With a ``state.camera_backdrop`` (desktop AR) the camera picture is fitted into
+        the viewport and the scene drawn over it through the backdrop's own view and
+        projection (only the picture while its view is None); ``view`` and ``proj`` are
+        then not used."""
         if not self._ready:
             self.initialize()
         if self._scene_dirty:
@@ -202,11 +211,21 @@ class Renderer:
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, framebuffer)
         GL.glViewport(*viewport)
         self._clear(viewport, state)
+        backdrop = state.camera_backdrop
+        if backdrop is not None:
+            viewport = backdrop_rect(viewport, backdrop.image.shape[1], backdrop.image.shape[0])
+            GL.glViewport(*viewport)
+            self.backdrop.draw(backdrop)
+            self.draw_calls += 1
+            if backdrop.view is None:
+                GL.glUseProgram(0)
+                return
+            view, proj = backdrop.view, backdrop.projection
         GL.glEnable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LESS)
         self._update_parts(state)
         self._draw_meshes(view, proj)
-        if state.show_grid and self._grid_count:
+        if state.show_grid and self._grid_count and backdrop is None:
             center, radius = self._grid_fade
             self._draw_lines(self._grid_vao, self._grid_count, view, proj, center, radius)
         self._draw_ghosts(view, proj, state)

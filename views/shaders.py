@@ -183,3 +183,22 @@ uniform vec4 u_top;
 out vec4 frag_color;
 void main() { frag_color = mix(u_bottom, u_top, v_y); }
 """
+
+#: desktop AR: the camera picture as a full-viewport triangle (row 0 of the image at the top)
+BACKDROP_VERTEX = """
+#version 330 core
+out vec2 v_uv;
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2) * 2.0 - 1.0;
+    v_uv = vec2(p.x * 0.5 + 0.5, 0.5 - p.y * 0.5);
+    gl_Position = vec4(p, 1.0, 1.0);
+}
+"""
+
+BACKDROP_FRAGMENT = """
+#version 330 core
+in vec2 v_uv;
+uniform sampler2D u_image;
+out vec4 frag_color;
+void main() { frag_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
+"""

@@ -9,6 +9,13 @@ device. A video that is usable but not whole (it stops short of its announced fr
 or is a still image under a video's name) keeps playing what it has and says so in
 ``warning``, which the camera dock shows. Frames live in memory only; this module has no
 way to write them anywhere.
+
+Desktop AR (``ar=`` or ``set_ar``): each frame first goes through an ``ArTracker``
+(ar_camera.py): the scenario's marker gives the camera's pose in the model, which becomes
+the InputFrame's head, and the hands are placed in that camera; the snapshot then carries
+the undistorted picture and the tracking state (``Snapshot.ar``) for the view to draw the
+model over. While the marker is LOST the hands are reported untracked and the head stays
+where it was last known.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from devices.camera.ar_camera import ArSetup, ArTracker, ArView
 from devices.camera.gaze import GazeCalibration
 from devices.camera.source import FrameSource, file_problem, parse_source
 from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResult
@@ -42,6 +50,9 @@ class Snapshot:
     #: perf_counter() when tracking finished: ``ready_at - result.captured_at`` is the
     #: capture -> InputFrame latency
     ready_at: float
+    #: in AR mode: the frame's undistorted picture (``image`` is the same array), camera
+    #: pose, tracking state and residual; None otherwise
+    ar: ArView | None = None
 
 
 class CameraDevice:
@@ -59,9 +70,11 @@ class CameraDevice:
         loop: bool = True,
         stale_after: float = 0.5,
         on_error: Callable[[str], None] | None = None,
+        ar: ArSetup | None = None,
     ) -> None:
         """``realtime``: a video plays at its own rate (False: every frame, as fast as
-        possible); ``loop``: a video starts over at its end, as a camera would go on."""
+        possible); ``loop``: a video starts over at its end, as a camera would go on;
+        ``ar``: start in desktop AR mode (see ``set_ar``)."""
         self.source = parse_source(source)
         self.settings = settings or TrackerSettings()
         self.realtime = realtime
@@ -79,6 +92,10 @@ class CameraDevice:
         self._latest: TrackResult | None = None
         self._latest_image: np.ndarray | None = None
         self._latest_at = 0.0
+        self._latest_ar: ArView | None = None
+        self._ar_setup = ar
+        #: the AR head the last frame had (kept for stale polls), None outside AR
+        self._ar_head: np.ndarray | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -136,7 +153,16 @@ class CameraDevice:
         with self._lock:
             if self._latest is None or self._latest_image is None:
                 return None
-            return Snapshot(self._latest, self._latest_image, self._latest_at)
+            return Snapshot(self._latest, self._latest_image, self._latest_at, self._latest_ar)
+
+    def set_ar(self, setup: ArSetup | None) -> None:
+        """Desktop AR on (a scenario's anchor, with intrinsics) or off (None), from the next
+        frame on; a new setup starts tracking afresh. Thread-safe (one reference swap)."""
+        self._ar_setup = setup
+
+    @property
+    def ar_setup(self) -> ArSetup | None:
+        return self._ar_setup
 
     def set_head(self, head: np.ndarray) -> None:
         """Move the viewer's (4, 4) head-to-scene pose (the app follows its viewport);
@@ -147,7 +173,8 @@ class CameraDevice:
         with self._lock:
             result, at = self._latest, self._latest_at
         if result is None or time.perf_counter() - at > self.stale_after:
-            return InputFrame(t=t, head=matrix_to_pose(self.settings.head))
+            head = self._ar_head if self._ar_setup is not None and self._ar_head is not None else self.settings.head
+            return InputFrame(t=t, head=matrix_to_pose(head))
         return dataclasses.replace(result.frame, t=t)
 
     def _fail(self, message: str) -> None:
@@ -157,6 +184,7 @@ class CameraDevice:
 
     def _run(self, src: FrameSource) -> None:
         tracker = None
+        ar: ArTracker | None = None
         try:
             tracker = MediaPipeTracker(self.settings, static=src.kind == "image")
             for t, bgr in src.frames(
@@ -166,10 +194,23 @@ class CameraDevice:
                 if self._stop.is_set():
                     break
                 tracker.calibration = self.calibration
-                result = tracker.process(bgr, t, captured)
+                setup = self._ar_setup
+                if (ar.setup if ar is not None else None) is not setup:
+                    tracker.reset()  # AR on, off or anew: hands are placed in another frame
+                    ar = ArTracker(setup) if setup is not None else None
+                if ar is None:
+                    view = None
+                    result = tracker.process(bgr, t, captured)
+                    image = bgr
+                else:
+                    view = ar.process(bgr, t)
+                    camera = ar.scene_camera(view, self.settings.head)
+                    result = tracker.process(view.image, t, captured, scene_camera=camera)
+                    image = view.image
+                    self._ar_head = camera.head
                 with self._lock:
                     self._latest, self._latest_at = result, time.perf_counter()
-                    self._latest_image = bgr
+                    self._latest_image, self._latest_ar = image, view
                 self.warning = src.warning  # a looping video: known after its first pass
                 if src.kind == "image":  # a photo as a camera: hold it until stopped
                     self._stop.wait()
@@ -178,6 +219,8 @@ class CameraDevice:
                 self.finished.set()
         except SceneError as err:
             self._fail(str(err))
+        except ValueError as err:  # AR: frames of another aspect ratio, a board OpenCV refuses
+            self._fail(f"{src.name}: {err}")
         except RuntimeError as err:  # MediaPipe reports graph failures this way
             self._fail(
                 f"{src.name}: tracking failed ({str(err).splitlines()[0] if str(err) else type(err).__name__})"

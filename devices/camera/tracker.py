@@ -8,6 +8,13 @@ environment alone until the camera is actually used (see PITFALLS.md).
 Results are mirrored (a selfie view, what a user facing a webcam expects): MediaPipe's
 handedness labels assume a mirrored image, so rather than flipping every image (a copy per
 frame) the unmirrored results are flipped: x -> width - x, world x -> -x, labels swapped.
+
+Desktop AR is the other way round: the camera looks at the part, over the user's hands,
+and its pose in the scene comes from a marker (devices/camera/ar_camera.py). Given a
+``SceneCamera`` for a frame, hands are placed in that camera's own frame with its
+calibrated pinhole (the frame is undistorted already) and nothing is mirrored: the picture
+is seen as the user sees the part, where MediaPipe's labels are right as they are. The
+face is not looked for (it is behind the camera).
 """
 
 from __future__ import annotations
@@ -56,6 +63,21 @@ class TrackerSettings:
     track_face: bool = True
 
 
+@dataclass(frozen=True)
+class SceneCamera:
+    """One AR frame's camera: where it is in the scene and its pinhole (of the undistorted
+    frame). ``hands`` False reports no hands (the camera's pose is unknown: placed from a
+    stale pose they would touch the model where the user's hands are not)."""
+
+    #: (4, 4) head pose (OpenXR axes: x right, y up, -z forward) of the camera in the scene
+    head: np.ndarray
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    hands: bool = True
+
+
 @dataclass
 class TrackedHand:
     handedness: str  # "left" / "right", the user's own hand
@@ -66,7 +88,8 @@ class TrackedHand:
     landmarks: np.ndarray
     #: the same before smoothing (to measure and tune the filter)
     raw_landmarks: np.ndarray
-    #: (21, 2) landmark pixels in the mirrored image (x = width - x of the original)
+    #: (21, 2) landmark pixels in the mirrored image (x = width - x of the original); in
+    #: AR, of the undistorted picture mirrored likewise (the camera dock mirrors it)
     pixels: np.ndarray
     pinch_strength: float
     grab_strength: float
@@ -179,13 +202,24 @@ class MediaPipeTracker:
         self._static = static
         self._index = 0
 
+    def reset(self) -> None:
+        """Forget the hands' and the gaze's history (smoothing, pinch and grab states):
+        the next frame is placed in another frame (AR switched on or off)."""
+        for slot in self._slots:
+            slot.reset()
+        self._gaze_filter.reset()
+
     def close(self) -> None:
         self._hands.close()
         if self._face is not None:
             self._face.close()
 
-    def process(self, bgr: np.ndarray, t: float, captured_at: float | None = None) -> TrackResult:
-        """Track one BGR frame taken at source time ``t`` (s)."""
+    def process(
+        self, bgr: np.ndarray, t: float, captured_at: float | None = None,
+        scene_camera: SceneCamera | None = None,
+    ) -> TrackResult:
+        """Track one BGR frame taken at source time ``t`` (s); with ``scene_camera``, an
+        undistorted AR frame from that camera (see the module docstring)."""
         cv2 = self._cv2
         start = time.perf_counter()
         if self._static:  # unrelated photos: nothing carries over
@@ -196,18 +230,23 @@ class MediaPipeTracker:
         rgb.flags.writeable = False
         t0 = time.perf_counter()
         hands_out = self._hands.process(rgb)
-        face_out = self._face.process(rgb) if self._face is not None else None
+        selfie = scene_camera is None
+        face_out = self._face.process(rgb) if self._face is not None and selfie else None
         t1 = time.perf_counter()
         height, width = rgb.shape[:2]
         focal = hj.focal_length_px(width, self.settings.horizontal_fov_deg)
-        hands = self._hands_from(hands_out, width, height, focal, t)
-        gaze = self._gaze_from(face_out, width, height, focal, t)
+        # the app may move the selfie head (set_head); an AR camera's head is its own
+        head = self.settings.head if selfie else scene_camera.head
+        if scene_camera is not None and not scene_camera.hands:
+            hands_out = _NO_HANDS
+        hands = self._hands_from(hands_out, width, height, focal, t, head, scene_camera)
+        gaze = self._gaze_from(face_out, width, height, focal, t) if selfie else None
         slots = [HandInput(), HandInput()]
         for h in hands:
             slots[Hand.RIGHT if h.slot == "right" else Hand.LEFT] = h.hand
         frame = InputFrame(
             t=t,
-            head=matrix_to_pose(self.settings.head),  # the app may move the head (set_head)
+            head=matrix_to_pose(head),
             hands=(slots[0], slots[1]),
             gaze=gaze.gaze if gaze is not None else GazeInput(),
         )
@@ -226,9 +265,11 @@ class MediaPipeTracker:
         return result
 
     def _hands_from(
-        self, out, width: int, height: int, focal: float, t: float
+        self, out, width: int, height: int, focal: float, t: float,
+        head: np.ndarray, camera: SceneCamera | None = None,
     ) -> list[TrackedHand]:
         s = self.settings
+        mirror = camera is None
         found = []
         for lm, world, cls in zip(
             out.multi_hand_landmarks or (),
@@ -237,30 +278,35 @@ class MediaPipeTracker:
             strict=True,
         ):
             image = np.array([(1.0 - p.x, p.y) for p in lm.landmark]) * (width, height)
-            metric = np.array([(-p.x, p.y, p.z) for p in world.landmark])
+            metric = np.array([(-p.x, p.y, p.z) if mirror else (p.x, p.y, p.z) for p in world.landmark])
             label = cls.classification[0]
-            # MediaPipe labels an unmirrored "Left" what is the user's right hand
-            found.append(
-                ("right" if label.label == "Left" else "left", float(label.score), image, metric)
-            )
+            # selfie: MediaPipe labels an unmirrored "Left" what is the user's right hand;
+            # AR (the user's own view of their hands): its labels hold as they are
+            right = (label.label == "Left") if mirror else (label.label == "Right")
+            found.append(("right" if right else "left", float(label.score), image, metric))
         # one InputFrame slot per hand: if MediaPipe gives both hands one label (it does
         # for two left hands), the image side decides the slots; labels are kept as seen
         slots = [f[0] for f in found]
         if len(found) == 2 and slots[0] == slots[1]:
-            order = np.argsort([f[2][0, 0] for f in found])
-            slots = ["left" if i == order[0] else "right" for i in range(2)]
+            order = np.argsort([f[2][0, 0] for f in found])  # mirrored x: the user's
+            # left in a selfie; in AR the picture is the user's own view, mirrored here
+            first, other = ("left", "right") if mirror else ("right", "left")
+            slots = [first if i == order[0] else other for i in range(2)]
         seen = set()
         hands = []
         for slot_name, (label, score, image, metric) in zip(slots, found, strict=True):
             slot = self._slots[Hand.RIGHT if slot_name == "right" else Hand.LEFT]
             seen.add(slot_name)
-            camera = hj.place_in_camera(image - (width / 2.0, height / 2.0), metric, focal)
-            viewer = hj.camera_to_viewer(camera, s.viewer_distance)
-            # smoothed in the head frame: when the head moves (set_head) the hands go with
-            # it at once instead of trailing behind through the filter
+            if camera is None:
+                placed = hj.place_in_camera(image - (width / 2.0, height / 2.0), metric, focal)
+                viewer = hj.camera_to_viewer(placed, s.viewer_distance)
+            else:
+                viewer = _in_scene_camera(image, metric, width, camera)
+            # smoothed in the head frame: when the head moves (set_head, or the AR camera)
+            # the hands go with it at once instead of trailing behind through the filter
             smooth = slot.filter(viewer, t) if s.hand_min_cutoff > 0 else viewer
-            raw, scene = transform_points(s.head, viewer), transform_points(s.head, smooth)
-            hands.append(self._hand(label, slot_name, score, scene, raw, image, slot))
+            raw, scene = transform_points(head, viewer), transform_points(head, smooth)
+            hands.append(self._hand(label, slot_name, score, scene, raw, image, slot, head))
         for label, slot in zip(("left", "right"), self._slots, strict=True):
             if label not in seen:
                 slot.reset()
@@ -275,6 +321,7 @@ class MediaPipeTracker:
         raw: np.ndarray,
         image: np.ndarray,
         slot: _HandSlot,
+        head: np.ndarray,
     ) -> TrackedHand:
         s = self.settings
         right = label == "right"
@@ -287,7 +334,7 @@ class MediaPipeTracker:
         grip = np.concatenate([positions[Joint.PALM], joints[Joint.PALM, 3:7].astype(np.float64)])
         hand = HandInput(
             tracked=True,
-            aim=hj.aim_pose(positions, right, s.head),
+            aim=hj.aim_pose(positions, right, head),
             grip=grip,
             pinch=pinch,
             grab=grab,
@@ -344,3 +391,23 @@ class MediaPipeTracker:
             features=est.features,
             gaze=GazeInput(origin=origin, direction=scene_dir, confidence=est.confidence),
         )
+
+
+class _NoHands:
+    """MediaPipe's answer when it finds no hands (an AR frame whose camera pose is unknown)."""
+
+    multi_hand_landmarks = multi_hand_world_landmarks = multi_handedness = None
+
+
+_NO_HANDS = _NoHands()
+
+
+def _in_scene_camera(mirrored_px: np.ndarray, metric: np.ndarray, width: int, camera: SceneCamera) -> np.ndarray:
+    """(21, 3) landmarks in an AR camera's head frame (x right, y up, -z ahead, metres):
+    placed with its calibrated pinhole, then OpenCV's axes turned into OpenXR's."""
+    px = mirrored_px.copy()
+    px[:, 0] = width - px[:, 0]  # back to the unmirrored picture the camera took
+    # one focal length for place_in_camera: rows scaled to square pixels
+    centred = (px - (camera.cx, camera.cy)) * (1.0, camera.fx / camera.fy)
+    placed = hj.place_in_camera(centred, metric, camera.fx)
+    return placed * (1.0, -1.0, -1.0)
