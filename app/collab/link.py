@@ -32,12 +32,15 @@ from scenes.model import SceneError
 LEASE_MS = 2000
 #: the longest secret read from a secret file
 MAX_SECRET_BYTES = 256
+#: the largest "info" message accepted (a participant's role and file hashes, as JSON)
+MAX_INFO_BYTES = 4096
 
 
 @dataclass(frozen=True)
 class LinkEvent:
-    """Something that arrived: ``kind`` "joined", "left" or "presence" (``payload``: the
-    message bytes), from participant ``name``, at ``received`` (monotonic seconds)."""
+    """Something that arrived: ``kind`` "joined", "left", "presence" (``payload``: the
+    message bytes) or "info" (``payload``: a JSON object, see ``announce``), from
+    participant ``name``, at ``received`` (monotonic seconds)."""
 
     kind: str
     name: str
@@ -124,6 +127,25 @@ class SessionLink:
             key(session, "alive"), self._on_alive, history=True
         )
         self._presence = self._z.declare_subscriber(key(session, "presence"), self._on_presence)
+        self._info = self._z.declare_subscriber(key(session, "info"), self._on_info)
+        self._info_reply = None
+        self._announced = b""
+
+    def announce(self, info: dict[str, str]) -> None:
+        """Tell who joins and joined later what this participant has open (role, hashes of
+        the scenario and model files): sent now, and answered to every newcomer's query."""
+        assert self.name is not None, "a watcher does not announce"
+        payload = json.dumps(info, sort_keys=True).encode()
+        info_key = key(self.session, "info", self.name)
+        self._z.put(info_key, payload)
+        if self._info_reply is None:
+            self._info_reply = self._z.declare_queryable(
+                info_key, lambda query: query.reply(info_key, self._announced)
+            )
+        self._announced = payload
+        for reply in self._z.get(key(self.session, "info"), timeout=2.0):  # who was there before us
+            if reply.ok is not None:
+                self._on_info(reply.ok)
 
     def publish(self, frame: InputFrame, t: float) -> int:
         """Send this participant's newest head, hands and gaze (best effort: dropped, not
@@ -146,6 +168,12 @@ class SessionLink:
         if name is not None and name != self.name:
             self.events.put(LinkEvent("presence", name, sample.payload.to_bytes(), time.monotonic()))
 
+    def _on_info(self, sample: Any) -> None:
+        name = participant_of(self.session, "info", str(sample.key_expr))
+        payload = sample.payload.to_bytes()
+        if name is not None and name != self.name and len(payload) <= MAX_INFO_BYTES:
+            self.events.put(LinkEvent("info", name, payload, time.monotonic()))
+
     def drain(self) -> list[LinkEvent]:
         """Everything that arrived since the last call, oldest first."""
         out = []
@@ -157,7 +185,7 @@ class SessionLink:
 
     def close(self) -> None:
         """Leave: the others see "left" at once."""
-        for entity in (self._presence, self._alive, self._publisher, self._token):
+        for entity in (self._info_reply, self._info, self._presence, self._alive, self._publisher, self._token):
             if entity is not None:
                 entity.undeclare()
         self._z.close()

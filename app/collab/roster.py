@@ -10,6 +10,7 @@ network is not trusted. Time is passed in (monotonic seconds): no clock of its o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from app.collab.link import LinkEvent
@@ -31,6 +32,8 @@ class Peer:
     sent: float = 0.0
     heard: float = 0.0
     bad_messages: int = 0
+    #: what it announced: role and the hashes of its scenario and model (strings only)
+    info: dict[str, str] = field(default_factory=dict)
     decoder: Decoder = field(default_factory=Decoder, repr=False)
 
     def opacity(self, now: float) -> float:
@@ -50,7 +53,8 @@ class Roster:
         self.notes: list[str] = []
 
     def apply(self, events: list[LinkEvent]) -> list[LinkEvent]:
-        """Take a link's events in; return the joins and leaves among them (in order)."""
+        """Take a link's events in; return the joins, leaves and announcements among them
+        (in order)."""
         changes = []
         for event in events:
             peer = self.peers.get(event.name)
@@ -65,7 +69,21 @@ class Roster:
                     changes.append(event)
             elif event.kind == "presence":
                 self._presence(event)
+            elif event.kind == "info" and self._info(event):
+                changes.append(event)
         return changes
+
+    def _info(self, event: LinkEvent) -> bool:
+        try:
+            info = json.loads(event.payload)
+        except ValueError:
+            info = None
+        if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
+            self.notes.append(f"{event.name}: an announcement that is not a JSON object of texts")
+            return False
+        peer = self.peers.setdefault(event.name, Peer(event.name, heard=event.received))
+        peer.info = {str(k)[:64]: v[:256] for k, v in info.items()}
+        return True
 
     def _presence(self, event: LinkEvent) -> None:
         peer = self.peers.get(event.name)

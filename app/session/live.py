@@ -49,8 +49,9 @@ class LiveSession:
     """Runs one scenario with one device at a fixed rate (see module docstring).
 
     Callbacks (``connect``): ``message(text)``, ``device_changed(name)``,
-    ``params_changed(params)``, ``ticked()`` (tick thread, see module docstring) and
-    ``pacing(on)`` (an outside loop must call ``tick`` while on).
+    ``params_changed(params)``, ``ticked()`` (tick thread, see module docstring),
+    ``pacing(on)`` (an outside loop must call ``tick`` while on) and ``frame_stepped(frame)``
+    (the stepping thread, after each step).
     """
 
     def __init__(
@@ -86,6 +87,9 @@ class LiveSession:
         self.params_changed = Listeners()
         self.ticked = Listeners()
         self.pacing = Listeners()
+        #: every stepped frame, as the engine saw it (quantised), on the stepping thread:
+        #: what a shared session shows the others of this participant
+        self.frame_stepped = Listeners()
         self._thread: threading.Thread | None = None
         self._paced = False
         self._halt = threading.Event()
@@ -253,6 +257,7 @@ class LiveSession:
         commands, self._pending = self._pending, []
         had_error = self.recorder.error if self.recorder is not None else None
         events = self.runner.step(frame, commands)
+        self.frame_stepped.emit(self.runner.last_frame)
         if self.recorder is not None and self.recorder.error and not had_error:
             self.message.emit(f"recording stopped: {self.recorder.error}")
         return events

@@ -26,6 +26,7 @@ from app.window.device_switcher import DeviceSwitcher
 from app.window.framing import follow_head, task_bounds
 from app.window.headset_mirror import HeadsetMirror
 from app.window.scene_preparation import Prepared, ScenePreparer
+from app.window.session_sharing import SessionSharing
 from app.window.trial_control import TrialControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
@@ -116,6 +117,8 @@ class InteractionController(QObject):
         self.devices = DeviceSwitcher(self)
         #: mirror, state label and haptics while the headset runs the session
         self.headset = HeadsetMirror(self)
+        #: Session ▸ Join…: the others of a shared session in the view
+        self.sharing = SessionSharing(self)
 
         #: makes a loaded scene ready for a session (large ones on a thread)
         self.preparer = ScenePreparer(self.model.scenario_for, self)
@@ -290,6 +293,7 @@ class InteractionController(QObject):
         render_state.labels += self.feedback.labels(
             state.t, lambda part, point: self._overlays.label_position(state, part, point)
         )
+        self.sharing.decorate(render_state, self._overlays.scene_radius * 0.05)
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
         if state.frame == 0:  # a fresh task (start, trial, restart): trial time starts here

@@ -10,6 +10,7 @@ from pathlib import Path
 from app.window.controller import InteractionController, attach_interaction
 from app.window.replay_window import install_open_recording
 from views.main_window import MainWindow
+from views.session_dialog import JoinRequest
 
 
 def open_window(
@@ -17,6 +18,7 @@ def open_window(
     scenario: Path | None = None,
     variant: str | None = None,
     device: str = "desktop",
+    join: JoinRequest | None = None,
 ) -> tuple[MainWindow, InteractionController]:
     """The shown main window with interaction attached, on FILE (model or scenario).
 
@@ -24,7 +26,8 @@ def open_window(
     window behind its error dialog. Without a model the scenario's model is opened;
     with neither, the bundled sample scenario.
     ``device`` is a spec (app.window.device_choice: desktop, camera[:N], video:PATH, openxr);
-    one that cannot run here says why in a dialog and the desktop device stays."""
+    one that cannot run here says why in a dialog and the desktop device stays. ``join``:
+    a shared session to join once the model is open (a refusal is a dialog)."""
     from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE
 
     if path is not None and scenario is None and path.suffix.lower() in (".yaml", ".yml"):
@@ -41,6 +44,8 @@ def open_window(
         window.open_file(model)
     if device != "desktop":
         controller.devices.choose(device)
+    if join is not None:
+        controller.sharing.join(join)
     install_open_recording(window)
     return window, controller
 
@@ -50,6 +55,7 @@ def run(
     scenario: Path | None = None,
     variant: str | None = None,
     device: str = "desktop",
+    join: JoinRequest | None = None,
 ) -> int:
     """``xrjig [FILE] [--scenario S] [--variant V] [--device D]``: run the window.
 
@@ -62,6 +68,7 @@ def run(
     except DeviceSpecError as err:
         raise SystemExit(f"xrjig: {err}") from None
     app = create_application()
-    _window, controller = open_window(path, scenario, variant, device)
+    _window, controller = open_window(path, scenario, variant, device, join)
+    app.aboutToQuit.connect(controller.sharing.leave)
     app.aboutToQuit.connect(lambda: controller.session and controller.session.stop())
     return app.exec()

@@ -1,0 +1,189 @@
+"""The window in a shared session: Session ▸ Join… / Leave, the others drawn in the view,
+and who is there in the status bar.
+
+Joining opens an app.collab SessionLink. A participant or facilitator then publishes every
+frame its live session steps (on the tick thread, as the engine saw it), whatever the
+device: desktop hands, a camera or a headset. An observer only watches. Everyone announces
+a role and the SHA-256 of the scenario and model files they have open. Someone with other
+files gets one clear message, since the same hands over different models mean nothing.
+
+The others are drawn from the link's newest presence at every view update
+(views/others.py), fading when silent. Joins and leaves go to the status bar, and the
+permanent label lists who is there. The task itself is not shared yet (README: What is not
+done). Each participant's engine runs its own copy of the task.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel
+
+from app.collab.link import SessionLink, read_secret
+from app.collab.names import check_name
+from app.collab.roster import Roster
+from interaction.trial import file_sha256
+from scenes.model import SceneError
+from views.others import add_others
+from views.render_state import RenderState
+from views.session_dialog import JoinDialog, JoinRequest
+
+if TYPE_CHECKING:
+    from app.window.controller import InteractionController
+
+#: how often joins, leaves and announcements are looked at when nothing is stepping (ms)
+POLL_MS = 200
+
+
+class SessionSharing(QObject):
+    """Session ▸ Join… / Leave of one window (see module docstring)."""
+
+    def __init__(self, controller: InteractionController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        window = controller.window
+        self.link: SessionLink | None = None
+        self.request: JoinRequest | None = None
+        self.roster = Roster()
+        self._live: Any = None
+        self._own: dict[str, str] = {}
+        self._warned: set[str] = set()
+        menu = window.menuBar().addMenu("&Session")
+        self.join_action = QAction("&Join a shared session…", window, triggered=self.join_dialog)
+        self.leave_action = QAction("&Leave the session", window, triggered=self.leave)
+        self.leave_action.setEnabled(False)
+        menu.addAction(self.join_action)
+        menu.addAction(self.leave_action)
+        self.label = QLabel("", window)
+        window.statusBar().addPermanentWidget(self.label)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._follow)
+        controller.session_started.connect(self._session_started)
+
+    # -- joining and leaving ----------------------------------------------------------------
+    def join_dialog(self) -> None:
+        dialog = JoinDialog(self.controller.window.settings, getpass.getuser(), self.controller.window)
+        if dialog.exec() == JoinDialog.DialogCode.Accepted:
+            self.join(dialog.request())
+
+    def join(self, request: JoinRequest) -> bool:
+        """Join ``request``'s session; a bad name, secret or endpoint is one dialog line."""
+        self.leave()
+        window = self.controller.window
+        try:
+            check_name("participant", request.name)
+            secret = read_secret(request.secret_file)
+            connect = None if request.endpoint == "lan" else request.endpoint
+            publishes = request.role != "observer"
+            self.link = SessionLink(request.session, secret, connect=connect,
+                                    name=request.name if publishes else None)
+        except SceneError as err:
+            window.show_error(str(err))
+            return False
+        self.request, self.roster, self._warned = request, Roster(), set()
+        self.join_action.setEnabled(False)
+        self.leave_action.setEnabled(True)
+        self._session_started(self.controller.session)
+        self._poll.start()
+        self._show_present()
+        where = "this network" if request.endpoint == "lan" else request.endpoint
+        window.statusBar().showMessage(f"joined session {request.session!r} on {where} as {request.name}", 8000)
+        return True
+
+    def leave(self) -> None:
+        """Leave the session (the others see it at once)."""
+        if self.link is None:
+            return
+        self._detach()
+        link, self.link = self.link, None
+        link.close()
+        self._poll.stop()
+        self.join_action.setEnabled(True)
+        self.leave_action.setEnabled(False)
+        self.label.setText("")
+        self.controller.window.statusBar().showMessage(f"left session {self.request.session!r}", 6000)
+
+    # -- this participant's frames and files ------------------------------------------------
+    def _session_started(self, session: Any) -> None:
+        """A new task (another model, a restart): publish its frames, announce its files."""
+        self._detach()
+        if self.link is None or session is None:
+            return
+        self._live = session.live
+        if self.link.name is not None:
+            self._live.frame_stepped.connect(self._publish)
+            scenario = session.scenario
+            files = {"scenario": scenario.path, "model": scenario.model}
+            threading.Thread(target=self._announce, args=(self.link, files), daemon=True,
+                             name="session-announce").start()
+
+    def _detach(self) -> None:
+        if self._live is not None:
+            try:
+                self._live.frame_stepped.disconnect(self._publish)
+            except ValueError:
+                pass  # an observer never connected it
+            self._live = None
+
+    def _publish(self, frame: Any) -> None:
+        """On the tick thread: this frame to the others (best effort, never blocks)."""
+        link = self.link
+        if link is not None and frame is not None:
+            link.publish(frame, frame.t)
+
+    def _announce(self, link: SessionLink, files: dict[str, Path | None]) -> None:
+        """On a thread (a model file can be large to hash): role and file hashes."""
+        own = {"role": self.request.role if self.request else "participant"}
+        for what, path in files.items():
+            try:
+                own[what] = file_sha256(path) if path is not None else ""
+            except OSError:
+                own[what] = ""
+        self._own = own
+        if link is self.link:
+            link.announce(own)
+
+    # -- the others ---------------------------------------------------------------------------
+    def _follow(self) -> None:
+        """Joins, leaves and announcements into the status bar (also between view updates)."""
+        if self.link is None:
+            return
+        bar = self.controller.window.statusBar()
+        for event in self.roster.apply(self.link.drain()):
+            if event.kind in ("joined", "left"):
+                bar.showMessage(f"{event.name} {event.kind} the session", 6000)
+            elif event.kind == "info":
+                self._compare(event.name)
+        for note in self.roster.notes:
+            bar.showMessage(note, 8000)
+        self.roster.notes.clear()
+        self._show_present()
+
+    def _compare(self, name: str) -> None:
+        theirs, own = self.roster.peers[name].info, self._own
+        for what in ("model", "scenario"):
+            if theirs.get(what) and own.get(what) and theirs[what] != own[what] and name not in self._warned:
+                self._warned.add(name)
+                self.controller.window.show_error(
+                    f"{name} has another {what} open than you (SHA-256 {theirs[what][:12]}… against "
+                    f"your {own[what][:12]}…): open the same scenario to work on one task together"
+                )
+
+    def _show_present(self) -> None:
+        if self.request is None or self.link is None:
+            return
+        others = self.roster.present()
+        self.label.setText(f"● {self.request.session}: {', '.join([self.request.name, *others])}")
+
+    def decorate(self, state: RenderState, head_size: float) -> None:
+        """Draw the others into ``state`` (the controller calls this at every view update)."""
+        if self.link is not None:
+            self._follow()
+            add_others(state, self.roster.visible(time.monotonic()), head_size)

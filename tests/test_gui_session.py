@@ -1,0 +1,125 @@
+"""The window in a shared session: Session ▸ Join (here through ``SessionSharing.join``, as
+the dialog's OK does), the others drawn in the view with their name, this window's hands
+published to the others at every step, one message for someone with another model, and
+leaving. A real Zenoh router in the test process and a real participant in another
+process, on loopback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from app.collab.link import SessionLink
+from scenes.samples import SAMPLE_SCENARIO
+from tests.conftest import interaction_window
+from tests.test_collab import SCRIPTED, _free_port, _router
+from views.others import colour_of
+from views.session_dialog import JoinRequest
+
+pytestmark = pytest.mark.gl
+SECRET = "gui-session-secret"
+#: the scripted participant, announcing files nobody here has open
+ANNOUNCING = SCRIPTED.replace(
+    'link = SessionLink("review", secret, connect=endpoint, name="bob")',
+    'link = SessionLink("review", secret, connect=endpoint, name="bob")\n'
+    'link.announce({"role": "participant", "model": "f" * 64, "scenario": "e" * 64})',
+)
+
+
+@pytest.fixture
+def joined(qtbot, tmp_path):
+    endpoint = f"tcp/127.0.0.1:{_free_port()}"
+    router = _router(tmp_path, endpoint, SECRET)
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n")
+    window, controller = interaction_window(qtbot, tmp_path)
+    controller.request_scenario(SAMPLE_SCENARIO)
+    assert window.open_file(controller.model.requested.model, remember=False)
+    assert controller.sharing.join(JoinRequest(endpoint, "review", "anna", secret_file, "facilitator"))
+    yield window, controller, endpoint, secret_file
+    controller.sharing.leave()
+    router.close()
+
+
+def _tick_until(qtbot, controller, condition, seconds: float = 10.0) -> bool:
+    session, t, deadline = controller.session, 0.0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t += 1 / 90
+        session.tick(t)
+        if condition():
+            return True
+        qtbot.wait(10)
+    return False
+
+
+def test_the_others_are_drawn_and_this_window_is_seen_by_them(qtbot, joined):
+    window, controller, endpoint, secret_file = joined
+    watcher = SessionLink("review", SECRET, connect=endpoint)
+    bob = subprocess.Popen([sys.executable, "-c", ANNOUNCING, endpoint, str(secret_file), "6"],
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        def bob_drawn() -> bool:
+            labels = [label.lines for label in window.viewport.render_state.labels]
+            return ("bob",) in labels
+        assert _tick_until(qtbot, controller, bob_drawn), bob.stderr.read() if bob.poll() is not None else ""
+        state = window.viewport.render_state
+        bobs = np.all(np.isclose(state.point_colors[:, :3], colour_of("bob"), atol=1e-6), axis=1)
+        assert bobs.sum() >= 2  # a head and hand points in bob's colour
+        assert "anna, bob" in controller.sharing.label.text()
+        # bob announced other files: one message saying so, naming him
+        qtbot.waitUntil(lambda: window.error_box is not None, timeout=5000)
+        assert "bob has another model open" in window.error_box.text()
+        # anna's own frames reach the others as she steps
+        heard = []
+
+        def anna_heard() -> bool:
+            heard.extend(e for e in watcher.drain() if e.name == "anna")
+            return any(e.kind == "presence" for e in heard)
+        assert _tick_until(qtbot, controller, anna_heard)
+        # leaving: the label goes, the others see anna leave
+        controller.sharing.leave()
+        assert controller.sharing.label.text() == "" and controller.sharing.join_action.isEnabled()
+        qtbot.waitUntil(lambda: any(e.kind == "left" for e in watcher.drain() if e.name == "anna"), timeout=5000)
+    finally:
+        bob.kill()
+        watcher.close()
+
+
+def test_a_wrong_secret_is_one_dialog_line_and_nothing_joined(qtbot, joined, tmp_path):
+    window, controller, endpoint, _ = joined
+    controller.sharing.leave()
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-secret-at-all\n")
+    assert not controller.sharing.join(JoinRequest(endpoint, "review", "anna", wrong, "participant"))
+    assert window.error_box is not None and "cannot join session 'review'" in window.error_box.text()
+    assert "\n" not in window.error_box.text() and controller.sharing.link is None
+    assert controller.sharing.join_action.isEnabled()
+
+
+def test_session_join_through_the_dialog(qtbot, joined):
+    """Session ▸ Join…: the person fills the form and presses Join."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    window, controller, endpoint, secret_file = joined
+    controller.sharing.leave()
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        dialog.endpoint.setText(endpoint)
+        dialog.session.setText("review")
+        dialog.name.setText("carla")
+        dialog.role.setCurrentText("observer")
+        dialog.secret.setText(str(secret_file))
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(200, fill)
+    controller.sharing.join_action.trigger()
+    assert controller.sharing.link is not None and controller.sharing.link.name is None  # an observer
+    assert controller.sharing.label.text().startswith("● review: carla")
+    assert window.settings.value("session/person") == "carla"  # offered again next time

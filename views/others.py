@@ -1,0 +1,86 @@
+"""The other participants of a shared session in the view: head, hands, rays and gaze in
+one colour per person, with a name label over the head.
+
+Drawn with the render state's plain lines, points and labels (no new GL): what a remote
+participant does needs no more than what the local hands use. A person's colour comes from
+their name through a stable checksum (not Python's per-process ``hash``), so everyone sees
+anna in the same colour on every machine and every run. Opacity follows the roster's fade
+of a silent participant.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from interaction.frame import InputFrame
+from scenes.transforms import quat_to_matrix
+from views.overlays import HAND_BONES
+from views.render_state import Label, RenderState
+
+#: distinct, readable on the grey background, none of them the local hands' orange or blue
+PALETTE = (
+    (0.95, 0.35, 0.55), (0.55, 0.85, 0.35), (0.75, 0.5, 1.0), (1.0, 0.85, 0.3),
+    (0.35, 0.9, 0.8), (1.0, 0.55, 0.3), (0.6, 0.7, 1.0), (0.9, 0.9, 0.9),
+)
+_BONES = np.array(HAND_BONES, dtype=np.intp)
+#: how far an aim ray and a gaze ray are drawn (metres)
+RAY_LENGTH = 1.0
+
+
+def colour_of(name: str) -> tuple[float, float, float]:
+    """The colour everyone draws participant ``name`` in."""
+    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
+
+
+def add_others(state: RenderState, others: Sequence[tuple[str, InputFrame, float]], head_size: float) -> None:
+    """Append each (name, frame, opacity) to ``state``'s lines, points and labels.
+    ``head_size`` (metres) scales the head marker and hand points to the scene."""
+    lines: list[np.ndarray] = []
+    line_colors: list[np.ndarray] = []
+    points: list[np.ndarray] = []
+    radii: list[np.ndarray] = []
+    point_colors: list[np.ndarray] = []
+
+    def segs(s: np.ndarray, rgba: tuple[float, ...]) -> None:
+        s = np.asarray(s, np.float32).reshape(-1, 2, 3)
+        lines.append(s)
+        line_colors.append(np.tile(np.array(rgba, np.float32), (len(s), 1)))
+
+    def dots(p: np.ndarray, r: float | np.ndarray, rgba: tuple[float, ...]) -> None:
+        p = np.asarray(p, np.float32).reshape(-1, 3)
+        points.append(p)
+        radii.append(np.broadcast_to(np.asarray(r, np.float32), (len(p),)).copy())
+        point_colors.append(np.tile(np.array(rgba, np.float32), (len(p), 1)))
+
+    for name, frame, alpha in others:
+        rgb = colour_of(name)
+        head = np.asarray(frame.head[:3], np.float64)
+        rotation = quat_to_matrix(frame.head[3:7])
+        forward, up = -rotation[:, 2], rotation[:, 1]
+        dots(head, head_size, (*rgb, alpha))
+        segs(np.stack([head, head + forward * head_size * 3]), (*rgb, alpha))
+        for hand in frame.hands:
+            if not hand.tracked:
+                continue
+            if hand.joints is not None:
+                j = hand.joints[:, :3]
+                segs(np.stack([j[_BONES[:, 0]], j[_BONES[:, 1]]], axis=1), (*rgb, alpha))
+                dots(j, hand.joints[:, 7], (*rgb, alpha))
+            else:
+                dots(hand.grip[:3], head_size * 0.7, (*rgb, alpha))
+            aim = -quat_to_matrix(hand.aim[3:7])[:, 2]
+            segs(np.stack([hand.aim[:3], hand.aim[:3] + aim * RAY_LENGTH]), (*rgb, 0.5 * alpha))
+        gaze = frame.gaze
+        if gaze.confidence > 0.5:
+            segs(np.stack([gaze.origin, gaze.origin + gaze.direction * RAY_LENGTH]), (*rgb, 0.35 * alpha))
+        state.labels.append(Label(head + up * head_size * 2.5, (name,), (*(c * 0.45 for c in rgb), 0.85 * alpha)))
+    if lines:
+        state.lines = np.concatenate([state.lines, *lines])
+        state.line_colors = np.concatenate([state.line_colors, *line_colors])
+    if points:
+        state.points = np.concatenate([state.points, *points])
+        state.point_radii = np.concatenate([state.point_radii, *radii])
+        state.point_colors = np.concatenate([state.point_colors, *point_colors])
