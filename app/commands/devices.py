@@ -78,8 +78,13 @@ def camera_report() -> list[dict[str, Any]]:
 
 
 def collect(session: bool = True) -> dict[str, Any]:
-    """The whole listing as one JSON-ready dict: ``{"openxr": ..., "cameras": [...]}``."""
-    return {"openxr": openxr_report(session), "cameras": camera_report()}
+    """The whole listing as one JSON-ready dict: ``{"openxr": ..., "cameras": [...],
+    "camera_tracking": {"available": ..., "why_not": ...}}``."""
+    from devices.camera.availability import tracking_problem
+
+    problem = tracking_problem()
+    return {"openxr": openxr_report(session), "cameras": camera_report(),
+            "camera_tracking": {"available": not problem, "why_not": problem}}
 
 
 def _yes(flag: bool) -> str:
@@ -117,6 +122,8 @@ def print_report(report: dict[str, Any]) -> None:
         print("Cameras: " + ", ".join(f"{c['index']} ({c['name']})" for c in cameras))
     else:
         print("Cameras: none found")
+    if not report["camera_tracking"]["available"]:
+        print(f"Camera tracking: unavailable ({report['camera_tracking']['why_not']})")
 
 
 def print_probe(probe: dict[str, Any]) -> None:

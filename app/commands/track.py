@@ -22,6 +22,7 @@ import sys
 from typing import Any
 
 from app.cli import number
+from devices.camera.availability import tracking_problem
 from devices.camera.source import FrameSource
 from devices.camera.tracker import (
     HORIZONTAL_FOV_RANGE_DEG,
@@ -110,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _track(args: argparse.Namespace) -> int:
+    problem = tracking_problem()
+    if problem:
+        print(f"xrjig track: {problem}", file=sys.stderr)
+        return 1
     source = FrameSource(args.source)
     settings = TrackerSettings(horizontal_fov_deg=args.fov, track_face=not args.no_face)
     tracker = MediaPipeTracker(settings, static=source.kind == "image")

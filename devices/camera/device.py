@@ -21,7 +21,6 @@ where it was last known.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from devices.camera.ar_camera import ArSetup, ArTracker, ArView
+from devices.camera.availability import tracking_problem
 from devices.camera.gaze import GazeCalibration
 from devices.camera.source import FrameSource, file_problem, parse_source
 from devices.camera.tracker import MediaPipeTracker, TrackerSettings, TrackResult
@@ -102,9 +102,9 @@ class CameraDevice:
 
     @property
     def why_not(self) -> str:
-        for module in ("mediapipe", "cv2"):
-            if importlib.util.find_spec(module) is None:
-                return f"the Python package '{module}' is not installed"
+        problem = tracking_problem()
+        if problem:
+            return problem
         if isinstance(self.source, int):
             if sys.platform.startswith("linux") and not Path(f"/dev/video{self.source}").exists():
                 return f"no camera {self.source} (/dev/video{self.source} does not exist)"
