@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "calibrate": "a camera's intrinsics from photos, a video or a camera showing a board",
     "markers": "find ArUco/AprilTag markers and their poses in an image, video or camera",
     "session": "serve, watch or make the secret of a shared session (several people, one task)",
+    "listen": "recognise voice commands (offline) in speech files or from a microphone",
+    "convert": "convert a STEP file to GLB (names, colours, units, cylinder axes), or clear the cache",
 }
 
 
@@ -49,6 +51,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"xrjig: {where}{' '.join(message.splitlines())}\n")
 
 
+def _shown(text: str) -> str:
+    """A refused value as an error message quotes it: a pasted megabyte stays one short line."""
+    return repr(text) if len(text) <= 60 else f"{text[:40]!r}... ({len(text)} characters)"
+
+
 def number(kind: type, low: float, high: float, *, low_open: bool = False,
            high_open: bool = False) -> Callable[[str], Any]:
     """An argparse ``type=`` for a finite int or float in [low, high] (``*_open``: exclusive)."""
@@ -60,17 +67,32 @@ def number(kind: type, low: float, high: float, *, low_open: bool = False,
             value = kind(text.strip())
         except (ValueError, OverflowError):
             what = "an integer" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"expected {what} in {span}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {what} in {span}, got {_shown(text)}") from None
         if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a finite number in {span}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a finite number in {span}, got {_shown(text)}")
         ok = (low < value if low_open else low <= value) and (
             value < high if high_open else value <= high)
         if not ok:
-            raise argparse.ArgumentTypeError(f"{text!r} is outside the allowed range {span}")
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside the allowed range {span}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in some messages
     return parse
+
+
+def quality(text: str) -> Any:
+    """An argparse ``type=`` for a STEP tessellation quality: a name (interactive, fine)
+    or LINEAR_MM,ANGULAR_DEG (scenes/step_quality.py)."""
+    from scenes.step_quality import parse_quality
+
+    try:
+        return parse_quality(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+QUALITY_HELP = ("STEP tessellation: interactive (default, 0.1 mm / 20 deg), fine (0.02 mm / 10 deg) "
+                "or LINEAR_MM,ANGULAR_DEG")
 
 
 def _build_parser(command: str | None) -> argparse.ArgumentParser:

@@ -79,8 +79,51 @@ class SetRequires(_Serialisable):
         object.__setattr__(self, "requires", tuple(str(r) for r in self.requires))
 
 
-Command = MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires
-_TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires)}
+@dataclass(frozen=True)
+class MarkTargeted(_Serialisable):
+    """Give a verdict to the point under the gaze or an aim ray (the one looked at longest),
+    else to the inspection cursor's point: a hands-busy verdict (voice) names no point."""
+
+    type: ClassVar[str] = "mark_targeted"
+    verdict: Verdict
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
+
+@dataclass(frozen=True)
+class MoveCursor(_Serialisable):
+    """Move the inspection cursor (the checklist's current point) by ``delta`` points."""
+
+    type: ClassVar[str] = "move_cursor"
+    delta: int = 1
+
+
+@dataclass(frozen=True)
+class UndoMark(_Serialisable):
+    """Take back the last accepted verdict (the point gets its previous verdict and note)."""
+
+    type: ClassVar[str] = "undo_mark"
+
+
+@dataclass(frozen=True)
+class VoiceHeard(_Serialisable):
+    """A recognised voice command, recorded with the frame it was acted on: the phrase,
+    the command it means, its confidence and when it was heard (seconds of the audio
+    stream). Changes nothing; the commands it leads to follow it in the same frame."""
+
+    type: ClassVar[str] = "voice_heard"
+    phrase: str
+    command: str
+    confidence: float
+    audio_t: float
+
+
+Command = (MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires | MarkTargeted | MoveCursor
+           | UndoMark | VoiceHeard)
+_TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires,
+                                               MarkTargeted, MoveCursor, UndoMark, VoiceHeard)}
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

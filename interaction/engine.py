@@ -22,7 +22,18 @@ import numpy as np
 
 from interaction.assembly import AssemblyTask
 from interaction.collision import CollisionWorld, exact_bvh, inset_bvh
-from interaction.commands import Command, MarkPoint, MeasureClear, MeasureStart, Reset, SetRequires
+from interaction.commands import (
+    Command,
+    MarkPoint,
+    MarkTargeted,
+    MeasureClear,
+    MeasureStart,
+    MoveCursor,
+    Reset,
+    SetRequires,
+    UndoMark,
+    VoiceHeard,
+)
 from interaction.events import Event, EventKind
 from interaction.frame import Hand, HandInput, InputFrame
 from interaction.hands import HandState
@@ -288,6 +299,16 @@ class Engine:
             return [Event(n, t, EventKind.RESET)]
         if isinstance(command, SetRequires):
             return self.assembly.set_requires(command.step, command.requires, n, t)
+        if isinstance(command, MarkTargeted):
+            return self.inspection.mark_targeted(command, n, t)
+        if isinstance(command, MoveCursor):
+            return self.inspection.move_cursor(command.delta, n, t)
+        if isinstance(command, UndoMark):
+            return self.inspection.undo(n, t)
+        if isinstance(command, VoiceHeard):
+            return [Event(n, t, EventKind.VOICE_COMMAND, data={
+                "phrase": command.phrase, "command": command.command,
+                "confidence": round(float(command.confidence), 3), "audio_t": round(float(command.audio_t), 3)})]
         raise TypeError(f"not a command: {command!r}")
 
     # -- hands ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from enum import Enum
 
 import numpy as np
 
-from interaction.commands import MarkPoint, Verdict
+from interaction.commands import MarkPoint, MarkTargeted, Verdict
 from interaction.events import Event, EventKind
 from interaction.state import EngineState, PointState
 from scenes.model import Scene
@@ -28,6 +28,8 @@ class MarkRefusal(str, Enum):
 
     UNKNOWN_POINT = "unknown point"
     NOT_SEEN = "not seen yet"
+    NO_TARGET = "no point under the gaze or ray"
+    NOTHING_TO_UNDO = "nothing to undo"
 
 
 class InspectionTask:
@@ -53,7 +55,10 @@ class InspectionTask:
             p.id: PointState(p.id, p.instruction, np.zeros(3), np.array([0.0, 1.0, 0.0])) for p in self._points
         }
         self.state.checklist_complete = False
+        self.state.cursor = self._points[0].id if self._points else None
         self._since: dict[str, float] = {}
+        #: accepted marks, newest last: (point, its verdict and note before the mark)
+        self._marks: list[tuple[str, str | None, str]] = []
         self.update_positions()
 
     @property
@@ -96,6 +101,7 @@ class InspectionTask:
             return [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
                           data={"accepted": False, "reason": MarkRefusal.NOT_SEEN.value,
                                 "verdict": command.verdict.value})]
+        self._marks.append((s.id, s.verdict, s.note))
         s.verdict = command.verdict.value
         s.note = command.note
         events = [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
@@ -106,6 +112,45 @@ class InspectionTask:
             events.append(Event(frame, t, EventKind.CHECKLIST_COMPLETE, data={
                 v.value: verdicts.count(v.value) for v in Verdict}))
         return events
+
+    def targeted(self) -> str | None:
+        """The point the gaze or an aim ray is on now (the one on longest; the checklist's
+        order breaks a tie), else None. Read before this step's dwell: the previous frame's
+        rays, which is what the person saw when they spoke."""
+        on = [(since, i, p.id) for i, p in enumerate(self._points) if (since := self._since.get(p.id)) is not None]
+        return min(on)[2] if on else None
+
+    def mark_targeted(self, command: MarkTargeted, frame: int, t: float) -> list[Event]:
+        """MarkTargeted: the point under the gaze or ray, else the cursor's point."""
+        point = self.targeted() or self.state.cursor
+        if point is None:
+            return [Event(frame, t, EventKind.POINT_MARKED, data={
+                "accepted": False, "reason": MarkRefusal.NO_TARGET.value, "verdict": command.verdict.value})]
+        return self.mark(MarkPoint(point, command.verdict, command.note), frame, t)
+
+    def move_cursor(self, delta: int, frame: int, t: float) -> list[Event]:
+        """Move the cursor ``delta`` points along the checklist (clamped at its ends)."""
+        ids = [p.id for p in self._points]
+        if not ids:
+            return []
+        here = ids.index(self.state.cursor) if self.state.cursor in ids else 0
+        there = min(max(here + int(delta), 0), len(ids) - 1)
+        self.state.cursor = ids[there]
+        return [Event(frame, t, EventKind.CURSOR_MOVED, point=ids[there], data={"moved": there - here})]
+
+    def undo(self, frame: int, t: float) -> list[Event]:
+        """Take back the newest accepted verdict (POINT_UNMARKED), or say there is none."""
+        if not self._marks:
+            return [Event(frame, t, EventKind.POINT_UNMARKED, data={
+                "accepted": False, "reason": MarkRefusal.NOTHING_TO_UNDO.value})]
+        point, verdict, note = self._marks.pop()
+        s = self.state.points[point]
+        undone = s.verdict
+        s.verdict, s.note = verdict, note
+        if verdict is None:
+            self.state.checklist_complete = False
+        return [Event(frame, t, EventKind.POINT_UNMARKED, point=point, data={
+            "accepted": True, "undone": undone, "verdict": verdict})]
 
     def poke_target(self, tip: np.ndarray, radius_m: float, depth_m: float) -> tuple[str | None, float]:
         """The marker the fingertip is pressing (or None) and the tip's height above the

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenes.cad_axes import hinted_axes
 from scenes.model import Scene
 from scenes.transforms import matrix_to_pose, pose_to_matrix, transform_points
 
@@ -44,6 +45,11 @@ class PartGeometry:
     #: identical parts (the nuts and bolts of an assembly) share its collision BVHs and
     #: symmetries, built once (see ``shape``)
     twin_of: PartGeometry | None = None
+    #: (k, 3) unit axes of the part's cylinders known from CAD (a STEP import's
+    #: ``Scene.axis_hints``) in the rigid frame: the symmetry search tries them first
+    axes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 3)))
+    #: how far its triangles may stray from the true surface (``Scene.tessellation_m``)
+    slack: float = 0.0
 
     @property
     def shape(self) -> PartGeometry:
@@ -82,7 +88,9 @@ def part_geometry(scene: Scene, part_id: str) -> PartGeometry:
     centre = (v.min(axis=0) + v.max(axis=0)) / 2 if len(v) else np.zeros(3)
     digest = hashlib.sha1(np.round(v * 1e6).astype(np.int64).tobytes())
     digest.update(f.tobytes())
-    return PartGeometry(part_id, authored.copy(), frame, v, f, centre, digest.hexdigest())
+    axes = hinted_axes(scene, scene.part_nodes(part), to_frame)
+    return PartGeometry(part_id, authored.copy(), frame, v, f, centre, digest.hexdigest(), axes=axes,
+                        slack=scene.tessellation_m)
 
 
 _SCENE_GEOMETRY: weakref.WeakKeyDictionary[Scene, dict[str, PartGeometry]] = weakref.WeakKeyDictionary()

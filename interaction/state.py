@@ -80,6 +80,8 @@ class EngineState:
     colliding: set[tuple[str, str]] = field(default_factory=set)
     steps: dict[str, StepState] = field(default_factory=dict)
     points: dict[str, PointState] = field(default_factory=dict)
+    #: the inspection cursor: the checklist's current point ("next step" / "go back")
+    cursor: str | None = None
     measurement: MeasurementState = field(default_factory=MeasurementState)
     magnet_zones: list[MagnetZone] = field(default_factory=list)
     assembly_complete: bool = False

@@ -3,9 +3,11 @@ assembly apart (the assembly order is the reverse of a disassembly sequence).
 
 A part can leave the parts still in the assembly when some direction is *free*: sliding it
 along that direction to infinity meets none of them. Directions tried, in this order of
-preference: the world axes (+Y, -X, +Z, -Z, +X, -Y: the autopilot's order), then the
-part's own axes: the principal axes of its surface (the axis of a bolt, shaft or pin) and
-of its face normals (the axis of a short cylinder-like part: a washer, a gland).
+preference: the axes of the part's cylinders where CAD gives them (a STEP import's
+``Scene.axis_hints``: a bolt goes in along its shank, a bracket along its holes), the
+world axes (+Y, -X, +Z, -Z, +X, -Y: the autopilot's order), then the part's own axes
+guessed from its mesh: the principal axes of its surface (the axis of a bolt, shaft or
+pin) and of its face normals (the axis of a short cylinder-like part: a washer, a gland).
 
 "Meets" is decided with rays through Embree (embreex), for each pair of parts whose boxes
 meet the sweep: rays from sample points of the moving part (its vertices and area-weighted
@@ -43,6 +45,7 @@ import numpy as np
 from embreex import rtcore_scene
 from embreex.mesh_construction import TriangleMesh
 
+from scenes.cad_axes import hinted_axes
 from scenes.model import Scene
 from scenes.vertex_normals import welded_normals
 
@@ -90,8 +93,12 @@ class Solid:
         return self._bvh
 
 
-def make_solid(vertices: np.ndarray, faces: np.ndarray, eps: float, spacing: float) -> Solid | None:
-    """A Solid of a triangle mesh in world space (None without triangles of any area)."""
+def make_solid(vertices: np.ndarray, faces: np.ndarray, eps: float, spacing: float,
+               preferred: np.ndarray | None = None) -> Solid | None:
+    """A Solid of a triangle mesh in world space (None without triangles of any area).
+
+    ``preferred``: (k, 3) unit world axes the part should try first, each both ways (the
+    axes of its cylinders, known from CAD: a bolt goes in along its shank)."""
     vertices = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
     faces = np.asarray(faces, dtype=np.intp).reshape(-1, 3)
     tri = vertices[faces]
@@ -117,7 +124,10 @@ def make_solid(vertices: np.ndarray, faces: np.ndarray, eps: float, spacing: flo
     _, normal_axes = np.linalg.eigh(normal_cov)
     flat = tri.reshape(-1, 3)
     extent = np.ptp(flat @ shape_axes, axis=0)
-    candidates = list(WORLD_AXES)
+    candidates = []
+    for d in [*_both_ways(preferred), *WORLD_AXES]:
+        if all(float(d @ c) < SAME_DIRECTION for c in candidates):
+            candidates.append(d)
     for axes in (shape_axes[:, ::-1], normal_axes):
         for k in range(3):
             a = axes[:, k] / np.linalg.norm(axes[:, k])
@@ -133,6 +143,19 @@ def make_solid(vertices: np.ndarray, faces: np.ndarray, eps: float, spacing: flo
         size=float(np.prod(np.maximum(extent, 1e-12))),
         winding=-inward,
     )
+
+
+def _both_ways(axes: np.ndarray | None) -> list[np.ndarray]:
+    """Each axis and its opposite, the one nearer the world axes' order of preference
+    first (+Y, then -X, +Z...: up and away from the tray before the other way)."""
+    out: list[np.ndarray] = []
+    for a in [] if axes is None else np.asarray(axes, dtype=float).reshape(-1, 3):
+        norm = float(np.linalg.norm(a))
+        if not np.isfinite(norm) or norm == 0:
+            continue
+        a = a / norm
+        out.extend(sorted((a, -a), key=lambda d: tuple(-round(float(d @ w), 9) for w in WORLD_AXES)))
+    return out
 
 
 def _inset(vertices: np.ndarray, faces: np.ndarray, tri: np.ndarray, unit: np.ndarray,
@@ -321,6 +344,7 @@ def scene_solids(scene: Scene, part_ids: list[str], eps: float, spacing: float) 
     out: list[Solid | None] = []
     for pid in part_ids:
         verts, faces, count = [], [], 0
+        preferred = hinted_axes(scene, scene.part_nodes(scene.part(pid)), np.eye(4))
         for i in scene.part_nodes(scene.part(pid)):
             node = scene.nodes[i]
             if node.mesh is None:
@@ -332,8 +356,10 @@ def scene_solids(scene: Scene, part_ids: list[str], eps: float, spacing: float) 
                 verts.append(prim.positions.astype(np.float64) @ m[:3, :3].T + m[:3, 3])
                 faces.append(prim.indices.astype(np.intp).reshape(-1, 3) + count)
                 count += len(prim.positions)
-        out.append(make_solid(np.concatenate(verts), np.concatenate(faces), eps, spacing) if faces else None)
+        out.append(make_solid(np.concatenate(verts), np.concatenate(faces), eps, spacing, preferred)
+                   if faces else None)
     return out
+
 
 
 def plan_disassembly(scene: Scene, part_ids: list[str], tolerance_m: float = CONTACT_TOLERANCE_M) -> Plan:

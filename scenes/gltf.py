@@ -26,6 +26,7 @@ from scenes.gltf_container import (
     read_document,
     read_uri,
 )
+from scenes.gltf_extras import read_xrjig_extras
 from scenes.gltf_primitives import MODE_NAMES, build_primitive, unroll, vertex_colors
 from scenes.image_budget import MAX_IMAGE_PIXELS, check_image, check_size
 from scenes.model import Material, Mesh, Node, Primitive, Scene
@@ -50,8 +51,25 @@ AFFINE_TOLERANCE = 1e-6
 MAX_TEXTURE_PIXELS = MAX_IMAGE_PIXELS
 
 
+class GltfRead(NamedTuple):
+    """A loaded glTF file with what a post-processor needs to relate the Scene to it."""
+
+    scene: Scene
+    doc: GltfDocument
+    #: Scene node index -> glTF node index, and glTF mesh index -> Scene mesh index
+    node_order: list[int]
+    mesh_map: dict[int, int]
+    reader: AccessorReader
+
+
 def load_gltf(path: Path) -> Scene:
     """Read a .gltf or .glb file; raises SceneError for anything that cannot be used."""
+    return read_gltf(path).scene
+
+
+def read_gltf(path: Path) -> GltfRead:
+    """:func:`load_gltf`, keeping the document and the index maps (the STEP converter
+    reads cascadio's B-rep extensions beside the geometry)."""
     doc = read_document(path)
     required = doc.json.get("extensionsRequired", [])
     blocked = (
@@ -100,7 +118,9 @@ def load_gltf(path: Path) -> Scene:
                 raise doc.error(
                     f"mesh {mesh.name!r} uses material {prim.material}, which does not exist"
                 )
-    return Scene(path, nodes, meshes, materials, roots=roots)
+    scene = Scene(path, nodes, meshes, materials, roots=roots)
+    read_xrjig_extras(doc, scene, order, mesh_map)
+    return GltfRead(scene, doc, order, mesh_map, reader)
 
 
 def _scene_nodes(doc: GltfDocument) -> tuple[list[int], dict[int, int], list[list[int]]]:

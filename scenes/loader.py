@@ -1,13 +1,16 @@
 """One entry point for every model format: ``load_scene(path)`` -> Scene or SceneError.
 
 The suffix picks the reader (glTF/GLB by our own checked reader, OBJ/STL/PLY through
-trimesh). ``unit_scale`` is metres per file unit and is applied to the root transforms,
-so geometry arrays stay exactly as stored and picking/rendering simply see metres.
+trimesh, STEP converted to GLB in a worker process and cached, then read by the same
+glTF reader: scenes/step_convert.py). ``unit_scale`` is metres per file unit and is
+applied to the root transforms, so geometry arrays stay exactly as stored and
+picking/rendering simply see metres.
 Nothing is rescaled unless asked: :func:`suggest_unit` only hints at millimetre files.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -16,18 +19,29 @@ import numpy as np
 from scenes.gltf import load_gltf
 from scenes.mesh_formats import TRIMESH_SUFFIXES, load_trimesh_file
 from scenes.model import Scene, SceneError
+from scenes.step_convert import STEP_SUFFIXES, CancelToken, Limits, ProgressCallback, convert_step
+from scenes.step_quality import Quality
 from scenes.transforms import MAX_COORDINATE
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".glb", ".gltf", *TRIMESH_SUFFIXES)
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".glb", ".gltf", *TRIMESH_SUFFIXES, *STEP_SUFFIXES)
 #: unit name -> metres per unit (the choices offered by ``--unit`` and the GUI)
 UNITS: dict[str, float] = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254}
 
 
-def load_scene(path: str | Path, *, unit_scale: float | None = None) -> Scene:
+def load_scene(path: str | Path, *, unit_scale: float | None = None,
+               quality: str | Quality | None = None, progress: ProgressCallback | None = None,
+               cancel: CancelToken | None = None, limits: Limits | None = None) -> Scene:
     """Load a model file into a Scene.
 
     ``unit_scale`` (metres per file unit) scales the root transforms and is recorded in
-    ``Scene.unit_scale``; None keeps the file's own unit (glTF: metres).
+    ``Scene.unit_scale``; None keeps the file's own unit (glTF: metres; STEP: the unit
+    the file declares, converted to metres). The other keywords matter for STEP files
+    only (see :func:`scenes.step_convert.convert_step`): the tessellation ``quality``
+    (a name from scenes.step_quality.QUALITIES, "LINEAR_MM,ANGULAR_DEG" or a Quality;
+    default "interactive"), a ``progress`` callback, a ``cancel`` token and the worker's
+    ``limits``. What a STEP import leaves out is in ``Scene.notes`` (and logged).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -44,11 +58,19 @@ def load_scene(path: str | Path, *, unit_scale: float | None = None) -> Scene:
         raise SceneError(path, "no such file")
     if unit_scale is not None and not (math.isfinite(unit_scale) and unit_scale > 0):
         raise SceneError(path, f"unit scale must be a positive number, not {unit_scale!r}")
+    if suffix in STEP_SUFFIXES:
+        converted = convert_step(path, quality=quality, progress=progress, cancel=cancel,
+                                 limits=limits)
     # a hostile file's numbers overflow or turn NaN on the way; each is refused below or
     # where it is read, so NumPy's warnings would only add lines to the one-line error
     with np.errstate(all="ignore"):
         try:
-            scene = load_gltf(path) if suffix in (".glb", ".gltf") else load_trimesh_file(path)
+            if suffix in STEP_SUFFIXES:
+                scene = _load_converted(path, converted.glb)
+            elif suffix in (".glb", ".gltf"):
+                scene = load_gltf(path)
+            else:
+                scene = load_trimesh_file(path)
         except MemoryError:  # files are at most MAX_FILE_BYTES; the machine may still lack that
             raise SceneError(path, "not enough memory to load it here") from None
         if unit_scale is not None and unit_scale != scene.unit_scale:
@@ -58,6 +80,18 @@ def load_scene(path: str | Path, *, unit_scale: float | None = None) -> Scene:
                 scene.nodes[r].local = scale @ scene.nodes[r].local
             scene.unit_scale = unit_scale
         check_placement(scene)
+    return scene
+
+
+def _load_converted(path: Path, glb: Path) -> Scene:
+    """A STEP file's cached conversion, as a Scene of the STEP file (errors name it)."""
+    try:
+        scene = load_gltf(glb)
+    except SceneError as err:
+        raise SceneError(path, f"its converted model {glb} cannot be read ({err.message})") from None
+    scene.source = path
+    for note in scene.notes:
+        log.warning("%s: %s", path, note)
     return scene
 
 

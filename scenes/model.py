@@ -101,6 +101,9 @@ class Node:
     parent: int | None = None
     children: list[int] = field(default_factory=list)
     mesh: int | None = None
+    #: the CAD instance name ("nut_1", "-> Sphere 3") when the file has one besides the
+    #: node's (product) name; "" otherwise (a STEP import sets it, see scenes/step_names.py)
+    instance: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,17 @@ class Scene:
         self.roots = roots if roots is not None else [n.index for n in nodes if n.parent is None]
         #: metres per file unit, as declared or chosen by the user (glTF: 1.0)
         self.unit_scale = unit_scale
+        #: mesh index -> (k, 3) unit axes of the mesh's cylinders (shafts, bolts, holes) in
+        #: the mesh's coordinates, the most surface first; known from CAD (a STEP import,
+        #: scenes/cad_axes.py), empty for other files. Hints for the disassembly planner's
+        #: insertion directions and the snap's symmetry axes.
+        self.axis_hints: dict[int, np.ndarray] = {}
+        #: one-line notes on what was left out while loading (a STEP file's PMI, curves),
+        #: for the status bar; the CLI logs them as warnings
+        self.notes: list[str] = []
+        #: how far the triangles may stray from the true surface (m): a STEP import's
+        #: linear deflection; 0 when unknown (every other file)
+        self.tessellation_m = 0.0
 
     # -- transforms ---------------------------------------------------------------
     @functools.cached_property

@@ -45,6 +45,13 @@ MARKER_DICTIONARIES = (
 )  # fmt: skip
 DEFAULT_DICTIONARY = "DICT_6X6_250"
 ANCHOR_KEYS = ("marker", "board", "dictionary", "size_mm", "node", "pose", "lost_after_s")
+#: a marker placed on a face has its top edge (its y) along the model's up (glTF: +y)
+#: projected on the face; on a face within about 26 degrees of level (|normal . up| above
+#: LEVEL_COS), along the model's back (-z) projected instead, as a marker lying on a table
+#: in front of the model is printed to be read from the front (tests/ar_scene.py)
+MODEL_UP = np.array([0.0, 1.0, 0.0])
+LEVEL_UP = np.array([0.0, 0.0, -1.0])
+LEVEL_COS = 0.9
 _BOARD = re.compile(r"(charuco|grid):(\d{1,2})[xX](\d{1,2}):([0-9.]+):([0-9.]+):(\w+)\Z")
 
 
@@ -144,3 +151,18 @@ def check_anchor(anchor: Anchor, scene: Scene, fail: Any, key: str = "anchor") -
     """The anchor's node must exist in the model (``fail(key, message)`` builds the error)."""
     if anchor.node is not None and anchor.node not in {n.path for n in scene.nodes}:
         raise fail(f"{key}.node", f"unknown node {anchor.node!r}")
+
+
+def marker_frame(point: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """(4, 4) a marker's frame lying on a face: origin at ``point`` (3,), z along the
+    face's ``normal`` (3,, out of the printed face), y (its top edge) chosen as
+    ``MODEL_UP`` explains, x = y x z. Deterministic, so the same click places the same
+    marker; turning it differently means editing ``pose`` in the file."""
+    z = np.asarray(normal, dtype=np.float64)
+    z = z / np.linalg.norm(z)
+    hint = LEVEL_UP if abs(float(z @ MODEL_UP)) > LEVEL_COS else MODEL_UP
+    y = hint - (hint @ z) * z
+    y /= np.linalg.norm(y)
+    m = np.eye(4)
+    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = np.cross(y, z), y, z, point
+    return m

@@ -1,9 +1,10 @@
 """The scenario document: undoable edits of one Scenario, without Qt.
 
 The designer places inspection points by clicking the model, reorders steps, edits
-tolerances and variant parameters; each of those is a command that knows how to undo
+tolerances and variant parameters, places the desktop-AR marker (``set_anchor``); each of those is a command that knows how to undo
 itself (scenes/undo.py), so Undo walks back through any mix of them. ``changed`` fires after
-every do / undo / redo with what changed ("points", "steps", "tolerances" or "variants"),
+every do / undo / redo with what changed ("points", "steps", "tolerances", "variants" or
+"anchor"),
 and the app decides what to rebuild (parameter edits go to the running engine live;
 structural edits restart the task). Being Qt-free, the same document runs headless, in tests,
 and is what a second participant's copy of a session will mirror; the window wraps it in
@@ -26,6 +27,8 @@ import numpy as np
 from scenes.index import RayHit
 from scenes.model import Scene
 from scenes.scenario import InspectionPoint, Scenario, Step, save_scenario
+from scenes.scenario_anchor import DEFAULT_DICTIONARY, Anchor, marker_frame
+from scenes.transforms import matrix_to_pose, pose_to_matrix
 from scenes.undo import Command, Listeners, UndoStack
 
 
@@ -71,6 +74,27 @@ def inspection_point_from_hit(
     return InspectionPoint(
         id=f"P{n}", node=scene.nodes[hit.node].path, point=local_point, normal=local_normal
     )
+
+
+def anchor_from_hit(
+    scene: Scene,
+    hit: RayHit,
+    size_m: float,
+    marker_id: int = 0,
+    dictionary: str = DEFAULT_DICTIONARY,
+    part_poses: dict[str, np.ndarray] | None = None,
+    lost_after_s: float = 0.25,
+) -> Anchor:
+    """A marker anchor lying on the clicked face: centred at the hit point, its face along
+    the hit's normal, its top edge as ``marker_frame`` chooses. Kept in the hit node's
+    rigid frame (``Anchor.node``), like inspection points, so it stays on that part when
+    the model is re-exported; ``part_poses`` are the parts' current poses (the hit is on
+    the part where it is drawn)."""
+    world = node_world_matrix(scene, hit.node, part_poses or {})
+    rigid = pose_to_matrix(matrix_to_pose(world))  # Anchor.model_from_target drops scale too
+    local = np.linalg.inv(rigid) @ marker_frame(hit.point, hit.normal)
+    return Anchor(matrix_to_pose(local), marker_id=int(marker_id), size_m=float(size_m), dictionary=dictionary,
+                  node=scene.nodes[hit.node].path, lost_after_s=lost_after_s)
 
 
 class ScenarioDocument:
@@ -175,6 +199,19 @@ class ScenarioDocument:
             lambda: put(new, new_default),
             lambda: put(old, old_default),
         )
+
+    def set_anchor(self, anchor: Anchor | None) -> None:
+        """Place (replace) the desktop-AR marker, or with None remove it."""
+        scenario = self.scenario
+        old = scenario.anchor
+        if old is anchor:
+            return
+
+        def put(v: Anchor | None) -> None:
+            scenario.anchor = v
+
+        text = "Remove the AR marker" if anchor is None else "Place the AR marker"
+        self._push(text, "anchor", lambda: put(anchor), lambda: put(old))
 
     def save(self, path: str | Path) -> None:
         save_scenario(self.scenario, path)

@@ -20,6 +20,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 AS1 = DATA / "cad" / "glb" / "bug21802_as1-oc-214.glb"
 PM4 = DATA / "cad" / "glb" / "trj6_pm4-ec-203.glb"
 CTC02 = DATA / "cad" / "glb" / "nist_ctc_02_asme1_ap242-1.glb"
+#: the STEP files those three GLBs were converted from
+AS1_STEP = DATA / "cad" / "step" / "bug21802_as1-oc-214.stp"
+PM4_STEP = DATA / "cad" / "step" / "trj6_pm4-ec-203.stp"
+CTC02_STEP = DATA / "cad" / "step" / "nist_ctc_02_asme1_ap242-1.stp"
 PINS = DATA / "models" / "pins-dowel-assembly" / "pins.glb"
 BOOLEAN = DATA / "models" / "boolean-cut-parts" / "boolean.glb"
 NESTED = DATA / "models" / "nested-blocks" / "nested.glb"
@@ -28,6 +32,20 @@ BOX_GLTF = DATA / "models" / "BoxTextured" / "glTF" / "BoxTextured.gltf"
 VALIDATOR_CASES = DATA / "models" / "glTF-Validator-edge-cases"
 HANDS = DATA / "hands"
 FACES = DATA / "faces"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _step_cache(tmp_path_factory):
+    """STEP conversions of the whole run go to one fresh cache folder, never the user's:
+    converted once, then cache hits for every later test (and subprocess) that opens them."""
+    folder = tmp_path_factory.mktemp("step-cache")
+    before = os.environ.get("XRJIG_STEP_CACHE")
+    os.environ["XRJIG_STEP_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XRJIG_STEP_CACHE", None)
+    else:
+        os.environ["XRJIG_STEP_CACHE"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -234,3 +234,15 @@ def test_a_secret_file_is_checked(tmp_path):
         read_secret(short)
     with pytest.raises(SceneError, match="cannot read"):
         read_secret(tmp_path / "missing")
+
+
+def test_presence_before_the_liveliness_news_is_still_a_join():
+    """Zenoh gives no order between a participant's liveliness token and its first
+    presence: either may come first, and the join is told once either way."""
+    from app.collab.link import LinkEvent
+
+    message = Encoder().encode(next(_moving_frames(1)), 0.0)
+    roster = Roster()
+    changes = roster.apply([LinkEvent("presence", "bob", message, 1.0), LinkEvent("joined", "bob", received=1.1)])
+    assert [(e.kind, e.name) for e in changes] == [("joined", "bob")] and roster.present() == ["bob"]
+    assert [(e.kind, e.name) for e in roster.apply([LinkEvent("left", "bob", received=2.0)])] == [("left", "bob")]

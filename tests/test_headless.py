@@ -1,6 +1,6 @@
 """The analyst's commands run where there is no GUI stack (a server): ``check --record``,
-``replay --verify``, ``resim`` and ``report --no-heatmap`` with PySide6, PyOpenGL, pyopenxr,
-MediaPipe and OpenCV unimportable.
+``replay --verify``, ``resim``, ``report --no-heatmap`` and ``convert`` (STEP) with PySide6,
+PyOpenGL, pyopenxr, MediaPipe and OpenCV unimportable.
 
 One fresh interpreter blocks those imports (a meta-path finder that refuses them, as if
 they were not installed), then runs the four commands through the CLI's ``main`` in the
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from scenes.samples import SAMPLE_SCENARIO
+from tests.conftest import AS1_STEP
 
 REPO = Path(__file__).resolve().parents[1]
 BLOCKED = ("PySide6", "OpenGL", "xr", "mediapipe", "cv2")
@@ -47,13 +48,15 @@ def test_analyst_commands_run_without_the_gui_stack(tmp_path):
         ("verify", ["replay", str(rec), "--verify"]),
         ("resim", ["resim", str(rec), "--set", "snap_position_mm=2", "--json"]),
         ("report", ["report", str(rec), "--out", str(out), "--no-heatmap"]),
+        ("convert", ["convert", str(AS1_STEP), str(tmp_path / "as1.glb")]),
     ]
     code = _DRIVER.format(blocked=BLOCKED, commands=commands)
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=240)
     line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line is not None, result.stdout[-2000:] + result.stderr[-2000:]
     outcome = json.loads(line[len("RESULT "):])
-    assert outcome["codes"] == {"check": 0, "verify": 0, "resim": 0, "report": 0}, result.stderr[-2000:]
+    assert outcome["codes"] == {"check": 0, "verify": 0, "resim": 0, "report": 0, "convert": 0}, \
+        result.stderr[-2000:]
     assert outcome["loaded"] == []
     assert f"{rec}: identical" in result.stdout
     assert (out / "report.html").is_file() and (out / "trials.csv").read_text().count("\n") == 2

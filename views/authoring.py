@@ -78,8 +78,7 @@ class PointPlacer(QObject):
         index = self._index_provider()
         if index is None:
             return
-        vp = self.viewport
-        origin, direction = vp.camera.ray(pos.x(), pos.y(), max(vp.width(), 1), max(vp.height(), 1))
-        hit = index.ray(origin, direction)
+        ray = self.viewport.ray(pos.x(), pos.y())  # what is on screen (desktop AR too)
+        hit = index.ray(*ray) if ray is not None else None
         if hit is not None:
             self.picked.emit(hit)

@@ -9,7 +9,7 @@ Other features add their own docks with ``add_dock``; the app module does the wi
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,10 +35,13 @@ from PySide6.QtWidgets import (
 
 from scenes.loader import SUPPORTED_SUFFIXES, UNITS
 from scenes.model import Scene, SceneError
+from scenes.step_convert import STEP_SUFFIXES, ConversionCancelled, prestart_worker
+from scenes.step_quality import DEFAULT_QUALITY, QUALITIES
 from views.outliner import Outliner, subtree_nodes
+from views.per_file import PerFile
 from views.properties import PropertiesPanel
 from views.scene_batches import SceneBatches
-from views.scene_reading import read_scene
+from views.scene_reading import ConversionProgress, read_scene
 from views.viewport import Viewport
 
 MAX_RECENT = 10
@@ -46,6 +49,8 @@ _RECENT_KEY = "recentFiles"
 #: resolved model path -> the unit the user chose for it (JSON text), most recent last
 _UNITS_KEY = "modelUnits"
 MAX_REMEMBERED_UNITS = 100
+#: resolved STEP path -> its tessellation quality's name (JSON text), most recent last
+_QUALITIES_KEY = "stepQualities"
 #: View ▸ Model unit entries; metres is what glTF declares and what the others are read as
 UNIT_CHOICES = (("m", "&Metres (as declared)"), ("cm", "&Centimetres"), ("mm", "M&illimetres"), ("in", "&Inches"))
 
@@ -69,6 +74,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
         self._scene: Scene | None = None
+        self._units = PerFile(self.settings, _UNITS_KEY, "m", MAX_REMEMBERED_UNITS)
+        self._qualities = PerFile(self.settings, _QUALITIES_KEY, DEFAULT_QUALITY.name, MAX_REMEMBERED_UNITS)
         #: the model file being read (on a thread, the window answering meanwhile)
         self._reading: Path | None = None
         #: the last error dialog (open, non-blocking), for tests and scripted use
@@ -129,15 +136,24 @@ class MainWindow(QMainWindow):
         self._reading = path
         try:
             unit = self.model_unit(path)
+            quality = self.step_quality(path) if path.suffix.lower() in STEP_SUFFIXES else None
             self.statusBar().showMessage(f"reading {path.name}…")
+            converting = ConversionProgress(self, path.name)
             try:
-                read = read_scene(path, UNITS[unit] if unit else None)
+                read = read_scene(path, UNITS[unit] if unit else None, quality, converting)
+            except ConversionCancelled:
+                self.statusBar().showMessage(f"{path.name}: conversion cancelled; the open model stays", 8000)
+                return False
             except SceneError as err:
                 self.statusBar().clearMessage()
                 self.show_error(str(err))
                 return False
+            finally:
+                converting.close()
             self.statusBar().clearMessage()
             self.show_scene(read.scene, read.batches)
+            if read.scene.notes:  # what a STEP import left out (PMI, curves): said, not an error
+                self.statusBar().showMessage("; ".join(read.scene.notes), 15000)
             if remember:
                 self.remember(path)
             self.sceneLoaded.emit(read.scene)
@@ -148,39 +164,49 @@ class MainWindow(QMainWindow):
 
     def model_unit(self, path: str | Path) -> str | None:
         """The unit the user chose for this model file (a UNITS key), None if none."""
-        unit = self._remembered_units().get(str(Path(path).resolve()))
+        unit = self._units.get(path)
         return unit if unit in UNITS else None
 
     def set_model_unit(self, unit: str) -> bool:
         """Read the open model in ``unit`` (a UNITS key) from now on, remembered for its
         file, and reopen it (the task restarts); False when no model file is open."""
         if self._scene is None or not self._scene.source.is_file():
-            self._sync_unit_menu()
+            self._sync_file_menus()
             return False
-        units = self._remembered_units()
-        key = str(self._scene.source.resolve())
-        units.pop(key, None)
-        if unit != "m":
-            units[key] = unit
-        self.settings.setValue(_UNITS_KEY, json.dumps(dict(list(units.items())[-MAX_REMEMBERED_UNITS:])))
+        self._units.set(self._scene.source, unit)
         return self.open_file(self._scene.source, remember=False)
 
-    def _remembered_units(self) -> dict[str, str]:
-        try:
-            units = json.loads(str(self.settings.value(_UNITS_KEY, "{}")))
-        except ValueError:
-            return {}  # a hand-edited settings file: start over
-        return {str(k): str(v) for k, v in units.items()} if isinstance(units, dict) else {}
+    def step_quality(self, path: str | Path) -> str:
+        """The tessellation quality chosen for this STEP file (scenes.step_quality name)."""
+        quality = self._qualities.get(path)
+        return quality if quality in QUALITIES else DEFAULT_QUALITY.name
 
-    def _sync_unit_menu(self) -> None:
-        unit = self.model_unit(self._scene.source) if self._scene is not None else None
+    def set_step_quality(self, quality: str) -> bool:
+        """Tessellate the open STEP model at ``quality`` from now on, remembered for its
+        file, and reopen it (converted again unless cached); False when none is open."""
+        if self._scene is None or self._scene.source.suffix.lower() not in STEP_SUFFIXES:
+            self._sync_file_menus()
+            return False
+        self._qualities.set(self._scene.source, quality)
+        return self.open_file(self._scene.source, remember=False)
+
+    def _sync_file_menus(self) -> None:
+        """Check the open model's unit and quality in the View menu. Without a chosen unit,
+        the one it was read in (a STEP file declares its own)."""
+        scene = self._scene
+        unit = self.model_unit(scene.source) if scene is not None else None
+        if unit is None and scene is not None:
+            unit = next((name for name, scale in UNITS.items() if math.isclose(scale, scene.unit_scale)), None)
         self.unit_actions[unit or "m"].setChecked(True)
+        step = scene is not None and scene.source.suffix.lower() in STEP_SUFFIXES
+        self._quality_menu.setEnabled(step)
+        self.quality_actions[self.step_quality(scene.source) if step else DEFAULT_QUALITY.name].setChecked(True)
 
     def show_scene(self, scene: Scene, batches: SceneBatches | None = None) -> None:
         """Show an already loaded scene (replay loads it with its scenario's unit); its
         renderer ``batches`` when they were built already (off the GUI thread)."""
         self._scene = scene
-        self._sync_unit_menu()
+        self._sync_file_menus()
         self.viewport.set_scene(scene, batches)
         self.outliner.set_scene(scene)
         self.properties.show_node(None, None)
@@ -232,6 +258,7 @@ class MainWindow(QMainWindow):
         return {*(s.lower() for s in SUPPORTED_SUFFIXES), *(s for suffixes, _, _ in self._openers for s in suffixes)}
 
     def _open_dialog(self) -> None:
+        prestart_worker()  # a STEP converter starts while the person picks (0.15 s less to wait)
         models = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         everything = " ".join(f"*{s}" for s in sorted(self._openable()))
         filters = [f"Everything xrjig opens ({everything})", f"3D models ({models})"]
@@ -302,7 +329,20 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             unit_menu.addAction(action)
             self.unit_actions[unit] = action
-        self._sync_unit_menu()
+        self._quality_menu = self._view_menu.addMenu("STEP &quality")
+        self._quality_menu.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        #: View ▸ STEP quality's actions by quality name (enabled while a STEP file is open)
+        self.quality_actions: dict[str, QAction] = {}
+        for name, quality in QUALITIES.items():
+            action = QAction(f"{name.capitalize()} ({quality.linear_mm:g} mm, {quality.angular_deg:g}°)", self,
+                             checkable=True)
+            action.setToolTip("Tessellate the open STEP model this finely (remembered for the file)")
+            action.triggered.connect(lambda _checked, name=name: self.set_step_quality(name))
+            group.addAction(action)
+            self._quality_menu.addAction(action)
+            self.quality_actions[name] = action
+        self._sync_file_menus()
         self._view_menu.addSeparator()
         self._fill_recent_menu()
 

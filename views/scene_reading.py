@@ -14,14 +14,17 @@ another open is refused rather than nested. Small files are read directly, as be
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from scenes.loader import load_scene
 from scenes.model import Scene
+from scenes.step_convert import STEP_SUFFIXES, Progress, is_converted
 from views.scene_batches import SceneBatches, build_batches
 
 #: model files at least this large are read on a thread
@@ -45,23 +48,67 @@ def ready_for_view(scene: Scene) -> ReadScene:
     return ReadScene(scene, build_batches(scene))
 
 
-def read_scene(path: Path, unit_scale: float | None) -> ReadScene:
-    """Load ``path`` and make it ready for the viewport: a large file, or a large scene once
-    parsed, on a thread with the event loop running meanwhile; what that raises (a
-    SceneError for a bad file) is raised here."""
+def read_scene(path: Path, unit_scale: float | None, quality: str | None = None,
+               converting: ConversionProgress | None = None) -> ReadScene:
+    """Load ``path`` and make it ready for the viewport: a large file, a large scene once
+    parsed, or a STEP file still to convert, on a thread with the event loop running
+    meanwhile; what that raises (a SceneError for a bad file, ConversionCancelled when the
+    person cancelled) is raised here. ``converting`` shows a STEP conversion's progress and
+    offers Cancel."""
+    if path.suffix.lower() in STEP_SUFFIXES and not is_converted(path, quality):
+        progress = converting.report if converting is not None else None
+        cancel = converting.cancelled if converting is not None else None
+        return _on_thread(lambda: ready_for_view(load_scene(
+            path, unit_scale=unit_scale, quality=quality, progress=progress, cancel=cancel)),
+            path.name, converting)
     try:
         large_file = path.stat().st_size >= BACKGROUND_BYTES
     except OSError:
         large_file = False  # the loader says what is wrong with it
     if large_file:
-        return _on_thread(lambda: ready_for_view(load_scene(path, unit_scale=unit_scale)), path.name)
-    scene = load_scene(path, unit_scale=unit_scale)
+        return _on_thread(lambda: ready_for_view(load_scene(path, unit_scale=unit_scale, quality=quality)),
+                          path.name)
+    scene = load_scene(path, unit_scale=unit_scale, quality=quality)
     if scene.triangle_count < BACKGROUND_TRIANGLES:
         return ready_for_view(scene)
     return _on_thread(lambda: ready_for_view(scene), path.name)
 
 
-def _on_thread(work: Callable[[], ReadScene], name: str) -> ReadScene:
+class ConversionProgress:
+    """A STEP conversion's progress dialog with Cancel: shown if the conversion takes more
+    than a moment, its text updated from the converting thread's reports (kept, then shown
+    by the GUI thread), Cancel stopping the worker process."""
+
+    #: seconds a conversion runs before its dialog shows (a cached or tiny file never shows it)
+    SHOW_AFTER_S = 0.4
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        self.cancelled = threading.Event()
+        self._started = time.monotonic()
+        self._text = f"Converting {name}…"
+        self.dialog = QProgressDialog(self._text, "Cancel", 0, 0, parent)
+        self.dialog.setWindowTitle("Opening a STEP file")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.canceled.connect(self.cancelled.set)
+        self.dialog.hide()
+
+    def report(self, progress: Progress) -> None:
+        """From the converting thread: the newest stage (shown at the GUI's next poll)."""
+        self._text = progress.text
+
+    def show_latest(self) -> None:
+        if self.dialog.labelText() != self._text:
+            self.dialog.setLabelText(self._text)
+        if not self.dialog.isVisible() and time.monotonic() - self._started >= self.SHOW_AFTER_S:
+            self.dialog.show()
+
+    def close(self) -> None:
+        self.dialog.reset()
+        self.dialog.deleteLater()
+
+
+def _on_thread(work: Callable[[], ReadScene], name: str,
+               converting: ConversionProgress | None = None) -> ReadScene:
     outcome: list[ReadScene | BaseException] = []
 
     def run() -> None:
@@ -74,7 +121,14 @@ def _on_thread(work: Callable[[], ReadScene], name: str) -> ReadScene:
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(10)
-    poll.timeout.connect(lambda: thread.is_alive() or loop.quit())
+
+    def check() -> None:
+        if converting is not None:
+            converting.show_latest()
+        if not thread.is_alive():
+            loop.quit()
+
+    poll.timeout.connect(check)
     thread.start()
     poll.start()
     loop.exec()

@@ -38,7 +38,7 @@ from scenes.transforms import transform_points
 from views.camera import Camera
 from views.labels import paint_labels
 from views.qimage import image_to_array
-from views.render_state import Highlight, RenderState
+from views.render_state import Highlight, RenderState, backdrop_rect
 from views.renderer import Renderer
 from views.scene_batches import SceneBatches
 
@@ -169,7 +169,51 @@ class Viewport(QOpenGLWidget):
             self.update()
 
     def view_projection(self) -> tuple[np.ndarray, np.ndarray]:
+        """(view, projection) of what is on screen, for the whole widget: the orbit
+        camera's, or in desktop AR the camera backdrop's (see the module docstring)."""
+        ar = self._backdrop_view_projection()
+        if ar is not None:
+            return ar
         return self.camera.view_matrix(), self.camera.projection_matrix(self._aspect())
+
+    @property
+    def backdrop_shown(self) -> bool:
+        """A camera picture is behind the scene (desktop AR): navigation is suspended."""
+        return self._state.camera_backdrop is not None
+
+    def _backdrop_view_projection(self) -> tuple[np.ndarray, np.ndarray] | None:
+        backdrop = self._state.camera_backdrop
+        if backdrop is None or backdrop.view is None:
+            return None
+        ratio = self.devicePixelRatioF()  # the renderer's rectangle, in device pixels
+        w, h = max(int(self.width() * ratio), 1), max(int(self.height() * ratio), 1)
+        x, y, rw, rh = backdrop_rect((0, 0, w, h), backdrop.image.shape[1], backdrop.image.shape[0])
+        # the picture's NDC square maps onto its letterbox rectangle (GL's, y from the
+        # bottom) in the widget's NDC; applied to clip coordinates (before the divide by
+        # w) that is one matrix
+        fit = np.eye(4)
+        fit[0, 0], fit[1, 1] = rw / w, rh / h
+        fit[0, 3] = (2.0 * x + rw) / w - 1.0
+        fit[1, 3] = (2.0 * y + rh) / h - 1.0
+        return np.asarray(backdrop.view, dtype=np.float64), fit @ np.asarray(backdrop.projection, dtype=np.float64)
+
+    def ray(self, x: float, y: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """World ray (origin, unit direction) through widget pixel (x right, y down) of
+        what is on screen; None while a camera backdrop has no pose (nothing to hit)."""
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        ar = self._backdrop_view_projection()
+        if ar is None:
+            if self.backdrop_shown:
+                return None
+            return self.camera.ray(x, y, w, h)
+        view, proj = ar
+        inverse = np.linalg.inv(proj @ view)
+        ndc_x, ndc_y = 2.0 * x / w - 1.0, 1.0 - 2.0 * y / h
+        near, far = (inverse @ np.array([ndc_x, ndc_y, z, 1.0]) for z in (-1.0, 1.0))
+        near, far = near[:3] / near[3], far[:3] / far[3]
+        eye = np.linalg.inv(view)[:3, 3]
+        d = far - near
+        return eye, d / np.linalg.norm(d)
 
     def pick(self, x: float, y: float) -> str | None:
         """Part id under widget pixel (x, y), or None."""
@@ -181,8 +225,10 @@ class Viewport(QOpenGLWidget):
         self._index.reset_poses()
         for part_id, world in self._state.part_poses.items():
             self._index.set_part_pose(part_id, world)
-        origin, direction = self.camera.ray(x, y, max(self.width(), 1), max(self.height(), 1))
-        hit = self._index.ray(origin, direction)
+        ray = self.ray(x, y)
+        if ray is None:
+            return None
+        hit = self._index.ray(*ray)
         return None if hit is None else hit.part
 
     def grab_rgba(self) -> np.ndarray:
@@ -269,7 +315,7 @@ class Viewport(QOpenGLWidget):
         if self._sink is not None:
             self._sink.on_mouse_move(*self._ndc(event.position()))
             return
-        if self._last is None:
+        if self._last is None or self.backdrop_shown:  # AR: the real camera is the view
             return
         delta = event.position() - self._last
         self._last = event.position()
@@ -289,6 +335,8 @@ class Viewport(QOpenGLWidget):
         if self._sink is not None:
             self._sink.on_wheel(notches)
             return
+        if self.backdrop_shown:
+            return
         self.camera.zoom(notches)
         self.update()
 
@@ -298,6 +346,8 @@ class Viewport(QOpenGLWidget):
                 self._sink.on_key(_key_name(event), True)
             return
         key = event.key()
+        if self.backdrop_shown and (key in (Qt.Key.Key_F, Qt.Key.Key_Home, Qt.Key.Key_Tab) or key in _FLY_KEYS):
+            return  # AR: no framing, no flying; the orbit camera waits where it was
         if key == Qt.Key.Key_F:
             self.frame_selection()
         elif key == Qt.Key.Key_Home:
@@ -342,7 +392,7 @@ class Viewport(QOpenGLWidget):
     def _fly_step(self) -> None:
         now = time.perf_counter()
         dt, self._fly_clock = min(now - self._fly_clock, 0.1), now
-        if not self._fly_keys:
+        if not self._fly_keys or self.backdrop_shown:
             return
         move = np.sum([_FLY_KEYS[k] for k in self._fly_keys], axis=0)
         fast = QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.ShiftModifier

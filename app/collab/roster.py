@@ -68,6 +68,9 @@ class Roster:
                     peer.frame = None
                     changes.append(event)
             elif event.kind == "presence":
+                if peer is None:  # its presence came before its liveliness news: it is there
+                    self.peers[event.name] = Peer(event.name, heard=event.received)
+                    changes.append(LinkEvent("joined", event.name, received=event.received))
                 self._presence(event)
             elif event.kind == "info" and self._info(event):
                 changes.append(event)
@@ -86,9 +89,7 @@ class Roster:
         return True
 
     def _presence(self, event: LinkEvent) -> None:
-        peer = self.peers.get(event.name)
-        if peer is None:  # presence before its liveliness news: it is there all the same
-            peer = self.peers[event.name] = Peer(event.name, heard=event.received)
+        peer = self.peers[event.name]
         if not peer.joined:
             return  # a straggler after "left"
         try:

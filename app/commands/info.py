@@ -14,12 +14,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from app.cli import QUALITY_HELP, quality
 from scenes.loader import UNITS, load_scene, suggest_unit
 from scenes.model import Scene
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="model file (.glb, .gltf, .obj, .stl, .ply)")
+    parser.add_argument("file", help="model file (.glb, .gltf, .obj, .stl, .ply, .step, .stp)")
+    parser.add_argument("--quality", type=quality, default=None, help=QUALITY_HELP)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
         "--unit",
@@ -36,9 +38,11 @@ def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
     bounds = scene.bounds
     return {
         "file": str(scene.source),
-        "unit": unit or "m",
+        # a STEP file declares its unit (the scene is in metres, unit_scale says which)
+        "unit": unit or next((k for k, v in UNITS.items() if v == scene.unit_scale), "m"),
         "unit_scale": scene.unit_scale,
         "suggested_unit": None if unit else suggest_unit(scene),
+        "notes": list(scene.notes),
         "triangles": scene.triangle_count,
         "bounds_m": None if bounds is None else bounds.tolist(),
         "size_mm": None if bounds is None else ((bounds[1] - bounds[0]) * 1000.0).tolist(),
@@ -46,6 +50,7 @@ def _summary(scene: Scene, unit: str | None) -> dict[str, Any]:
             {
                 "index": n.index,
                 "name": n.name,
+                "instance": n.instance,
                 "path": n.path,
                 "parent": n.parent,
                 "children": n.children,
@@ -91,6 +96,8 @@ def _print_text(info: dict[str, Any]) -> None:
         i, depth = stack.pop()
         n = nodes[i]
         label = n["name"] or f"(node {i})"
+        if n["instance"]:
+            label += f" ({n['instance']})"
         extra = f"  [{n['triangles']:,} triangles]" if n["triangles"] else ""
         if n["part"] is not None:
             extra += f"  part {part_names[n['part']]!r}"
@@ -122,7 +129,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     with _cyclic_gc_paused():
-        scene = load_scene(args.file, unit_scale=UNITS[args.unit] if args.unit else None)
+        scene = load_scene(args.file, unit_scale=UNITS[args.unit] if args.unit else None,
+                           quality=args.quality)
         info = _summary(scene, args.unit)
         if args.json:
             print(json.dumps(info, indent=1))

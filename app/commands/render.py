@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from app.cli import number
+from app.cli import QUALITY_HELP, number, quality
 from scenes.loader import UNITS, load_scene
 from views.camera import NAMED_VIEWS
 
@@ -29,7 +29,8 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="model file (.glb, .gltf, .obj, .stl, .ply)")
+    parser.add_argument("file", type=Path, help="model file (.glb, .gltf, .obj, .stl, .ply, .step, .stp)")
+    parser.add_argument("--quality", type=quality, default=None, help=QUALITY_HELP)
     parser.add_argument("--out", type=Path, required=True, help="PNG file to write")
     parser.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT (default 1280x720)")
     parser.add_argument("--view", choices=sorted(NAMED_VIEWS), default="iso", help="camera direction (default iso)")
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
 
     unit_scale = UNITS[args.unit] if args.unit else args.unit_scale
-    scene = load_scene(args.file, unit_scale=unit_scale)  # SceneError -> one line, exit 1
+    scene = load_scene(args.file, unit_scale=unit_scale, quality=args.quality)  # SceneError -> one line, exit 1
     from app.display.application import DisplayUnavailable
     from app.display.offscreen import OffscreenTarget
     from views.camera import Camera

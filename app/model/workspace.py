@@ -56,7 +56,7 @@ class Workspace:
 
     Events (``connect`` a callback): ``task_changed()`` a new task is open;
     ``document_changed(kind)`` an edit, undo or redo of the scenario ("points", "steps",
-    "tolerances" or "variants"), after the parameters followed it; ``params_changed(params)``;
+    "tolerances", "variants" or "anchor"), after the parameters followed it; ``params_changed(params)``;
     ``variant_changed(name)``; ``device_changed(spec)``; ``trial_changed(info or None)``.
     """
 

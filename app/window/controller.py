@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from app.model.workspace import Workspace
 from app.session.session import LockedInput, Session
+from app.window.ar_mode import ArMode
 from app.window.carry_assist import sync_carries
 from app.window.device_switcher import DeviceSwitcher
 from app.window.framing import follow_head, task_bounds
@@ -28,6 +29,7 @@ from app.window.headset_mirror import HeadsetMirror
 from app.window.scene_preparation import Prepared, ScenePreparer
 from app.window.session_sharing import SessionSharing
 from app.window.trial_control import TrialControl
+from app.window.voice_control import VoiceControl
 from devices.base import Device
 from devices.desktop import CONTROLS, DesktopDevice
 from interaction.commands import SetRequires
@@ -117,6 +119,9 @@ class InteractionController(QObject):
         self.devices = DeviceSwitcher(self)
         #: mirror, state label and haptics while the headset runs the session
         self.headset = HeadsetMirror(self)
+        self.voice = VoiceControl(self)
+        #: desktop AR: the model on the camera picture, the marker's placement
+        self.ar = ArMode(self)
         #: Session ▸ Join…: the others of a shared session in the view
         self.sharing = SessionSharing(self)
 
@@ -219,7 +224,9 @@ class InteractionController(QObject):
             "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
             "F2 switches to camera navigation"
         )
-        if not solid_parts(scene):
+        if scene.notes:  # what the import left out (a STEP file's PMI, curves)
+            hint = "; ".join(scene.notes)
+        elif not solid_parts(scene):
             hint = f"{scene.source.name} has no surfaces (points or lines only): view only"
         elif suggest_unit(scene) == "mm":
             size = float(np.max(scene.bounds[1] - scene.bounds[0]))
@@ -294,6 +301,7 @@ class InteractionController(QObject):
             state.t, lambda part, point: self._overlays.label_position(state, part, point)
         )
         self.sharing.decorate(render_state, self._overlays.scene_radius * 0.05)
+        self.ar.decorate(render_state)
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
         if state.frame == 0:  # a fresh task (start, trial, restart): trial time starts here

@@ -251,6 +251,11 @@ class DeviceSwitcher(QObject):
         headset = getattr(self.controller, "headset", None)  # made after this switcher
         if headset is not None:
             self.menu.addAction(headset.bench_action)
+        ar = getattr(self.controller, "ar", None)  # made after this switcher too
+        if ar is not None:
+            self.menu.addSeparator()
+            for action in ar.menu_actions():
+                self.menu.addAction(action)
 
     def _fill_combo(self) -> None:
         self.combo.clear()

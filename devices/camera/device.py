@@ -182,6 +182,30 @@ class CameraDevice:
         if self.on_error is not None:
             self.on_error(message)
 
+    def _track(self, tracker: MediaPipeTracker, ar: ArTracker | None, bgr: np.ndarray, t: float,
+               captured: float) -> ArTracker | None:
+        """Track one frame (through the AR tracker first in AR mode) and publish it; returns
+        the AR tracker now in use (a new one when AR was switched on or anew)."""
+        tracker.calibration = self.calibration
+        setup = self._ar_setup
+        if (ar.setup if ar is not None else None) is not setup:
+            tracker.reset()  # AR on, off or anew: hands are placed in another frame
+            ar = ArTracker(setup) if setup is not None else None
+        if ar is None:
+            view = None
+            result = tracker.process(bgr, t, captured)
+            image = bgr
+        else:
+            view = ar.process(bgr, t)
+            camera = ar.scene_camera(view, self.settings.head)
+            result = tracker.process(view.image, t, captured, scene_camera=camera)
+            image = view.image
+            self._ar_head = camera.head
+        with self._lock:
+            self._latest, self._latest_at = result, time.perf_counter()
+            self._latest_image, self._latest_ar = image, view
+        return ar
+
     def _run(self, src: FrameSource) -> None:
         tracker = None
         ar: ArTracker | None = None
@@ -193,27 +217,13 @@ class CameraDevice:
                 captured = time.perf_counter()
                 if self._stop.is_set():
                     break
-                tracker.calibration = self.calibration
-                setup = self._ar_setup
-                if (ar.setup if ar is not None else None) is not setup:
-                    tracker.reset()  # AR on, off or anew: hands are placed in another frame
-                    ar = ArTracker(setup) if setup is not None else None
-                if ar is None:
-                    view = None
-                    result = tracker.process(bgr, t, captured)
-                    image = bgr
-                else:
-                    view = ar.process(bgr, t)
-                    camera = ar.scene_camera(view, self.settings.head)
-                    result = tracker.process(view.image, t, captured, scene_camera=camera)
-                    image = view.image
-                    self._ar_head = camera.head
-                with self._lock:
-                    self._latest, self._latest_at = result, time.perf_counter()
-                    self._latest_image, self._latest_ar = image, view
+                ar = self._track(tracker, ar, bgr, t, captured)
                 self.warning = src.warning  # a looping video: known after its first pass
-                if src.kind == "image":  # a photo as a camera: hold it until stopped
-                    self._stop.wait()
+                # a photo as a camera: held until stopped, and tracked again when AR is
+                # switched on, off or anew (so a photo can stand in for an AR camera too)
+                while src.kind == "image" and not self._stop.wait(0.05):
+                    if self._ar_setup is not (ar.setup if ar is not None else None):
+                        ar = self._track(tracker, ar, bgr, t, time.perf_counter())
             else:
                 self.warning = src.warning
                 self.finished.set()

@@ -1,0 +1,1 @@
+"""Offline voice commands: phrase sets, speech files and the PocketSphinx recogniser (no Qt)."""

@@ -1,0 +1,143 @@
+"""The offline recogniser on real and synthesised speech (PocketSphinx, espeak-ng).
+
+Real speech: the PocketSphinx test recordings (tests/data/speech, SOURCES.md). Synthesised:
+espeak-ng voices and speeds in room noise at 10 dB SNR; the settings were chosen on the
+TUNING voices, and these tests measure the HELD_OUT ones (tests/voice_audio.py).
+"""
+
+from __future__ import annotations
+
+import wave
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from devices.voice.audio_files import AudioError, read_audio
+from devices.voice.commands import (
+    DEFAULT_PHRASES,
+    CommandsError,
+    CommandSet,
+    parse_commands,
+    read_commands,
+)
+from devices.voice.recognizer import ModelError, Recognizer, RecognizerSettings, recognise
+from tests.voice_audio import (
+    HELD_OUT,
+    NARRATION,
+    NON_COMMANDS_HELD_OUT,
+    command_streams,
+    read_speech,
+    speech_stream,
+    synth,
+)
+
+#: held-out accuracy this recogniser reaches (measured 61/72 = 85 %; the issue's goal,
+#: 95 %, is not reached: README "Voice" lists the confusions)
+HELD_OUT_FLOOR = 0.80
+
+GO_FORWARD = CommandSet({"go forward ten meters": "forward", **DEFAULT_PHRASES})
+
+
+def test_real_speech_go_forward_is_recognised_with_a_command_set_holding_it():
+    heard = [h for h in recognise(read_speech("goforward.raw"), GO_FORWARD) if h.accepted]
+    assert [(h.phrase, h.command) for h in heard] == [("go forward ten meters", "forward")]
+    assert 0.0 <= heard[0].start < 0.5 and 1.8 < heard[0].end < 2.8
+
+
+@pytest.mark.parametrize("name", [*NARRATION, "numbers.raw"])
+def test_real_narration_and_numbers_yield_no_command(name):
+    heard = recognise(read_speech(name))
+    assert heard and not [h for h in heard if h.accepted], heard  # heard, and rejected
+
+
+def test_held_out_synthetic_commands_in_room_noise():
+    phrases = list(DEFAULT_PHRASES)
+    right = total = 0
+    confusions: Counter = Counter()
+    for _voice, _speed, stream, spans in command_streams(HELD_OUT, phrases):
+        heard = [h for h in recognise(stream) if h.accepted]
+        for (a, b), phrase in zip(spans, phrases, strict=True):
+            total += 1
+            got = [h.phrase for h in heard if h.start < b + 0.2 and h.end > a - 0.2]
+            if got == [phrase]:
+                right += 1
+            else:
+                confusions[(phrase, " + ".join(got) or "nothing")] += 1
+    assert right / total >= HELD_OUT_FLOOR, (right, total, confusions.most_common())
+    # what is heard wrongly is mostly missed (nothing happens), rarely another command
+    wrong_command = sum(n for (_, got), n in confusions.items() if got != "nothing")
+    assert wrong_command <= 0.10 * total, confusions
+
+
+def test_held_out_synthetic_sentences_without_commands_are_rejected():
+    stream, _ = speech_stream([synth(t, "en-gb", 165) for t in NON_COMMANDS_HELD_OUT], seed=7)
+    heard = recognise(stream)
+    assert len(heard) >= 4 and not [h for h in heard if h.accepted], heard
+
+
+def _say(*phrases: str, voice: str = "en-us", speed: int = 150) -> np.ndarray:
+    return speech_stream([synth(p, voice, speed) for p in phrases], snr_db=20, seed=3)[0]
+
+
+def test_push_to_talk_release_decides_at_once():
+    r = Recognizer()
+    pcm = _say("defect")[: round(2.2 * 16000)]  # lead-in 1.5 s + the word, cut before the VAD's end
+    heard = r.feed(pcm)
+    assert heard == [] and r.in_speech
+    heard = r.flush()
+    assert [(h.command, h.accepted) for h in heard] == [("defect", True)]
+    assert heard[0].decided == pytest.approx(2.2)
+
+
+def test_wake_mode_takes_a_command_only_after_the_wake_phrase():
+    r = Recognizer()
+    r.require_wake = True
+    heard = r.feed(_say("defect", "hey computer go back")) + r.flush()
+    assert [(h.command, h.reason) for h in heard] == [("defect", "no wake phrase"), ("back", "")]
+    assert heard[0].decided < heard[1].start  # decided as the stream went, not at its end
+
+
+def test_note_makes_the_next_utterance_dictation():
+    heard = recognise(_say("note", "the bolt is loose"))
+    assert [h.command for h in heard] == ["note", "note_text"]
+    assert heard[1].accepted and heard[1].phrase  # the general model's words (espeak: rough)
+
+
+def test_commands_files_and_their_errors(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("# mine\nnext point = next\ntorque checked\n")
+    assert read_commands(path).phrases == {"next point": "next", "torque checked": "torque_checked"}
+    for text, said in [("", "no phrases"), ("= next\n", "line 1: no phrase"), ("a b c d e f g h i\n", "8 words"),
+                       ("x1 = y\n", "not a word"), ("pass = Pass!\n", "must be a name")]:
+        with pytest.raises(CommandsError, match=said):
+            parse_commands(text.splitlines(), "f")
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(CommandsError, match="not UTF-8"):
+        read_commands(path)
+    with pytest.raises(ModelError, match="not in the model's dictionary: xrjigz"):
+        Recognizer(CommandSet({"xrjigz": "x"}))
+    with pytest.raises(ModelError, match="no such model folder"):
+        Recognizer(settings=RecognizerSettings(model_dir=tmp_path / "none"))
+    with pytest.raises(ModelError, match="not a PocketSphinx model"):
+        Recognizer(settings=RecognizerSettings(model_dir=tmp_path))
+
+
+def test_audio_files_are_checked(tmp_path):
+    odd = tmp_path / "odd.raw"
+    odd.write_bytes(b"abc")
+    with pytest.raises(AudioError, match="odd byte count"):
+        read_audio(odd)
+    stereo = tmp_path / "s.wav"
+    with wave.open(str(stereo), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"\0" * 400)
+    with pytest.raises(AudioError, match="needs 16 kHz mono 16-bit PCM, got 44100 Hz, 2 channel"):
+        read_audio(stereo)
+    broken = tmp_path / "b.wav"
+    broken.write_bytes(b"RIFF\0\0\0\0WAVEjunk")
+    with pytest.raises(AudioError, match="not a readable WAV"):
+        read_audio(broken)
+    assert len(read_audio(read_speech.__globals__["SPEECH"] / "goforward.raw")) == 89160 // 2
