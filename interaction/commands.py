@@ -120,10 +120,25 @@ class VoiceHeard(_Serialisable):
     audio_t: float
 
 
+@dataclass(frozen=True)
+class SharedMark(_Serialisable):
+    """Another participant of a shared session gave point ``point`` a verdict: it is the
+    task's verdict here too, whether or not this participant has looked at the point."""
+
+    type: ClassVar[str] = "shared_mark"
+    point: str
+    verdict: Verdict
+    note: str = ""
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
+
 Command = (MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires | MarkTargeted | MoveCursor
-           | UndoMark | VoiceHeard)
+           | UndoMark | VoiceHeard | SharedMark)
 _TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires,
-                                               MarkTargeted, MoveCursor, UndoMark, VoiceHeard)}
+                                               MarkTargeted, MoveCursor, UndoMark, VoiceHeard, SharedMark)}
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from interaction.commands import (
     MoveCursor,
     Reset,
     SetRequires,
+    SharedMark,
     UndoMark,
     VoiceHeard,
 )
@@ -305,6 +306,8 @@ class Engine:
             return self.inspection.move_cursor(command.delta, n, t)
         if isinstance(command, UndoMark):
             return self.inspection.undo(n, t)
+        if isinstance(command, SharedMark):
+            return self.inspection.mark_shared(command, n, t)
         if isinstance(command, VoiceHeard):
             return [Event(n, t, EventKind.VOICE_COMMAND, data={
                 "phrase": command.phrase, "command": command.command,

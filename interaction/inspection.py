@@ -15,7 +15,7 @@ from enum import Enum
 
 import numpy as np
 
-from interaction.commands import MarkPoint, MarkTargeted, Verdict
+from interaction.commands import MarkPoint, MarkTargeted, SharedMark, Verdict
 from interaction.events import Event, EventKind
 from interaction.state import EngineState, PointState
 from scenes.model import Scene
@@ -106,12 +106,28 @@ class InspectionTask:
         s.note = command.note
         events = [Event(frame, t, EventKind.POINT_MARKED, hand=hand, point=s.id,
                         data={"accepted": True, "verdict": s.verdict, "note": s.note})]
-        if not self.state.checklist_complete and all(p.verdict for p in self.state.points.values()):
-            self.state.checklist_complete = True
-            verdicts = [p.verdict for p in self.state.points.values()]
-            events.append(Event(frame, t, EventKind.CHECKLIST_COMPLETE, data={
-                v.value: verdicts.count(v.value) for v in Verdict}))
-        return events
+        return events + self._checklist_done(frame, t)
+
+    def _checklist_done(self, frame: int, t: float) -> list[Event]:
+        """CHECKLIST_COMPLETE once every point has a verdict (told once)."""
+        if self.state.checklist_complete or not all(p.verdict for p in self.state.points.values()):
+            return []
+        self.state.checklist_complete = True
+        verdicts = [p.verdict for p in self.state.points.values()]
+        return [Event(frame, t, EventKind.CHECKLIST_COMPLETE, data={v.value: verdicts.count(v.value) for v in Verdict})]
+
+    def mark_shared(self, command: SharedMark, frame: int, t: float) -> list[Event]:
+        """A shared session's verdict from participant ``command.by``: taken as given (it
+        saw the point), said with ``by`` so it is not shared back."""
+        s = self.state.points.get(command.point)
+        if s is None:
+            return [Event(frame, t, EventKind.POINT_MARKED, point=command.point, data={
+                "accepted": False, "reason": MarkRefusal.UNKNOWN_POINT.value, "by": command.by})]
+        self._marks.append((s.id, s.verdict, s.note))
+        s.verdict, s.note = command.verdict.value, command.note
+        events = [Event(frame, t, EventKind.POINT_MARKED, point=s.id, data={
+            "accepted": True, "verdict": s.verdict, "note": s.note, "by": command.by})]
+        return events + self._checklist_done(frame, t)
 
     def targeted(self) -> str | None:
         """The point the gaze or an aim ray is on now (the one on longest; the checklist's

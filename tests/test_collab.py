@@ -106,7 +106,7 @@ def test_joins_leaves_a_killed_participant_and_a_late_watcher(router, secret_fil
     seen = [(x["participant"], x["kind"]) for x in lines if x["kind"] != "state"]
     assert seen == [("anna", "joined"), ("bob", "joined"), ("bob", "left"), ("anna", "left")] or seen == [
         ("bob", "joined"), ("anna", "joined"), ("bob", "left"), ("anna", "left")]
-    assert lines[-1] == {"kind": "state", "participants": [], "notes": []}
+    assert lines[-1] == {"kind": "state", "participants": [], "points": {}, "notes": []}
     # "left" within 5 s of the kill, which came 0.5 s after bob left (watcher times)
     left_at = {x["participant"]: x["t"] for x in lines if x["kind"] == "left"}
     assert 0.5 <= left_at["anna"] - left_at["bob"] < 0.5 + 5.0
@@ -246,3 +246,50 @@ def test_presence_before_the_liveliness_news_is_still_a_join():
     changes = roster.apply([LinkEvent("presence", "bob", message, 1.0), LinkEvent("joined", "bob", received=1.1)])
     assert [(e.kind, e.name) for e in changes] == [("joined", "bob")] and roster.present() == ["bob"]
     assert [(e.kind, e.name) for e in roster.apply([LinkEvent("left", "bob", received=2.0)])] == [("left", "bob")]
+
+
+@pytest.mark.parametrize(("payload", "problem"), [
+    (b"not json", "not JSON"),
+    (b"[1, 2]", "not a JSON object"),
+    (b'{"kind": "verdict", "point": "P1", "verdict": "maybe"}', "bad verdict"),
+    (b'{"kind": "verdict", "point": 7, "verdict": "pass"}', "bad point id"),
+    (b'{"kind": "state", "verdicts": {"P1": "pass"}}', "bad verdict entry"),
+    (b'{"kind": "erase everything"}', "unknown kind"),
+    (b"{" + b" " * 70_000 + b"}", "at most"),
+])
+def test_hostile_task_messages_are_one_line_each(payload, problem):
+    from app.collab.task_wire import TaskError, decode
+
+    with pytest.raises(TaskError, match=problem):
+        decode(payload, "eve")
+
+
+def test_verdicts_and_task_state_travel_and_a_late_watcher_is_told(tmp_path, secret_file):
+    """A participant's verdict reaches a watcher as it is given, and a watcher that comes
+    later gets it from the participants' task state (``session watch``'s final state too)."""
+    from app.collab.task_wire import decode, state_message, verdict_message
+
+    secret, endpoint = read_secret(secret_file), f"tcp/127.0.0.1:{_free_port()}"
+    router = _router(tmp_path, endpoint, secret)
+    anna = SessionLink("review", secret, connect=endpoint, name="anna")
+    watcher = SessionLink("review", secret, connect=endpoint)
+    try:
+        anna.serve_task_state(lambda: state_message({"P1": ("defect", "burr on the edge")}))
+        time.sleep(0.3)
+        anna.publish_task(verdict_message("P2", "pass", ""))
+        deadline, got = time.monotonic() + 5, []
+        while time.monotonic() < deadline and not got:
+            got = [e for e in watcher.drain() if e.kind == "task"]
+            time.sleep(0.02)
+        (mark,) = decode(got[0].payload, got[0].name)
+        assert (mark.point, mark.verdict.value, mark.by) == ("P2", "pass", "anna")
+        late = subprocess.run([*XRJIG, "session", "watch", "--connect", endpoint, "--session", "review",
+                               "--secret-file", str(secret_file), "--json", "--seconds", "0.5"],
+                              capture_output=True, text=True, timeout=60)
+        lines = [json.loads(x) for x in late.stdout.splitlines()]
+        assert {"participant": "anna", "kind": "point_marked", "point": "P1", "verdict": "defect"}.items() <= lines[0].items()
+        assert lines[-1]["points"] == {"P1": "defect"} and lines[-1]["participants"] == ["anna"]
+    finally:
+        anna.close()
+        watcher.close()
+        router.close()

@@ -123,3 +123,33 @@ def test_session_join_through_the_dialog(qtbot, joined):
     assert controller.sharing.link is not None and controller.sharing.link.name is None  # an observer
     assert controller.sharing.label.text().startswith("● review: carla")
     assert window.settings.value("session/person") == "carla"  # offered again next time
+
+
+def test_a_verdict_from_another_participant_is_this_tasks_and_is_served_to_latecomers(qtbot, joined):
+    """bob marks P1 defect: anna's engine takes it as a recorded command (the checklist
+    shows it), anna does not send it back, and carol, joining later, gets it from anna."""
+    from app.collab.task_wire import decode, verdict_message
+    from interaction.events import EventKind
+
+    window, controller, endpoint, _ = joined
+    bob = SessionLink("review", SECRET, connect=endpoint, name="bob")
+    marked = []
+    controller.session.stepped.connect(
+        lambda _s, events: marked.extend(e for e in events if e.kind == EventKind.POINT_MARKED))
+    try:
+        qtbot.wait(300)
+        bob.publish_task(verdict_message("P1", "defect", "burr on the edge"))
+        assert _tick_until(qtbot, controller, lambda: bool(marked))
+        assert marked[0].data == {"accepted": True, "verdict": "defect", "note": "burr on the edge", "by": "bob"}
+        point = controller.session.engine.state.points["P1"]
+        assert (point.verdict, point.note) == ("defect", "burr on the edge")
+        qtbot.wait(300)
+        assert not [e for e in bob.drain() if e.kind == "task"]  # not echoed back
+        carol = SessionLink("review", SECRET, connect=endpoint, name="carol")
+        try:
+            states = [e for e in carol.fetch_task_state() if e.name == "anna"]
+            assert [(m.point, m.verdict.value) for m in decode(states[0].payload, "anna")] == [("P1", "defect")]
+        finally:
+            carol.close()
+    finally:
+        bob.close()

@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.collab.names import check_name, key, participant_of
 from app.collab.presence_wire import Encoder
+from app.collab.task_wire import MAX_TASK_BYTES
 from interaction.frame import InputFrame
 from scenes.model import SceneError
 
@@ -39,8 +41,8 @@ MAX_INFO_BYTES = 4096
 @dataclass(frozen=True)
 class LinkEvent:
     """Something that arrived: ``kind`` "joined", "left", "presence" (``payload``: the
-    message bytes) or "info" (``payload``: a JSON object, see ``announce``), from
-    participant ``name``, at ``received`` (monotonic seconds)."""
+    message bytes), "info" (``payload``: a JSON object, see ``announce``) or "task"
+    (app/collab/task_wire.py), from participant ``name``, at ``received`` (monotonic seconds)."""
 
     kind: str
     name: str
@@ -128,6 +130,8 @@ class SessionLink:
         )
         self._presence = self._z.declare_subscriber(key(session, "presence"), self._on_presence)
         self._info = self._z.declare_subscriber(key(session, "info"), self._on_info)
+        self._task = self._z.declare_subscriber(key(session, "task"), self._on_task)
+        self._state_reply = None
         self._info_reply = None
         self._announced = b""
 
@@ -168,6 +172,37 @@ class SessionLink:
         if name is not None and name != self.name:
             self.events.put(LinkEvent("presence", name, sample.payload.to_bytes(), time.monotonic()))
 
+    def publish_task(self, payload: bytes) -> None:
+        """Send a task change (app/collab/task_wire.py) to everyone, reliably."""
+        assert self.name is not None, "a watcher does not change the task"
+        self._z.put(key(self.session, "task", self.name), payload)
+
+    def serve_task_state(self, state: Callable[[], bytes]) -> None:
+        """Answer late joiners' ``fetch_task_state`` with ``state()`` (called on Zenoh's thread)."""
+        assert self.name is not None
+        state_key = key(self.session, "state", self.name)
+        if self._state_reply is None:
+            self._state_reply = self._z.declare_queryable(state_key, lambda query: query.reply(state_key, state()))
+
+    def fetch_task_state(self) -> list[LinkEvent]:
+        """The others' task states, as "task" events (waits up to 2 s for their answers)."""
+        out = []
+        for reply in self._z.get(key(self.session, "state"), timeout=2.0):
+            sample = reply.ok
+            if sample is None:
+                continue
+            name = participant_of(self.session, "state", str(sample.key_expr))
+            payload = sample.payload.to_bytes()
+            if name is not None and name != self.name and len(payload) <= MAX_TASK_BYTES:
+                out.append(LinkEvent("task", name, payload, time.monotonic()))
+        return out
+
+    def _on_task(self, sample: Any) -> None:
+        name = participant_of(self.session, "task", str(sample.key_expr))
+        payload = sample.payload.to_bytes()
+        if name is not None and name != self.name and len(payload) <= MAX_TASK_BYTES:
+            self.events.put(LinkEvent("task", name, payload, time.monotonic()))
+
     def _on_info(self, sample: Any) -> None:
         name = participant_of(self.session, "info", str(sample.key_expr))
         payload = sample.payload.to_bytes()
@@ -185,7 +220,8 @@ class SessionLink:
 
     def close(self) -> None:
         """Leave: the others see "left" at once."""
-        for entity in (self._info_reply, self._info, self._presence, self._alive, self._publisher, self._token):
+        for entity in (self._state_reply, self._task, self._info_reply, self._info, self._presence,
+                       self._alive, self._publisher, self._token):
             if entity is not None:
                 entity.undeclare()
         self._z.close()

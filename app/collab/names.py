@@ -7,6 +7,8 @@ climb out of the session's space (``/``). Keys:
 ``xrjig/<session>/alive/<name>``     liveliness token: present while the participant is
 ``xrjig/<session>/presence/<name>``  head, hands and gaze, newest wins (presence_wire.py)
 ``xrjig/<session>/info/<name>``      role and the hashes of the files it has open (JSON)
+``xrjig/<session>/task/<name>``      a change of the shared task it made (task_wire.py)
+``xrjig/<session>/state/<name>``     its task state, answered to late joiners' queries
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ class Roster:
         self.notes: list[str] = []
 
     def apply(self, events: list[LinkEvent]) -> list[LinkEvent]:
-        """Take a link's events in; return the joins, leaves and announcements among them
-        (in order)."""
+        """Take a link's events in; return the joins, leaves, announcements and task
+        changes among them (in order)."""
         changes = []
         for event in events:
             peer = self.peers.get(event.name)
@@ -74,6 +74,8 @@ class Roster:
                 self._presence(event)
             elif event.kind == "info" and self._info(event):
                 changes.append(event)
+            elif event.kind == "task":
+                changes.append(event)  # the task is the window's (task_wire decodes it there)
         return changes
 
     def _info(self, event: LinkEvent) -> bool:

@@ -75,15 +75,22 @@ def _join(args: argparse.Namespace) -> Any:
 
 
 def _publisher(link: Any) -> Any:
-    """An autopilot frame callback that shows each frame to the session at its own time:
-    the autopilot is paced to real time so the others see hands move as a person's would."""
+    """An autopilot frame callback that shows each frame to the session at its own time
+    (paced to real time, so the others see hands move as a person's would) and shares its
+    verdicts."""
+    from app.collab.task_wire import verdict_message
+    from interaction.events import EventKind
+
     began = time.monotonic()
 
-    def publish(frame: Any, _commands: Any, _events: Any) -> None:
+    def publish(frame: Any, _commands: Any, events: Any) -> None:
         ahead = frame.t - (time.monotonic() - began)
         if ahead > 0:
             time.sleep(ahead)
         link.publish(frame, frame.t)
+        for e in events:  # its verdicts are the session's (app/collab/task_wire.py)
+            if e.kind == EventKind.POINT_MARKED and e.data.get("accepted"):
+                link.publish_task(verdict_message(e.point, e.data["verdict"], e.data.get("note", "")))
 
     return publish
 

@@ -2,7 +2,8 @@
 
 ``serve`` runs a Zenoh router for one named session: participants anywhere connect to it
 (``--join ENDPOINT``); on one LAN they also find each other without it. ``watch`` prints
-who joins and leaves, one line (or JSON object) each, and at exit who is there. ``secret``
+who joins and leaves and the verdicts given, one line (or JSON object) each, and at exit
+who is there and every point's verdict. ``secret``
 writes a new random secret to a file (readable by its owner only): give it to the
 participants; a router refuses anyone without it.
 """
@@ -22,6 +23,8 @@ from app.cli import number
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
+from app.collab.task_wire import TaskError
+from app.collab.task_wire import decode as decode_task
 from scenes.model import SceneError
 
 DEFAULT_LISTEN = "tcp/0.0.0.0:7447"
@@ -91,25 +94,47 @@ def _wait(seconds: float | None) -> None:
 def _watch(args: argparse.Namespace) -> int:
     link = SessionLink(args.session, read_secret(args.secret_file), connect=args.connect)
     roster = Roster()
+    points: dict[str, str] = {}
     start = time.monotonic()
     end = start + args.seconds if args.seconds is not None else None
+
+    def tell(events: list) -> None:
+        for event in roster.apply(events):
+            t = round(event.received - start, 3)
+            if event.kind in ("joined", "left"):
+                _say(args.json, {"t": t, "participant": event.name, "kind": event.kind})
+            elif event.kind == "task":
+                try:
+                    marks = decode_task(event.payload, event.name)
+                except TaskError as err:
+                    roster.notes.append(f"{event.name}: {err}")
+                    continue
+                for mark in marks:
+                    if points.get(mark.point) != mark.verdict.value:
+                        points[mark.point] = mark.verdict.value
+                        _say(args.json, {"t": t, "participant": event.name, "kind": "point_marked",
+                                         "point": mark.point, "verdict": mark.verdict.value})
+
     try:
+        tell(link.fetch_task_state())  # what was done before this watcher came
         while end is None or time.monotonic() < end:
-            for event in roster.apply(link.drain()):
-                _say(args.json, round(event.received - start, 3), event.name, event.kind)
+            tell(link.drain())
             time.sleep(0.02)
-        for event in roster.apply(link.drain()):
-            _say(args.json, round(event.received - start, 3), event.name, event.kind)
+        tell(link.drain())
     finally:
         link.close()
-    state = {"kind": "state", "participants": roster.present(), "notes": roster.notes}
-    print(json.dumps(state) if args.json else f"in the session: {', '.join(state['participants']) or 'no one'}",
-          flush=True)
+    state = {"kind": "state", "participants": roster.present(), "points": points, "notes": roster.notes}
+    if args.json:
+        print(json.dumps(state), flush=True)
+    else:
+        print(f"in the session: {', '.join(state['participants']) or 'no one'}; verdicts: "
+              f"{', '.join(f'{p} {v}' for p, v in points.items()) or 'none'}", flush=True)
     return 0
 
 
-def _say(as_json: bool, t: float, name: str, kind: str) -> None:
+def _say(as_json: bool, line: dict) -> None:
     if as_json:
-        print(json.dumps({"t": t, "participant": name, "kind": kind}), flush=True)
+        print(json.dumps(line), flush=True)
     else:
-        print(f"{t:8.2f} s  {name} {kind}", flush=True)
+        what = f" {line['point']} {line['verdict']}" if line["kind"] == "point_marked" else ""
+        print(f"{line['t']:8.2f} s  {line['participant']} {line['kind']}{what}", flush=True)

@@ -28,6 +28,9 @@ from PySide6.QtWidgets import QLabel
 from app.collab.link import SessionLink, read_secret
 from app.collab.names import check_name
 from app.collab.roster import Roster
+from app.collab.task_wire import TaskError, state_message, verdict_message
+from app.collab.task_wire import decode as decode_task
+from interaction.events import EventKind
 from interaction.trial import file_sha256
 from scenes.model import SceneError
 from views.others import add_others
@@ -52,6 +55,7 @@ class SessionSharing(QObject):
         self.request: JoinRequest | None = None
         self.roster = Roster()
         self._live: Any = None
+        self._session: Any = None
         self._own: dict[str, str] = {}
         self._warned: set[str] = set()
         menu = window.menuBar().addMenu("&Session")
@@ -116,27 +120,65 @@ class SessionSharing(QObject):
         self._detach()
         if self.link is None or session is None:
             return
-        self._live = session.live
         if self.link.name is not None:
+            self._live, self._session = session.live, session
             self._live.frame_stepped.connect(self._publish)
+            session.stepped.connect(self._share_task)
+            self.link.serve_task_state(self._task_state)
             scenario = session.scenario
             files = {"scenario": scenario.path, "model": scenario.model}
             threading.Thread(target=self._announce, args=(self.link, files), daemon=True,
                              name="session-announce").start()
+        link = self.link  # catch up with what the others did before (answers queue as events)
+        threading.Thread(target=lambda: [link.events.put(e) for e in link.fetch_task_state()],
+                         daemon=True, name="session-catch-up").start()
 
     def _detach(self) -> None:
-        if self._live is not None:
-            try:
-                self._live.frame_stepped.disconnect(self._publish)
-            except ValueError:
-                pass  # an observer never connected it
-            self._live = None
+        if self._session is not None:  # set only while this participant shares
+            self._session.stepped.disconnect(self._share_task)
+            self._live.frame_stepped.disconnect(self._publish)
+            self._session = self._live = None
 
     def _publish(self, frame: Any) -> None:
         """On the tick thread: this frame to the others (best effort, never blocks)."""
         link = self.link
         if link is not None and frame is not None:
             link.publish(frame, frame.t)
+
+    def _share_task(self, _state: Any, events: list[Any]) -> None:
+        """This participant's accepted verdicts to the others (not those it was given)."""
+        link = self.link
+        if link is None or link.name is None:
+            return
+        for e in events:
+            if e.kind == EventKind.POINT_MARKED and e.data.get("accepted") and not e.data.get("by"):
+                link.publish_task(verdict_message(e.point, e.data["verdict"], e.data.get("note", "")))
+
+    def _task_state(self) -> bytes:
+        """On Zenoh's thread: this participant's verdicts, for a late joiner."""
+        session = self.controller.session
+        if session is None:
+            return state_message({})
+        with session.lock:
+            points = session.engine.state.points
+            return state_message({p.id: (p.verdict, p.note) for p in points.values() if p.verdict})
+
+    def _apply_task(self, name: str, payload: bytes) -> None:
+        """Another participant's task change into this engine, as recorded commands."""
+        session = self.controller.session
+        if session is None:
+            return
+        try:
+            marks = decode_task(payload, name)
+        except TaskError as err:
+            self.controller.window.statusBar().showMessage(f"{name}: {err}", 8000)
+            return
+        with session.lock:
+            points = session.engine.state.points
+            new = [m for m in marks if m.point in points
+                   and (points[m.point].verdict, points[m.point].note) != (m.verdict.value, m.note)]
+        for mark in new:
+            session.submit(mark)
 
     def _announce(self, link: SessionLink, files: dict[str, Path | None]) -> None:
         """On a thread (a model file can be large to hash): role and file hashes."""
@@ -161,6 +203,8 @@ class SessionSharing(QObject):
                 bar.showMessage(f"{event.name} {event.kind} the session", 6000)
             elif event.kind == "info":
                 self._compare(event.name)
+            elif event.kind == "task":
+                self._apply_task(event.name, event.payload)
         for note in self.roster.notes:
             bar.showMessage(note, 8000)
         self.roster.notes.clear()
