@@ -62,12 +62,15 @@ def load_setup(rec: Recording, cache: dict[str, RecordedSetup] | None = None) ->
     notes = []
     if session.get("scenario_sha256") and file_sha256(path) != session["scenario_sha256"]:
         notes.append(f"{path} changed since the recording")
-    key = str(path.resolve())
+    quality = session.get("model_quality")
+    if quality is not None and not isinstance(quality, str):
+        raise SceneError(rec.path, "its model quality is not text (damaged session metadata?)")
+    key = f"{path.resolve()}|{quality or ''}"
     if cache is not None and key in cache:
         base = cache[key]
         scene, scenario, index = base.scene, base.scenario, base.index
     else:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, quality=quality)  # a STEP model at the trial's quality
         scene = scenario.scene
         assert scene is not None  # load_scenario always attaches the loaded scene
         index = SceneIndex(scene)

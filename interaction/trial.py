@@ -58,12 +58,14 @@ def session_metadata(
     steps: Sequence[str] = (),
     inspection_points: Sequence[str] = (),
     started_utc: str | None = None,
+    model_quality: str | None = None,
 ) -> dict[str, Any]:
     """Everything a later replay needs to re-run the trial and to notice what changed since.
 
     ``device_assist`` says in words what the input device did for the participant beyond
     passing their movements on (the desktop device's carry assist), so an analyst can tell
-    assisted trials from others."""
+    assisted trials from others. ``model_quality``: a STEP model's tessellation quality
+    (its name or numbers), which a replay must load it at to see the same triangles."""
     scenario_path, scene_path = Path(scenario_path).resolve(), Path(scene_path).resolve()
     return {
         "format_version": FORMAT_VERSION,
@@ -80,6 +82,7 @@ def session_metadata(
         "steps": list(steps),
         "inspection_points": list(inspection_points),
         "versions": dependency_versions(),
+        **({"model_quality": model_quality} if model_quality else {}),
     }
 
 

@@ -52,20 +52,21 @@ __all__ = [
 ]
 
 
-def load_scenario(path: str | Path, scene: Scene | None = None) -> Scenario:
+def load_scenario(path: str | Path, scene: Scene | None = None, quality: str | None = None) -> Scenario:
     """Read and validate a scenario file, or propose one for a bare model file.
 
     The model is loaded (unless ``scene`` is given) so that part ids and node paths are
-    checked too; it is kept on ``Scenario.scene``.
+    checked too; it is kept on ``Scenario.scene``. ``quality``: a STEP model's
+    tessellation (scenes.step_quality; None: the default), what a trial recorded it at.
     """
     path = Path(path)
     if path.suffix.lower() in SUPPORTED_SUFFIXES:
-        return auto_scenario(scene if scene is not None else load_scene(path), path)
+        return auto_scenario(scene if scene is not None else load_scene(path, quality=quality), path)
     data, lines = _read_yaml(path)
     scenario = _build(path, data, lines)
     if scene is None:
         scale = UNITS[scenario.units] if scenario.units else None
-        scene = load_scene(scenario.model, unit_scale=scale)
+        scene = load_scene(scenario.model, unit_scale=scale, quality=quality)
     _check_against_scene(scenario, scene)
     if "steps" not in data:  # no steps given: propose them (``steps: []`` means none)
         scenario.steps = proposed_steps(scene, scenario.parts or [])

@@ -60,3 +60,27 @@ def test_what_the_import_leaves_out_is_said(qtbot, window):
     window, _ = window
     assert window.open_file(CTC02_STEP, remember=False)
     assert window.scene.notes and window.statusBar().currentMessage().startswith(window.scene.notes[0][:20])
+
+
+def test_a_trial_on_a_step_model_replays_at_the_quality_it_was_recorded_at(qtbot, window, tmp_path):
+    """The recording keeps the STEP quality: a replay sees the triangles the trial saw."""
+    from interaction.recording_reader import Recording
+    from interaction.recording_rerun import load_setup, verify
+
+    window, controller = window
+    assert window.open_file(AS1_STEP, remember=False)
+    window.quality_actions["fine"].trigger()
+    qtbot.waitUntil(lambda: controller.session is not None and controller.session.scene is window.scene, timeout=30_000)
+    fine = window.scene.triangle_count
+    assert controller.trials.start("P01", None, tmp_path)
+    session = controller.session
+    for k in range(30):
+        session.tick(k / 90)
+    controller.trials.stop(ask_questionnaires=False)
+    (path,) = tmp_path.glob("*.mcap")
+    with Recording(path) as rec:
+        assert rec.session["model_quality"] == "fine"
+        setup = load_setup(rec)
+        assert setup.scene.triangle_count == fine
+        _, divergence = verify(rec, setup)
+        assert divergence is None, divergence

@@ -27,6 +27,7 @@ from app.display.application import APPLICATION
 from app.model.workspace import TrialInfo
 from interaction.questionnaires import NasaTlx, Sus
 from interaction.trial import Trial, session_metadata
+from scenes.step_convert import STEP_SUFFIXES
 from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
 
 if TYPE_CHECKING:
@@ -127,7 +128,9 @@ class TrialControl(QObject):
             participant=participant, scenario_path=scenario.path or scenario.model, scene_path=scenario.model,
             variant=variant, params=session.params.to_dict(), device=session.device.name,
             device_assist=device_assist(session.device),
-            steps=[s.id for s in scenario.steps], inspection_points=[p.id for p in scenario.inspection_points]))
+            steps=[s.id for s in scenario.steps], inspection_points=[p.id for p in scenario.inspection_points],
+            model_quality=window.step_quality(scenario.model) if scenario.model.suffix.lower() in STEP_SUFFIXES
+            else None))
         if trial.error is not None:
             trial.close()
             window.show_error(f"{trial.error}; no trial started")
