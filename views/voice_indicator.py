@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 #: state -> (symbol, colour)
 _LOOK = {
-    "off": ("🎤 off", "#808080"),
-    "listening": ("🎤 listening", "#2070c0"),
-    "hearing": ("🎤 hearing…", "#c08000"),
-    "heard": ("🎤 heard", "#208020"),
-    "rejected": ("🎤 rejected", "#c02020"),
+    "off": ("voice: off", "#808080"),
+    "listening": ("voice: listening", "#2070c0"),
+    "hearing": ("voice: hearing…", "#c08000"),
+    "heard": ("voice: heard", "#208020"),
+    "rejected": ("voice: rejected", "#c02020"),
 }
 
 
