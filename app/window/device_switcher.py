@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
 from app.model.workspace import DESKTOP
+from app.window.camera_calibration import CameraCalibration
 from app.window.camera_feed import CameraFeed
 from app.window.device_choice import DeviceChoice, DeviceSpecError, device_choices, make_device
 from devices.base import Device
@@ -79,6 +80,8 @@ class DeviceSwitcher(QObject):
         self.menu = window.menuBar().addMenu("&Device")
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self._menu_opened)
+        #: Device ▸ Calibrate the camera… (intrinsics from a board, live)
+        self.camera_calibration = CameraCalibration(self)
         self.calibrate_action = QAction("Calibrate &gaze…", window)
         self.calibrate_action.triggered.connect(self.calibrate)
         self.combo = QComboBox(window)
@@ -248,6 +251,8 @@ class DeviceSwitcher(QObject):
         self.menu.addSeparator()
         self.calibrate_action.setEnabled(self.camera is not None)
         self.menu.addAction(self.calibrate_action)
+        self.camera_calibration.enable(self.camera)
+        self.menu.addAction(self.camera_calibration.action)
         headset = getattr(self.controller, "headset", None)  # made after this switcher
         if headset is not None:
             self.menu.addAction(headset.bench_action)
