@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from app.collab.link import SessionLink
+from interaction.commands import Reset
 from scenes.samples import SAMPLE_SCENARIO
 from tests.conftest import interaction_window
 from tests.test_collab import SCRIPTED, _free_port, _router
@@ -153,3 +154,45 @@ def test_a_verdict_from_another_participant_is_this_tasks_and_is_served_to_latec
             carol.close()
     finally:
         bob.close()
+
+
+def test_facilitation_reset_and_variant_for_everyone_and_following_a_view(qtbot, joined):
+    """anna (facilitator) restarts the task for everyone; bob, a facilitator too, switches
+    everyone to 'expert'; eve, a participant, cannot; anna follows bob's view."""
+    from app.collab.task_wire import decode, reset_message, variant_message
+    from devices.desktop import DesktopDevice
+    from scenes.transforms import look_at
+
+    window, controller, endpoint, _ = joined
+    bob = SessionLink("review", SECRET, connect=endpoint, name="bob")
+    eve = SessionLink("review", SECRET, connect=endpoint, name="eve")
+    try:
+        bob.announce({"role": "facilitator"})
+        eve.announce({"role": "participant"})
+        qtbot.wait(300)
+        assert controller.sharing.reset_action.isEnabled()
+        controller.sharing.reset_action.trigger()
+        qtbot.waitUntil(lambda: any(e.kind == "task" and decode(e.payload, e.name) == [Reset()]
+                                    for e in bob.drain()), timeout=5000)
+        eve.publish_task(variant_message("expert"))
+        _tick_until(qtbot, controller, lambda: "not a facilitator" in window.statusBar().currentMessage(), 5)
+        assert controller.model.variant == "novice"
+        bob.publish_task(variant_message("expert"))
+        assert _tick_until(qtbot, controller, lambda: controller.model.variant == "expert")
+        assert controller.session.params.snap_position_mm == 2.0
+        bob.publish_task(reset_message())
+        # bob stands 2 m off along +x, looking at the origin: following him turns the view
+        head = look_at(np.array([2.0, 0.5, 0.0]), np.zeros(3))
+        device = DesktopDevice(head=head)
+        device.start()
+        for k in range(20):
+            bob.publish(device.poll(k / 90), k / 90)
+        controller.sharing.follow("bob")
+        assert _tick_until(qtbot, controller, lambda: controller.sharing.roster.peers.get("bob") is not None
+                           and controller.sharing.roster.peers["bob"].frame is not None)
+        controller.session.tick(10.0)
+        forward = -controller.window.viewport.camera.camera_to_world()[:3, 2]
+        assert np.dot(forward, -head[:3, 2]) > 0.99
+    finally:
+        bob.close()
+        eve.close()

@@ -23,8 +23,9 @@ from app.cli import number
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
-from app.collab.task_wire import TaskError
+from app.collab.task_wire import TaskError, VariantChoice
 from app.collab.task_wire import decode as decode_task
+from interaction.commands import Reset
 from scenes.model import SceneError
 
 DEFAULT_LISTEN = "tcp/0.0.0.0:7447"
@@ -110,6 +111,13 @@ def _watch(args: argparse.Namespace) -> int:
                     roster.notes.append(f"{event.name}: {err}")
                     continue
                 for mark in marks:
+                    if isinstance(mark, Reset):
+                        points.clear()
+                        _say(args.json, {"t": t, "participant": event.name, "kind": "reset"})
+                        continue
+                    if isinstance(mark, VariantChoice):
+                        _say(args.json, {"t": t, "participant": event.name, "kind": "variant", "name": mark.name})
+                        continue
                     if points.get(mark.point) != mark.verdict.value:
                         points[mark.point] = mark.verdict.value
                         _say(args.json, {"t": t, "participant": event.name, "kind": "point_marked",
@@ -136,5 +144,6 @@ def _say(as_json: bool, line: dict) -> None:
     if as_json:
         print(json.dumps(line), flush=True)
     else:
-        what = f" {line['point']} {line['verdict']}" if line["kind"] == "point_marked" else ""
+        what = {"point_marked": f" {line.get('point')} {line.get('verdict')}",
+                "variant": f" {line.get('name')}"}.get(line["kind"], "")
         print(f"{line['t']:8.2f} s  {line['participant']} {line['kind']}{what}", flush=True)

@@ -28,11 +28,20 @@ from PySide6.QtWidgets import QLabel
 from app.collab.link import SessionLink, read_secret
 from app.collab.names import check_name
 from app.collab.roster import Roster
-from app.collab.task_wire import TaskError, state_message, verdict_message
+from app.collab.task_wire import (
+    TaskError,
+    reset_message,
+    state_message,
+    variant_message,
+    verdict_message,
+)
 from app.collab.task_wire import decode as decode_task
+from app.window.framing import follow_head
+from interaction.commands import Reset, SharedMark
 from interaction.events import EventKind
 from interaction.trial import file_sha256
 from scenes.model import SceneError
+from scenes.transforms import pose_to_matrix
 from views.others import add_others
 from views.render_state import RenderState
 from views.session_dialog import JoinDialog, JoinRequest
@@ -64,6 +73,18 @@ class SessionSharing(QObject):
         self.leave_action.setEnabled(False)
         menu.addAction(self.join_action)
         menu.addAction(self.leave_action)
+        menu.addSeparator()
+        self.follow_menu = menu.addMenu("&Follow the view of")
+        self.follow_menu.aboutToShow.connect(self._fill_follow_menu)
+        #: the participant whose view this window shows (None: its own)
+        self.following: str | None = None
+        menu.addSeparator()
+        self.reset_action = QAction("&Reset the task for everyone", window, triggered=self.reset_for_all)
+        self.variant_action = QAction("Use my &variant for everyone", window, triggered=self.variant_for_all)
+        for action in (self.reset_action, self.variant_action):
+            action.setToolTip("facilitators only")
+            menu.addAction(action)
+        self._sync_actions()
         self.label = QLabel("", window)
         window.statusBar().addPermanentWidget(self.label)
         self._poll = QTimer(self)
@@ -92,8 +113,7 @@ class SessionSharing(QObject):
             window.show_error(str(err))
             return False
         self.request, self.roster, self._warned = request, Roster(), set()
-        self.join_action.setEnabled(False)
-        self.leave_action.setEnabled(True)
+        self._sync_actions()
         self._session_started(self.controller.session)
         self._poll.start()
         self._show_present()
@@ -109,10 +129,52 @@ class SessionSharing(QObject):
         link, self.link = self.link, None
         link.close()
         self._poll.stop()
-        self.join_action.setEnabled(True)
-        self.leave_action.setEnabled(False)
+        self.following = None
+        self._sync_actions()
         self.label.setText("")
         self.controller.window.statusBar().showMessage(f"left session {self.request.session!r}", 6000)
+
+    def _sync_actions(self) -> None:
+        joined = self.link is not None
+        self.join_action.setEnabled(not joined)
+        self.leave_action.setEnabled(joined)
+        self.follow_menu.setEnabled(joined)
+        facilitator = joined and self.request is not None and self.request.role == "facilitator"
+        self.reset_action.setEnabled(facilitator)
+        self.variant_action.setEnabled(facilitator)
+
+    # -- facilitation -------------------------------------------------------------------------
+    def reset_for_all(self) -> None:
+        """Restart the task here and in every participant's window (recorded there)."""
+        if self.link is None or self.controller.session is None:
+            return
+        self.controller.session.submit(Reset())
+        self.link.publish_task(reset_message())
+        self.controller.window.statusBar().showMessage("the task restarts for everyone", 6000)
+
+    def variant_for_all(self) -> None:
+        """Every participant switches to this window's variant."""
+        variant = self.controller.model.variant
+        if self.link is None or variant is None:
+            return
+        self.link.publish_task(variant_message(variant))
+        self.controller.window.statusBar().showMessage(f"everyone runs variant {variant!r}", 6000)
+
+    def _fill_follow_menu(self) -> None:
+        self.follow_menu.clear()
+        own = self.follow_menu.addAction("my own view", lambda: self.follow(None))
+        own.setCheckable(True)
+        own.setChecked(self.following is None)
+        for name in self.roster.present():
+            action = self.follow_menu.addAction(name, lambda name=name: self.follow(name))
+            action.setCheckable(True)
+            action.setChecked(name == self.following)
+
+    def follow(self, name: str | None) -> None:
+        """Show participant ``name``'s view (None: this window's own)."""
+        self.following = name
+        said = f"following {name}'s view" if name else "back to your own view"
+        self.controller.window.statusBar().showMessage(said, 6000)
 
     # -- this participant's frames and files ------------------------------------------------
     def _session_started(self, session: Any) -> None:
@@ -169,10 +231,23 @@ class SessionSharing(QObject):
         if session is None:
             return
         try:
-            marks = decode_task(payload, name)
+            asked = decode_task(payload, name)
         except TaskError as err:
             self.controller.window.statusBar().showMessage(f"{name}: {err}", 8000)
             return
+        marks = [a for a in asked if isinstance(a, SharedMark)]
+        for action in asked:
+            if isinstance(action, SharedMark):
+                continue
+            if self.roster.peers.get(name) is None or self.roster.peers[name].info.get("role") != "facilitator":
+                self.controller.window.statusBar().showMessage(
+                    f"{name} is not a facilitator: their reset or variant change is ignored", 8000)
+            elif isinstance(action, Reset):
+                session.submit(Reset())
+                self.controller.window.statusBar().showMessage(f"{name} restarted the task for everyone", 8000)
+            elif not self.controller.model.choose_variant(action.name):
+                self.controller.window.statusBar().showMessage(
+                    f"{name} chose variant {action.name!r}, which this scenario does not have", 8000)
         with session.lock:
             points = session.engine.state.points
             new = [m for m in marks if m.point in points
@@ -227,7 +302,13 @@ class SessionSharing(QObject):
         self.label.setText(f"● {self.request.session}: {', '.join([self.request.name, *others])}")
 
     def decorate(self, state: RenderState, head_size: float) -> None:
-        """Draw the others into ``state`` (the controller calls this at every view update)."""
-        if self.link is not None:
-            self._follow()
-            add_others(state, self.roster.visible(time.monotonic()), head_size)
+        """Draw the others into ``state`` (the controller calls this at every view update);
+        while following someone, the view is theirs."""
+        if self.link is None:
+            return
+        self._follow()
+        others = self.roster.visible(time.monotonic())
+        followed = next((frame for name, frame, _ in others if name == self.following), None)
+        if followed is not None:
+            follow_head(self.controller.window.viewport.camera, pose_to_matrix(followed.head))
+        add_others(state, [o for o in others if o[0] != self.following], head_size)
