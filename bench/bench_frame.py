@@ -1,19 +1,31 @@
 """Frame time of the renderer at 1280x720 on this machine's OpenGL (Mesa llvmpipe under
-Xvfb here), batched per material vs a naive one-draw-per-node renderer.
+Xvfb here) against the tools a user would otherwise pick to look at the same model.
 
 Scenes: the bundled sample (AS1, 5.6 k triangles, 18 parts) and a ~1 M-triangle
 assembly made of ten copies of the PM4 pump (real CAD, 99 k triangles, 32 parts each).
 
-Peer, measured in the same run on the same context, shaders and framebuffer: a
-renderer that keeps one vertex/index buffer per mesh primitive and issues one draw
-call per node with the node's model matrix as a uniform (what a straightforward
-scene-graph renderer does). Both are timed with glFinish, so GPU (here: CPU
-rasteriser) work is included. Run: ``xvfb-run -a .venv/bin/python bench/bench_frame.py``.
+Peers, measured in the same run on the same scene, view (eye, target, field of view, clip
+planes) and window size, taking turns frame by frame so that load from other processes
+hits them alike:
+
+- PyVista (VTK) with the whole scene merged into one mesh (its fastest case), and with
+  one actor per mesh-carrying node, its matrix and colour (what a scene-graph viewer
+  does); each without MSAA (as ours) and with 4x MSAA (PyVista's default is none here);
+- vispy's SceneCanvas with one merged MeshVisual, smooth-shaded.
+
+Every contender is timed to glFinish (VTK: WaitForCompletion), so the rasteriser's work
+is in the figure. Peers need the optional ``bench`` extra (``pip install -e '.[bench]'``);
+one that cannot run here is reported and skipped. With ``--stats`` the vertex-shader,
+primitive and fragment-shader invocations of our frame are printed
+(ARB_pipeline_statistics_query), so a reader with a GPU can judge whether the frame is
+vertex- or fill-bound there.
+
+Run: ``xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python bench/bench_frame.py``
 """
 
 from __future__ import annotations
 
-import ctypes
+import argparse
 import statistics
 import sys
 import time
@@ -31,13 +43,17 @@ from scenes.loader import load_scene  # noqa: E402
 from scenes.model import Node, Scene  # noqa: E402
 from scenes.samples import SAMPLE_SCENE  # noqa: E402
 from views.camera import Camera  # noqa: E402
-from views.gl_util import float_attribute, upload_buffer  # noqa: E402
 from views.render_state import RenderState  # noqa: E402
 from views.renderer import Renderer  # noqa: E402
 
 PM4 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cad" / "glb" / "trj6_pm4-ec-203.glb"
 W, H = 1280, 720
-FRAMES = 15
+#: ARB_pipeline_statistics_query targets
+_STATS = {
+    "vertex shader invocations": 0x82F0,
+    "primitives into clipping": 0x82F6,
+    "fragment shader invocations": 0x82F4,
+}
 
 
 def tiled(scene: Scene, copies: int) -> Scene:
@@ -68,120 +84,230 @@ def tiled(scene: Scene, copies: int) -> Scene:
     return Scene(f"{scene.source.stem} x{copies}", nodes, scene.meshes, scene.materials, [remap[r] for r in roots])
 
 
-class PerNodeRenderer:
-    """The peer: one VAO per primitive, one draw call per (node, primitive), model matrix
-    as a uniform. Reuses the batched renderer's program and part texture (so shading
-    cost is identical); only the way geometry is organised and submitted differs."""
-
-    def __init__(self, renderer: Renderer, scene: Scene) -> None:
-        self.r = renderer
-        self.scene = scene
-        self.draws: list[tuple[int, int, np.ndarray, tuple]] = []
-        world = scene.world_matrices
-        vaos: dict[tuple[int, int], tuple[int, int]] = {}
-        for node in scene.nodes:
-            if node.mesh is None:
+# -- the scene as the peers get it --------------------------------------------------------
+def node_meshes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple]]:
+    """(positions (n, 3), normals (n, 3), triangles (m, 3), world (4, 4), rgba) per
+    mesh-carrying node and triangle primitive, in the node's frame."""
+    out = []
+    world = scene.world_matrices
+    for node in scene.nodes:
+        if node.mesh is None:
+            continue
+        for prim in scene.meshes[node.mesh].primitives:
+            if prim.mode != "triangles" or prim.triangle_count == 0:
                 continue
-            for k, prim in enumerate(scene.meshes[node.mesh].primitives):
-                if prim.mode != "triangles" or len(prim.indices) == 0:
-                    continue
-                if (node.mesh, k) not in vaos:
-                    v = np.zeros((len(prim.positions), 9), np.float32)
-                    v[:, :3] = prim.positions
-                    v[:, 3:6] = prim.normals if prim.normals is not None else 0
-                    vao = int(GL.glGenVertexArrays(1))
-                    GL.glBindVertexArray(vao)
-                    upload_buffer(GL.GL_ARRAY_BUFFER, v)
-                    for loc, (size, off) in enumerate(((3, 0), (3, 3), (2, 6), (1, 8))):
-                        float_attribute(loc, size, 9, off)
-                    upload_buffer(GL.GL_ELEMENT_ARRAY_BUFFER, prim.indices.astype(np.uint32))
-                    GL.glBindVertexArray(0)
-                    vaos[(node.mesh, k)] = (vao, prim.indices.size)
-                color = scene.materials[prim.material].base_color if prim.material is not None else (0.8, 0.8, 0.8, 1)
-                vao, count = vaos[(node.mesh, k)]
-                self.draws.append((vao, count, world[node.index], color))
-
-    def draw(self, view: np.ndarray, proj: np.ndarray, framebuffer: int) -> None:
-        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, framebuffer)
-        GL.glViewport(0, 0, W, H)
-        GL.glClearColor(0.3, 0.3, 0.35, 1)
-        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
-        GL.glEnable(GL.GL_DEPTH_TEST)
-        p = self.r._use_mesh_program(view, proj)
-        p.set_int("u_use_override", 1)
-        p.set_int("u_has_texture", 0)
-        p.set_int("u_lit", 1)
-        p.set_float("u_alpha_cutoff", -1.0)
-        for vao, count, model, color in self.draws:
-            p.set_matrix("u_override", model)
-            p.set_vec("u_base_color", color)
-            GL.glBindVertexArray(vao)
-            GL.glDrawElements(GL.GL_TRIANGLES, count, GL.GL_UNSIGNED_INT, ctypes.c_void_p(0))
+            normals = prim.normals if prim.normals is not None else np.zeros_like(prim.positions)
+            rgba = scene.materials[prim.material].base_color if prim.material is not None else (0.8, 0.8, 0.8, 1)
+            out.append((prim.positions, normals, prim.indices.reshape(-1, 3), world[node.index], tuple(rgba)))
+    return out
 
 
-def timed(draws: dict[str, Callable[[int], None]], target: OffscreenTarget) -> dict[str, tuple[float, float]]:
-    """name -> (median total ms incl. glFinish, median CPU submission ms) over FRAMES frames.
+def merged(pieces) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All pieces in world space as one mesh: positions, normals, triangles, RGB8 per vertex."""
+    pos, nrm, tri, col, base = [], [], [], [], 0
+    for p, n, t, m, rgba in pieces:
+        pos.append(p @ m[:3, :3].T + m[:3, 3])
+        nn = n @ np.linalg.inv(m[:3, :3])
+        nrm.append(nn / np.maximum(np.linalg.norm(nn, axis=1, keepdims=True), 1e-12))
+        tri.append(t + base)
+        col.append(np.tile(np.round(np.array(rgba[:3]) * 255), (len(p), 1)))
+        base += len(p)
+    return (np.concatenate(pos).astype(np.float32), np.concatenate(nrm).astype(np.float32),
+            np.concatenate(tri).astype(np.int64), np.concatenate(col).astype(np.uint8))
 
-    The contenders take turns frame by frame, so load from other processes on this
-    shared 2-core machine hits them alike and the ratio stays fair.
-    """
-    target.make_current()
-    fb = target.framebuffer
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in draws}
-    for frame in range(FRAMES + 1):
+
+class PyVistaPeer:
+    """A PyVista plotter (its own VTK window under the same X server) showing the scene
+    merged or per actor, through our camera."""
+
+    def __init__(self, pieces, camera: Camera, per_actor: bool, msaa: bool) -> None:
+        import pyvista as pv
+
+        self.plotter = pv.Plotter(off_screen=True, window_size=(W, H))
+        if per_actor:
+            for p, n, t, m, rgba in pieces:
+                mesh = pv.PolyData(p.astype(np.float32), np.hstack([np.full((len(t), 1), 3), t]).astype(np.int64))
+                mesh.point_data.active_normals = n.astype(np.float32)
+                actor = self.plotter.add_mesh(mesh, color=rgba[:3], smooth_shading=True)
+                actor.user_matrix = m
+            self.actors = len(pieces)
+        else:
+            pos, nrm, tri, col = merged(pieces)
+            mesh = pv.PolyData(pos, np.hstack([np.full((len(tri), 1), 3), tri]))
+            mesh.point_data.active_normals = nrm
+            mesh.point_data["rgb"] = col
+            self.plotter.add_mesh(mesh, scalars="rgb", rgb=True, smooth_shading=True)
+            self.actors = 1
+        if msaa:
+            self.plotter.enable_anti_aliasing("msaa", multi_samples=4)
+        else:
+            self.plotter.disable_anti_aliasing()
+        self.plotter.show(auto_close=False)
+        # our camera, set after show() (which frames the scene its own way)
+        cam = self.plotter.camera
+        cam.position = tuple(camera.eye())
+        cam.focal_point = tuple(camera.target)
+        cam.up = tuple(camera.camera_to_world()[:3, 1])
+        cam.view_angle = float(np.degrees(camera.fov_y))
+        cam.clipping_range = camera.clip_planes()
+        self.window = self.plotter.ren_win
+
+    def draw(self) -> None:
+        self.window.Render()
+        self.window.WaitForCompletion()
+
+    def shot(self) -> np.ndarray:
+        return self.plotter.screenshot(return_img=True)
+
+    def close(self) -> None:
+        self.plotter.close()
+
+
+class VispyPeer:
+    """vispy's SceneCanvas (PySide6 backend) with one merged, smooth-shaded MeshVisual."""
+
+    def __init__(self, pieces, camera: Camera) -> None:
+        import vispy
+
+        vispy.use("pyside6")
+        from vispy import scene as vscene
+        from vispy.gloo import gl as vgl
+
+        self._gl = vgl
+        pos, nrm, tri, col = merged(pieces)
+        self.canvas = vscene.SceneCanvas(size=(W, H), show=True, bgcolor=(0.3, 0.3, 0.35, 1.0))
+        view = self.canvas.central_widget.add_view()
+        mesh = vscene.visuals.Mesh(vertices=pos, faces=tri.astype(np.uint32), vertex_colors=col / 255.0, shading="smooth")
+        view.add(mesh)
+        # vispy's turntable camera looking from our eye at our target, same field of view
+        d = camera.eye() - camera.target
+        view.camera = vscene.cameras.TurntableCamera(
+            fov=float(np.degrees(camera.fov_y)), distance=float(np.linalg.norm(d)), center=tuple(camera.target),
+            elevation=float(np.degrees(np.arcsin(d[1] / np.linalg.norm(d)))),
+            azimuth=float(np.degrees(np.arctan2(d[2], -d[0]))), up="+y",
+        )
+        self.canvas.native.resize(W, H)
+        self.canvas.app.process_events()
+
+    def draw(self) -> None:
+        self.canvas.set_current()
+        self.canvas.on_draw(None)
+        self.canvas.context.flush_commands()
+        self._gl.glFinish()
+
+    def shot(self) -> np.ndarray:
+        return self.canvas.render()
+
+    def close(self) -> None:
+        self.canvas.close()
+
+
+# -- timing -----------------------------------------------------------------------------
+def timed(draws: dict[str, Callable[[], None]], frames: int) -> dict[str, list[float]]:
+    """name -> per-frame ms (each including glFinish), contenders taking turns per frame;
+    the first round (uploads, shader variants, caches) is not counted."""
+    samples: dict[str, list[float]] = {name: [] for name in draws}
+    for frame in range(frames + 1):
         for name, draw in draws.items():
-            GL.glFinish()
             t0 = time.perf_counter()
-            draw(fb)
-            t1 = time.perf_counter()
-            GL.glFinish()
-            if frame:  # the first round warms caches and shader variants
-                samples[name].append((time.perf_counter() - t0, t1 - t0))
-    return {
-        name: (statistics.median(s[0] for s in v) * 1e3, statistics.median(s[1] for s in v) * 1e3)
-        for name, v in samples.items()
-    }
+            draw()
+            if frame:
+                samples[name].append((time.perf_counter() - t0) * 1e3)
+    return samples
 
 
-def bench(name: str, scene: Scene, target: OffscreenTarget) -> None:
+def ours(renderer: Renderer, target: OffscreenTarget, view, proj, state: RenderState) -> Callable[[], None]:
+    def run() -> None:
+        target.make_current()
+        renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, state)
+        GL.glFinish()
+
+    return run
+
+
+def pipeline_stats(draw: Callable[[], None]) -> dict[str, int] | None:
+    """Invocation counts of one frame, or None without ARB_pipeline_statistics_query."""
+    extensions = {GL.glGetStringi(GL.GL_EXTENSIONS, i).decode() for i in range(GL.glGetIntegerv(GL.GL_NUM_EXTENSIONS))}
+    if "GL_ARB_pipeline_statistics_query" not in extensions:
+        return None
+    out = {}
+    for name, target in _STATS.items():
+        query = int(np.ravel(GL.glGenQueries(1))[0])
+        GL.glBeginQuery(target, query)
+        draw()
+        GL.glEndQuery(target)
+        out[name] = int(GL.glGetQueryObjectuiv(query, GL.GL_QUERY_RESULT))
+        GL.glDeleteQueries(1, [query])
+    return out
+
+
+def bench(
+    name: str, scene: Scene, target: OffscreenTarget, frames: int, peers: bool, stats: bool, shots: Path | None = None
+) -> None:
     camera = Camera()
     camera.frame(scene.bounds, W / H, "iso")
     view, proj = camera.view_matrix(), camera.projection_matrix(W / H)
     target.make_current()
     renderer = Renderer()
     renderer.set_scene(scene)
+    plain = RenderState(background_gradient=False, show_grid=False)
     t0 = time.perf_counter()
-    renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, RenderState())
+    renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, plain)
     GL.glFinish()
     upload = (time.perf_counter() - t0) * 1e3
-    peer = PerNodeRenderer(renderer, scene)
-    # the same plain frame for both: no gradient, no grid, nothing but the meshes
-    plain = RenderState(background_gradient=False, show_grid=False)
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        _save(shots / f"{name.split()[0]}-xrjig.png", target.render(lambda fb: renderer.draw(view, proj, (0, 0, W, H), fb, plain)))
+    draws: dict[str, Callable[[], None]] = {"xrjig": ours(renderer, target, view, proj, plain)}
     moved = {p.id: scene.world_matrix(p.node) @ _nudge() for p in scene.parts}
-    moving = RenderState(part_poses=moved, background_gradient=False, show_grid=False)
-    viewport = (0, 0, W, H)
-    t = timed(
-        {
-            "batched": lambda fb: renderer.draw(view, proj, viewport, fb, plain),
-            "peer": lambda fb: peer.draw(view, proj, fb),
-            "moved": lambda fb: renderer.draw(view, proj, viewport, fb, moving),
-            "full": lambda fb: renderer.draw(view, proj, viewport, fb),
-        },
-        target,
+    draws["xrjig, every part moved"] = ours(
+        renderer, target, view, proj, RenderState(part_poses=moved, background_gradient=False, show_grid=False)
     )
-    renderer.draw(view, proj, viewport, target.framebuffer, plain)
-    calls = renderer.draw_calls
-    (batched, batched_cpu), (naive, naive_cpu) = t["batched"], t["peer"]
-    print(f"\n{name}: {scene.triangle_count:,} triangles, {len(scene.nodes)} nodes, {len(scene.parts)} parts")
-    print(f"  first frame incl. upload               {upload:8.1f} ms")
-    print(f"  batched per material ({calls:4d} draws)     {batched:8.1f} ms/frame (CPU submit {batched_cpu:.2f} ms)")
-    print(f"  peer: one draw per node ({len(peer.draws):4d} draws) {naive:8.1f} ms/frame (CPU submit {naive_cpu:.2f} ms)")
-    print(f"  batched, every part moved              {t['moved'][0]:8.1f} ms/frame")
-    print(f"  batched + gradient + grid (as the GUI) {t['full'][0]:8.1f} ms/frame")
-    print(f"  ratio peer / batched: {naive / batched:.2f}x frame time, {naive_cpu / batched_cpu:.2f}x CPU submit")
+    draws["xrjig + gradient + grid (as the GUI)"] = ours(renderer, target, view, proj, RenderState())
+    closers = []
+    pieces = node_meshes(scene)
+    if peers:
+        for label, make in (
+            ("PyVista merged, no MSAA", lambda: PyVistaPeer(pieces, camera, per_actor=False, msaa=False)),
+            ("PyVista per actor, no MSAA", lambda: PyVistaPeer(pieces, camera, per_actor=True, msaa=False)),
+            ("PyVista merged, 4x MSAA", lambda: PyVistaPeer(pieces, camera, per_actor=False, msaa=True)),
+            ("PyVista per actor, 4x MSAA", lambda: PyVistaPeer(pieces, camera, per_actor=True, msaa=True)),
+            ("vispy merged", lambda: VispyPeer(pieces, camera)),
+        ):
+            try:
+                peer = make()
+            except Exception as err:  # noqa: BLE001 - a peer that cannot run here is reported, not fatal
+                print(f"  {label}: cannot run here ({type(err).__name__}: {err})")
+                continue
+            closers.append(peer.close)
+            draws[label] = peer.draw
+            if shots is not None:
+                _save(shots / f"{name.split()[0]}-{label.replace(' ', '_').replace(',', '')}.png", peer.shot())
+    t = timed(draws, frames)
+    print(f"\n{name}: {scene.triangle_count:,} triangles, {len(scene.nodes)} nodes, {len(scene.parts)} parts, "
+          f"{len(pieces)} mesh-carrying node primitives")
+    print(f"  first frame incl. upload {upload:8.1f} ms; {renderer.draw_calls} draw calls a frame")
+    ref = statistics.median(t["xrjig"])
+    for label, samples in t.items():
+        med = statistics.median(samples)
+        spread = f"{min(samples):6.1f}-{max(samples):6.1f}"
+        ratio = f"ours/peer {ref / med:5.2f}x" if not label.startswith("xrjig") else ""
+        print(f"  {label:38s} {med:8.1f} ms/frame (min-max {spread}) {ratio}")
+    if stats:
+        target.make_current()
+        counts = pipeline_stats(lambda: renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, plain))
+        if counts is None:
+            print("  (no ARB_pipeline_statistics_query: invocation counts unavailable)")
+        else:
+            print("  one frame: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+                  + f" ({W * H:,} pixels)")
+    for close in closers:
+        close()
+    target.make_current()
+    renderer.release()
 
 
-def bench_culling(scene: Scene, target: OffscreenTarget) -> None:
+def bench_culling(scene: Scene, target: OffscreenTarget, frames: int) -> None:
     """Zoomed on one pump of the ten (as when walking through an assembly): frustum
     culling on vs off, same renderer, same picture."""
     first = [p for p in scene.parts if p.id.startswith("copy0/")]
@@ -193,56 +319,28 @@ def bench_culling(scene: Scene, target: OffscreenTarget) -> None:
     renderer = Renderer()
     renderer.set_scene(scene)
     plain = RenderState(background_gradient=False, show_grid=False)
-    viewport = (0, 0, W, H)
 
-    def draw(culling: bool) -> Callable[[int], None]:
-        def run(fb: int) -> None:
+    def draw(culling: bool) -> Callable[[], None]:
+        def run() -> None:
             renderer.frustum_culling = culling
-            renderer.draw(view, proj, viewport, fb, plain)
+            target.make_current()
+            renderer.draw(view, proj, (0, 0, W, H), target.framebuffer, plain)
+            GL.glFinish()
 
         return run
 
-    t = timed({"culled": draw(True), "all": draw(False)}, target)
-    draw(True)(target.framebuffer)
+    t = timed({"culled": draw(True), "all": draw(False)}, frames)
+    draw(True)()
+    on, off = statistics.median(t["culled"]), statistics.median(t["all"])
     print(f"\nPM4 x10 zoomed on one pump: {renderer.culled_parts} of {len(scene.parts)} parts outside the view")
-    print(f"  frustum culling on                     {t['culled'][0]:8.1f} ms/frame")
-    print(f"  peer: culling off                      {t['all'][0]:8.1f} ms/frame")
-    print(f"  ratio off / on: {t['all'][0] / t['culled'][0]:.2f}x")
+    print(f"  frustum culling on  {on:8.1f} ms/frame; off {off:8.1f} ms/frame (off/on {off / on:.2f}x)")
+    renderer.release()
 
 
-def bench_widget(scene: Scene) -> float:
-    """Median ms per repaint of the real Viewport widget at 1280x720 (Qt composition and
-    glFinish included): what a user of the desktop window waits per frame."""
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+def _save(path: Path, rgba: np.ndarray) -> None:
+    from PIL import Image
 
-    from views.viewport import Viewport
-
-    app = QApplication.instance()
-    viewport = Viewport()
-    viewport.resize(W, H)
-    viewport.show()
-    viewport.set_scene(scene)
-    QTest.qWaitForWindowExposed(viewport)
-    for _ in range(3):
-        app.processEvents()
-    times: list[float] = []
-    painted: list[float] = []
-    viewport.frameTimeChanged.connect(painted.append)
-    while len(times) < FRAMES:
-        viewport.camera.orbit(0.02, 0.0)  # a new picture every frame, as when orbiting
-        before = len(painted)
-        t0 = time.perf_counter()
-        viewport.update()
-        app.processEvents()
-        viewport.makeCurrent()
-        GL.glFinish()
-        if len(painted) > before:  # count only event-loop turns that painted a frame
-            times.append(time.perf_counter() - t0)
-        viewport.doneCurrent()
-    viewport.close()
-    QApplication.processEvents()
-    return statistics.median(times) * 1e3
+    Image.fromarray(np.ascontiguousarray(rgba)).save(path)
 
 
 def _nudge() -> np.ndarray:
@@ -252,19 +350,26 @@ def _nudge() -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=15)
+    parser.add_argument("--no-peers", action="store_true", help="only our renderer")
+    parser.add_argument("--stats", action="store_true", help="vertex/primitive/fragment invocation counts")
+    parser.add_argument("--big-only", action="store_true", help="skip the sample scene and culling")
+    parser.add_argument("--shots", type=Path, help="save every contender's picture here (same view?)")
+    args = parser.parse_args()
     from app.display.application import create_application
 
-    create_application()  # a QApplication (not just a QGuiApplication) for the widget part
+    create_application()  # a QApplication: vispy's PySide6 backend shares it
     sample, big = load_scene(SAMPLE_SCENE), tiled(load_scene(PM4), 10)
     with OffscreenTarget(W, H, samples=0) as target:
         target.make_current()
-        print(f"OpenGL: {GL.glGetString(GL.GL_RENDERER).decode()}, {W}x{H}, no MSAA, {FRAMES} frames, median")
-        bench("sample (AS1)", sample, target)
-        bench("PM4 x10", big, target)
-        bench_culling(big, target)
-    print("\nViewport widget (QOpenGLWidget) at 1280x720, orbiting, Qt composition included:")
-    for name, scene in (("sample (AS1)", sample), ("PM4 x10", big)):
-        print(f"  {name:14s} {bench_widget(scene):8.1f} ms/frame")
+        print(f"OpenGL: {GL.glGetString(GL.GL_RENDERER).decode()}, {W}x{H}, ours without MSAA, "
+              f"{args.frames} frames, median")
+        if not args.big_only:
+            bench("sample (AS1)", sample, target, args.frames, not args.no_peers, args.stats, args.shots)
+        bench("PM4 x10", big, target, args.frames, not args.no_peers, args.stats, args.shots)
+        if not args.big_only:
+            bench_culling(big, target, args.frames)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
-"""Load + prepare a ~1M-triangle GLB: load_scene + SceneIndex vs trimesh.load.
+"""Load -> render- and pick-ready for a ~1.2 M-triangle GLB, against trimesh + its Embree BVH.
 
 The scene is made here from real data (never committed): the PM4 pump assembly, every
 part subdivided once (4x triangles) and the whole assembly tiled three times, exported
-as GLB by trimesh. Peers: ``trimesh.load`` alone (parse only), and trimesh.load plus a
-RayMeshIntersector over the concatenated scene (parse + a pick structure, like ours).
+as GLB by trimesh.
 
-    .venv/bin/python bench/bench_load.py [--repeat 3]
+Peer, in the same run on the same file, the contenders taking turns: ``trimesh.load`` of
+the file as one mesh plus trimesh's ``RayMeshIntersector`` (its Embree BVH) answering a
+first ray: what a user of trimesh would do to pick on a model. Ours: ``load_scene`` then
+``SceneIndex`` (the all-parts Embree BVH; rays answer from then on). Also shown: the
+view's vertex batches (``build_batches``, what the first frame uploads), the all-parts
+proximity search that ``SceneIndex`` builds on first need, and trimesh.load alone.
+
+    .venv/bin/python bench/bench_load.py [--repeat 5]
 """
 
 from __future__ import annotations
@@ -51,51 +57,65 @@ def make_big_scene(folder: Path, copies: int = 3) -> Path:
     return path
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def interleaved(contenders: dict, repeat: int) -> dict[str, list[float]]:
+    """name -> seconds per run, the contenders taking turns (load on this shared machine
+    then hits them alike); every run starts from the file."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        for name, fn in contenders.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    from views.scene_batches import build_batches
+
     with tempfile.TemporaryDirectory() as tmp:
         path = make_big_scene(Path(tmp))
         size_mb = path.stat().st_size / 1e6
-        t_load, scene = timed(lambda: load_scene(path), args.repeat)
-        t_index, _ = timed(lambda: SceneIndex(scene), args.repeat)
-        t_peer, peer = timed(lambda: trimesh.load(str(path)), args.repeat)
+        scene = load_scene(path)
+        probe = (scene.bounds.mean(0) - [0, 0, 10])[None], np.array([[0.0, 0.0, 1.0]])
 
-        def peer_prepare():
+        def ours() -> None:
+            SceneIndex(load_scene(path)).rays(*probe)
+
+        def ours_with_batches() -> None:
+            loaded = load_scene(path)
+            SceneIndex(loaded).rays(*probe)
+            build_batches(loaded)
+
+        def ours_with_proximity() -> None:
+            index = SceneIndex(load_scene(path))
+            index.rays(*probe)
+            index.parts_near(scene.bounds.mean(0), 1e-3)
+
+        def peer() -> None:
             mesh = trimesh.load(str(path), force="mesh")
-            return trimesh.ray.ray_pyembree.RayMeshIntersector(mesh).intersects_first(
-                mesh.bounds.mean(0)[None] - [0, 0, 10], np.array([[0.0, 0.0, 1.0]])
-            )
+            trimesh.ray.ray_pyembree.RayMeshIntersector(mesh).intersects_first(*probe)
 
-        t_peer_prep, _ = timed(peer_prepare, args.repeat)
-    print(
-        f"file: {path.name}, {size_mb:.1f} MB, {len(scene.parts)} parts, {scene.triangle_count:,} triangles"
-    )
-    print(
-        f"trimesh tris: {sum(len(g.faces) for g in peer.geometry.values()):,} (geometries, not instances)"
-    )
-    print(f"load_scene                        {t_load * 1000:8.1f} ms")
-    print(f"SceneIndex build                  {t_index * 1000:8.1f} ms")
-    print(f"load_scene + SceneIndex           {(t_load + t_index) * 1000:8.1f} ms")
-    print(f"trimesh.load (scene, parse only)  {t_peer * 1000:8.1f} ms")
-    print(f"trimesh.load(mesh) + RayMeshIntersector first query  {t_peer_prep * 1000:8.1f} ms")
-    print(f"ratio load_scene / trimesh.load                        {t_load / t_peer:.2f}x")
-    print(
-        f"ratio (load_scene + SceneIndex) / trimesh.load         {(t_load + t_index) / t_peer:.2f}x"
-    )
-    print(
-        f"ratio (load_scene + SceneIndex) / (trimesh + its BVH)  {(t_load + t_index) / t_peer_prep:.2f}x"
-    )
+        t = interleaved(
+            {
+                "load_scene + SceneIndex (pick-ready)": ours,
+                "  + build_batches (render-ready too)": ours_with_batches,
+                "  + all-parts proximity search": ours_with_proximity,
+                "peer: trimesh.load(mesh) + RayMeshIntersector": peer,
+                "trimesh.load (scene, parse only)": lambda: trimesh.load(str(path)),
+                "load_scene alone": lambda: load_scene(path),
+            },
+            args.repeat,
+        )
+    print(f"file: {path.name}, {size_mb:.1f} MB, {len(scene.parts)} parts, {scene.triangle_count:,} triangles; "
+          f"{args.repeat} runs each, interleaved, median (min-max)")
+    peer_s = statistics.median(t["peer: trimesh.load(mesh) + RayMeshIntersector"])
+    for name, runs in t.items():
+        med = statistics.median(runs)
+        print(f"  {name:48s} {med * 1e3:8.0f} ms ({min(runs) * 1e3:.0f}-{max(runs) * 1e3:.0f})  "
+              f"{med / peer_s:5.2f}x the peer")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,15 @@
 A part's triangles come from the part node and its mesh-carrying descendants, expressed in
 the part node's frame, so moving the part only changes its pose. Only triangles are
 pickable; lines and points are drawn, never hit.
+
+They are kept as shared vertices and faces, as the primitives hold them: that is what
+Embree copies fastest (scenes.embree_groups), and the triangle soup and face normals,
+which only proximity searches and hits need, are made from them on first use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,15 +30,45 @@ class PartTriangles:
     frame: only a moved part needs them (unmoved parts are answered by the index's
     all-parts structures), so ``SceneIndex`` builds them on first need, or ahead of it in
     ``prepare_part``, and publishes each by one assignment (another thread may build one
-    meanwhile; both give the same structure).
+    meanwhile; both give the same structure). ``triangles`` and ``face_normals`` are made
+    on first use and published the same way.
     """
 
-    triangles: np.ndarray  # (m, 3, 3) float32, part frame
-    face_normals: np.ndarray  # (m, 3) float64
+    vertices: np.ndarray  # (n, 3) float64, part frame
+    faces: np.ndarray  # (m, 3) int32 indices into vertices
     face_nodes: np.ndarray  # (m,) node index that carries each triangle
-    bounds: np.ndarray  # (2, 3) part-frame bounds
+    bounds: np.ndarray  # (2, 3) part-frame bounds of its triangles
     bvh: GroupedBVH | None = None
     near: NearSearch | None = None
+    _triangles: np.ndarray | None = field(default=None, repr=False)
+    _face_normals: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def triangle_count(self) -> int:
+        return len(self.faces)
+
+    @property
+    def vertices32(self) -> np.ndarray:
+        """(n, 3) float32 vertices: the coordinates every query uses."""
+        return self.vertices.astype(np.float32)
+
+    @property
+    def triangles(self) -> np.ndarray:
+        """(m, 3, 3) float32 triangles, part frame."""
+        if self._triangles is None:
+            self._triangles = self.vertices32[self.faces]
+        return self._triangles
+
+    @property
+    def face_normals(self) -> np.ndarray:
+        """(m, 3) float64 unit face normals (zero for degenerate triangles), from the
+        float64 corners."""
+        if self._face_normals is None:
+            tri = self.vertices[self.faces]
+            normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+            length = np.linalg.norm(normals, axis=1, keepdims=True)
+            self._face_normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+        return self._face_normals
 
 
 def part_triangles(scene: Scene, part_node: int, nodes: list[int]) -> PartTriangles | None:
@@ -44,7 +78,8 @@ def part_triangles(scene: Scene, part_node: int, nodes: list[int]) -> PartTriang
     if not invertible(world):
         return None  # scaled to nothing (or to infinity): nothing there to pick
     to_part = np.linalg.inv(world)
-    tris, owners = [], []
+    verts, faces, owners = [], [], []
+    base = 0
     for i in nodes:
         mesh = scene.nodes[i].mesh
         if mesh is None:
@@ -53,32 +88,45 @@ def part_triangles(scene: Scene, part_node: int, nodes: list[int]) -> PartTriang
         for prim in scene.meshes[mesh].primitives:
             if prim.mode != "triangles" or prim.triangle_count == 0:
                 continue
-            verts = transform_points(local, prim.positions.astype(np.float64))
-            tris.append(verts[prim.indices.astype(np.intp)])
-            owners.append(np.full(len(prim.indices), i, dtype=np.int64))
-    if not tris:
+            verts.append(transform_points(local, prim.positions.astype(np.float64)))
+            faces.append(prim.indices.reshape(-1, 3).astype(np.int64) + base)
+            owners.append(np.full(prim.triangle_count, i, dtype=np.int64))
+            base += len(prim.positions)
+    if not faces:
         return None
-    triangles = np.concatenate(tris)
-    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
-    triangles = triangles.astype(np.float32)
-    flat = triangles.reshape(-1, 3)
-    bounds = np.stack([flat.min(0), flat.max(0)]).astype(np.float64)
-    return PartTriangles(triangles, normals, np.concatenate(owners), bounds)
+    vertices = np.concatenate(verts)
+    face_array = np.concatenate(faces)
+    if base > np.iinfo(np.int32).max:
+        raise ValueError("a part with more than 2**31 vertices")
+    face_array = face_array.astype(np.int32)
+    used = np.zeros(len(vertices), bool)
+    used[face_array.ravel()] = True
+    corners = vertices[used].astype(np.float32)
+    bounds = np.stack([corners.min(0), corners.max(0)]).astype(np.float64)
+    return PartTriangles(vertices, face_array, np.concatenate(owners), bounds)
+
+
+def authored_world_meshes(
+    parts: list[PartTriangles], authored: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every part at its authored pose as (world vertices (n, 3) float32, faces (m, 3)):
+    the all-parts BVH's meshes, geomID == slot."""
+    return [
+        (transform_points(authored[k], g.vertices32.astype(np.float64)).astype(np.float32), g.faces)
+        for k, g in enumerate(parts)
+    ]
+
+
+def world_triangles_of(meshes: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(the meshes' triangles (t, 3, 3) float32, owning slot per triangle)."""
+    tris = np.concatenate([np.zeros((0, 3, 3), np.float32)] + [v[f] for v, f in meshes])
+    owner = np.repeat(np.arange(len(meshes)), [len(f) for _, f in meshes])
+    return tris, owner
 
 
 def authored_world_triangles(
     parts: list[PartTriangles], authored: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(every part's triangles in world space at its authored pose (t, 3, 3) float32, owning
-    slot per triangle): what the all-parts BVH and proximity search are built from."""
-    world = [
-        transform_points(authored[k], g.triangles.reshape(-1, 3)).reshape(-1, 3, 3)
-        for k, g in enumerate(parts)
-    ]
-    tris = np.concatenate([np.zeros((0, 3, 3))] + world).astype(np.float32)
-    owner = np.concatenate(
-        [np.zeros(0, np.int64)] + [np.full(len(g.triangles), k) for k, g in enumerate(parts)]
-    )
-    return tris, owner
+    slot per triangle): what the all-parts proximity search is built from."""
+    return world_triangles_of(authored_world_meshes(parts, authored))

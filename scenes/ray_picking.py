@@ -18,7 +18,7 @@ import numpy as np
 from scenes.embree_groups import GroupedBVH
 from scenes.part_poses import PartPoses
 from scenes.part_triangles import PartTriangles
-from scenes.ray_hits import RayHit, make_hits
+from scenes.ray_hits import HitTable, RayHit, RayHits, make_ray_hits
 
 #: Surfaces of moved/excluded parts the one-scene query may step over before ``ray``
 #: falls back to asking every part separately.
@@ -48,6 +48,8 @@ class RayPicker:
         size = 0.0 if not n else float(np.max(bounds[:, 1].max(0) - bounds[:, 0].min(0)))
         #: how far past a skipped surface the static query resumes
         self.step = max(size, 1e-9) * 1e-6
+        #: every part's triangles in one table, for batches' hits (made on first need)
+        self._table: HitTable | None = None
 
     def first(
         self, origin: np.ndarray, direction: np.ndarray, max_distance: float, exclude: Collection[str]
@@ -123,7 +125,11 @@ class RayPicker:
         return near <= far
 
     def rays(self, origins: np.ndarray, directions: np.ndarray) -> list[RayHit | None]:
-        """First hits of many rays at once (no exclusions).
+        """First hits of many rays at once (no exclusions), one RayHit or None each."""
+        return self.ray_hits(origins, directions).to_list()
+
+    def ray_hits(self, origins: np.ndarray, directions: np.ndarray) -> RayHits:
+        """First hits of many rays at once (no exclusions), as arrays.
 
         One query of the authored-pose scene answers every ray whose first hit is on an
         unmoved part; moved parts, and rays that first met a moved part's old place, are
@@ -131,27 +137,33 @@ class RayPicker:
         """
         o = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
         d = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
-        d = d / np.linalg.norm(d, axis=1, keepdims=True)
+        d = d / np.sqrt(np.einsum("ij,ij->i", d, d))[:, None]
         n, poses = len(o), self.poses
         if n == 0 or not poses.ids:
-            return [None] * n
+            return RayHits.empty(n, poses.ids)
         hit = self.static.run(o.astype(np.float32), d.astype(np.float32), output=1)
         geom_id = hit["geomID"].astype(np.intp)
-        moved = np.zeros(len(poses.ids) + 1, bool)  # last entry: "no hit" (geomID -1)
-        moved[list(poses.moved)] = True
-        kept = (geom_id >= 0) & ~moved[geom_id]
-        best_t = np.where(kept, hit["tfar"].astype(np.float64), np.inf)
-        best_slot = np.where(kept, geom_id, -1)
-        best_prim = np.where(kept, hit["primID"], -1)
-        redo = (geom_id >= 0) & moved[geom_id]
-        if poses.moved:
+        found = geom_id >= 0
+        if not poses.moved:  # the authored-pose scene's answer is the answer
+            best_t = np.where(found, hit["tfar"].astype(np.float64), np.inf)
+            best_slot, best_prim = np.where(found, geom_id, -1), hit["primID"]
+        else:
+            moved = np.zeros(len(poses.ids) + 1, bool)  # last entry: "no hit" (geomID -1)
+            moved[list(poses.moved)] = True
+            kept = found & ~moved[geom_id]
+            best_t = np.where(kept, hit["tfar"].astype(np.float64), np.inf)
+            best_slot = np.where(kept, geom_id, -1)
+            best_prim = np.where(kept, hit["primID"], -1)
+            redo = found & moved[geom_id]
             near, far = self._slab(o, d, np.arange(len(poses.ids)))
             reach = far >= np.maximum(near, 0.0)
             for k in range(len(poses.ids)):
                 rows = np.flatnonzero(reach[:, k] & (near[:, k] < best_t) & (moved[k] | redo))
                 if len(rows):
                     self._query_part(k, o, d, rows, best_t, best_slot, best_prim)
-        return make_hits(poses, self.parts, o, d, best_t, best_slot, best_prim)
+        if self._table is None:
+            self._table = HitTable(self.parts)
+        return make_ray_hits(poses, self._table, o, d, best_t, best_slot, best_prim)
 
     def _slab(
         self, origins: np.ndarray, directions: np.ndarray, slots: np.ndarray

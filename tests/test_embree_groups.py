@@ -106,3 +106,56 @@ def test_picking_is_unchanged_when_the_index_is_sliced(as1, as1_meshes, monkeypa
     for i in range(0, 400, 7):
         x, y = whole.ray(o[i], d[i], exclude=[part]), sliced.ray(o[i], d[i], exclude=[part])
         assert (x is None) == (y is None) and (x is None or x.part == y.part)
+
+
+def _indexed(meshes):
+    """The same meshes as shared vertices and faces (corners merged exactly)."""
+    out = []
+    for tris in meshes:
+        vertices, inverse = np.unique(tris.reshape(-1, 3), axis=0, return_inverse=True)
+        out.append((vertices.astype(np.float32), inverse.reshape(-1, 3).astype(np.int32)))
+    return out
+
+
+def test_indexed_meshes_answer_as_triangle_soup(as1_meshes, small_slices):
+    """Shared vertices and faces (what the index builds from: half the copying) give the
+    answers of the same triangles as soup, sliced and whole; a slice whose faces use
+    corners spread over its mesh copies only those."""
+    reference = rtcore_scene.EmbreeScene()
+    for mesh in as1_meshes:
+        TriangleMesh(reference, mesh)
+    indexed = _indexed(as1_meshes)
+    rng = np.random.default_rng(7)
+    scattered = [(v, f[rng.permutation(len(f))]) for v, f in indexed]  # corners all over
+    o, d = _rays(as1_meshes, 2000, seed=4)
+    want = reference.run(o, d, output=1)
+    hit = want["geomID"] >= 0
+    for meshes in (indexed, scattered):
+        sliced = GroupedBVH(meshes)
+        assert len(sliced.groups) >= 8
+        got = sliced.run(o, d, output=1)
+        assert np.array_equal(got["geomID"] >= 0, hit)
+        np.testing.assert_allclose(got["tfar"][hit], want["tfar"][hit], rtol=1e-6)
+        assert (got["geomID"][hit] == want["geomID"][hit]).mean() > 0.99
+        if meshes is indexed:  # triangle numbers are the input's
+            same = got["geomID"] == want["geomID"]
+            assert (got["primID"][hit & same] == want["primID"][hit & same]).mean() > 0.99
+    whole = GroupedBVH(indexed[:3])
+    assert whole.groups == []
+
+
+def test_one_ray_and_a_batch_agree_on_a_sliced_bvh(as1_meshes, small_slices):
+    """One ray takes its own path (box tests on Python floats) and must say what the batch
+    says, with and without a search distance."""
+    sliced = GroupedBVH(as1_meshes)
+    o, d = _rays(as1_meshes, 300, seed=5)
+    batch = sliced.run(o, d, output=1)
+    limit = np.where(batch["geomID"] >= 0, batch["tfar"] * 1.5, 0.05).astype(np.float32)
+    limited = sliced.run(o, d, dists=limit, output=1)
+    for i in range(len(o)):
+        for want, dists in ((batch, None), (limited, limit[i : i + 1])):
+            one = sliced.run(o[i : i + 1], d[i : i + 1], dists=dists, output=1)
+            assert int(one["geomID"][0]) == int(want["geomID"][i])
+            assert int(one["primID"][0]) == int(want["primID"][i])
+            if want["geomID"][i] >= 0:
+                assert float(one["tfar"][0]) == float(want["tfar"][i])

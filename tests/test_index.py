@@ -312,7 +312,7 @@ def test_each_triangle_goes_to_embree_once_at_load_and_a_part_again_only_once_mo
     monkeypatch.setattr(
         scenes.embree_groups,
         "TriangleMesh",
-        lambda scene, tris: (built.append(len(tris)), real(scene, tris)),
+        lambda scene, v, f=None: (built.append(len(v if f is None else f)), real(scene, v) if f is None else real(scene, v, f)),
     )
     scene = load_scene(PM4)
     index = SceneIndex(scene)
@@ -345,3 +345,57 @@ def _part_triangles(scene, part):
         for prim in scene.meshes[scene.nodes[i].mesh].primitives
         if prim.mode == "triangles"
     ]
+
+
+def test_ray_hits_arrays_are_the_rays_hits_and_the_single_rays_answers(pm4):
+    """The array answer of a batch (issue 17) holds what ``rays`` and ``ray`` say, bit for
+    bit, moved parts included; rays that meet nothing are -1 / NaN."""
+    scene, index = pm4
+    origins, dirs = random_rays(scene, 300, seed=4)
+    part = max(scene.parts, key=lambda p: np.ptp(index.part_world_bounds(p.id), axis=0).prod()).id
+    pose = index.part_pose(part)
+    pose[:3, 3] += [0.004, 0.0, 0.002]
+    index.set_part_pose(part, pose)
+    try:
+        arrays = index.ray_hits(origins, dirs)
+        listed = index.rays(origins, dirs)
+        assert arrays.hit.sum() > 150 and (~arrays.hit).sum() > 10
+        for r, h in enumerate(listed):
+            assert arrays.hit[r] == (h is not None)
+            if h is None:
+                assert arrays.slot[r] == -1 and arrays.node[r] == -1 and np.isnan(arrays.distance[r])
+                assert np.isnan(arrays.point[r]).all() and np.isnan(arrays.normal[r]).all()
+                continue
+            assert arrays.part_ids()[r] == h.part and arrays.node[r] == h.node
+            assert arrays.distance[r] == h.distance
+            assert np.array_equal(arrays.point[r], h.point) and np.array_equal(arrays.normal[r], h.normal)
+            single = index.ray(origins[r], dirs[r])
+            # one ray goes through float32 the same way but steps its own path: within float32
+            assert single.part == h.part and abs(single.distance - h.distance) < 1e-6
+            np.testing.assert_allclose(single.normal, h.normal, atol=1e-9)
+        assert part in set(arrays.part_ids())  # the moved part is hit where it now is
+    finally:
+        index.reset_poses()
+
+
+def test_the_proximity_search_waits_for_its_first_need(monkeypatch):
+    """A load builds only what picking needs; the all-parts proximity search is built once,
+    by the first parts_near or by prepare_part (the app's warm-up), whichever comes first."""
+    import scenes.index
+
+    built = []
+    real = scenes.index._NearSearch
+    monkeypatch.setattr(scenes.index, "_NearSearch", lambda tris: (built.append(len(tris)), real(tris))[1])
+    scene = load_scene(PM4)
+    index = SceneIndex(scene)
+    assert built == []
+    assert index.ray(scene.bounds.mean(0) + [0.0, 1.0, 0.0], [0, -1, 0]) is not None
+    assert built == []
+    centre = index.part_world_bounds(scene.parts[0].id).mean(0)
+    near = index.parts_near(centre, 0.05)
+    assert built == [scene.triangle_count] and near
+    assert index.parts_near(centre, 0.05) == near and len(built) == 1
+    warmed = SceneIndex(scene)
+    warmed.prepare_part(scene.parts[0].id)
+    assert len(built) == 3  # the all-parts search, then the part's own
+    assert warmed.parts_near(centre, 0.05) == near and len(built) == 3

@@ -2,7 +2,8 @@
 
 When the viewer stands inside a large assembly (a headset trial, fly mode) most parts
 are behind or beside them; skipping them saves vertex work, which is what limits a
-software rasteriser. Boxes are tested in clip space, so no planes are extracted.
+software rasteriser. Boxes are tested in clip space, so no planes are extracted. Also here:
+the index runs that draw a set of parts.
 """
 
 from __future__ import annotations
@@ -32,3 +33,18 @@ def visible_in_frustum(local_bounds: np.ndarray, worlds: np.ndarray, view_proj: 
     w = clip[:, :, 3:4]
     outside = (clip[:, :, :3] < -w).all(axis=1) | (clip[:, :, :3] > w).all(axis=1)  # (n, 3)
     return ~outside.any(axis=1) | ~finite
+
+
+def index_runs(part_ranges: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, counts) of the index ranges of parts ``order`` in that order, a part that
+    follows its neighbour in the index buffer merged into its run."""
+    ranges = part_ranges[order]
+    ranges = ranges[ranges[:, 1] > 0]
+    if not len(ranges):
+        return ranges[:, 0], ranges[:, 1]
+    ends = ranges[:, 0] + ranges[:, 1]
+    new_run = np.r_[True, ranges[1:, 0] != ends[:-1]]
+    run = np.cumsum(new_run) - 1
+    starts = ranges[new_run, 0]
+    counts = np.bincount(run, weights=ranges[:, 1]).astype(np.int64)
+    return starts, counts

@@ -96,6 +96,26 @@ def rgba8_attribute(location: int, stride_floats: int, offset_floats: int) -> No
     )
 
 
+def byte_attribute(
+    location: int, size: int, gl_type: int, normalized: bool, stride_bytes: int, offset_bytes: int
+) -> None:
+    """Point attribute `location` at `size` values of `gl_type` in the bound GL_ARRAY_BUFFER,
+    read by the shader as floats (normalized: signed types to [-1, 1], unsigned to [0, 1])."""
+    GL.glEnableVertexAttribArray(location)
+    GL.glVertexAttribPointer(
+        location, size, gl_type, GL.GL_TRUE if normalized else GL.GL_FALSE, stride_bytes, ctypes.c_void_p(offset_bytes)
+    )
+
+
+def draw_index_runs(mode: int, starts: np.ndarray, counts: np.ndarray) -> None:
+    """Draw index runs (first index, count) of the bound VAO's uint32 indices."""
+    if len(counts) == 1:
+        GL.glDrawElements(mode, int(counts[0]), GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(starts[0]) * 4))
+    else:
+        offsets = (ctypes.c_void_p * len(starts))(*(int(s) * 4 for s in starts))
+        GL.glMultiDrawElements(mode, counts.astype(np.int32), GL.GL_UNSIGNED_INT, offsets, len(counts))
+
+
 def upload_texture(rgba: np.ndarray, wrap: tuple[int, int] = (GL.GL_REPEAT, GL.GL_REPEAT)) -> int:
     """(H, W, 4) uint8 image -> mipmapped 2D texture (row 0 = uv v 0, as glTF); ``wrap``:
     (S, T) wrap modes (OpenGL enums, the values glTF samplers use)."""

@@ -6,6 +6,12 @@ viewport rectangle and the framebuffer to draw into. Geometry is uploaded once p
 (merged per material, see scene_batches); per frame only the part matrices and tints
 (one small texture buffer) and the overlays change.
 
+Mesh programs come in variants (views/shaders.py): each batch is drawn by the one that
+fetches and interpolates only what it has, and highlighted parts are drawn in a second
+range of the same batch by the variant with a tint, so the parts without one (nearly all)
+carry no tint. On a software rasteriser (Mesa llvmpipe) per-vertex and per-triangle work
+is most of a frame of a large model, so this matters there; on a GPU it hardly does.
+
 Lifecycle (as pyqtgraph's GL items): ``initialize()`` once the context is current,
 ``set_scene()`` any time (upload is lazy, at the next draw), ``draw()`` per frame,
 ``release()`` with the context current to free every GL object.
@@ -22,14 +28,29 @@ from OpenGL import GL
 from scenes.model import Scene
 from views import shaders
 from views.backdrop import BackdropLayer
-from views.culling import visible_in_frustum
-from views.gl_util import Program, float_attribute, rgba8_attribute, upload_buffer, upload_texture
+from views.culling import index_runs, visible_in_frustum
+from views.gl_util import (
+    Program,
+    byte_attribute,
+    draw_index_runs,
+    float_attribute,
+    upload_buffer,
+    upload_texture,
+)
 from views.grid import grid_lines
 from views.render_state import HIGHLIGHT_COLORS, RenderState, backdrop_rect
-from views.scene_batches import VERTEX_FLOATS, SceneBatches, build_batches
+from views.scene_batches import (
+    NORMAL_WORD,
+    PART_WORD,
+    POSITION_WORD,
+    Batch,
+    SceneBatches,
+    build_batches,
+)
 
 _PRIMITIVE = {"triangles": GL.GL_TRIANGLES, "lines": GL.GL_LINES, "points": GL.GL_POINTS}
-_TEXELS_PER_PART = 8
+#: texels per part in the part buffer: the 3 rows of its model-view matrix, its tint
+_TEXELS_PER_PART = 4
 _PARTS_UNIT = 1  # texture unit of the part texture buffer; unit 0 holds base colour maps
 
 
@@ -42,6 +63,8 @@ class _GpuBatch:
     part_ranges: np.ndarray
     material: int | None
     mode: str
+    has_uv: bool
+    has_color: bool
 
 
 class Renderer:
@@ -56,7 +79,13 @@ class Renderer:
         self._batches: list[_GpuBatch] = []
         self._layout: SceneBatches | None = None
         self._textures: dict[int, int] = {}
-        self._authored_parts = np.zeros((0, 4), dtype=np.float32)
+        self._tints = np.zeros((0, 4), dtype=np.float32)
+        self._tinted = np.zeros(0, dtype=bool)
+        self._mesh_programs: dict[frozenset[str], Program] = {}
+        #: mesh programs whose per-frame uniforms are set in the current draw()
+        self._frame_programs: set[int] = set()
+        self._frame_uniforms: tuple[np.ndarray, np.ndarray] = (np.eye(4), np.eye(4))
+        self._frame_viewport: tuple[float, ...] = (0.0, 0.0, 1.0, 1.0)
         self._grid_count = 0
         self._worlds = np.zeros((0, 4, 4))
         #: draw calls issued by the last draw(), for status bars and benchmarks
@@ -71,7 +100,7 @@ class Renderer:
     # -- lifecycle ---------------------------------------------------------------------
     def initialize(self) -> None:
         """Compile programs and create the fixed GL objects (context must be current)."""
-        self._mesh = Program(shaders.MESH_VERTEX, shaders.MESH_FRAGMENT)
+        self._mesh_programs = {}
         self._line = Program(shaders.LINE_VERTEX, shaders.LINE_FRAGMENT)
         self._sphere = Program(shaders.SPHERE_VERTEX, shaders.SPHERE_FRAGMENT)
         self._background = Program(shaders.BACKGROUND_VERTEX, shaders.BACKGROUND_FRAGMENT)
@@ -116,8 +145,9 @@ class Renderer:
         if not self._ready:
             return
         self._free_scene()
-        for program in (self._mesh, self._line, self._sphere, self._background):
+        for program in (*self._mesh_programs.values(), self._line, self._sphere, self._background):
             program.release()
+        self._mesh_programs = {}
         GL.glDeleteVertexArrays(4, [self._empty_vao, self._grid_vao, self._overlay_vao, self._sphere_vao])
         GL.glDeleteBuffers(4, [self._parts_buffer, self._grid_vbo, self._overlay_vbo, self._sphere_vbo])
         GL.glDeleteTextures(1, [self._parts_texture])
@@ -146,44 +176,55 @@ class Renderer:
             vao = int(GL.glGenVertexArrays(1))
             GL.glBindVertexArray(vao)
             vbo = upload_buffer(GL.GL_ARRAY_BUFFER, batch.vertices)
-            for location, (size, offset) in enumerate(((3, 0), (3, 3), (2, 6), (1, 8))):
-                float_attribute(location, size, VERTEX_FLOATS, offset)
-            rgba8_attribute(4, VERTEX_FLOATS, 9)
+            _vertex_attributes(batch)
             ibo = upload_buffer(GL.GL_ELEMENT_ARRAY_BUFFER, batch.indices)
             GL.glBindVertexArray(0)
             self._batches.append(
-                _GpuBatch(vao, vbo, ibo, len(batch.indices), batch.part_ranges, batch.material, batch.mode)
+                _GpuBatch(
+                    vao, vbo, ibo, len(batch.indices), batch.part_ranges, batch.material, batch.mode,
+                    batch.uv_word is not None, batch.color_word is not None,
+                )
             )
             material = scene.materials[batch.material] if batch.material is not None else None
             if material is not None and material.texture is not None and batch.material not in self._textures:
                 self._textures[batch.material] = upload_texture(material.texture, material.texture_wrap)
-        self._authored_parts = _part_texels(self._layout.part_world)
-        upload_buffer(GL.GL_TEXTURE_BUFFER, self._authored_parts, GL.GL_DYNAMIC_DRAW, self._parts_buffer)
+        n_parts = len(self._layout.parts)
+        self._tints = np.zeros((n_parts, 4), dtype=np.float32)
+        self._tinted = np.zeros(n_parts, dtype=bool)
+        self._worlds = self._layout.part_world
+        upload_buffer(
+            GL.GL_TEXTURE_BUFFER, np.zeros((max(n_parts, 1) * _TEXELS_PER_PART, 4), np.float32),
+            GL.GL_DYNAMIC_DRAW, self._parts_buffer,
+        )
         if scene.bounds is not None:
             grid = grid_lines(scene.bounds)
             upload_buffer(GL.GL_ARRAY_BUFFER, grid, GL.GL_STATIC_DRAW, self._grid_vbo)
             self._grid_count = len(grid)
             self._grid_fade = (grid[:, :3].mean(axis=0), float(np.abs(grid[:, [0, 2]] - grid[:, [0, 2]].mean(axis=0)).max()))
 
-    def _update_parts(self, state: RenderState) -> None:
-        """Write moved poses and highlight tints over the authored part texels."""
+    def _update_parts(self, view: np.ndarray, state: RenderState) -> None:
+        """Write every part's model-view rows (moved poses over authored ones) and its
+        highlight tint into the part buffer."""
         layout = self._layout
         if layout is None or not layout.parts:
             return
-        texels = self._authored_parts
-        self._worlds = layout.part_world
-        if state.part_poses or state.highlights:
-            texels = texels.copy()
-            self._worlds = self._worlds.copy()
+        worlds = layout.part_world
+        tints, tinted = self._tints, self._tinted
+        if state.part_poses:
+            worlds = worlds.copy()
             for part_id, pose in state.part_poses.items():
                 i = layout.part_index(part_id)
                 if i is not None:
-                    texels[i * _TEXELS_PER_PART : i * _TEXELS_PER_PART + 7] = _part_texels(pose[None])[:7]
-                    self._worlds[i] = pose
+                    worlds[i] = pose
+        if state.highlights or tinted.any():
+            tints = np.zeros_like(tints)
             for part_id, highlight in state.highlights.items():
                 i = layout.part_index(part_id)
                 if i is not None:
-                    texels[i * _TEXELS_PER_PART + 7] = HIGHLIGHT_COLORS[highlight]
+                    tints[i] = HIGHLIGHT_COLORS[highlight]
+            self._tints, self._tinted = tints, tints[:, 3] > 0
+        self._worlds = worlds
+        texels = _part_texels(np.asarray(view, dtype=np.float64) @ worlds, tints)
         GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self._parts_buffer)
         GL.glBufferSubData(GL.GL_TEXTURE_BUFFER, 0, texels.nbytes, texels)
 
@@ -223,8 +264,11 @@ class Renderer:
             view, proj = backdrop.view, backdrop.projection
         GL.glEnable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LESS)
-        self._update_parts(state)
-        self._draw_meshes(view, proj)
+        self._frame_programs = set()
+        self._frame_uniforms = (np.asarray(view), np.asarray(proj))
+        self._frame_viewport = tuple(float(x) for x in viewport)
+        self._update_parts(view, state)
+        self._draw_meshes()
         if state.show_grid and self._grid_count and backdrop is None:
             center, radius = self._grid_fade
             self._draw_lines(self._grid_vao, self._grid_count, view, proj, center, radius)
@@ -255,33 +299,50 @@ class Renderer:
             GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
             self.draw_calls += 1
 
-    def _use_mesh_program(self, view: np.ndarray, proj: np.ndarray) -> Program:
-        p = self._mesh
+    def _mesh_program(self, defines: frozenset[str]) -> Program:
+        """The mesh program variant with these defines (compiled on first use), in use and
+        with this frame's uniforms set."""
+        p = self._mesh_programs.get(defines)
+        if p is None:
+            p = self._mesh_programs[defines] = Program(*shaders.mesh_sources(defines))
         p.use()
-        p.set_matrix("u_view", view)
-        p.set_matrix("u_proj", proj)
-        p.set_int("u_parts", _PARTS_UNIT)
-        p.set_int("u_texture", 0)
-        sky = np.asarray(view)[:3, :3] @ np.array([0.0, 1.0, 0.0])
-        p.set_vec("u_sky_dir", sky / np.linalg.norm(sky))
-        p.set_int("u_use_override", 0)
-        p.set_vec("u_ghost_color", (0.0, 0.0, 0.0, 0.0))
-        GL.glActiveTexture(GL.GL_TEXTURE0 + _PARTS_UNIT)
-        GL.glBindTexture(GL.GL_TEXTURE_BUFFER, self._parts_texture)
-        GL.glActiveTexture(GL.GL_TEXTURE0)
+        if p.handle not in self._frame_programs:
+            self._frame_programs.add(p.handle)
+            view, proj = self._frame_uniforms
+            p.set_matrix("u_proj", proj)
+            if "LIT" in defines:
+                sky = view[:3, :3] @ np.array([0.0, 1.0, 0.0])
+                p.set_vec("u_sky_dir", sky / np.linalg.norm(sky))
+                p.set_vec("u_viewport", self._frame_viewport)
+                perspective = proj[3, 2] != 0.0
+                p.set_vec("u_unproject", (proj[0, 0], proj[1, 1], proj[0, 2], proj[1, 2]) if perspective else (0.0,) * 4)
+            if "GHOST" not in defines:
+                p.set_int("u_parts", _PARTS_UNIT)
+            if "HAS_TEXTURE" in defines:
+                p.set_int("u_texture", 0)
         return p
 
-    def _set_material(self, p: Program, batch: _GpuBatch) -> None:
+    def _batch_defines(self, batch: _GpuBatch) -> tuple[frozenset[str], object]:
+        """The program defines a batch needs (without a tint) and its material."""
         scene = self._scene
         material = scene.materials[batch.material] if scene is not None and batch.material is not None else None
+        defines = set()
+        if batch.has_uv and batch.material in self._textures:
+            defines.add("HAS_TEXTURE")
+        if batch.has_color:
+            defines.add("HAS_COLOR")
+        if batch.mode == "triangles" and not (material is not None and material.unlit):
+            defines.add("LIT")
+        if material is not None and material.alpha_mode == "MASK":
+            defines.add("ALPHA_MASK")
+        return frozenset(defines), material
+
+    def _set_material(self, p: Program, batch: _GpuBatch, material) -> None:
         p.set_vec("u_base_color", material.base_color if material is not None else (0.8, 0.8, 0.8, 1.0))
         texture = self._textures.get(batch.material) if batch.material is not None else None
-        p.set_int("u_has_texture", texture is not None)
         if texture is not None:
             GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
-        p.set_int("u_lit", batch.mode == "triangles" and not (material is not None and material.unlit))
         alpha_mode = material.alpha_mode if material is not None else "OPAQUE"
-        p.set_float("u_alpha_cutoff", 0.5 if alpha_mode == "MASK" else -1.0)
         if batch.mode == "triangles" and not (material is not None and material.double_sided):
             GL.glEnable(GL.GL_CULL_FACE)
         else:
@@ -293,57 +354,57 @@ class Renderer:
             GL.glDisable(GL.GL_BLEND)
             GL.glDepthMask(GL.GL_TRUE)
 
-    def _draw_meshes(self, view: np.ndarray, proj: np.ndarray) -> None:
+    def _draw_meshes(self) -> None:
         layout = self._layout
         self.culled_parts = 0
         if not self._batches or layout is None:
             return
         visible = np.ones(len(layout.parts), dtype=bool)
         if self.frustum_culling:
-            visible = visible_in_frustum(layout.part_bounds, self._worlds, np.asarray(proj) @ np.asarray(view))
+            view, proj = self._frame_uniforms
+            visible = visible_in_frustum(layout.part_bounds, self._worlds, proj @ view)
             self.culled_parts = int((~visible).sum())
-        p = self._use_mesh_program(view, proj)
+        tinted = self._tinted
+        # the parts drawn without a tint, then those with one. (Drawing opaque parts
+        # nearest first was tried: no gain on llvmpipe, whose cost here is per vertex and
+        # per triangle rather than per shaded pixel.)
+        passes = [(~tinted, False), (tinted, True)] if tinted.any() else [(np.ones_like(tinted), False)]
+        GL.glActiveTexture(GL.GL_TEXTURE0 + _PARTS_UNIT)
+        GL.glBindTexture(GL.GL_TEXTURE_BUFFER, self._parts_texture)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glPointSize(4.0)
         for batch in self._batches:
-            if self.culled_parts:
-                starts, counts = _visible_runs(batch.part_ranges, visible)
+            defines, material = self._batch_defines(batch)
+            for parts, tint in passes:
+                starts, counts = index_runs(batch.part_ranges, np.flatnonzero(visible & parts))
                 if not len(counts):
                     continue
-            else:
-                starts, counts = np.zeros(1, np.int64), np.array([batch.count])
-            self._set_material(p, batch)
-            GL.glBindVertexArray(batch.vao)
-            mode = _PRIMITIVE[batch.mode]
-            if len(counts) == 1:
-                GL.glDrawElements(mode, int(counts[0]), GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(starts[0]) * 4))
-            else:
-                offsets = (ctypes.c_void_p * len(starts))(*(int(s) * 4 for s in starts))
-                GL.glMultiDrawElements(mode, counts.astype(np.int32), GL.GL_UNSIGNED_INT, offsets, len(counts))
-            self.draw_calls += 1
+                p = self._mesh_program(defines | {"HAS_TINT"} if tint else defines)
+                self._set_material(p, batch, material)
+                GL.glBindVertexArray(batch.vao)
+                draw_index_runs(_PRIMITIVE[batch.mode], starts, counts)
+                self.draw_calls += 1
 
     def _draw_ghosts(self, view: np.ndarray, proj: np.ndarray, state: RenderState) -> None:
         layout = self._layout
         if not state.ghosts or layout is None:
             return
-        p = self._use_mesh_program(view, proj)
         _enable_blending()
         GL.glDepthMask(GL.GL_FALSE)
         GL.glDisable(GL.GL_CULL_FACE)
-        p.set_int("u_use_override", 1)
-        p.set_int("u_has_texture", 0)
-        p.set_int("u_lit", 1)
-        p.set_float("u_alpha_cutoff", -1.0)
-        p.set_vec("u_base_color", (0.8, 0.8, 0.8, 1.0))
         for part_id, world, rgba in state.ghosts:
             i = layout.part_index(part_id)
             if i is None:
                 continue
-            p.set_matrix("u_override", world)
-            p.set_vec("u_ghost_color", rgba)
+            model_view = np.asarray(view, dtype=np.float64) @ np.asarray(world, dtype=np.float64)
             for batch in self._batches:
                 start, count = batch.part_ranges[i]
                 if count == 0 or batch.mode != "triangles":
                     continue
+                p = self._mesh_program(frozenset({"LIT", "GHOST", *(("HAS_COLOR",) if batch.has_color else ())}))
+                p.set_vec("u_base_color", (0.8, 0.8, 0.8, 1.0))
+                p.set_matrix("u_model_view", model_view)
+                p.set_vec("u_ghost_color", rgba)
                 GL.glBindVertexArray(batch.vao)
                 GL.glDrawElements(GL.GL_TRIANGLES, int(count), GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(start) * 4))
                 self.draw_calls += 1
@@ -419,15 +480,7 @@ class Renderer:
 
 def _visible_runs(part_ranges: np.ndarray, visible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(starts, counts) of the index ranges of visible parts, neighbours merged."""
-    ranges = part_ranges[visible & (part_ranges[:, 1] > 0)]
-    if not len(ranges):
-        return ranges[:, 0], ranges[:, 1]
-    ends = ranges[:, 0] + ranges[:, 1]
-    new_run = np.r_[True, ranges[1:, 0] != ends[:-1]]
-    run = np.cumsum(new_run) - 1
-    starts = ranges[new_run, 0]
-    counts = np.bincount(run, weights=ranges[:, 1]).astype(np.int64)
-    return starts, counts
+    return index_runs(part_ranges, np.flatnonzero(visible))
 
 
 def _enable_blending() -> None:
@@ -437,15 +490,23 @@ def _enable_blending() -> None:
     GL.glBlendFuncSeparate(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
 
 
-def _part_texels(worlds: np.ndarray) -> np.ndarray:
-    """(n, 4, 4) part matrices -> (n * 8, 4) float32 texels: matrix columns, normal-matrix
-    columns, then a zero tint."""
-    n = len(worlds)
-    out = np.zeros((n, _TEXELS_PER_PART, 4), dtype=np.float32)
-    out[:, 0:4, :] = np.transpose(worlds, (0, 2, 1))
-    lin = worlds[:, :3, :3]
-    det = np.linalg.det(lin)
-    safe = np.where(np.abs(det)[:, None, None] > 1e-30, lin, np.eye(3))
-    normal = np.transpose(np.linalg.inv(safe), (0, 2, 1))
-    out[:, 4:7, :3] = np.transpose(normal, (0, 2, 1))
+def _vertex_attributes(batch: Batch) -> None:
+    """The bound VAO's attributes for a batch's vertex words (see scene_batches)."""
+    stride = batch.stride
+    byte_attribute(0, 3, GL.GL_FLOAT, False, stride, POSITION_WORD * 4)
+    byte_attribute(1, 3, GL.GL_SHORT, True, stride, NORMAL_WORD * 4)
+    byte_attribute(2, 1, GL.GL_FLOAT, False, stride, PART_WORD * 4)
+    if batch.uv_word is not None:
+        byte_attribute(3, 2, GL.GL_FLOAT, False, stride, batch.uv_word * 4)
+    if batch.color_word is not None:
+        byte_attribute(4, 4, GL.GL_UNSIGNED_BYTE, True, stride, batch.color_word * 4)
+
+
+def _part_texels(model_views: np.ndarray, tints: np.ndarray) -> np.ndarray:
+    """(n, 4, 4) part model-view matrices and (n, 4) tints -> (n * 4, 4) float32 texels:
+    the first three rows of each matrix (parts are affine), then its tint."""
+    n = len(model_views)
+    out = np.empty((n, _TEXELS_PER_PART, 4), dtype=np.float32)
+    out[:, 0:3, :] = model_views[:, 0:3, :]
+    out[:, 3, :] = tints
     return out.reshape(n * _TEXELS_PER_PART, 4)

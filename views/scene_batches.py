@@ -17,10 +17,15 @@ import numpy as np
 
 from scenes.model import Part, Scene
 
-#: floats per vertex: position (3), normal (3), uv (2), part index (1), colour (1: RGBA8
-#: packed into the float's four bytes, read by GL as normalized unsigned bytes; 4 bytes a
-#: vertex instead of 16 for a colour that most CAD models do not have)
-VERTEX_FLOATS = 10
+#: 4-byte words of every vertex: position (3 float32), normal (4 int16 in two words: x, y, z
+#: as signed normalized shorts, then 0), part index (1 float32). A batch whose material has a
+#: texture adds its uv (2 float32), one with vertex colours a packed RGBA8 colour (1 word,
+#: read by GL as normalized unsigned bytes): 24 bytes a vertex for most CAD models, 40
+#: at most. Software rasterisers fetch and convert every attribute of every vertex, so
+#: what a batch does not use is not there (it was 40 bytes for every vertex).
+BASE_WORDS = 6
+#: word offsets of the base attributes
+POSITION_WORD, NORMAL_WORD, PART_WORD = 0, 3, 5
 #: the packed colour of vertices without one: opaque white, the material's colour unchanged
 WHITE = np.uint32(0xFFFFFFFF)
 
@@ -29,10 +34,13 @@ WHITE = np.uint32(0xFFFFFFFF)
 class Batch:
     """Everything of one material drawn in one mode.
 
-    vertices    : (n, 10) float32 position, normal, uv, part index (part-local space),
-                  packed RGBA8 colour (see ``VERTEX_FLOATS``)
+    vertices    : (n, words) float32 rows of 4-byte words (see ``BASE_WORDS``): position,
+                  normal (snorm16), part index (part-local space), then uv when
+                  ``uv_word`` is set and a packed RGBA8 colour when ``color_word`` is
     indices     : (m,) uint32 flat element indices (3 per triangle, 2 per line, 1 per point)
     part_ranges : (n_parts, 2) int64 [first index, index count] of each part (count 0 if absent)
+    uv_word     : word offset of the uv (2 float32), or None when the batch has no texture
+    color_word  : word offset of the packed colour, or None when no vertex has a colour
     """
 
     material: int | None
@@ -40,6 +48,13 @@ class Batch:
     vertices: np.ndarray
     indices: np.ndarray
     part_ranges: np.ndarray
+    uv_word: int | None = None
+    color_word: int | None = None
+
+    @property
+    def stride(self) -> int:
+        """Bytes per vertex."""
+        return int(self.vertices.shape[1]) * 4
 
 
 @dataclass
@@ -71,8 +86,8 @@ def build_batches(scene: Scene) -> SceneBatches:
     parts = scene.parts
     world = scene.world_matrices
     part_world = np.array([world[p.node] for p in parts]).reshape(-1, 4, 4)
-    # (material, mode) -> list of (part index, vertices (n, VERTEX_FLOATS), indices (m, k))
-    pieces: dict[tuple[int | None, str], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    # (material, mode) -> list of (part index, primitive, local matrix, normal matrix, flip)
+    pieces: dict[tuple[int | None, str], list[tuple[int, object, np.ndarray, np.ndarray, bool]]] = {}
     for pi, part in enumerate(parts):
         to_local = np.linalg.inv(part_world[pi])
         for node_index in sorted(scene.part_nodes(part)):
@@ -81,46 +96,64 @@ def build_batches(scene: Scene) -> SceneBatches:
                 continue
             local = to_local @ world[node_index]
             normal_m = _normal_matrix(local)
-            flip = np.linalg.det(local[:3, :3]) < 0
+            flip = bool(np.linalg.det(local[:3, :3]) < 0)
             for prim in scene.meshes[node.mesh].primitives:
-                n = len(prim.positions)
-                if n == 0 or len(prim.indices) == 0:
+                if len(prim.positions) == 0 or len(prim.indices) == 0:
                     continue
-                v = np.zeros((n, VERTEX_FLOATS), dtype=np.float32)
-                v[:, 0:3] = prim.positions @ local[:3, :3].T + local[:3, 3]
-                if prim.normals is not None:
-                    nrm = prim.normals @ normal_m.T
-                    length = np.linalg.norm(nrm, axis=1, keepdims=True)
-                    v[:, 3:6] = nrm / np.where(length > 0, length, 1.0)
-                if prim.uvs is not None:
-                    v[:, 6:8] = prim.uvs
-                v[:, 8] = pi
-                # written through an integer view: some colours' bytes read as NaN floats,
-                # and a float copy could quieten them (change the bytes)
-                v.view(np.uint32)[:, 9] = WHITE if prim.colors is None else pack_colors(prim.colors)
-                idx = prim.indices.reshape(len(prim.indices), -1)
-                if flip and prim.mode == "triangles":
-                    idx = idx[:, ::-1]
-                pieces.setdefault((prim.material, prim.mode), []).append((pi, v, idx))
-    batches = []
-    for (material, mode), items in pieces.items():
-        sizes = np.array([len(v) for _, v, _ in items])
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        indices = np.concatenate(
-            [idx.astype(np.uint32).ravel() + np.uint32(off) for (_, _, idx), off in zip(items, offsets, strict=True)]
-        )
-        counts = np.array([idx.size for _, _, idx in items])
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        ranges = np.zeros((len(parts), 2), dtype=np.int64)
-        for (pi, _, _), start, count in zip(items, starts, counts, strict=True):
-            if ranges[pi, 1] == 0:
-                ranges[pi, 0] = start
-            ranges[pi, 1] += count
-        vertices = np.concatenate([v for _, v, _ in items])
-        batches.append(Batch(material, mode, vertices, indices, ranges))
+                pieces.setdefault((prim.material, prim.mode), []).append((pi, prim, local, normal_m, flip))
+    batches = [_batch(scene, material, mode, items, len(parts)) for (material, mode), items in pieces.items()]
     # opaque before blended materials, so blending sees what lies behind it
     batches.sort(key=lambda b: _is_blended(scene, b.material))
     return SceneBatches(parts, part_world, batches, _part_bounds(len(parts), batches))
+
+
+def _batch(scene: Scene, material: int | None, mode: str, items: list, n_parts: int) -> Batch:
+    """One batch's vertex words, indices and part ranges, written into arrays made once."""
+    textured = material is not None and scene.materials[material].texture is not None
+    coloured = any(prim.colors is not None for _, prim, _, _, _ in items)
+    words = BASE_WORDS
+    uv_word = color_word = None
+    if textured:
+        uv_word, words = words, words + 2
+    if coloured:
+        color_word, words = words, words + 1
+    sizes = np.array([len(prim.positions) for _, prim, _, _, _ in items])
+    counts = np.array([prim.indices.size for _, prim, _, _, _ in items])
+    v_starts = np.concatenate([[0], np.cumsum(sizes)])
+    i_starts = np.concatenate([[0], np.cumsum(counts)])
+    vertices = np.zeros((int(v_starts[-1]), words), dtype=np.float32)
+    indices = np.empty(int(i_starts[-1]), dtype=np.uint32)
+    normals = vertices.view(np.int16)[:, 2 * NORMAL_WORD : 2 * NORMAL_WORD + 3]
+    ranges = np.zeros((n_parts, 2), dtype=np.int64)
+    for k, (pi, prim, local, normal_m, flip) in enumerate(items):
+        a, b = v_starts[k], v_starts[k + 1]
+        v = vertices[a:b]
+        v[:, 0:3] = prim.positions @ local[:3, :3].T + local[:3, 3]
+        if prim.normals is not None:
+            normals[a:b] = _snorm16(prim.normals @ normal_m.T)
+        if uv_word is not None and prim.uvs is not None:
+            v[:, uv_word : uv_word + 2] = prim.uvs
+        v[:, PART_WORD] = pi
+        if color_word is not None:
+            # written through an integer view: some colours' bytes read as NaN floats,
+            # and a float copy could quieten them (change the bytes)
+            v.view(np.uint32)[:, color_word] = WHITE if prim.colors is None else pack_colors(prim.colors)
+        idx = prim.indices.reshape(len(prim.indices), -1)
+        if flip and prim.mode == "triangles":
+            idx = idx[:, ::-1]
+        np.add(idx.ravel(), np.uint32(a), out=indices[i_starts[k] : i_starts[k + 1]], casting="unsafe")
+        if ranges[pi, 1] == 0:
+            ranges[pi, 0] = i_starts[k]
+        ranges[pi, 1] += counts[k]
+    return Batch(material, mode, vertices, indices, ranges, uv_word, color_word)
+
+
+def _snorm16(normals: np.ndarray) -> np.ndarray:
+    """(n, 3) normals -> (n, 3) int16 unit normals as GL's signed normalized shorts (zero
+    stays zero: the shader then faces the viewer)."""
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    unit = normals / np.where(length > 0, length, 1.0)
+    return np.rint(np.clip(unit, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
 def pack_colors(colors: np.ndarray) -> np.ndarray:
@@ -138,7 +171,7 @@ def _part_bounds(n_parts: int, batches: list[Batch]) -> np.ndarray:
     for b in batches:
         if not len(b.vertices):
             continue
-        part = b.vertices[:, 8].astype(np.int64)
+        part = b.vertices[:, PART_WORD].astype(np.int64)
         starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
         xyz = b.vertices[:, :3]
         np.minimum.at(lo, part[starts], np.minimum.reduceat(xyz, starts))
