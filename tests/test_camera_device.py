@@ -92,7 +92,7 @@ def test_video_as_camera_gives_tracked_frames_without_blocking():
             frame = dev.poll(1.0 + i / 90)
             times.append(time.perf_counter() - t0)
             time.sleep(1 / 90)
-        assert max(times) < 0.005  # never waits for MediaPipe
+        assert max(times) < 0.012  # never waits for MediaPipe (a tracked frame takes 20 ms and more)
         assert frame.t == pytest.approx(1.0 + 19 / 90)
         assert frame.hands[1].tracked and frame.hands[1].joints is not None
         assert frame.hands[1].joints.shape == (26, 8)

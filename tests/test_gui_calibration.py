@@ -38,6 +38,14 @@ def test_calibrating_from_the_running_camera(qtbot, tmp_path, board_video):
     calibration = controller.devices.camera_calibration
     assert not calibration.action.isEnabled() or controller.devices.camera is None
     assert controller.devices.choose(f"video:{board_video}")
+    try:
+        _calibrate_and_save(qtbot, window, controller, tmp_path)
+    finally:  # the camera's tracker thread (MediaPipe's) must not outlive the test
+        controller.session.stop()
+
+
+def _calibrate_and_save(qtbot, window, controller, tmp_path) -> None:
+    calibration = controller.devices.camera_calibration
     controller.devices._fill_menu()
     assert calibration.action.isEnabled()
     calibration.action.trigger()
