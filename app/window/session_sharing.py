@@ -63,7 +63,6 @@ class SessionSharing(QObject):
         self.link: SessionLink | None = None
         self.request: JoinRequest | None = None
         self.roster = Roster()
-        self._live: Any = None
         self._session: Any = None
         self._own: dict[str, str] = {}
         self._warned: set[str] = set()
@@ -183,8 +182,8 @@ class SessionSharing(QObject):
         if self.link is None or session is None:
             return
         if self.link.name is not None:
-            self._live, self._session = session.live, session
-            self._live.frame_stepped.connect(self._publish)
+            self._session = session
+            session.live.frame_stepped.connect(self._publish)
             session.stepped.connect(self._share_task)
             self.link.serve_task_state(self._task_state)
             scenario = session.scenario
@@ -198,8 +197,8 @@ class SessionSharing(QObject):
     def _detach(self) -> None:
         if self._session is not None:  # set only while this participant shares
             self._session.stepped.disconnect(self._share_task)
-            self._live.frame_stepped.disconnect(self._publish)
-            self._session = self._live = None
+            self._session.live.frame_stepped.disconnect(self._publish)
+            self._session = None
 
     def _publish(self, frame: Any) -> None:
         """On the tick thread: this frame to the others (best effort, never blocks)."""
