@@ -316,13 +316,17 @@ def run_autopilot(
     *,
     index: SceneIndex | None = None,
     rate_hz: float = RATE_HZ,
+    on_start: Callable[[Engine], None] | None = None,
 ) -> AutopilotResult:
     """Run the autopilot through a fresh Engine to the end of its script.
 
-    ``on_frame`` sees every step's frame, commands and events (recording hooks in here).
+    ``on_frame`` sees every step's frame, commands and events (recording hooks in here);
+    ``on_start`` the engine before the first step (a shared session reads its state).
     """
     runner = Runner.build(scene, scenario, params, index)
     engine = runner.engine
+    if on_start is not None:
+        on_start(engine)
     pilot = Autopilot(engine, rate_hz)
     if not engine.state.steps and not engine.state.points:
         pilot.problems.append("the scenario has no steps and no inspection points: nothing to complete")

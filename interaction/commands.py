@@ -8,6 +8,7 @@ frame in a recording, so a replay re-applies them at exactly the same step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any, ClassVar
@@ -135,10 +136,70 @@ class SharedMark(_Serialisable):
         object.__setattr__(self, "verdict", Verdict(self.verdict))
 
 
+def _pose(values: Any) -> tuple[float, ...]:
+    """A part's world matrix as 16 finite numbers, row by row (ValueError otherwise)."""
+    try:
+        pose = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise ValueError("a pose must be 16 numbers") from None
+    if len(pose) != 16 or not all(math.isfinite(v) for v in pose):
+        raise ValueError("a pose must be 16 finite numbers")
+    return pose
+
+
+@dataclass(frozen=True)
+class SharedHold(_Serialisable):
+    """Another participant took part ``part``: nobody here may grab it until they let go
+    (a hand here holding it lets go: the session decided the other had it first)."""
+
+    type: ClassVar[str] = "shared_hold"
+    part: str
+    by: str
+
+
+@dataclass(frozen=True)
+class SharedPose(_Serialisable):
+    """Where participant ``by`` carries the part they hold now (``pose``: its world matrix,
+    16 numbers row by row); ignored unless ``by`` holds ``part`` here."""
+
+    type: ClassVar[str] = "shared_pose"
+    part: str
+    pose: tuple[float, ...]
+    by: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pose", _pose(self.pose))
+
+
+@dataclass(frozen=True)
+class SharedPlace(_Serialisable):
+    """Participant ``by`` let go of ``part`` at ``pose``; with ``slot`` it snapped there,
+    which fills the slot here too (and may finish steps). Without a slot, a hand here that
+    holds the part keeps it (its hold is newer)."""
+
+    type: ClassVar[str] = "shared_place"
+    part: str
+    pose: tuple[float, ...]
+    slot: str = ""
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pose", _pose(self.pose))
+
+
+@dataclass(frozen=True)
+class SharedLeft(_Serialisable):
+    """Participant ``by`` left the session: what they held is free where they left it."""
+
+    type: ClassVar[str] = "shared_left"
+    by: str
+
+
 Command = (MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires | MarkTargeted | MoveCursor
-           | UndoMark | VoiceHeard | SharedMark)
+           | UndoMark | VoiceHeard | SharedMark | SharedHold | SharedPose | SharedPlace | SharedLeft)
 _TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires,
-                                               MarkTargeted, MoveCursor, UndoMark, VoiceHeard, SharedMark)}
+                                               MarkTargeted, MoveCursor, UndoMark, VoiceHeard, SharedMark,
+                                               SharedHold, SharedPose, SharedPlace, SharedLeft)}
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

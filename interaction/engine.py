@@ -20,6 +20,7 @@ from enum import Enum
 
 import numpy as np
 
+from interaction import shared_parts
 from interaction.assembly import AssemblyTask
 from interaction.collision import CollisionWorld, exact_bvh, inset_bvh
 from interaction.commands import (
@@ -31,7 +32,11 @@ from interaction.commands import (
     MoveCursor,
     Reset,
     SetRequires,
+    SharedHold,
+    SharedLeft,
     SharedMark,
+    SharedPlace,
+    SharedPose,
     UndoMark,
     VoiceHeard,
 )
@@ -165,6 +170,7 @@ class Engine:
         s.hovered, s.held, s.ray_hits = [None, None], [None, None], [None, None]
         s.gaze_hit = s.gaze_part = s.gaze_selected = None
         s.snapped.clear()
+        s.others_hold.clear()
         s.colliding.clear()
         s.measurement = MeasurementState()
         s.magnet_zones = []
@@ -189,6 +195,11 @@ class Engine:
         if jumped:
             self._last_collision.clear()
 
+    @property
+    def start_poses(self) -> dict[str, np.ndarray]:
+        """Part id -> (4, 4) world matrix the part starts the task at (read-only)."""
+        return self._start
+
     def target_world(self, part_id: str, slot_id: str) -> np.ndarray:
         """(4, 4) world matrix ``part_id`` takes when it snaps into ``slot_id``."""
         return self.slots[slot_id].target @ self._from_frame[part_id]
@@ -202,9 +213,10 @@ class Engine:
         return [s for s in self._class[self.geometry[part_id].fingerprint] if s not in self.filled]
 
     def not_grabbable(self) -> tuple[str, ...]:
-        """Parts no hand may take now: fixed, snapped, or in a hand already."""
+        """Parts no hand may take now: fixed, snapped, in a hand already, or held by
+        another participant of a shared session."""
         held = tuple(x.held for x in self.hand_states if x.held is not None)
-        return self._fixed + tuple(self.state.snapped) + held
+        return self._fixed + tuple(self.state.snapped) + held + tuple(self.state.others_hold)
 
     def grabbable_now(self) -> set[str]:
         """Movable parts a hand may take now (the ray grab's candidates)."""
@@ -308,6 +320,14 @@ class Engine:
             return self.inspection.undo(n, t)
         if isinstance(command, SharedMark):
             return self.inspection.mark_shared(command, n, t)
+        if isinstance(command, SharedPose):
+            return shared_parts.pose(self, command, n, t)
+        if isinstance(command, SharedHold):
+            return shared_parts.hold(self, command, n, t)
+        if isinstance(command, SharedPlace):
+            return shared_parts.place(self, command, n, t)
+        if isinstance(command, SharedLeft):
+            return shared_parts.left(self, command, n, t)
         if isinstance(command, VoiceHeard):
             return [Event(n, t, EventKind.VOICE_COMMAND, data={
                 "phrase": command.phrase, "command": command.command,

@@ -74,3 +74,6 @@ class EventKind:
     CURSOR_MOVED = "CURSOR_MOVED"
     POINT_UNMARKED = "POINT_UNMARKED"
     VOICE_COMMAND = "VOICE_COMMAND"
+    #: shared sessions: another participant (``data.by``) took a part, or let it go
+    SHARED_HOLD = "SHARED_HOLD"
+    SHARED_PLACE = "SHARED_PLACE"

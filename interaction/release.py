@@ -29,6 +29,8 @@ class ReleaseReason(str, Enum):
     LET_GO = "let_go"
     #: the hand stopped being tracked: the part drops where it is, never snaps
     TRACKING_LOST = "tracking_lost"
+    #: in a shared session, someone else had the part first, or snapped it: it drops here
+    TAKEN = "taken"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ class EngineState:
     gaze_hit: np.ndarray | None = None
     gaze_part: str | None = None
     gaze_selected: str | None = None
+    #: shared sessions: part id -> the participant elsewhere who holds it now
+    others_hold: dict[str, str] = field(default_factory=dict)
     #: part id -> slot (part id) it is snapped into
     snapped: dict[str, str] = field(default_factory=dict)
     #: sorted (part, part) pairs currently interpenetrating

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from app.collab.link import SessionLink
-from interaction.commands import Reset
+from interaction.commands import Reset, SharedMark
 from scenes.samples import SAMPLE_SCENARIO
 from tests.conftest import interaction_window
 from tests.test_collab import SCRIPTED, _free_port, _router
@@ -33,7 +33,8 @@ ANNOUNCING = SCRIPTED.replace(
 
 
 @pytest.fixture
-def joined(qtbot, tmp_path):
+def served(qtbot, tmp_path):
+    """A router for session "review" and a window on the sample, not joined yet."""
     endpoint = f"tcp/127.0.0.1:{_free_port()}"
     router = _router(tmp_path, endpoint, SECRET)
     secret_file = tmp_path / "secret"
@@ -41,14 +42,22 @@ def joined(qtbot, tmp_path):
     window, controller = interaction_window(qtbot, tmp_path)
     controller.request_scenario(SAMPLE_SCENARIO)
     assert window.open_file(controller.model.requested.model, remember=False)
-    assert controller.sharing.join(JoinRequest(endpoint, "review", "anna", secret_file, "facilitator"))
     yield window, controller, endpoint, secret_file
     controller.sharing.leave()
     router.close()
 
 
+@pytest.fixture
+def joined(served):
+    """The window joined as anna, a facilitator."""
+    _, controller, endpoint, secret_file = served
+    assert controller.sharing.join(JoinRequest(endpoint, "review", "anna", secret_file, "facilitator"))
+    return served
+
+
 def _tick_until(qtbot, controller, condition, seconds: float = 10.0) -> bool:
-    session, t, deadline = controller.session, 0.0, time.monotonic() + seconds
+    session, deadline = controller.session, time.monotonic() + seconds
+    t = max(0.0, session.engine.state.t)  # frame times go on where they were, as a live clock's do
     while time.monotonic() < deadline:
         t += 1 / 90
         session.tick(t)
@@ -149,7 +158,8 @@ def test_a_verdict_from_another_participant_is_this_tasks_and_is_served_to_latec
         carol = SessionLink("review", SECRET, connect=endpoint, name="carol")
         try:
             states = [e for e in carol.fetch_task_state() if e.name == "anna"]
-            assert [(m.point, m.verdict.value) for m in decode(states[0].payload, "anna")] == [("P1", "defect")]
+            told = decode(states[0].payload, "anna")
+            assert [(m.point, m.verdict.value) for m in told if isinstance(m, SharedMark)] == [("P1", "defect")]
         finally:
             carol.close()
     finally:
@@ -196,3 +206,51 @@ def test_facilitation_reset_and_variant_for_everyone_and_following_a_view(qtbot,
     finally:
         bob.close()
         eve.close()
+
+
+def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_frees_its_part(qtbot, served, tmp_path):
+    """bob (the autopilot in another process) assembles the sample; anna's window joins
+    after bob's first snap and takes on his progress, sees the part bob carries move and
+    cannot grab it; bob is killed with -9 while carrying: within 5 s the part is free in
+    anna's task. Anna's recording of all this replays and verifies."""
+    from interaction.events import EventKind
+    from interaction.recording_reader import Recording
+
+    _, controller, endpoint, secret_file = served
+    watcher = SessionLink("review", SECRET, connect=endpoint)
+    bob = subprocess.Popen([sys.executable, "-m", "app", "check", str(SAMPLE_SCENARIO), "--join", endpoint,
+                            "--session", "review", "--name", "bob", "--secret-file", str(secret_file)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def bob_snapped() -> bool:
+            return any(e.kind == "task" and b'"place"' in e.payload and b'"slot": null' not in e.payload
+                       for e in watcher.drain())
+        qtbot.waitUntil(bob_snapped, timeout=60_000)
+        assert controller.trials.start("anna", None, tmp_path / "trials")  # anna records her view of it
+        assert controller.sharing.join(JoinRequest(endpoint, "review", "anna", secret_file, "participant"))
+        engine = controller.session.engine
+        assert _tick_until(qtbot, controller, lambda: bool(engine.state.snapped), 10)  # caught up
+        # bob picks up his next part: anna sees it held, moving, and cannot take it
+        assert _tick_until(qtbot, controller, lambda: bool(engine.state.others_hold), 30)
+        (part, holder), = engine.state.others_hold.items()
+        assert holder == "bob" and part not in engine.grabbable_now()
+        before = engine.state.part_poses[part].copy()
+        assert _tick_until(qtbot, controller, lambda: not np.allclose(engine.state.part_poses[part], before), 5)
+        killed = time.monotonic()
+        bob.send_signal(9)
+        bob.wait(timeout=10)
+        assert _tick_until(qtbot, controller, lambda: not engine.state.others_hold, 8)
+        assert time.monotonic() - killed < 5.0 and part in engine.grabbable_now()
+        controller.trials.stop(ask_questionnaires=False)
+    finally:
+        bob.kill()
+        watcher.close()
+    (path,) = (tmp_path / "trials").glob("*.mcap")
+    with Recording(path) as recording:
+        events = recording.events
+        shared = [e for e in events if e.data.get("by") == "bob"]
+        assert {EventKind.SNAP, EventKind.SHARED_HOLD, EventKind.SHARED_PLACE} <= {e.kind for e in shared}
+        assert any(e.kind == EventKind.SHARED_PLACE and e.data.get("outcome") == "left" for e in shared)
+    verify = subprocess.run([sys.executable, "-m", "app", "replay", str(path), "--verify"],
+                            capture_output=True, text=True, timeout=300)
+    assert verify.returncode == 0 and "identical" in verify.stdout, verify.stdout + verify.stderr

@@ -46,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     assert scenario.scene is not None
     start = time.perf_counter()
     link = _join(args)
+    participant = _Participant(link) if link is not None else None
     try:
-        result = run_autopilot(scenario.scene, scenario, params, _publisher(link) if link else None)
+        result = run_autopilot(scenario.scene, scenario, params, participant.frame if participant else None,
+                               on_start=participant.start if participant else None)
     finally:
         if link is not None:
             link.close()
@@ -74,25 +76,38 @@ def _join(args: argparse.Namespace) -> Any:
     return SessionLink(args.session, read_secret(args.secret_file), connect=connect, name=args.name)
 
 
-def _publisher(link: Any) -> Any:
-    """An autopilot frame callback that shows each frame to the session at its own time
+class _Participant:
+    """The autopilot in a shared session: shows each frame to the session at its own time
     (paced to real time, so the others see hands move as a person's would) and shares its
-    verdicts."""
-    from app.collab.task_wire import verdict_message
-    from interaction.events import EventKind
+    grabs, carried parts, snaps and verdicts (app/collab/task_sharing.py). A scripted
+    participant: it does not take in what the others do."""
 
-    began = time.monotonic()
+    def __init__(self, link: Any) -> None:
+        from app.collab.task_sharing import TaskSharing
 
-    def publish(frame: Any, _commands: Any, events: Any) -> None:
-        ahead = frame.t - (time.monotonic() - began)
+        self.link, self.sharing = link, TaskSharing(link.name)
+        self.engine: Any = None
+        self.began = time.monotonic()
+        #: the task state late joiners are told, made between steps (the autopilot steps
+        #: without a lock, so Zenoh's thread must not read the engine's state itself)
+        self._state, self._state_t = b"", -1.0
+
+    def start(self, engine: Any) -> None:
+        self.engine = engine
+        self._state = self.sharing.state(engine.state, engine.start_poses)
+        self.link.serve_task_state(lambda: self._state)
+        self.began = time.monotonic()
+
+    def frame(self, frame: Any, _commands: Any, events: Any) -> None:
+        ahead = frame.t - (time.monotonic() - self.began)
         if ahead > 0:
             time.sleep(ahead)
-        link.publish(frame, frame.t)
-        for e in events:  # its verdicts are the session's (app/collab/task_wire.py)
-            if e.kind == EventKind.POINT_MARKED and e.data.get("accepted"):
-                link.publish_task(verdict_message(e.point, e.data["verdict"], e.data.get("note", "")))
-
-    return publish
+        self.link.publish(frame, frame.t)
+        now = time.monotonic()
+        for message in self.sharing.outgoing(events, self.engine.state, now):
+            self.link.publish_task(message)
+        if events or now - self._state_t > 0.25:
+            self._state, self._state_t = self.sharing.state(self.engine.state, self.engine.start_poses), now
 
 
 def _record(args: argparse.Namespace, scenario: Scenario, params: InteractionParams) -> bool:

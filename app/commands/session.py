@@ -2,8 +2,9 @@
 
 ``serve`` runs a Zenoh router for one named session: participants anywhere connect to it
 (``--join ENDPOINT``); on one LAN they also find each other without it. ``watch`` prints
-who joins and leaves and the verdicts given, one line (or JSON object) each, and at exit
-who is there and every point's verdict. ``secret``
+who joins and leaves and what they do to the task (grab, snap, release, step_done,
+point_marked, reset, variant, complete), one line (or JSON object) each, and at exit who
+is there, the steps done, every point's verdict and whether the task is complete. ``secret``
 writes a new random secret to a file (readable by its owner only): give it to the
 participants; a router refuses anyone without it.
 """
@@ -23,9 +24,9 @@ from app.cli import number
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
-from app.collab.task_wire import TaskError, VariantChoice
+from app.collab.task_wire import Progress, TaskError, VariantChoice
 from app.collab.task_wire import decode as decode_task
-from interaction.commands import Reset
+from interaction.commands import Reset, SharedHold, SharedMark, SharedPlace, SharedPose
 from scenes.model import SceneError
 
 DEFAULT_LISTEN = "tcp/0.0.0.0:7447"
@@ -92,51 +93,86 @@ def _wait(seconds: float | None) -> None:
         time.sleep(0.1 if end is None else max(0.0, min(0.1, end - time.monotonic())))
 
 
+class _Watched:
+    """What a watcher has been told of the task: verdicts, steps done, completion."""
+
+    def __init__(self) -> None:
+        self.points: dict[str, str] = {}
+        self.steps_done: list[str] = []
+        self.complete = False
+
+    def lines(self, name: str, actions: list) -> list[dict]:
+        """The watch lines ``name``'s decoded task message makes (see ``_watch``)."""
+        out: list[dict] = []
+        for action in actions:
+            if isinstance(action, Reset):
+                self.points.clear()
+                self.steps_done.clear()
+                self.complete = False
+                out.append({"kind": "reset"})
+            elif isinstance(action, VariantChoice):
+                out.append({"kind": "variant", "name": action.name})
+            elif isinstance(action, SharedMark):
+                if self.points.get(action.point) != action.verdict.value:
+                    self.points[action.point] = action.verdict.value
+                    out.append({"kind": "point_marked", "point": action.point, "verdict": action.verdict.value})
+            elif isinstance(action, SharedHold):
+                out.append({"kind": "grab", "part": action.part})
+            elif isinstance(action, SharedPlace):
+                out.append({"kind": "snap", "part": action.part, "slot": action.slot} if action.slot
+                           else {"kind": "release", "part": action.part})
+            elif isinstance(action, Progress):
+                for step in action.steps_done:
+                    if step not in self.steps_done:
+                        self.steps_done.append(step)
+                        out.append({"kind": "step_done", "step": step})
+                if action.complete and not self.complete:
+                    self.complete = True
+                    out.append({"kind": "complete"})
+        return out
+
+
 def _watch(args: argparse.Namespace) -> int:
     link = SessionLink(args.session, read_secret(args.secret_file), connect=args.connect)
     roster = Roster()
-    points: dict[str, str] = {}
+    watched = _Watched()
     start = time.monotonic()
     end = start + args.seconds if args.seconds is not None else None
 
-    def tell(events: list) -> None:
+    def tell(events: list, catching_up: bool = False) -> None:
         for event in roster.apply(events):
             t = round(event.received - start, 3)
             if event.kind in ("joined", "left"):
                 _say(args.json, {"t": t, "participant": event.name, "kind": event.kind})
             elif event.kind == "task":
                 try:
-                    marks = decode_task(event.payload, event.name)
+                    actions = decode_task(event.payload, event.name)
                 except TaskError as err:
                     roster.notes.append(f"{event.name}: {err}")
                     continue
-                for mark in marks:
-                    if isinstance(mark, Reset):
-                        points.clear()
-                        _say(args.json, {"t": t, "participant": event.name, "kind": "reset"})
-                        continue
-                    if isinstance(mark, VariantChoice):
-                        _say(args.json, {"t": t, "participant": event.name, "kind": "variant", "name": mark.name})
-                        continue
-                    if points.get(mark.point) != mark.verdict.value:
-                        points[mark.point] = mark.verdict.value
-                        _say(args.json, {"t": t, "participant": event.name, "kind": "point_marked",
-                                         "point": mark.point, "verdict": mark.verdict.value})
+                if catching_up:  # a state: where the others' parts are, not something they did now
+                    actions = [a for a in actions if not isinstance(a, (SharedHold, SharedPlace))]
+                for line in watched.lines(event.name, [a for a in actions if not isinstance(a, SharedPose)]):
+                    _say(args.json, {"t": t, "participant": event.name, **line})
 
     try:
-        tell(link.fetch_task_state())  # what was done before this watcher came
+        tell(link.fetch_task_state(), catching_up=True)  # what was done before this watcher came
         while end is None or time.monotonic() < end:
             tell(link.drain())
             time.sleep(0.02)
         tell(link.drain())
+        tell(link.fetch_task_state(), catching_up=True)  # the task as the participants have it now
     finally:
         link.close()
-    state = {"kind": "state", "participants": roster.present(), "points": points, "notes": roster.notes}
+    state = {"kind": "state", "participants": roster.present(), "steps_done": watched.steps_done,
+             "points": watched.points, "complete": watched.complete, "notes": roster.notes}
     if args.json:
         print(json.dumps(state), flush=True)
     else:
-        print(f"in the session: {', '.join(state['participants']) or 'no one'}; verdicts: "
-              f"{', '.join(f'{p} {v}' for p, v in points.items()) or 'none'}", flush=True)
+        print(f"in the session: {', '.join(state['participants']) or 'no one'}; steps done: "
+              f"{', '.join(watched.steps_done) or 'none'}; verdicts: "
+              f"{', '.join(f'{p} {v}' for p, v in watched.points.items()) or 'none'}"
+              f"{'; the task is complete' if watched.complete else ''}", flush=True)
     return 0
 
 
@@ -144,6 +180,5 @@ def _say(as_json: bool, line: dict) -> None:
     if as_json:
         print(json.dumps(line), flush=True)
     else:
-        what = {"point_marked": f" {line.get('point')} {line.get('verdict')}",
-                "variant": f" {line.get('name')}"}.get(line["kind"], "")
-        print(f"{line['t']:8.2f} s  {line['participant']} {line['kind']}{what}", flush=True)
+        what = " ".join(str(line[k]) for k in ("part", "slot", "step", "point", "verdict", "name") if line.get(k))
+        print(f"{line['t']:8.2f} s  {line['participant']} {line['kind']}{' ' + what if what else ''}", flush=True)

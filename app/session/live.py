@@ -90,6 +90,8 @@ class LiveSession:
         #: every stepped frame, as the engine saw it (quantised), on the stepping thread:
         #: what a shared session shows the others of this participant
         self.frame_stepped = Listeners()
+        #: the task started again from its beginning on a new engine (a trial, an edit)
+        self.task_restarted = Listeners()
         self._thread: threading.Thread | None = None
         self._paced = False
         self._halt = threading.Event()
@@ -154,6 +156,7 @@ class LiveSession:
     def _engine_replaced(self) -> None:
         self._pending.clear()
         self.warm_up.retarget(self.engine)
+        self.task_restarted.emit()
 
     def set_device(self, device: Device) -> None:
         """Switch the input device; the old one is stopped. Not from inside a ``ticked``

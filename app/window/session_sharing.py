@@ -9,8 +9,12 @@ files gets one clear message, since the same hands over different models mean no
 
 The others are drawn from the link's newest presence at every view update
 (views/others.py), fading when silent. Joins and leaves go to the status bar, and the
-permanent label lists who is there. The task itself is not shared yet (README: What is not
-done). Each participant's engine runs its own copy of the task.
+permanent label lists who is there.
+
+The task is shared through app.collab.task_sharing: this participant's grabs, carried
+poses, releases and verdicts go out as task messages, the others' come in as recorded
+engine commands; a late joiner asks the others for their task states. Each participant's
+engine steps only its own input, so its recording replays bit for bit.
 """
 
 from __future__ import annotations
@@ -28,17 +32,18 @@ from PySide6.QtWidgets import QLabel
 from app.collab.link import SessionLink, read_secret
 from app.collab.names import check_name
 from app.collab.roster import Roster
+from app.collab.task_sharing import TaskSharing
 from app.collab.task_wire import (
+    Progress,
     TaskError,
+    VariantChoice,
     reset_message,
     state_message,
     variant_message,
-    verdict_message,
 )
 from app.collab.task_wire import decode as decode_task
 from app.window.framing import follow_head
-from interaction.commands import Reset, SharedMark
-from interaction.events import EventKind
+from interaction.commands import Reset
 from interaction.trial import file_sha256
 from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
@@ -63,6 +68,7 @@ class SessionSharing(QObject):
         self.link: SessionLink | None = None
         self.request: JoinRequest | None = None
         self.roster = Roster()
+        self.sharing: TaskSharing | None = None
         self._session: Any = None
         self._own: dict[str, str] = {}
         self._warned: set[str] = set()
@@ -112,6 +118,7 @@ class SessionSharing(QObject):
             window.show_error(str(err))
             return False
         self.request, self.roster, self._warned = request, Roster(), set()
+        self.sharing = TaskSharing(request.name)
         self._sync_actions()
         self._session_started(self.controller.session)
         self._poll.start()
@@ -190,14 +197,23 @@ class SessionSharing(QObject):
             files = {"scenario": scenario.path, "model": scenario.model}
             threading.Thread(target=self._announce, args=(self.link, files), daemon=True,
                              name="session-announce").start()
-        link = self.link  # catch up with what the others did before (answers queue as events)
-        threading.Thread(target=lambda: [link.events.put(e) for e in link.fetch_task_state()],
-                         daemon=True, name="session-catch-up").start()
+            session.live.task_restarted.connect(self._catch_up)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Ask the others for their task states (a new task here, from its beginning, takes
+        on what they did: a trial started in a session records it as its first commands).
+        The answers queue as events, applied on the GUI thread; any thread may call this."""
+        link = self.link
+        if link is not None:
+            threading.Thread(target=lambda: [link.events.put(e) for e in link.fetch_task_state()],
+                             daemon=True, name="session-catch-up").start()
 
     def _detach(self) -> None:
         if self._session is not None:  # set only while this participant shares
             self._session.stepped.disconnect(self._share_task)
             self._session.live.frame_stepped.disconnect(self._publish)
+            self._session.live.task_restarted.disconnect(self._catch_up)
             self._session = None
 
     def _publish(self, frame: Any) -> None:
@@ -206,53 +222,53 @@ class SessionSharing(QObject):
         if link is not None and frame is not None:
             link.publish(frame, frame.t)
 
-    def _share_task(self, _state: Any, events: list[Any]) -> None:
-        """This participant's accepted verdicts to the others (not those it was given)."""
-        link = self.link
-        if link is None or link.name is None:
+    def _share_task(self, state: Any, events: list[Any]) -> None:
+        """What this participant did (grabs, carried poses, releases, verdicts) to the
+        others; called under the session's lock, as the views are."""
+        link, sharing = self.link, self.sharing
+        if link is None or link.name is None or sharing is None:
             return
-        for e in events:
-            if e.kind == EventKind.POINT_MARKED and e.data.get("accepted") and not e.data.get("by"):
-                link.publish_task(verdict_message(e.point, e.data["verdict"], e.data.get("note", "")))
+        for message in sharing.outgoing(events, state, time.monotonic()):
+            link.publish_task(message)
 
     def _task_state(self) -> bytes:
-        """On Zenoh's thread: this participant's verdicts, for a late joiner."""
-        session = self.controller.session
-        if session is None:
+        """On Zenoh's thread: this participant's whole task, for a late joiner."""
+        session, sharing = self.controller.session, self.sharing
+        if session is None or sharing is None:
             return state_message({})
         with session.lock:
-            points = session.engine.state.points
-            return state_message({p.id: (p.verdict, p.note) for p in points.values() if p.verdict})
+            engine = session.engine
+            return sharing.state(engine.state, engine.start_poses)
 
     def _apply_task(self, name: str, payload: bytes) -> None:
         """Another participant's task change into this engine, as recorded commands."""
-        session = self.controller.session
-        if session is None:
+        session, sharing = self.controller.session, self.sharing
+        if session is None or sharing is None:
             return
         try:
             asked = decode_task(payload, name)
         except TaskError as err:
             self.controller.window.statusBar().showMessage(f"{name}: {err}", 8000)
             return
-        marks = [a for a in asked if isinstance(a, SharedMark)]
         for action in asked:
-            if isinstance(action, SharedMark):
-                continue
-            if self.roster.peers.get(name) is None or self.roster.peers[name].info.get("role") != "facilitator":
-                self.controller.window.statusBar().showMessage(
-                    f"{name} is not a facilitator: their reset or variant change is ignored", 8000)
-            elif isinstance(action, Reset):
-                session.submit(Reset())
-                self.controller.window.statusBar().showMessage(f"{name} restarted the task for everyone", 8000)
-            elif not self.controller.model.choose_variant(action.name):
-                self.controller.window.statusBar().showMessage(
-                    f"{name} chose variant {action.name!r}, which this scenario does not have", 8000)
+            if isinstance(action, (Reset, VariantChoice)):
+                self._facilitate(name, action)
         with session.lock:
-            points = session.engine.state.points
-            new = [m for m in marks if m.point in points
-                   and (points[m.point].verdict, points[m.point].note) != (m.verdict.value, m.note)]
-        for mark in new:
-            session.submit(mark)
+            commands = sharing.incoming([a for a in asked if not isinstance(a, (Reset, VariantChoice, Progress))],
+                                        session.engine.state)
+        for command in commands:
+            session.submit(command)
+
+    def _facilitate(self, name: str, action: Reset | VariantChoice) -> None:
+        """A reset or variant for everyone: taken from a facilitator only."""
+        bar = self.controller.window.statusBar()
+        if self.roster.peers.get(name) is None or self.roster.peers[name].info.get("role") != "facilitator":
+            bar.showMessage(f"{name} is not a facilitator: their reset or variant change is ignored", 8000)
+        elif isinstance(action, Reset):
+            self.controller.session.submit(Reset())
+            bar.showMessage(f"{name} restarted the task for everyone", 8000)
+        elif not self.controller.model.choose_variant(action.name):
+            bar.showMessage(f"{name} chose variant {action.name!r}, which this scenario does not have", 8000)
 
     def _announce(self, link: SessionLink, files: dict[str, Path | None]) -> None:
         """On a thread (a model file can be large to hash): role and file hashes."""
@@ -275,6 +291,8 @@ class SessionSharing(QObject):
         for event in self.roster.apply(self.link.drain()):
             if event.kind in ("joined", "left"):
                 bar.showMessage(f"{event.name} {event.kind} the session", 6000)
+                if event.kind == "left":
+                    self._free_held_by(event.name)
             elif event.kind == "info":
                 self._compare(event.name)
             elif event.kind == "task":
@@ -283,6 +301,16 @@ class SessionSharing(QObject):
             bar.showMessage(note, 8000)
         self.roster.notes.clear()
         self._show_present()
+
+    def _free_held_by(self, name: str) -> None:
+        """``name`` left: the parts it held are free here (a recorded command)."""
+        session = self.controller.session
+        if session is None:
+            return
+        with session.lock:
+            commands = TaskSharing.left(name, session.engine.state)
+        for command in commands:
+            session.submit(command)
 
     def _compare(self, name: str) -> None:
         theirs, own = self.roster.peers[name].info, self._own

@@ -175,9 +175,15 @@ def figures(c: SnapCandidate) -> dict[str, float | str]:
 def snap_into(ctx: VerbContext, hand: str, part: str, c: SnapCandidate, n: int, t: float) -> list[Event]:
     """Put ``part`` exactly at its target in ``c``'s slot and fill the slot (SNAP, then
     what filling it does to the assembly: STEP_DONE, ASSEMBLY_COMPLETE, ...)."""
-    ctx.set_pose(part, ctx.target_world(part, c.slot.id), jumped=True)
-    ctx.filled[c.slot.id] = part
-    ctx.state.snapped[part] = c.slot.id
-    step = ctx.assembly.step_of_slot.get(c.slot.id)
-    events = [Event(n, t, EventKind.SNAP, hand=hand, part=part, step=step, data=figures(c))]
-    return events + ctx.assembly.fill(c.slot.id, part, n, t)
+    return fill_slot(ctx, hand, part, c.slot.id, figures(c), n, t)
+
+
+def fill_slot(ctx: VerbContext, hand: str | None, part: str, slot: str, data: dict, n: int, t: float) -> list[Event]:
+    """Put ``part`` exactly at its target in ``slot`` and fill the slot: SNAP (with
+    ``data``), then STEP_DONE, ASSEMBLY_COMPLETE... as filling it makes them."""
+    ctx.set_pose(part, ctx.target_world(part, slot), jumped=True)
+    ctx.filled[slot] = part
+    ctx.state.snapped[part] = slot
+    step = ctx.assembly.step_of_slot.get(slot)
+    events = [Event(n, t, EventKind.SNAP, hand=hand, part=part, step=step, data=data)]
+    return events + ctx.assembly.fill(slot, part, n, t)
