@@ -17,6 +17,11 @@ Definitions (stated in the HTML report as well):
   time of samples on the point.
 * coverage: share of inspection points seen (POINT_SEEN) or given a verdict (an *accepted*
   POINT_MARKED; a refused mark, e.g. "not seen yet", covers nothing).
+* shared sessions: grabs, re-grabs and snaps are this participant's own (events without
+  ``by``); steps and completion are the team's. Per person (``people``): grabs (a
+  GRAB here, an accepted SHARED_HOLD from another), snaps, steps finished and verdicts
+  given, from the events' ``by``; hand path lengths from each person's frames (the
+  others' as this participant received them).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from interaction.events import Event, EventKind
+from interaction.recording import SHARED_SESSION_METADATA, decode_metadata_values
 
 #: event kind -> error name used in tables
 ERROR_KINDS = {
@@ -58,6 +64,20 @@ class PointMetric:
 
 
 @dataclass
+class PersonMetric:
+    """What one person of a shared session did, as one participant's recording saw it."""
+
+    name: str
+    #: the recording's own participant (the others are seen through what they sent)
+    own: bool
+    grabs: int
+    snaps: int
+    steps_done: int
+    verdicts: int
+    path_length_m: dict[str, float]
+
+
+@dataclass
 class TrialMetrics:
     recording: str
     participant: str
@@ -78,6 +98,8 @@ class TrialMetrics:
     sus: float | None = None
     #: device switches mid-trial (RecordingReader.device_changes), ``t`` from the trial start
     device_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: shared sessions: one entry per person, this participant first (empty when alone)
+    people: list[PersonMetric] = field(default_factory=list)
 
     @property
     def devices(self) -> str:
@@ -118,6 +140,14 @@ class TrialMetrics:
                  "dwell_s": round(p.dwell_s, 4)}
                 for p in self.points]
 
+    def people_rows(self) -> list[dict[str, Any]]:
+        """One CSV row per trial x person of a shared session."""
+        return [{"recording": self.recording, "participant": self.participant, "variant": self.variant,
+                 "person": p.name, "own": int(p.own), "grabs": p.grabs, "snaps": p.snaps,
+                 "steps_done": p.steps_done, "verdicts": p.verdicts,
+                 "path_left_m": round(p.path_length_m["left"], 4), "path_right_m": round(p.path_length_m["right"], 4)}
+                for p in self.people]
+
     def step_rows(self) -> list[dict[str, Any]]:
         """One CSV row per trial x step."""
         return [{"recording": self.recording, "participant": self.participant, "variant": self.variant,
@@ -151,7 +181,7 @@ def event_metrics(events: Sequence[Event], start_t: float) -> dict[str, Any]:
             step_errors += 1
         elif e.kind == EventKind.GRAB:
             grabs_per_part[e.part or "?"] += 1
-        elif e.kind == EventKind.SNAP:
+        elif e.kind == EventKind.SNAP and "by" not in e.data:
             snaps += 1
         elif e.kind == EventKind.STEP_DONE:
             steps.append(StepMetric(e.step or "?", e.t - start_t, e.t - step_start, step_errors))
@@ -161,6 +191,31 @@ def event_metrics(events: Sequence[Event], start_t: float) -> dict[str, Any]:
     grabs = sum(grabs_per_part.values())
     return {"errors": dict(errors), "grabs": grabs, "regrabs": grabs - len(grabs_per_part),
             "snaps": snaps, "steps": steps, "completion_time_s": completion}
+
+
+def person_metrics(events: Sequence[Event], own: str, own_records: np.ndarray,
+                   others: Mapping[str, np.ndarray]) -> list[PersonMetric]:
+    """Per person of a shared session (see the module docstring): ``own`` names this
+    recording's participant, ``own_records`` and ``others`` (name -> frames) give the
+    path lengths. Empty for a trial done alone (no other's frames or events)."""
+    names = set(others) | {str(e.data["by"]) for e in events if e.data.get("by")}
+    if not names:
+        return []
+    counts: dict[str, Counter[str]] = {name: Counter() for name in (own, *sorted(names - {own}))}
+    for e in events:
+        who = str(e.data.get("by") or own)
+        if who not in counts:
+            continue
+        if e.kind == EventKind.GRAB or (e.kind == EventKind.SHARED_HOLD and e.data.get("accepted")):
+            counts[who]["grabs"] += 1
+        elif e.kind in (EventKind.SNAP, EventKind.STEP_DONE):
+            counts[who][e.kind] += 1
+        elif e.kind == EventKind.POINT_MARKED and e.data.get("accepted"):
+            counts[who]["verdicts"] += 1
+    empty = np.zeros(0, dtype=own_records.dtype)
+    return [PersonMetric(name, name == own, c["grabs"], c[EventKind.SNAP], c[EventKind.STEP_DONE], c["verdicts"],
+                         hand_path_lengths(own_records if name == own else others.get(name, empty)))
+            for name, c in counts.items()]
 
 
 def gaze_point_metrics(
@@ -203,6 +258,14 @@ def coverage(events: Sequence[Event], point_ids: Sequence[str]) -> float | None:
     return len(seen & set(point_ids)) / len(point_ids)
 
 
+def shared_as(recording: Any) -> str:
+    """The name a recording's participant had in its shared session (the
+    ``SHARED_SESSION_METADATA`` record), else "you"."""
+    values = decode_metadata_values(recording.metadata.get(SHARED_SESSION_METADATA, {}))
+    name = values.get("as")
+    return name if isinstance(name, str) and name else "you"
+
+
 def trial_metrics(recording: Any, gaze: Any = None) -> TrialMetrics:
     """All metrics of one ``interaction.recording_reader.Recording``.
 
@@ -238,4 +301,5 @@ def trial_metrics(recording: Any, gaze: Any = None) -> TrialMetrics:
         tlx=q.get("nasa_tlx", {}).get("score"),
         sus=q.get("sus", {}).get("score"),
         device_changes=[{**c, "t": float(c["t"]) - start} for c in recording.device_changes],
+        people=person_metrics(events, shared_as(recording), records, recording.others(("t", "tracked", "grip"))),
     )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -42,13 +43,31 @@ EVENTS_TOPIC = "/xrjig/events"
 COMMANDS_TOPIC = "/xrjig/commands"
 PARAMS_TOPIC = "/xrjig/params"
 PREVIEW_TOPIC = "/xrjig/preview"
+#: + a participant's name: the others' input in a shared session, as this participant
+#: received it (packed frames like FRAMES_TOPIC's, each at this participant's frame time)
+OTHERS_TOPIC_PREFIX = "/xrjig/others/"
 PROFILE = "xrjig"
 FORMAT_VERSION = 1
 #: metadata records "xrjig.device.1", "xrjig.device.2", ...: a device switch mid-trial
 DEVICE_CHANGE_PREFIX = "xrjig.device."
+#: metadata record of a trial recorded in a shared session: "session", "as" (this
+#: participant's name there), "role"; written at joining (the last one counts)
+SHARED_SESSION_METADATA = "xrjig.shared_session"
 
 #: key of the CRC-32 xrjig adds to each metadata record (MCAP checks chunks, not metadata)
 METADATA_CRC_KEY = "xrjig.crc32"
+
+
+def decode_metadata_values(values: Mapping[str, str]) -> dict[str, Any]:
+    """A metadata record's values with their JSON decoded (a value another tool wrote
+    as plain text stays text)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
 
 
 def metadata_crc(values: Mapping[str, str]) -> str:

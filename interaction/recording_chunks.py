@@ -5,6 +5,7 @@ parameter changes of those frames (the xrjig channels of interaction/recording.p
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from interaction.recording import (
     COMMANDS_TOPIC,
     EVENTS_TOPIC,
     FRAMES_TOPIC,
+    OTHERS_TOPIC_PREFIX,
     PACKED_DTYPE,
     PARAMS_TOPIC,
     decode_records,
@@ -39,6 +41,8 @@ class Batch:
     commands: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     #: live parameter changes: (before frame, params dict, engine rebuilt)
     params_changes: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
+    #: shared sessions: (participant, (n,) FRAME_DTYPE) the others' input in this chunk
+    others: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
     @property
     def times(self) -> np.ndarray:
@@ -69,6 +73,8 @@ def parse_chunk(records: list[Any], topics: dict[int, str]) -> Batch:
             elif topic == PARAMS_TOPIC:
                 body = json.loads(r.data)
                 batch.params_changes.append((int(body["before_frame"]), dict(body["params"]), bool(body["rebuilt"])))
+            elif topic is not None and topic.startswith(OTHERS_TOPIC_PREFIX):
+                batch.others.append((topic[len(OTHERS_TOPIC_PREFIX):], decode_records(unshuffle(r.data))))
     return batch
 
 
@@ -102,6 +108,19 @@ def frames_from_records(records: np.ndarray) -> list[InputFrame]:
         out.append(InputFrame(t=ts[k], head=head[k].copy(), hands=hands,  # type: ignore[arg-type]
                               gaze=GazeInput(gaze_o[k].copy(), gaze_d[k].copy(), conf[k])))
     return out
+
+
+def fields_dtype(names: Sequence[str]) -> np.dtype:
+    """A structured dtype of the named FRAME_DTYPE fields."""
+    return np.dtype([(name, FRAME_DTYPE.fields[name][0]) for name in names])
+
+
+def field_subset(records: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """(n,) FRAME_DTYPE -> (n,) ``dtype`` (see ``fields_dtype``): only those fields, copied."""
+    part = np.zeros(len(records), dtype=dtype)
+    for name in dtype.names:
+        part[name] = records[name]
+    return part
 
 
 def unshuffle(data: bytes) -> np.ndarray:

@@ -54,9 +54,17 @@ from interaction.recording import (
     FORMAT_VERSION,
     METADATA_CRC_KEY,
     PROFILE,
+    decode_metadata_values,
     metadata_crc,
 )
-from interaction.recording_chunks import Batch, ChunkRef, frames_from_records, parse_chunk
+from interaction.recording_chunks import (
+    Batch,
+    ChunkRef,
+    field_subset,
+    fields_dtype,
+    frames_from_records,
+    parse_chunk,
+)
 from interaction.recording_damage import Damage
 from interaction.recording_scan import scan_records
 from scenes.model import SceneError
@@ -221,7 +229,7 @@ class Recording:
             self._warn(note)
         self._data_end = scan.data_end or self._data_end
         if scan.first is not None:
-            end = _decode_values(self.metadata.get("xrjig.end", {}))
+            end = decode_metadata_values(self.metadata.get("xrjig.end", {}))
             self.damage = scan.damage(end, self.start_t if self._chunks else None)
             self._warn(self.damage.describe())
         self._cache.clear()
@@ -275,16 +283,16 @@ class Recording:
     @property
     def session(self) -> dict[str, Any]:
         """The xrjig.session metadata with its JSON values decoded."""
-        return _decode_values(self.metadata["xrjig.session"])
+        return decode_metadata_values(self.metadata["xrjig.session"])
 
     @property
     def end(self) -> dict[str, Any]:
-        return _decode_values(self.metadata.get("xrjig.end", {}))
+        return decode_metadata_values(self.metadata.get("xrjig.end", {}))
 
     @property
     def questionnaires(self) -> dict[str, dict[str, Any]]:
         prefix = "xrjig.questionnaire."
-        return {name[len(prefix):]: _decode_values(v) for name, v in self.metadata.items() if name.startswith(prefix)}
+        return {name[len(prefix):]: decode_metadata_values(v) for name, v in self.metadata.items() if name.startswith(prefix)}
 
     @property
     def device_changes(self) -> list[dict[str, Any]]:
@@ -292,7 +300,7 @@ class Recording:
         frame before it), ``device``, ``reason`` (why the previous device stopped, or ""),
         ``assist`` (what the new device does for the participant, recordings since 2026-12)."""
         changes = [
-            _decode_values(v) for name, v in self.metadata.items() if name.startswith(DEVICE_CHANGE_PREFIX)
+            decode_metadata_values(v) for name, v in self.metadata.items() if name.startswith(DEVICE_CHANGE_PREFIX)
         ]
         valid = [  # records another tool wrote differently are left out, not fatal
             c for c in changes
@@ -383,14 +391,16 @@ class Recording:
     def columns(self, names: Sequence[str]) -> np.ndarray:
         """(n,) structured array of only the named FRAME_DTYPE fields of every frame
         (metrics need ~150 of the 2048 bytes a frame; an hour at 90 Hz stays ~50 MB)."""
-        dtype = np.dtype([(name, FRAME_DTYPE.fields[name][0]) for name in names])
-        parts = []
-        for b in self.batches():
-            part = np.zeros(len(b.records), dtype=dtype)
-            for name in names:
-                part[name] = b.records[name]
-            parts.append(part)
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        parts = [field_subset(b.records, fields_dtype(names)) for b in self.batches()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=fields_dtype(names))
+
+    def others(self, names: Sequence[str] = FRAME_DTYPE.names) -> dict[str, np.ndarray]:
+        """A shared session's others: name -> their frames as received, like ``columns``
+        but ``t`` on this recording's clock; sorted by name, {} for a trial done alone."""
+        parts: dict[str, list[np.ndarray]] = {}
+        for name, records in ((n, r) for b in self.batches() for n, r in b.others):
+            parts.setdefault(name, []).append(field_subset(records, fields_dtype(names)))
+        return {name: np.concatenate(parts[name]) for name in sorted(parts)}
 
     @property
     def event_lines(self) -> list[str]:
@@ -488,13 +498,3 @@ class Recording:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _decode_values(values: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        try:
-            out[k] = json.loads(v)
-        except json.JSONDecodeError:  # metadata written by another tool
-            out[k] = v
-    return out

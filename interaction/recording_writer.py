@@ -32,6 +32,7 @@ from interaction.recording import (
     FORMAT_VERSION,
     FRAMES_TOPIC,
     METADATA_CRC_KEY,
+    OTHERS_TOPIC_PREFIX,
     PACKED_DTYPE,
     PARAMS_SCHEMA,
     PARAMS_TOPIC,
@@ -81,6 +82,10 @@ class Recorder:
         self._batch_len = 0
         self._pending: list[tuple[int, int, bytes, int]] = []  # channel, log_time, data, sequence
         self._params_pending: list[tuple[bytes, int]] = []  # data, before_frame
+        #: shared sessions: another participant's name -> its channel, and its frames
+        #: received since the last chunk (their own ``t`` replaced by this session's time)
+        self._others: dict[str, int] = {}
+        self._others_pending: dict[str, list[np.ndarray]] = {}
         self._stream: IO[bytes] | None = None
         self._writer: Writer | None = None
         try:
@@ -151,6 +156,29 @@ class Recorder:
         if self._batch_len >= MAX_BATCH or frame.t - first_t >= self._flush_interval:
             self.flush()
 
+    def write_other(self, name: str, frame: InputFrame, t: float) -> None:
+        """Record another participant's input frame (a shared session), received when
+        this session's clock read ``t``: written with the next chunk, so a crash loses
+        what the chunk's own frames lose. ``name`` must be a checked participant name."""
+        if self._writer is None:
+            return
+        record = frame.to_record()
+        record["t"] = t
+        self._others_pending.setdefault(name, []).append(record)
+
+    def _other_channel(self, name: str) -> int:
+        channel = self._others.get(name)
+        if channel is None:
+            w = self._writer
+            assert w is not None
+            schema = w.register_schema("xrjig.PackedInputFrame", "numpy-dtype", dtype_schema(PACKED_DTYPE))
+            channel = self._others[name] = w.register_channel(
+                OTHERS_TOPIC_PREFIX + name, "xrjig-packed-frames", schema,
+                {"format_version": str(FORMAT_VERSION), "participant": name,
+                 "layout": "byte-planes of n PACKED_DTYPE records, t: this recording's time at arrival"},
+            )
+        return channel
+
     def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
         """Record a live parameter change that applies from the next frame on.
 
@@ -175,10 +203,15 @@ class Recorder:
         first_ns = seconds_to_ns(float(packed["t"][0]))
         pending = [(self._params, first_ns, data, index) for data, index in self._params_pending]
         pending += self._pending
+        others, self._others_pending = self._others_pending, {}
         self._pending, self._params_pending, self._batch_len = [], [], 0
         try:
             self._writer.add_message(self._frames, first_ns, shuffle_bytes(packed),
                                      seconds_to_ns(float(packed["t"][-1])), first_index)
+            for name, records in others.items():
+                theirs = encode_records(np.stack(records))
+                self._writer.add_message(self._other_channel(name), seconds_to_ns(float(theirs["t"][0])),
+                                         shuffle_bytes(theirs), seconds_to_ns(float(theirs["t"][-1])), first_index)
             for channel, log_time, data, sequence in pending:
                 self._writer.add_message(channel, log_time, data, log_time, sequence)
             self._writer.flush()

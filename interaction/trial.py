@@ -21,7 +21,7 @@ from typing import Any
 from interaction.events import Event
 from interaction.frame import InputFrame
 from interaction.questionnaires import NasaTlx, Sus, questionnaire_kind
-from interaction.recording import DEVICE_CHANGE_PREFIX, FORMAT_VERSION
+from interaction.recording import DEVICE_CHANGE_PREFIX, FORMAT_VERSION, SHARED_SESSION_METADATA
 from interaction.recording_writer import Recorder
 
 #: distributions whose versions are stored with every recording (what can change outcomes)
@@ -116,6 +116,15 @@ class Trial:
 
     def write_params(self, params: Mapping[str, Any], rebuilt: bool) -> None:
         self.recorder.write_params(params, rebuilt)
+
+    def write_other(self, name: str, frame: InputFrame, t: float) -> None:
+        """Another participant's input in a shared session (see Recorder.write_other)."""
+        self.recorder.write_other(name, frame, t)
+
+    def joined_session(self, session: str, name: str, role: str) -> None:
+        """Note that this trial is (from now on) part of shared session ``session``, where
+        its participant is called ``name``: its metrics then name everyone consistently."""
+        self.recorder.add_metadata(SHARED_SESSION_METADATA, {"session": session, "as": name, "role": role})
 
     def device_changed(self, device: str, reason: str | None = None, assist: str = "") -> None:
         """Note that input comes from ``device`` from the next frame on; ``reason``: why the

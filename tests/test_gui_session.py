@@ -214,9 +214,11 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
     cannot grab it; bob is killed with -9 while carrying: within 5 s the part is free in
     anna's task. Anna's recording of all this replays and verifies."""
     from interaction.events import EventKind
+    from interaction.metrics import trial_metrics
     from interaction.recording_reader import Recording
+    from views.render_state import Highlight
 
-    _, controller, endpoint, secret_file = served
+    window, controller, endpoint, secret_file = served
     watcher = SessionLink("review", SECRET, connect=endpoint)
     bob = subprocess.Popen([sys.executable, "-m", "app", "check", str(SAMPLE_SCENARIO), "--join", endpoint,
                             "--session", "review", "--name", "bob", "--secret-file", str(secret_file)],
@@ -234,6 +236,9 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
         assert _tick_until(qtbot, controller, lambda: bool(engine.state.others_hold), 30)
         (part, holder), = engine.state.others_hold.items()
         assert holder == "bob" and part not in engine.grabbable_now()
+        view = window.viewport  # shown as held, and by whom, where the part is
+        assert _tick_until(qtbot, controller, lambda: ("held by bob",) in [x.lines for x in view.render_state.labels], 5)
+        assert view.render_state.highlights.get(part) is Highlight.GRABBED
         before = engine.state.part_poses[part].copy()
         assert _tick_until(qtbot, controller, lambda: not np.allclose(engine.state.part_poses[part], before), 5)
         killed = time.monotonic()
@@ -251,6 +256,17 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
         shared = [e for e in events if e.data.get("by") == "bob"]
         assert {EventKind.SNAP, EventKind.SHARED_HOLD, EventKind.SHARED_PLACE} <= {e.kind for e in shared}
         assert any(e.kind == EventKind.SHARED_PLACE and e.data.get("outcome") == "left" for e in shared)
+        # bob's input is in anna's recording, under his name, on her clock, while he was there
+        bobs = recording.others()["bob"]
+        frames = recording.columns(("t",))["t"]
+        assert len(bobs) > 10 and np.all(np.diff(bobs["t"]) >= 0) and frames[0] - 1 <= bobs["t"][0] <= frames[-1]
+        metrics = trial_metrics(recording)
+    people = {p.name: p for p in metrics.people}
+    assert list(people) == ["anna", "bob"] and people["anna"].own and not people["bob"].own
+    assert people["bob"].snaps == sum(e.kind == EventKind.SNAP for e in shared) >= 1
+    assert people["bob"].grabs >= 1 and people["anna"].snaps == people["anna"].grabs == 0
+    # bob's right hand moved (the autopilot carries with it): a path, from his frames
+    assert people["bob"].path_length_m["right"] > 0.01 and metrics.snaps == 0  # anna snapped nothing herself
     verify = subprocess.run([sys.executable, "-m", "app", "replay", str(path), "--verify"],
                             capture_output=True, text=True, timeout=300)
     assert verify.returncode == 0 and "identical" in verify.stdout, verify.stdout + verify.stderr

@@ -147,3 +147,34 @@ def test_a_refused_mark_does_not_count_as_coverage():
     seen = Event(9, 0.8, EventKind.POINT_SEEN, point="P2")
     marked = Event(12, 1.0, EventKind.POINT_MARKED, point="P2", data={"accepted": True, "verdict": "pass"})
     assert coverage([refused, seen, marked], points) == pytest.approx(1 / 3)
+
+
+def test_per_person_metrics_count_each_persons_doing_and_path():
+    """anna's recording of a session with bob and carl: each action counts for whoever did
+    it (events' ``by``), anna's own grabs and snaps stay hers in the trial's totals, and
+    each path comes from that person's own frames."""
+    from interaction.metrics import event_metrics, person_metrics
+
+    def e(kind, by=None, **data):
+        return Event(0, 0.0, kind, part="p", data={**data, **({"by": by} if by else {})})
+
+    events = [
+        e(EventKind.GRAB), e(EventKind.SNAP), e(EventKind.STEP_DONE),
+        e(EventKind.SHARED_HOLD, "bob", accepted=True), e(EventKind.SHARED_HOLD, "bob", accepted=False),
+        e(EventKind.SNAP, "bob"), e(EventKind.STEP_DONE, "bob"), e(EventKind.STEP_DONE, "bob"),
+        e(EventKind.POINT_MARKED, "carl", accepted=True), e(EventKind.POINT_MARKED, "carl", accepted=False),
+        e(EventKind.POINT_MARKED, accepted=True),
+    ]
+    walk = np.zeros(3, dtype=[("t", "f8"), ("tracked", "u1", (2,)), ("grip", "f8", (2, 7))])
+    walk["tracked"] = 1
+    walk["grip"][:, 1, 0] = [0.0, 0.3, 0.7]  # the right hand walks 0.7 m
+    still = np.zeros(2, dtype=walk.dtype)
+    people = {p.name: p for p in person_metrics(events, "anna", still, {"bob": walk})}
+    assert list(people) == ["anna", "bob", "carl"] and people["anna"].own
+    assert (people["anna"].grabs, people["anna"].snaps, people["anna"].steps_done, people["anna"].verdicts) == (1, 1, 1, 1)
+    assert (people["bob"].grabs, people["bob"].snaps, people["bob"].steps_done, people["bob"].verdicts) == (1, 1, 2, 0)
+    assert (people["carl"].grabs, people["carl"].verdicts) == (0, 1)
+    assert people["bob"].path_length_m["right"] == pytest.approx(0.7) and people["carl"].path_length_m["right"] == 0
+    totals = event_metrics(events, 0.0)
+    assert totals["snaps"] == 1 and totals["grabs"] == 1 and len(totals["steps"]) == 3  # steps: the team's
+    assert person_metrics(events[:3], "you", still, {}) == []  # alone: no per-person table

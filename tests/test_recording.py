@@ -257,3 +257,35 @@ def test_sigkill_while_recording_loses_at_most_one_second(tmp_path):
         assert rec.warning is not None
     assert len(got) >= written - 90
     assert got.tobytes() == records(moving_frames(len(got))).tobytes()
+
+
+def test_the_others_input_of_a_shared_session_round_trips_and_survives_a_cut(tmp_path):
+    """Two others' frames, received at their own pace, stored per name at this session's
+    time; a file cut short keeps the others of the chunks it keeps."""
+    own, bob, carl = moving_frames(300), moving_frames(200, hz=60.0, seed=1), moving_frames(100, hz=30.0, seed=2)
+    path = tmp_path / "shared.mcap"
+    sent = {"bob": [], "carl": []}
+    with Recorder(path, {"participant": "anna"}) as rec:
+        for i, f in enumerate(own):
+            for name, theirs, every in (("bob", bob, 3), ("carl", carl, 3)):
+                if i % every == 0 and i // every < len(theirs):
+                    frame = theirs[i // every]
+                    rec.write_other(name, frame, f.t)
+                    sent[name].append((f.t, frame))
+            rec.write_frame(f)
+    with Recording(path) as recording:
+        others = recording.others()
+        assert list(others) == ["bob", "carl"]
+        for name, got in others.items():
+            expected = np.array([frame.to_record() for _, frame in sent[name]], dtype=FRAME_DTYPE)
+            expected["t"] = [t for t, _ in sent[name]]
+            assert got.tobytes() == expected.tobytes()  # bit exact, at this session's times
+        assert recording.others(("t", "grip"))["bob"].dtype.names == ("t", "grip")
+        assert recording.frames.tobytes() == records(own).tobytes()  # own frames untouched
+    data = path.read_bytes()
+    cut = tmp_path / "cut.mcap"
+    cut.write_bytes(data[: len(data) // 2])
+    with Recording(cut) as recording:
+        kept = recording.columns(("t",))["t"]
+        bobs = recording.others(("t",))["bob"]["t"]
+        assert 0 < len(bobs) < len(sent["bob"]) and bobs[-1] <= kept[-1]

@@ -51,6 +51,9 @@ class Roster:
         self.peers: dict[str, Peer] = {}
         #: one line per problem worth telling the person (a sender's first bad message)
         self.notes: list[str] = []
+        #: with a list here, every presence frame decoded is also appended to it as
+        #: (name, received, frame): for whoever records the others (the owner empties it)
+        self.arrivals: list[tuple[str, float, InputFrame]] | None = None
 
     def apply(self, events: list[LinkEvent]) -> list[LinkEvent]:
         """Take a link's events in; return the joins, leaves, announcements and task
@@ -104,6 +107,8 @@ class Roster:
         if decoded is not None:
             _, peer.sent, peer.frame = decoded
             peer.heard = event.received
+            if self.arrivals is not None:
+                self.arrivals.append((event.name, event.received, peer.frame))
 
     def present(self) -> list[str]:
         """Names of the participants in the session now, sorted."""

@@ -300,7 +300,8 @@ class InteractionController(QObject):
         render_state.labels += self.feedback.labels(
             state.t, lambda part, point: self._overlays.label_position(state, part, point)
         )
-        self.sharing.decorate(render_state, self._overlays.scene_radius * 0.05)
+        self.sharing.decorate(render_state, self._overlays.scene_radius * 0.05, state,
+                              lambda part: self._overlays.label_position(state, part, None))
         self.ar.decorate(render_state)
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)

@@ -22,9 +22,11 @@ from __future__ import annotations
 import getpass
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
@@ -44,11 +46,12 @@ from app.collab.task_wire import (
 from app.collab.task_wire import decode as decode_task
 from app.window.framing import follow_head
 from interaction.commands import Reset
+from interaction.state import EngineState
 from interaction.trial import file_sha256
 from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
-from views.others import add_others
-from views.render_state import RenderState
+from views.others import add_others, colour_of
+from views.render_state import Highlight, Label, RenderState
 from views.session_dialog import JoinDialog, JoinRequest
 
 if TYPE_CHECKING:
@@ -96,6 +99,7 @@ class SessionSharing(QObject):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._follow)
         controller.session_started.connect(self._session_started)
+        controller.model.trial_changed.connect(lambda _info: self._mark_trial())
 
     # -- joining and leaving ----------------------------------------------------------------
     def join_dialog(self) -> None:
@@ -118,7 +122,10 @@ class SessionSharing(QObject):
             window.show_error(str(err))
             return False
         self.request, self.roster, self._warned = request, Roster(), set()
+        self.roster.arrivals = []
         self.sharing = TaskSharing(request.name)
+        self._recorded_t: dict[str, float] = {}
+        self._mark_trial()
         self._sync_actions()
         self._session_started(self.controller.session)
         self._poll.start()
@@ -300,7 +307,36 @@ class SessionSharing(QObject):
         for note in self.roster.notes:
             bar.showMessage(note, 8000)
         self.roster.notes.clear()
+        self._record_others()
         self._show_present()
+
+    # -- a trial recorded in the session ------------------------------------------------------
+    def _recorder(self) -> Any:
+        session = self.controller.session
+        recorder = session.recorder if session is not None else None
+        return recorder if hasattr(recorder, "write_other") else None
+
+    def _mark_trial(self) -> None:
+        """A trial recording while joined says which session, and who this participant was
+        there (its metrics name the others by their own names)."""
+        recorder, request = self._recorder(), self.request
+        if hasattr(recorder, "joined_session") and self.link is not None and request is not None:
+            recorder.joined_session(request.session, request.name, request.role)
+
+    def _record_others(self) -> None:
+        """The others' frames that arrived since last time into the trial, each at this
+        session's time when it arrived (never earlier than that person's previous one)."""
+        arrivals, self.roster.arrivals = self.roster.arrivals or [], []
+        recorder, session = self._recorder(), self.controller.session
+        if not arrivals or recorder is None:
+            return
+        now = time.monotonic()
+        with session.lock:
+            clock = session.engine.state.t
+            for name, received, frame in arrivals:
+                t = max(clock - (now - received), self._recorded_t.get(name, -1e9))
+                self._recorded_t[name] = t
+                recorder.write_other(name, frame, t)
 
     def _free_held_by(self, name: str) -> None:
         """``name`` left: the parts it held are free here (a recorded command)."""
@@ -328,9 +364,12 @@ class SessionSharing(QObject):
         others = self.roster.present()
         self.label.setText(f"● {self.request.session}: {', '.join([self.request.name, *others])}")
 
-    def decorate(self, state: RenderState, head_size: float) -> None:
-        """Draw the others into ``state`` (the controller calls this at every view update);
-        while following someone, the view is theirs."""
+    def decorate(self, state: RenderState, head_size: float, engine_state: EngineState,
+                 place_label: Callable[[str], np.ndarray | None]) -> None:
+        """Draw the others into ``state`` (the controller calls this at every view update,
+        with the engine's state and where a label about a part goes); a part another
+        holds is tinted as held and labelled with who holds it, so nobody wonders why it
+        will not come; while following someone, the view is theirs."""
         if self.link is None:
             return
         self._follow()
@@ -339,3 +378,8 @@ class SessionSharing(QObject):
         if followed is not None:
             follow_head(self.controller.window.viewport.camera, pose_to_matrix(followed.head))
         add_others(state, [o for o in others if o[0] != self.following], head_size)
+        for part, holder in engine_state.others_hold.items():
+            state.highlights.setdefault(part, Highlight.GRABBED)
+            at = place_label(part)
+            if at is not None:
+                state.labels.append(Label(at, (f"held by {holder}",), (*(c * 0.45 for c in colour_of(holder)), 0.85)))
