@@ -34,20 +34,28 @@ from scenes.transforms import (
     quat_to_matrix,
 )
 
-#: (keys, what they do), in the order the help overlay lists them
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
+    """Marks ``text`` for translation without Qt (devices may not import it): lupdate
+    extracts it, and the window translates it when it shows it (views/help_overlay.py)."""
+    return text
+
+
+#: (keys, what they do), in the order the help overlay lists them; the window shows them
+#: translated (context "Controls")
 CONTROLS: tuple[tuple[str, str], ...] = (
-    ("Mouse", "move the active hand across the view"),
-    ("Wheel / Q E", "move the active hand nearer / further"),
-    ("Tab / 1 2 3", "active hand: cycle / left / right / both"),
-    ("Left button / Space", "pinch (select)"),
-    ("Right button / G", "grab (near, or along the ray from afar)"),
-    ("R + mouse, R + wheel", "turn the hand or its part about the view's up, right / forward axes"),
-    ("Ctrl (with R)", "turn in 15° steps"),
-    ("T", "reset the active hand's rotation"),
-    ("Arrows / middle-drag", "turn the head"),
-    ("W A S D, PgUp PgDn", "walk forward, left, back, right; up, down"),
-    ("F", "eye gaze follows the cursor / the head"),
-    ("Esc", "release all keys and buttons"),
+    (QT_TRANSLATE_NOOP("Controls", "Mouse"), QT_TRANSLATE_NOOP("Controls", "move the active hand across the view")),
+    (QT_TRANSLATE_NOOP("Controls", "Wheel / Q E"), QT_TRANSLATE_NOOP("Controls", "move the active hand nearer / further")),
+    (QT_TRANSLATE_NOOP("Controls", "Tab / 1 2 3"), QT_TRANSLATE_NOOP("Controls", "active hand: cycle / left / right / both")),
+    (QT_TRANSLATE_NOOP("Controls", "Left button / Space"), QT_TRANSLATE_NOOP("Controls", "pinch (select)")),
+    (QT_TRANSLATE_NOOP("Controls", "Right button / G"), QT_TRANSLATE_NOOP("Controls", "grab (near, or along the ray from afar)")),
+    (QT_TRANSLATE_NOOP("Controls", "R + mouse, R + wheel"), QT_TRANSLATE_NOOP("Controls", "turn the hand or its part about the view's up, right / forward axes")),
+    (QT_TRANSLATE_NOOP("Controls", "Ctrl (with R)"), QT_TRANSLATE_NOOP("Controls", "turn in 15° steps")),
+    ("T", QT_TRANSLATE_NOOP("Controls", "reset the active hand's rotation")),
+    (QT_TRANSLATE_NOOP("Controls", "Arrows / middle-drag"), QT_TRANSLATE_NOOP("Controls", "turn the head")),
+    ("W A S D, PgUp PgDn", QT_TRANSLATE_NOOP("Controls", "walk forward, left, back, right; up, down")),
+    ("F", QT_TRANSLATE_NOOP("Controls", "eye gaze follows the cursor / the head")),
+    (QT_TRANSLATE_NOOP("Controls", "Esc"), QT_TRANSLATE_NOOP("Controls", "release all keys and buttons")),
 )
 
 HELP_TEXT = "\n".join(f"{keys:<22} {what}" for keys, what in CONTROLS)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages xrjig needs beside its Python wheels: Qt's xcb
 # platform libraries, Mesa OpenGL/EGL, Xvfb for the tests, debootstrap for the Monado
-# test runtime, python3-venv for the README's `python3 -m venv` (list: .ci/apt-packages.txt).
+# test runtime, python3-venv for the README's `python3 -m venv` (list: .ci/apt-packages.txt),
+# and a CJK font (fonts-noto-cjk) where fontconfig knows none, so the Chinese interface and
+# report never draw boxes.
 # As root it runs apt directly (CI machines and containers often have no sudo); as a user
 # it asks sudo.
 #
@@ -31,6 +33,16 @@ while read -r package; do
   fi
   packages+=("$package")
 done < .ci/apt-packages.txt
+# a font with Chinese glyphs, unless the system has one (XRJIG_CJK_FONTS: what fontconfig
+# would say, for tests; empty means none)
+if [ -n "${XRJIG_CJK_FONTS+set}" ]; then
+  cjk_fonts=$XRJIG_CJK_FONTS
+elif command -v fc-list >/dev/null 2>&1; then
+  cjk_fonts=$(fc-list :lang=zh family 2>/dev/null | head -n 1)
+else
+  cjk_fonts=""
+fi
+[ -n "$cjk_fonts" ] || packages+=(fonts-noto-cjk)
 if [ -n "${XRJIG_DRY_RUN:-}" ]; then  # print what would be installed, install nothing
   printf '%s\n' "${packages[@]}"
   exit 0

@@ -17,6 +17,11 @@ import pytest
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 
+#: the suite runs in English whatever the machine's locale or the user's View ▸ Language
+#: (app.display.language reads this first); tests/test_translations.py switches to zh_CN
+#: itself. Set at import, so the commands tests start as subprocesses inherit it too.
+os.environ["XRJIG_LANGUAGE"] = "en"
+
 AS1 = DATA / "cad" / "glb" / "bug21802_as1-oc-214.glb"
 PM4 = DATA / "cad" / "glb" / "trj6_pm4-ec-203.glb"
 CTC02 = DATA / "cad" / "glb" / "nist_ctc_02_asme1_ap242-1.glb"

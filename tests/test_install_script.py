@@ -42,3 +42,20 @@ def test_this_machines_names_exist_in_its_apt_lists(tmp_path):
     shown = subprocess.run(["apt-cache", "show", "--no-all-versions", *packages], capture_output=True, text=True)
     missing = [p for p in packages if f"Package: {p}\n" not in shown.stdout]
     assert not missing, f"not in this system's apt lists: {missing}"
+
+
+@pytest.mark.parametrize("system", ['ID=debian\nVERSION_ID="12"\n', 'ID=ubuntu\nVERSION_ID="24.04"\n'])
+def test_a_cjk_font_comes_where_the_system_has_none(tmp_path, monkeypatch, system):
+    """The Chinese interface needs a font with its glyphs (tests/test_translations.py draws
+    them): fonts-noto-cjk is added when fontconfig lists no Chinese font, and only then."""
+    monkeypatch.setenv("XRJIG_CJK_FONTS", "")
+    assert "fonts-noto-cjk" in _packages(tmp_path, system)
+    monkeypatch.setenv("XRJIG_CJK_FONTS", "Droid Sans Fallback")
+    assert "fonts-noto-cjk" not in _packages(tmp_path, system)
+
+
+def test_the_cjk_font_package_exists_in_this_machines_apt_lists():
+    if shutil.which("apt-cache") is None:
+        pytest.skip("no apt here")
+    shown = subprocess.run(["apt-cache", "show", "--no-all-versions", "fonts-noto-cjk"], capture_output=True, text=True)
+    assert "Package: fonts-noto-cjk\n" in shown.stdout

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -102,7 +103,8 @@ class MarkerDialog(QDialog):
 
     def __init__(self, choice: MarkerChoice, where: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Place the AR marker")
+        translate = QCoreApplication.translate
+        self.setWindowTitle(translate("ArMarker", "Place the AR marker"))
         form = QFormLayout(self)
         if where:
             form.addRow(QLabel(where))
@@ -112,7 +114,7 @@ class MarkerDialog(QDialog):
         self.size_box.setDecimals(1)
         self.size_box.setSuffix(" mm")
         self.size_box.setValue(choice.size_mm)
-        self.size_box.setToolTip("The printed black square's side, measured with a ruler")
+        self.size_box.setToolTip(translate("ArMarker", "The printed black square's side, measured with a ruler"))
         self.id_box = QSpinBox(self)
         self.id_box.setObjectName("marker_id")
         self.id_box.setRange(0, 99_999)
@@ -121,10 +123,10 @@ class MarkerDialog(QDialog):
         self.dictionary_box.setObjectName("marker_dictionary")
         self.dictionary_box.addItems(list(MARKER_DICTIONARIES))
         self.dictionary_box.setCurrentText(choice.dictionary)
-        form.addRow("Printed size", self.size_box)
-        form.addRow("Marker id", self.id_box)
-        form.addRow("Dictionary", self.dictionary_box)
-        form.addRow(QLabel("Print it with: xrjig markers --print ID --size-mm SIZE"))
+        form.addRow(translate("ArMarker", "Printed size"), self.size_box)
+        form.addRow(translate("ArMarker", "Marker id"), self.id_box)
+        form.addRow(translate("ArMarker", "Dictionary"), self.dictionary_box)
+        form.addRow(QLabel(translate("ArMarker", "Print it with: xrjig markers --print ID --size-mm SIZE")))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

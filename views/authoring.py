@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
 
 from scenes.undo import UndoStack
@@ -20,9 +20,10 @@ _CLICK_SLOP = 4  # pixels a press may travel and still count as a click
 def undo_actions(stack: UndoStack, parent: QObject) -> tuple[QAction, QAction]:
     """Edit ▸ Undo and Redo for ``stack``: enabled while there is something to undo (redo),
     naming it ("Undo Add inspection point P3"), with the platform's shortcuts."""
-    undo = _follow(stack, QAction("&Undo", parent), stack.undo, lambda: (stack.can_undo, stack.undo_text))
+    translate = QCoreApplication.translate
+    undo = _follow(stack, QAction(translate("Authoring", "&Undo"), parent), stack.undo, lambda: (stack.can_undo, stack.undo_text))
     undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = _follow(stack, QAction("&Redo", parent), stack.redo, lambda: (stack.can_redo, stack.redo_text))
+    redo = _follow(stack, QAction(translate("Authoring", "&Redo"), parent), stack.redo, lambda: (stack.can_redo, stack.redo_text))
     redo.setShortcut(QKeySequence.StandardKey.Redo)
     return undo, redo
 

@@ -8,7 +8,7 @@ pictures and counts, and runs the calibration when asked.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from views.qimage import array_to_image
 
+translate = QCoreApplication.translate
+
 #: the preview's width in pixels (the picture is scaled to it)
 PREVIEW_WIDTH = 480
 
@@ -36,13 +38,13 @@ class CalibrationDialog(QDialog):
 
     def __init__(self, board: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Calibrate the camera")
-        self.preview = QLabel("waiting for the camera…")
+        self.setWindowTitle(translate("CameraCalibration", "Calibrate the camera"))
+        self.preview = QLabel(translate("CameraCalibration", "waiting for the camera…"))
         self.preview.setMinimumSize(PREVIEW_WIDTH, PREVIEW_WIDTH * 3 // 4)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.board = QLineEdit(board)
-        self.board.setToolTip("chessboard:COLSxROWS[:SQUARE_MM] (inner corners) or "
-                              "charuco:COLSxROWS:SQUARE_MM:MARKER_MM:DICT")
+        self.board.setToolTip(translate("CameraCalibration", "chessboard:COLSxROWS[:SQUARE_MM] (inner corners) or "
+                                        "charuco:COLSxROWS:SQUARE_MM:MARKER_MM:DICT"))
         self.board.editingFinished.connect(lambda: self.board_changed.emit(self.board.text().strip()))
         self.kept = QLabel("")
         self.coverage = QLabel("")
@@ -50,17 +52,17 @@ class CalibrationDialog(QDialog):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Board", self.board)
-        form.addRow("Views kept", self.kept)
-        form.addRow("Coverage", self.coverage)
-        form.addRow("Result", self.result)
-        self.calibrate_button = QPushButton("&Calibrate")
+        form.addRow(translate("CameraCalibration", "Board"), self.board)
+        form.addRow(translate("CameraCalibration", "Views kept"), self.kept)
+        form.addRow(translate("CameraCalibration", "Coverage"), self.coverage)
+        form.addRow(translate("CameraCalibration", "Result"), self.result)
+        self.calibrate_button = QPushButton(translate("CameraCalibration", "&Calibrate"))
         self.calibrate_button.clicked.connect(self.calibrate_requested.emit)
         self.calibrate_button.setEnabled(False)  # until enough views are kept
-        self.save_button = QPushButton("&Save camera file…")
+        self.save_button = QPushButton(translate("CameraCalibration", "&Save camera file…"))
         self.save_button.clicked.connect(self.save_requested.emit)
         self.save_button.setEnabled(False)
-        close = QPushButton("Close")
+        close = QPushButton(translate("CameraCalibration", "Close"))
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.calibrate_button)
@@ -81,7 +83,8 @@ class CalibrationDialog(QDialog):
 
     def show_progress(self, kept: int, needed: int, covered: list[list[bool]], hint: str) -> None:
         """``covered``: 3 × 3 regions of the picture, True where a kept view has corners."""
-        self.kept.setText(f"{kept} (at least {needed} to calibrate)")
+        self.kept.setText(translate("CameraCalibration", "{kept} (at least {needed} to calibrate)").format(
+            kept=kept, needed=needed))
         grid = "  ".join("".join("■" if c else "□" for c in row) for row in covered)
         self.coverage.setText(f"{grid}   {hint}")
         self.calibrate_button.setEnabled(kept >= needed)

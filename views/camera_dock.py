@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,23 +37,24 @@ from views.camera_preview import CameraPreview
 #: range is devices.camera.tracker.HORIZONTAL_FOV_RANGE_DEG: views do not import devices)
 TRACKING_FIELDS: dict[str, tuple[str, float, float, float, int, str, str]] = {
     "horizontal_fov_deg": (
-        "Camera field of view", 30.0, 150.0, 1.0, 0, " °",
-        "The webcam's horizontal field of view. Hands are placed at the right depth only "
-        "when this matches the camera (laptop webcams: about 60-80°).",
+        QT_TRANSLATE_NOOP("CameraDock", "Camera field of view"), 30.0, 150.0, 1.0, 0, " °",
+        QT_TRANSLATE_NOOP("CameraDock", "The webcam's horizontal field of view. Hands are placed at the right depth only "
+                          "when this matches the camera (laptop webcams: about 60-80°)."),
     ),
     "viewer_distance": (
-        "Eyes to camera", 0.2, 2.0, 0.05, 2, " m",
-        "How far your eyes are from the camera: hands and gaze are placed relative to them.",
+        QT_TRANSLATE_NOOP("CameraDock", "Eyes to camera"), 0.2, 2.0, 0.05, 2, " m",
+        QT_TRANSLATE_NOOP("CameraDock", "How far your eyes are from the camera: hands and gaze are placed relative to them."),
     ),
     "press": (
-        "Pinch / grab starts at", 0.3, 0.99, 0.05, 2, "",
-        "Strength (0-1) at which a pinch or a grab begins.",
+        QT_TRANSLATE_NOOP("CameraDock", "Pinch / grab starts at"), 0.3, 0.99, 0.05, 2, "",
+        QT_TRANSLATE_NOOP("CameraDock", "Strength (0-1) at which a pinch or a grab begins."),
     ),
     "release": (
-        "... and ends below", 0.05, 0.9, 0.05, 2, "",
-        "Strength (0-1) below which it ends: lower than the start, so it does not flicker.",
+        QT_TRANSLATE_NOOP("CameraDock", "... and ends below"), 0.05, 0.9, 0.05, 2, "",
+        QT_TRANSLATE_NOOP("CameraDock", "Strength (0-1) below which it ends: lower than the start, so it does not flicker."),
     ),
 }  # fmt: skip
+translate = QCoreApplication.translate
 
 #: a 3 x 3 grid of targets in normalised device coordinates (x right, y up)
 NINE_TARGETS: tuple[tuple[float, float], ...] = tuple(
@@ -122,16 +123,16 @@ class CameraPanel(QWidget):
         layout = QVBoxLayout(self)
         self.preview = CameraPreview(self)
         layout.addWidget(self.preview, 1)
-        self.status_label = QLabel("camera off", self)
+        self.status_label = QLabel(translate("CameraDock", "camera off"), self)
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
         grid = QGridLayout()
-        grid.addWidget(QLabel("pinch", self), 0, 1)
-        grid.addWidget(QLabel("grab", self), 0, 2)
+        grid.addWidget(QLabel(translate("CameraDock", "pinch"), self), 0, 1)
+        grid.addWidget(QLabel(translate("CameraDock", "grab"), self), 0, 2)
         self.hand_labels: list[QLabel] = []
         self.pinch_bars: list[StrengthBar] = []
         self.grab_bars: list[StrengthBar] = []
-        for row, name in enumerate(("left", "right"), start=1):
+        for row, name in enumerate((translate("CameraDock", "left"), translate("CameraDock", "right")), start=1):
             label = QLabel(f"{name}: -", self)
             pinch, grab = StrengthBar(self), StrengthBar(self)
             grid.addWidget(label, row, 0)
@@ -141,13 +142,13 @@ class CameraPanel(QWidget):
             self.pinch_bars.append(pinch)
             self.grab_bars.append(grab)
         layout.addLayout(grid)
-        self.gaze_label = QLabel("gaze: -", self)
+        self.gaze_label = QLabel(translate("CameraDock", "gaze: -"), self)
         self.rate_label = QLabel("", self)
-        self.calibrate_button = QPushButton("Calibrate gaze...", self)
+        self.calibrate_button = QPushButton(translate("CameraDock", "Calibrate gaze..."), self)
         self.calibrate_button.clicked.connect(self.calibrate_requested)
         for w in (self.gaze_label, self.rate_label, self.calibrate_button):
             layout.addWidget(w)
-        box = QGroupBox("Tracking settings", self)
+        box = QGroupBox(translate("CameraDock", "Tracking settings"), self)
         form = QFormLayout(box)
         self.tracking_boxes: dict[str, QDoubleSpinBox] = {}
         for name, (label, lo, hi, step, decimals, suffix, tip) in TRACKING_FIELDS.items():
@@ -156,10 +157,10 @@ class CameraPanel(QWidget):
             spin.setSingleStep(step)
             spin.setDecimals(decimals)
             spin.setSuffix(suffix)
-            spin.setToolTip(tip)
+            spin.setToolTip(translate("CameraDock", tip))
             spin.setKeyboardTracking(False)  # one change per finished edit, not per digit
             spin.valueChanged.connect(lambda value, name=name: self._tracking_edited(name, value))
-            form.addRow(label, spin)
+            form.addRow(translate("CameraDock", label), spin)
             self.tracking_boxes[name] = spin
         layout.addWidget(box)
 
@@ -185,12 +186,12 @@ class CameraPanel(QWidget):
         self.tracking_changed.emit(name, value)
 
     def show_source(self, name: str) -> None:
-        self.status_label.setText(f"tracking {name}")
+        self.status_label.setText(translate("CameraDock", "tracking {name}").format(name=name))
         self.status_label.setStyleSheet("")
 
     def show_warning(self, message: str) -> None:
         """A source that plays but is not whole (a damaged video): the line, in orange."""
-        self.status_label.setText(f"warning: {message}")
+        self.status_label.setText(translate("CameraDock", "warning: {message}").format(message=message))
         self.status_label.setStyleSheet("color: #d08000")
 
     def show_error(self, message: str) -> None:
@@ -202,20 +203,23 @@ class CameraPanel(QWidget):
     def show_frame(self, frame: InputFrame) -> None:
         for h in (Hand.LEFT, Hand.RIGHT):
             hand = frame.hands[h]
-            name = "left" if h == Hand.LEFT else "right"
-            self.hand_labels[h].setText(f"{name}: {'tracked' if hand.tracked else '-'}")
+            name = translate("CameraDock", "left" if h == Hand.LEFT else "right")
+            state = translate("CameraDock", "tracked") if hand.tracked else "-"
+            self.hand_labels[h].setText(f"{name}: {state}")
             self.pinch_bars[h].set_value(round(100 * hand.pinch) if hand.tracked else 0)
             self.grab_bars[h].set_value(round(100 * hand.grab) if hand.tracked else 0)
         if frame.gaze.confidence > 0:
             yaw, pitch = gaze_angles_in_head(frame)
             self.gaze_label.setText(
-                f"gaze: yaw {yaw:+.1f}°, pitch {pitch:+.1f}° (confidence {frame.gaze.confidence:.1f})"
+                translate("CameraDock", "gaze: yaw {yaw}°, pitch {pitch}° (confidence {confidence})").format(
+                    yaw=f"{yaw:+.1f}", pitch=f"{pitch:+.1f}", confidence=f"{frame.gaze.confidence:.1f}")
             )
         else:
-            self.gaze_label.setText("gaze: no face")
+            self.gaze_label.setText(translate("CameraDock", "gaze: no face"))
 
     def show_rates(self, fps: float, latency_ms: float) -> None:
-        self.rate_label.setText(f"{fps:.1f} frames/s, {latency_ms:.0f} ms camera to input")
+        self.rate_label.setText(translate("CameraDock", "{fps} frames/s, {ms} ms camera to input").format(
+            fps=f"{fps:.1f}", ms=f"{latency_ms:.0f}"))
 
 
 class GazeCalibrationDialog(QDialog):
@@ -236,7 +240,7 @@ class GazeCalibrationDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Gaze calibration: look at each dot")
+        self.setWindowTitle(translate("CameraDock", "Gaze calibration: look at each dot"))
         self.targets = list(targets)
         self.index = -1
         self._timer = QTimer(self)

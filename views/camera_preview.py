@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -79,7 +79,8 @@ class CameraPreview(QWidget):
         painter.fillRect(self.rect(), QColor(20, 20, 20))
         if self._image is None:
             painter.setPen(QColor(150, 150, 150))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no camera image")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             QCoreApplication.translate("CameraDock", "no camera image"))
             painter.end()
             return
         target = self.image_rect()
@@ -106,7 +107,8 @@ class CameraPreview(QWidget):
             painter.setBrush(PINCH_COLOUR)
             for i in (4, 8):
                 painter.drawEllipse(points[i], 6.0, 6.0)
-        state = "grab" if hand.grabbing else "pinch" if hand.pinching else ""
+        state = QCoreApplication.translate("CameraDock", "grab" if hand.grabbing else "pinch") \
+            if hand.grabbing or hand.pinching else ""
         painter.setPen(colour)
         wrist = points[0]
         painter.drawText(QPointF(wrist.x() + 6, wrist.y() + 16), f"{hand.label} {state}".strip())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from interaction.release import ReleaseOutcome, ReleasePreview
 from views.render_state import RGBA
@@ -23,20 +24,21 @@ OUTCOME_COLORS: dict[ReleaseOutcome, RGBA] = {
     ReleaseOutcome.DROP: (0.1, 0.11, 0.13, 0.85),
 }
 _VERDICT = {
-    ReleaseOutcome.SNAP: "release: snaps ✓",
-    ReleaseOutcome.OUT_OF_TOLERANCE: "release: out of tolerance",
-    ReleaseOutcome.WRONG_ORDER: "release: wrong order",
-    ReleaseOutcome.DROP: "release: drops here",
+    ReleaseOutcome.SNAP: QT_TRANSLATE_NOOP("CarryReadout", "release: snaps ✓"),
+    ReleaseOutcome.OUT_OF_TOLERANCE: QT_TRANSLATE_NOOP("CarryReadout", "release: out of tolerance"),
+    ReleaseOutcome.WRONG_ORDER: QT_TRANSLATE_NOOP("CarryReadout", "release: wrong order"),
+    ReleaseOutcome.DROP: QT_TRANSLATE_NOOP("CarryReadout", "release: drops here"),
 }
 #: (view axis, sign) of the turn still to go -> the control that makes it
 _TURN_CONTROLS = {
-    (1, 1): "R + drag right",
-    (1, -1): "R + drag left",
-    (0, 1): "R + drag down",
-    (0, -1): "R + drag up",
-    (2, 1): "R + wheel toward you",
-    (2, -1): "R + wheel away",
+    (1, 1): QT_TRANSLATE_NOOP("CarryReadout", "R + drag right"),
+    (1, -1): QT_TRANSLATE_NOOP("CarryReadout", "R + drag left"),
+    (0, 1): QT_TRANSLATE_NOOP("CarryReadout", "R + drag down"),
+    (0, -1): QT_TRANSLATE_NOOP("CarryReadout", "R + drag up"),
+    (2, 1): QT_TRANSLATE_NOOP("CarryReadout", "R + wheel toward you"),
+    (2, -1): QT_TRANSLATE_NOOP("CarryReadout", "R + wheel away"),
 }
+translate = QCoreApplication.translate
 
 
 def _mm(x: float) -> str:
@@ -70,23 +72,25 @@ def readout(
     """The readout's lines and colour for a carried part at world ``pose`` (``view``: the
     (4, 4) world -> eye matrix the turn is named in; ``step_labels``: step id -> label)."""
     if preview.position_error_mm is None or preview.angle_error_deg is None:
-        return ("no open target for this part",), OUTCOME_COLORS[ReleaseOutcome.DROP]
+        return (translate("CarryReadout", "no open target for this part"),), OUTCOME_COLORS[ReleaseOutcome.DROP]
     pos_ok, ang_ok = preview.position_ok, preview.angle_ok
     lines = [
         f"{'✓' if pos_ok else '✗'} {_mm(preview.position_error_mm)} mm"
         f" (≤ {_mm(preview.position_tolerance_mm or 0.0)})"
         f"   {'✓' if ang_ok else '✗'} {preview.angle_error_deg:.0f}°"
         f" (≤ {preview.angle_tolerance_deg or 0.0:.0f})",
-        _VERDICT[preview.outcome],
+        translate("CarryReadout", _VERDICT[preview.outcome]),
     ]
     if preview.outcome is ReleaseOutcome.WRONG_ORDER and preview.unmet:
         names = [(step_labels or {}).get(s, s) for s in preview.unmet]
-        lines.append("first: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+        lines.append(translate("CarryReadout", "first: {steps}").format(
+            steps=", ".join(names[:3]) + (" …" if len(names) > 3 else "")))
     elif not ang_ok and view is not None and preview.target is not None:
         raw, control = turn_to_go(pose, preview.target, view)
         # a symmetric part's nearest turn is smaller than the raw one: its axis is unknown here
         if abs(raw - preview.angle_error_deg) < 1.0:
-            lines.append(f"turn {preview.angle_error_deg:.0f}°: {control}")
+            lines.append(translate("CarryReadout", "turn {deg}°: {control}").format(
+                deg=f"{preview.angle_error_deg:.0f}", control=translate("CarryReadout", control)))
         else:
-            lines.append(f"turn {preview.angle_error_deg:.0f}°")
+            lines.append(translate("CarryReadout", "turn {deg}°").format(deg=f"{preview.angle_error_deg:.0f}"))
     return tuple(lines), OUTCOME_COLORS[preview.outcome]

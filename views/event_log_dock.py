@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -23,9 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from interaction.events import Event
-from views.event_text import event_details, event_name, event_subject, event_tooltip
+from views.event_text import event_details, event_name, event_subject, event_tooltip, hand_name
 
-COLUMNS = ("t (s)", "event", "hand", "part / step / point", "details")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("EventLog", "t (s)"), QT_TRANSLATE_NOOP("EventLog", "event"),
+    QT_TRANSLATE_NOOP("EventLog", "hand"), QT_TRANSLATE_NOOP("EventLog", "part / step / point"),
+    QT_TRANSLATE_NOOP("EventLog", "details"),
+)
+translate = QCoreApplication.translate
 
 
 class EventLogPanel(QWidget):
@@ -38,15 +44,15 @@ class EventLogPanel(QWidget):
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.filter_box = QLineEdit(self)
-        self.filter_box.setPlaceholderText("filter (kind, part, step...)")
+        self.filter_box.setPlaceholderText(translate("EventLog", "filter (kind, part, step...)"))
         self.filter_box.textChanged.connect(self._apply_filter)
-        self.clear_button = QPushButton("Clear", self)
+        self.clear_button = QPushButton(translate("EventLog", "Clear"), self)
         self.clear_button.clicked.connect(self.clear)
         top.addWidget(self.filter_box, 1)
         top.addWidget(self.clear_button)
         layout.addLayout(top)
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([translate("EventLog", c) for c in COLUMNS])
         self.table.horizontalHeader().setStretchLastSection(True)
         for column in range(len(COLUMNS) - 1):  # whole names, never "RELEASE_OU…"
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -69,7 +75,7 @@ class EventLogPanel(QWidget):
             cells = (
                 f"{event.t - self.origin:.2f}",
                 event_name(event.kind),
-                event.hand or "",
+                hand_name(event.hand),
                 event_subject(event),
                 event_details(event),
             )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from interaction.events import Event, EventKind
 from interaction.state import EngineState
@@ -23,6 +24,14 @@ GOOD: RGBA = (0.12, 0.5, 0.2, 0.9)
 WARN: RGBA = (0.72, 0.45, 0.05, 0.92)
 BAD: RGBA = (0.68, 0.13, 0.13, 0.92)
 INFO: RGBA = (0.1, 0.11, 0.13, 0.85)
+translate = QCoreApplication.translate
+#: why a mark was refused (interaction.inspection.MarkRefusal's values) and verdicts, as shown
+REASONS = (
+    QT_TRANSLATE_NOOP("Feedback", "unknown point"), QT_TRANSLATE_NOOP("Feedback", "not seen yet"),
+    QT_TRANSLATE_NOOP("Feedback", "no point under the gaze or ray"), QT_TRANSLATE_NOOP("Feedback", "nothing to undo"),
+    QT_TRANSLATE_NOOP("Feedback", "rejected"), QT_TRANSLATE_NOOP("Feedback", "pass"),
+    QT_TRANSLATE_NOOP("Feedback", "fail"), QT_TRANSLATE_NOOP("Feedback", "defect"),
+)
 
 
 def _mm(x: float) -> str:
@@ -34,37 +43,42 @@ def describe(event: Event, state: EngineState, part_name: Callable[[str], str]) 
     d, kind = event.data, event.kind
     step_label = state.steps[event.step].label if event.step in state.steps else event.step
     if kind == EventKind.SNAP:
-        return (f"✓ {part_name(event.part or '')} snapped",), GOOD
+        return (translate("Feedback", "✓ {part} snapped").format(part=part_name(event.part or "")),), GOOD
     if kind == EventKind.RELEASE_OUT_OF_TOLERANCE:
         return (
-            "✗ not snapped: out of tolerance",
-            f"{_mm(d['position_error_mm'])} mm (max {_mm(d['position_tolerance_mm'])}),"
-            f" {d['angle_error_deg']:.0f}° (max {d['angle_tolerance_deg']:.0f})",
+            translate("Feedback", "✗ not snapped: out of tolerance"),
+            translate("Feedback", "{mm} mm (max {max_mm}), {deg}° (max {max_deg})").format(
+                mm=_mm(d["position_error_mm"]), max_mm=_mm(d["position_tolerance_mm"]),
+                deg=f"{d['angle_error_deg']:.0f}", max_deg=f"{d['angle_tolerance_deg']:.0f}"),
         ), WARN
     if kind == EventKind.WRONG_ORDER:
         unmet = [state.steps[s].label if s in state.steps else s for s in d.get("unmet", [])]
-        return ("✗ wrong order", "first: " + ", ".join(unmet[:3]) + (" …" if len(unmet) > 3 else "")), BAD
+        first = ", ".join(unmet[:3]) + (" …" if len(unmet) > 3 else "")
+        return (translate("Feedback", "✗ wrong order"), translate("Feedback", "first: {steps}").format(steps=first)), BAD
     if kind == EventKind.WRONG_PART:
         steps = [state.steps[s].label if s in state.steps else s for s in d.get("steps", [])]
-        return ("✗ not this part yet", "it belongs to: " + ", ".join(steps[:2])), BAD
+        return (translate("Feedback", "✗ not this part yet"),
+                translate("Feedback", "it belongs to: {steps}").format(steps=", ".join(steps[:2]))), BAD
     if kind == EventKind.COLLISION_START:
-        return (f"collides with {part_name(d.get('other', ''))}",), BAD
+        return (translate("Feedback", "collides with {part}").format(part=part_name(d.get("other", ""))),), BAD
     if kind == EventKind.STEP_DONE:
-        return (f"✓ step done: {step_label}",), GOOD
+        return (translate("Feedback", "✓ step done: {step}").format(step=step_label),), GOOD
     if kind == EventKind.ASSEMBLY_COMPLETE:
-        return ("✓ assembly complete",), GOOD
+        return (translate("Feedback", "✓ assembly complete"),), GOOD
     if kind == EventKind.POINT_SEEN:
-        return (f"{event.point} seen: mark it Pass / Fail / Defect",), INFO
+        return (translate("Feedback", "{point} seen: mark it Pass / Fail / Defect").format(point=event.point),), INFO
     if kind == EventKind.POINT_MARKED:
         if d.get("accepted", True):
-            return (f"✓ {event.point}: {d.get('verdict')}",), GOOD
+            verdict = translate("Feedback", str(d.get("verdict")))
+            return (f"✓ {event.point}: {verdict}",), GOOD
         why = d.get("reason", "rejected")
-        hint = " (look at it until it turns blue)" if why == "not seen yet" else ""
-        return (f"✗ {event.point} not marked: {why}{hint}",), BAD
+        hint = translate("Feedback", " (look at it until it turns blue)") if why == "not seen yet" else ""
+        return (translate("Feedback", "✗ {point} not marked: {reason}").format(
+            point=event.point, reason=translate("Feedback", why)) + hint,), BAD
     if kind == EventKind.CHECKLIST_COMPLETE:
-        return ("✓ checklist complete",), GOOD
+        return (translate("Feedback", "✓ checklist complete"),), GOOD
     if kind == EventKind.TASK_COMPLETE:
-        return ("✓ task complete",), GOOD
+        return (translate("Feedback", "✓ task complete"),), GOOD
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 _MARGIN = 12
@@ -20,12 +20,17 @@ _STYLE = (
 )
 
 
-def controls_html(controls: Sequence[tuple[str, str]], title: str = "Simulated hands") -> str:
+def controls_html(controls: Sequence[tuple[str, str]], title: str | None = None) -> str:
+    """The controls as a table, keys and what they do translated (context "Controls")."""
+    translate = QCoreApplication.translate
+    title = title if title is not None else translate("Controls", "Simulated hands")
     rows = "".join(
-        f"<tr><td style='padding-right:12px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
+        f"<tr><td style='padding-right:12px'><b>{escape(translate('Controls', k))}</b></td>"
+        f"<td>{escape(translate('Controls', v))}</td></tr>"
         for k, v in controls
     )
-    return f"<div><b>{escape(title)}</b> &nbsp;(H: hide)</div><table>{rows}</table>"
+    hide = translate("Controls", "(H: hide)")
+    return f"<div><b>{escape(title)}</b> &nbsp;{escape(hide)}</div><table>{rows}</table>"
 
 
 class HelpOverlay(QLabel):

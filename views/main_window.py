@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -52,7 +52,30 @@ MAX_REMEMBERED_UNITS = 100
 #: resolved STEP path -> its tessellation quality's name (JSON text), most recent last
 _QUALITIES_KEY = "stepQualities"
 #: View ▸ Model unit entries; metres is what glTF declares and what the others are read as
-UNIT_CHOICES = (("m", "&Metres (as declared)"), ("cm", "&Centimetres"), ("mm", "M&illimetres"), ("in", "&Inches"))
+UNIT_CHOICES = (
+    ("m", QT_TRANSLATE_NOOP("MainWindow", "&Metres (as declared)")),
+    ("cm", QT_TRANSLATE_NOOP("MainWindow", "&Centimetres")),
+    ("mm", QT_TRANSLATE_NOOP("MainWindow", "M&illimetres")),
+    ("in", QT_TRANSLATE_NOOP("MainWindow", "&Inches")),
+)
+#: View ▸ STEP quality's names (scenes.step_quality), for translation
+QUALITY_NAMES = {
+    "interactive": QT_TRANSLATE_NOOP("MainWindow", "Interactive"),
+    "fine": QT_TRANSLATE_NOOP("MainWindow", "Fine"),
+}
+#: the QSettings key of the interface language (app.display.language.SETTING)
+LANGUAGE_KEY = "ui/language"
+#: View ▸ Language: (code, name); "system" follows the system locale. The languages' own
+#: names are not translated (a reader looks for their own)
+LANGUAGE_CHOICES = (("system", ""), ("en", "English"), ("zh_CN", "简体中文"))
+translate = QCoreApplication.translate
+#: dock titles as given to ``add_dock`` (English: the dock's object name), translated when shown
+DOCK_TITLES = (
+    QT_TRANSLATE_NOOP("Docks", "Outliner"), QT_TRANSLATE_NOOP("Docks", "Properties"),
+    QT_TRANSLATE_NOOP("Docks", "Scenario"), QT_TRANSLATE_NOOP("Docks", "Parameters"),
+    QT_TRANSLATE_NOOP("Docks", "Event log"), QT_TRANSLATE_NOOP("Docks", "Camera"),
+    QT_TRANSLATE_NOOP("Docks", "Timeline"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -63,9 +86,12 @@ class MainWindow(QMainWindow):
     #: the selected parts' ids (a tuple, empty when nothing is selected)
     selectionChanged = Signal(object)
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
+                 language_settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings("xrjig", "xrjig")
+        #: where View ▸ Language keeps its choice (the app's settings, read at start)
+        self.language_settings = language_settings if language_settings is not None else self.settings
         #: (suffixes, kind, handler) of files features open (scenarios, recordings)
         self._openers: list[tuple[tuple[str, ...], str, Callable[[Path], object]]] = []
         #: asked before the scene is replaced or the window closes; False keeps it
@@ -106,8 +132,10 @@ class MainWindow(QMainWindow):
 
     # -- extension points -------------------------------------------------------------------
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
-        """Put a feature's widget in a dock with a View-menu toggle; its state is saved."""
-        dock = QDockWidget(title, self)
+        """Put a feature's widget in a dock with a View-menu toggle; its state is saved.
+        ``title`` is English (the dock's object name, ``dock:<title>``, which saved layouts
+        and code find it by); it is shown translated (context "Docks")."""
+        dock = QDockWidget(translate("Docks", title), self)
         dock.setObjectName(f"dock:{title}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
@@ -129,7 +157,8 @@ class MainWindow(QMainWindow):
         answering; another open meanwhile is refused with a status line. The wait cursor
         stays up while ``sceneLoaded``'s listeners run."""
         if self._reading is not None:
-            self.statusBar().showMessage(f"still reading {self._reading.name}…", 5000)
+            self.statusBar().showMessage(
+                translate("MainWindow", "still reading {name}…").format(name=self._reading.name), 5000)
             return False
         path = Path(path)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -137,12 +166,14 @@ class MainWindow(QMainWindow):
         try:
             unit = self.model_unit(path)
             quality = self.step_quality(path) if path.suffix.lower() in STEP_SUFFIXES else None
-            self.statusBar().showMessage(f"reading {path.name}…")
+            self.statusBar().showMessage(translate("MainWindow", "reading {name}…").format(name=path.name))
             converting = ConversionProgress(self, path.name)
             try:
                 read = read_scene(path, UNITS[unit] if unit else None, quality, converting)
             except ConversionCancelled:
-                self.statusBar().showMessage(f"{path.name}: conversion cancelled; the open model stays", 8000)
+                self.statusBar().showMessage(
+                    translate("MainWindow", "{name}: conversion cancelled; the open model stays").format(
+                        name=path.name), 8000)
                 return False
             except SceneError as err:
                 self.statusBar().clearMessage()
@@ -211,7 +242,8 @@ class MainWindow(QMainWindow):
         self.outliner.set_scene(scene)
         self.properties.show_node(None, None)
         self.setWindowTitle(f"{scene.source.name} — xrjig")
-        self._triangles.setText(f"{scene.triangle_count:,} triangles, {len(scene.parts)} parts")
+        self._triangles.setText(translate("MainWindow", "{triangles} triangles, {parts} parts").format(
+            triangles=f"{scene.triangle_count:,}", parts=len(scene.parts)))
 
     def show_error(self, message: str) -> None:
         """A window-modal, non-blocking warning (``open()``, not ``exec()``)."""
@@ -261,9 +293,11 @@ class MainWindow(QMainWindow):
         prestart_worker()  # a STEP converter starts while the person picks (0.15 s less to wait)
         models = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         everything = " ".join(f"*{s}" for s in sorted(self._openable()))
-        filters = [f"Everything xrjig opens ({everything})", f"3D models ({models})"]
-        filters += [f"{kind} ({' '.join('*' + s for s in suffixes)})" for suffixes, kind, _ in self._openers]
-        path, _ = QFileDialog.getOpenFileName(self, "Open", "", ";;".join(filters))
+        filters = [translate("MainWindow", "Everything xrjig opens ({patterns})").format(patterns=everything),
+                   translate("MainWindow", "3D models ({patterns})").format(patterns=models)]
+        filters += [f"{translate('MainWindow', kind)} ({' '.join('*' + s for s in suffixes)})"
+                    for suffixes, kind, _ in self._openers]
+        path, _ = QFileDialog.getOpenFileName(self, translate("MainWindow", "Open"), "", ";;".join(filters))
         if path:
             self.open_path(path)
 
@@ -305,46 +339,76 @@ class MainWindow(QMainWindow):
 
     # -- chrome ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self._open_dialog)
+        file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
+        open_action = QAction(translate("MainWindow", "&Open…"), self, shortcut=QKeySequence.StandardKey.Open,
+                              triggered=self._open_dialog)
         file_menu.addAction(open_action)
-        self._recent_menu = QMenu("Open &Recent", self)
+        self._recent_menu = QMenu(translate("MainWindow", "Open &Recent"), self)
         file_menu.addMenu(self._recent_menu)
         file_menu.addSeparator()
         #: features add their File actions above this separator (``file_menu.insertAction``)
         self.file_menu, self.file_menu_end = file_menu, file_menu.actions()[-1]
-        file_menu.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
-        self._view_menu = self.menuBar().addMenu("&View")
-        frame = QAction("&Frame all", self, shortcut=QKeySequence("Home"), triggered=lambda: self.viewport.frame_all())
+        file_menu.addAction(QAction(translate("MainWindow", "&Quit"), self, shortcut=QKeySequence.StandardKey.Quit,
+                                    triggered=self.close))
+        self._view_menu = self.menuBar().addMenu(translate("MainWindow", "&View"))
+        frame = QAction(translate("MainWindow", "&Frame all"), self, shortcut=QKeySequence("Home"),
+                        triggered=lambda: self.viewport.frame_all())
         self._view_menu.addAction(frame)
-        unit_menu = self._view_menu.addMenu("Model &unit")
+        unit_menu = self._view_menu.addMenu(translate("MainWindow", "Model &unit"))
         unit_menu.setToolTipsVisible(True)
         group = QActionGroup(self)
         #: View ▸ Model unit's actions by unit (checkable, one checked: the open model's)
         self.unit_actions: dict[str, QAction] = {}
         for unit, label in UNIT_CHOICES:
-            action = QAction(label, self, checkable=True)
-            action.setToolTip("Read the open model's lengths in this unit (remembered for the file)")
+            action = QAction(translate("MainWindow", label), self, checkable=True)
+            action.setToolTip(translate("MainWindow", "Read the open model's lengths in this unit (remembered for the file)"))
             action.triggered.connect(lambda _checked, unit=unit: self.set_model_unit(unit))
             group.addAction(action)
             unit_menu.addAction(action)
             self.unit_actions[unit] = action
-        self._quality_menu = self._view_menu.addMenu("STEP &quality")
+        self._quality_menu = self._view_menu.addMenu(translate("MainWindow", "STEP &quality"))
         self._quality_menu.setToolTipsVisible(True)
         group = QActionGroup(self)
         #: View ▸ STEP quality's actions by quality name (enabled while a STEP file is open)
         self.quality_actions: dict[str, QAction] = {}
         for name, quality in QUALITIES.items():
-            action = QAction(f"{name.capitalize()} ({quality.linear_mm:g} mm, {quality.angular_deg:g}°)", self,
-                             checkable=True)
-            action.setToolTip("Tessellate the open STEP model this finely (remembered for the file)")
+            shown = translate("MainWindow", QUALITY_NAMES[name]) if name in QUALITY_NAMES else name.capitalize()
+            action = QAction(f"{shown} ({quality.linear_mm:g} mm, {quality.angular_deg:g}°)", self, checkable=True)
+            action.setToolTip(translate("MainWindow", "Tessellate the open STEP model this finely (remembered for the file)"))
             action.triggered.connect(lambda _checked, name=name: self.set_step_quality(name))
             group.addAction(action)
             self._quality_menu.addAction(action)
             self.quality_actions[name] = action
         self._sync_file_menus()
+        self._build_language_menu()
         self._view_menu.addSeparator()
         self._fill_recent_menu()
+
+    def _build_language_menu(self) -> None:
+        """View ▸ Language: remembered, applied at the next start (app.display.language)."""
+        menu = self._view_menu.addMenu(translate("MainWindow", "&Language"))
+        menu.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        chosen = str(self.language_settings.value(LANGUAGE_KEY, "system") or "system")
+        #: View ▸ Language's actions by code ("system", "en", "zh_CN")
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGE_CHOICES:
+            action = QAction(name or translate("MainWindow", "System language"), self, checkable=True)
+            action.setChecked(code == chosen)
+            action.setToolTip(translate("MainWindow", "The interface language, from the next start"))
+            action.triggered.connect(lambda _checked, code=code: self.set_language(code))
+            group.addAction(action)
+            menu.addAction(action)
+            self.language_actions[code] = action
+
+    def set_language(self, code: str) -> None:
+        """Remember the interface language ("system", "en", "zh_CN") for the next start."""
+        self.language_settings.setValue(LANGUAGE_KEY, code)
+        self.language_settings.sync()
+        if code in self.language_actions:
+            self.language_actions[code].setChecked(True)
+        self.statusBar().showMessage(
+            translate("MainWindow", "The language changes when xrjig starts again."), 10000)
 
     def _fill_recent_menu(self) -> None:
         self._recent_menu.clear()
@@ -355,13 +419,14 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self._frame = QLabel("")
         self._triangles = QLabel("")
-        self._mode = QLabel("orbit")
+        self._mode = QLabel(translate("MainWindow", "orbit"))
         for label in (self._mode, self._triangles, self._frame):
             self.statusBar().addPermanentWidget(label)
-        self.viewport.frameTimeChanged.connect(lambda ms: self._frame.setText(f"frame {ms:.1f} ms"))
-        self.viewport.flyModeChanged.connect(
-            lambda fly: self._mode.setText("fly: W A S D, Q E, drag to look (Tab: orbit)" if fly else "orbit")
-        )
+        frame_text = translate("MainWindow", "frame {ms} ms")
+        self.viewport.frameTimeChanged.connect(lambda ms: self._frame.setText(frame_text.format(ms=f"{ms:.1f}")))
+        fly_text = translate("MainWindow", "fly: W A S D, Q E, drag to look (Tab: orbit)")
+        orbit_text = translate("MainWindow", "orbit")
+        self.viewport.flyModeChanged.connect(lambda fly: self._mode.setText(fly_text if fly else orbit_text))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():

@@ -6,12 +6,13 @@ triangle count of the node's subtree, so heavy parts stand out.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from scenes.model import Scene
 
 _NODE_ROLE = Qt.ItemDataRole.UserRole
+translate = QCoreApplication.translate
 
 
 def subtree_nodes(scene: Scene, node: int) -> list[int]:
@@ -37,7 +38,7 @@ class Outliner(QTreeWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setHeaderLabels(["Node", "Triangles"])
+        self.setHeaderLabels([translate("Outliner", "Node"), translate("Outliner", "Triangles")])
         self.setColumnCount(2)
         self.setUniformRowHeights(True)
         header = self.header()
@@ -56,7 +57,7 @@ class Outliner(QTreeWidget):
 
             def add(index: int, parent: QTreeWidget | QTreeWidgetItem) -> None:
                 node = scene.nodes[index]
-                label = labels.get(index, node.name or f"node {index}")
+                label = labels.get(index, node.name or translate("Outliner", "node {index}").format(index=index))
                 item = QTreeWidgetItem(parent, [label, f"{subtree_triangles(scene, index):,}"])
                 item.setData(0, _NODE_ROLE, index)
                 item.setToolTip(0, node.path)

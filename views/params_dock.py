@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from enum import Enum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,13 +38,32 @@ _STRENGTH = ("", 1.0, 0.05, 2)
 
 #: shown in the variant chooser when the scenario has no variants
 DEFAULT_VARIANT = "default"
+translate = QCoreApplication.translate
+#: the parameters' shown names (``_label`` of InteractionParams' fields), for translation;
+#: tests/test_translations.py checks that every field has one
+PARAM_LABELS = (
+    QT_TRANSLATE_NOOP("Parameters", "Snap position"), QT_TRANSLATE_NOOP("Parameters", "Snap angle"),
+    QT_TRANSLATE_NOOP("Parameters", "Magnet radius"), QT_TRANSLATE_NOOP("Parameters", "Dwell time"),
+    QT_TRANSLATE_NOOP("Parameters", "Inspection radius"), QT_TRANSLATE_NOOP("Parameters", "Grab mode"),
+    QT_TRANSLATE_NOOP("Parameters", "Smoothing"), QT_TRANSLATE_NOOP("Parameters", "Press threshold"),
+    QT_TRANSLATE_NOOP("Parameters", "Release threshold"), QT_TRANSLATE_NOOP("Parameters", "Near radius"),
+    QT_TRANSLATE_NOOP("Parameters", "Ray max length"), QT_TRANSLATE_NOOP("Parameters", "Poke depth"),
+    QT_TRANSLATE_NOOP("Parameters", "Poke radius"), QT_TRANSLATE_NOOP("Parameters", "Highlight"),
+    QT_TRANSLATE_NOOP("Parameters", "Collision check"), QT_TRANSLATE_NOOP("Parameters", "Collision tolerance"),
+)
+#: enum values shown in the parameters' choosers (the item data stays the value)
+PARAM_CHOICES = (
+    QT_TRANSLATE_NOOP("Parameters", "kinematic"), QT_TRANSLATE_NOOP("Parameters", "smoothed"),
+    QT_TRANSLATE_NOOP("Parameters", "outline"), QT_TRANSLATE_NOOP("Parameters", "tint"),
+    QT_TRANSLATE_NOOP("Parameters", "none"),
+)
 
 
 def _label(name: str) -> str:
     for suffix in _UNITS:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
-    return name.replace("_", " ").capitalize()
+    return translate("Parameters", name.replace("_", " ").capitalize())
 
 
 class ParamsPanel(QWidget):
@@ -65,7 +84,7 @@ class ParamsPanel(QWidget):
         self.variant_box = QComboBox(self)
         self.variant_box.addItem(DEFAULT_VARIANT)
         self.variant_box.currentTextChanged.connect(self._on_variant)
-        layout.addWidget(QLabel("Variant", self))
+        layout.addWidget(QLabel(translate("Parameters", "Variant"), self))
         layout.addWidget(self.variant_box)
         # the form scrolls, so the dock can be short on small screens
         scroll = QScrollArea(self)
@@ -117,9 +136,10 @@ class ParamsPanel(QWidget):
             return box
         if isinstance(value, Enum):
             combo = QComboBox(parent)
-            combo.addItems([m.value for m in type(value)])
-            combo.setCurrentText(value.value)
-            combo.currentTextChanged.connect(lambda v, n=name: self._edit(n, v))
+            for member in type(value):
+                combo.addItem(translate("Parameters", member.value), member.value)
+            combo.setCurrentIndex(max(0, combo.findData(value.value)))
+            combo.currentIndexChanged.connect(lambda i, n=name, c=combo: self._edit(n, c.itemData(i)))
             return combo
         unit, maximum, step, decimals = next(
             (spec for suffix, spec in _UNITS.items() if name.endswith(suffix)), _STRENGTH
@@ -153,6 +173,6 @@ def _set_value(editor: QWidget, value: object) -> None:
     if isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
     elif isinstance(editor, QComboBox):
-        editor.setCurrentText(value.value if isinstance(value, Enum) else str(value))
+        editor.setCurrentIndex(max(0, editor.findData(value.value if isinstance(value, Enum) else str(value))))
     elif isinstance(editor, QDoubleSpinBox):
         editor.setValue(float(value))  # type: ignore[arg-type]

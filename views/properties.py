@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from scenes.model import Scene
@@ -15,6 +16,15 @@ from scenes.transforms import matrix_to_quat
 from views.outliner import subtree_nodes, subtree_triangles
 
 _FIELDS = ("Name", "Path", "Part", "Position", "Rotation", "Scale", "Triangles", "Size", "Bounds min", "Bounds max")
+#: the fields' shown names (the keys of ``values()`` stay English)
+_FIELD_NAMES = (
+    QT_TRANSLATE_NOOP("Properties", "Name"), QT_TRANSLATE_NOOP("Properties", "Path"),
+    QT_TRANSLATE_NOOP("Properties", "Part"), QT_TRANSLATE_NOOP("Properties", "Position"),
+    QT_TRANSLATE_NOOP("Properties", "Rotation"), QT_TRANSLATE_NOOP("Properties", "Scale"),
+    QT_TRANSLATE_NOOP("Properties", "Triangles"), QT_TRANSLATE_NOOP("Properties", "Size"),
+    QT_TRANSLATE_NOOP("Properties", "Bounds min"), QT_TRANSLATE_NOOP("Properties", "Bounds max"),
+)
+translate = QCoreApplication.translate
 
 
 def _mm(v: np.ndarray) -> str:
@@ -32,7 +42,7 @@ class PropertiesPanel(QWidget):
             label = QLabel("")
             label.setWordWrap(True)
             label.setTextInteractionFlags(label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse)
-            layout.addRow(name, label)
+            layout.addRow(translate("Properties", name), label)
             self._labels[name] = label
 
     def values(self) -> dict[str, str]:
@@ -51,11 +61,13 @@ class PropertiesPanel(QWidget):
             bounds = scene.node_bounds(subtree_nodes(scene, node))
             values.update(
                 {
-                    "Name": n.name or f"node {node}",
+                    "Name": n.name or translate("Properties", "node {index}").format(index=node),
                     "Path": n.path,
-                    "Part": part.display_name if part is not None else "(group of parts)",
+                    "Part": part.display_name if part is not None else translate("Properties", "(group of parts)"),
                     "Position": _mm(world[:3, 3]),
-                    "Rotation": f"{angle:.1f}° about ({axis[0]:.3f}, {axis[1]:.3f}, {axis[2]:.3f})" if angle > 0.05 else "none",
+                    "Rotation": translate("Properties", "{angle}° about ({x}, {y}, {z})").format(
+                        angle=f"{angle:.1f}", x=f"{axis[0]:.3f}", y=f"{axis[1]:.3f}", z=f"{axis[2]:.3f}")
+                    if angle > 0.05 else translate("Properties", "none"),
                     "Scale": ", ".join(f"{s:.4g}" for s in scale),
                     "Triangles": f"{subtree_triangles(scene, node):,}",
                 }

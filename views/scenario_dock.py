@@ -12,7 +12,7 @@ state changed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -31,8 +31,21 @@ from interaction.state import EngineState, MeasurementState
 from scenes.scenario import Scenario
 
 STEP_DONE, STEP_AVAILABLE, STEP_LOCKED = "done", "available", "waiting"
+translate = QCoreApplication.translate
+#: shown states of steps and points (verdicts: interaction.commands.Verdict's values)
+STATE_WORDS = (
+    QT_TRANSLATE_NOOP("Scenario", "done"), QT_TRANSLATE_NOOP("Scenario", "available"),
+    QT_TRANSLATE_NOOP("Scenario", "waiting"), QT_TRANSLATE_NOOP("Scenario", "seen"),
+    QT_TRANSLATE_NOOP("Scenario", "not seen"), QT_TRANSLATE_NOOP("Scenario", "pass"),
+    QT_TRANSLATE_NOOP("Scenario", "fail"), QT_TRANSLATE_NOOP("Scenario", "defect"),
+    QT_TRANSLATE_NOOP("Scenario", "Pass"), QT_TRANSLATE_NOOP("Scenario", "Fail"),
+    QT_TRANSLATE_NOOP("Scenario", "Defect"),
+)
+
+
 def point_status(seen: bool, verdict: str | None) -> str:
-    return verdict or ("seen" if seen else "not seen")
+    """A point's state as shown (translated): its verdict, else seen or not."""
+    return translate("Scenario", verdict or ("seen" if seen else "not seen"))
 
 
 class ScenarioPanel(QWidget):
@@ -62,17 +75,18 @@ class ScenarioPanel(QWidget):
         self.progress_label = QLabel("", content)
         layout.addWidget(self.progress_label)
 
-        steps_box = QGroupBox("Assembly steps", content)
+        steps_box = QGroupBox(translate("Scenario", "Assembly steps"), content)
         steps_layout = QVBoxLayout(steps_box)
         self.steps_tree = QTreeWidget(steps_box)
         # "waits for": the precedence the engine uses, which reordering edits
-        self.steps_tree.setHeaderLabels(["step", "parts", "state", "waits for"])
+        self.steps_tree.setHeaderLabels([translate("Scenario", "step"), translate("Scenario", "parts"),
+                                         translate("Scenario", "state"), translate("Scenario", "waits for")])
         self.steps_tree.setRootIsDecorated(False)
         steps_layout.addWidget(self.steps_tree)
         row = QHBoxLayout()
-        self.step_up_button = QPushButton("Move up", steps_box)
-        self.step_down_button = QPushButton("Move down", steps_box)
-        self.reset_button = QPushButton("Reset task", steps_box)
+        self.step_up_button = QPushButton(translate("Scenario", "Move up"), steps_box)
+        self.step_down_button = QPushButton(translate("Scenario", "Move down"), steps_box)
+        self.reset_button = QPushButton(translate("Scenario", "Reset task"), steps_box)
         self.step_up_button.clicked.connect(lambda: self._move_step(-1))
         self.step_down_button.clicked.connect(lambda: self._move_step(+1))
         self.reset_button.clicked.connect(lambda: self.command_requested.emit(Reset()))
@@ -81,35 +95,36 @@ class ScenarioPanel(QWidget):
         steps_layout.addLayout(row)
         layout.addWidget(steps_box, 2)
 
-        points_box = QGroupBox("Inspection checklist", content)
+        points_box = QGroupBox(translate("Scenario", "Inspection checklist"), content)
         points_layout = QVBoxLayout(points_box)
         self.points_tree = QTreeWidget(points_box)
-        self.points_tree.setHeaderLabels(["point", "instruction", "status"])
+        self.points_tree.setHeaderLabels([translate("Scenario", "point"), translate("Scenario", "instruction"),
+                                          translate("Scenario", "status")])
         self.points_tree.setRootIsDecorated(False)
         points_layout.addWidget(self.points_tree)
         self.note_edit = QLineEdit(points_box)
-        self.note_edit.setPlaceholderText("note for the verdict (optional)")
+        self.note_edit.setPlaceholderText(translate("Scenario", "note for the verdict (optional)"))
         points_layout.addWidget(self.note_edit)
         row = QHBoxLayout()
         self.verdict_buttons: dict[Verdict, QPushButton] = {}
         for verdict in Verdict:
-            button = QPushButton(verdict.value.capitalize(), points_box)
+            button = QPushButton(translate("Scenario", verdict.value.capitalize()), points_box)
             button.setObjectName(f"verdict_{verdict.value}")
             button.clicked.connect(lambda _=False, v=verdict: self._mark(v))
             self.verdict_buttons[verdict] = button
             row.addWidget(button)
         points_layout.addLayout(row)
         row = QHBoxLayout()
-        self.place_button = QPushButton("Add point (click the model)", points_box)
+        self.place_button = QPushButton(translate("Scenario", "Add point (click the model)"), points_box)
         self.place_button.setCheckable(True)
         self.place_button.toggled.connect(self.placing_toggled)
-        self.remove_point_button = QPushButton("Remove point", points_box)
+        self.remove_point_button = QPushButton(translate("Scenario", "Remove point"), points_box)
         self.remove_point_button.clicked.connect(self._remove_point)
         row.addWidget(self.place_button)
         row.addWidget(self.remove_point_button)
         points_layout.addLayout(row)
         row = QHBoxLayout()
-        self.measure_button = QPushButton("Measure (pinch two points)", points_box)
+        self.measure_button = QPushButton(translate("Scenario", "Measure (pinch two points)"), points_box)
         self.measure_button.setCheckable(True)
         self.measure_button.toggled.connect(
             lambda on: self.command_requested.emit(MeasureStart() if on else MeasureClear())
@@ -134,9 +149,11 @@ class ScenarioPanel(QWidget):
         labels = {step.id: step.label or step.id for step in scenario.steps}
         for step in scenario.steps:
             waits = ", ".join(labels.get(r, r) for r in step.requires) or "—"
-            item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), STEP_LOCKED, waits])
+            item = QTreeWidgetItem([step.label or step.id, str(len(step.parts)), translate("Scenario", STEP_LOCKED),
+                                    waits])
+            tip = translate("Scenario", "{step} waits for: {steps}").format(step=step.label or step.id, steps=waits)
             for column in (0, 2, 3):  # the dock is narrow: the precedence on hover too
-                item.setToolTip(column, f"{step.label or step.id} waits for: {waits}")
+                item.setToolTip(column, tip)
             item.setToolTip(1, "\n".join(step.parts))
             self._step_items[step.id] = item
             self.steps_tree.addTopLevelItem(item)
@@ -159,7 +176,7 @@ class ScenarioPanel(QWidget):
         """Show step and point states; only changed rows are touched."""
         for sid, step in state.steps.items():
             text = STEP_DONE if step.done else STEP_AVAILABLE if step.available else STEP_LOCKED
-            self._show(f"step:{sid}", self._step_items.get(sid), text)
+            self._show(f"step:{sid}", self._step_items.get(sid), translate("Scenario", text))
         for pid, point in state.points.items():
             self._show(
                 f"point:{pid}", self._point_items.get(pid), point_status(point.seen, point.verdict)
@@ -167,9 +184,10 @@ class ScenarioPanel(QWidget):
         self._show_measurement(state.measurement)
         done = sum(s.done for s in state.steps.values())
         marked = sum(p.verdict is not None for p in state.points.values())
-        text = f"Steps {done}/{len(state.steps)} · points {marked}/{len(state.points)}"
+        text = translate("Scenario", "Steps {done}/{steps} · points {marked}/{points}").format(
+            done=done, steps=len(state.steps), marked=marked, points=len(state.points))
         if state.task_complete:
-            text += " · task complete"
+            text += translate("Scenario", " · task complete")
         if self.progress_label.text() != text:
             self.progress_label.setText(text)
 
@@ -177,9 +195,9 @@ class ScenarioPanel(QWidget):
         if m.distance_mm is not None:
             text = f"{m.distance_mm:.1f} mm"
             if m.clearance_mm is not None:
-                text += f" · clearance {m.clearance_mm:.1f} mm"
+                text += translate("Scenario", " · clearance {mm} mm").format(mm=f"{m.clearance_mm:.1f}")
         elif m.active:
-            text = f"pick point {len(m.points) + 1} of 2"
+            text = translate("Scenario", "pick point {n} of 2").format(n=len(m.points) + 1)
         else:
             text = ""
         if self.measure_label.text() != text:

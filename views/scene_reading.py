@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from scenes.loader import load_scene
@@ -74,6 +74,16 @@ def read_scene(path: Path, unit_scale: float | None, quality: str | None = None,
     return _on_thread(lambda: ready_for_view(scene), path.name)
 
 
+#: a conversion's stages as scenes.step_convert.Progress names them
+STAGES = {
+    "hashing": QT_TRANSLATE_NOOP("SceneReading", "checking the cache"),
+    "starting": QT_TRANSLATE_NOOP("SceneReading", "starting the converter"),
+    "converting": QT_TRANSLATE_NOOP("SceneReading", "reading and meshing"),
+    "finishing": QT_TRANSLATE_NOOP("SceneReading", "naming parts, finding axes"),
+    "cached": QT_TRANSLATE_NOOP("SceneReading", "converted before"),
+}
+
+
 class ConversionProgress:
     """A STEP conversion's progress dialog with Cancel: shown if the conversion takes more
     than a moment, its text updated from the converting thread's reports (kept, then shown
@@ -85,16 +95,21 @@ class ConversionProgress:
     def __init__(self, parent: QWidget, name: str) -> None:
         self.cancelled = threading.Event()
         self._started = time.monotonic()
-        self._text = f"Converting {name}…"
-        self.dialog = QProgressDialog(self._text, "Cancel", 0, 0, parent)
-        self.dialog.setWindowTitle("Opening a STEP file")
+        translate = QCoreApplication.translate
+        self._text = translate("SceneReading", "Converting {name}…").format(name=name)
+        self.dialog = QProgressDialog(self._text, translate("SceneReading", "Cancel"), 0, 0, parent)
+        self.dialog.setWindowTitle(translate("SceneReading", "Opening a STEP file"))
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.canceled.connect(self.cancelled.set)
         self.dialog.hide()
 
     def report(self, progress: Progress) -> None:
         """From the converting thread: the newest stage (shown at the GUI's next poll)."""
-        self._text = progress.text
+        what = STAGES.get(progress.stage)
+        self._text = progress.text if what is None else QCoreApplication.translate(
+            "SceneReading", "Converting {name}: {stage} ({seconds} s)").format(
+            name=progress.path.name, stage=QCoreApplication.translate("SceneReading", what),
+            seconds=f"{progress.elapsed_s:.0f}")
 
     def show_latest(self) -> None:
         if self.dialog.labelText() != self._text:

@@ -13,7 +13,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,6 +41,13 @@ LANES: dict[str, QColor] = {
     "error": QColor(240, 70, 60),
     "step": QColor(250, 200, 60),
     "mark": QColor(200, 120, 255),
+}
+translate = QCoreApplication.translate
+#: the lanes' shown names
+LANE_NAMES = {
+    "grab": QT_TRANSLATE_NOOP("Timeline", "grab"), "snap": QT_TRANSLATE_NOOP("Timeline", "snap"),
+    "error": QT_TRANSLATE_NOOP("Timeline", "error"), "step": QT_TRANSLATE_NOOP("Timeline", "step"),
+    "mark": QT_TRANSLATE_NOOP("Timeline", "mark"),
 }
 _LANE_OF_KIND = {
     EventKind.GRAB: "grab",
@@ -73,7 +80,8 @@ def describe(event: Event) -> str:
 
 def markers_from_events(events: Iterable[Event]) -> list[Marker]:
     """The events worth a marker (others only appear in the list)."""
-    return [Marker(e.t, _LANE_OF_KIND[e.kind], describe(e)) for e in events if e.kind in _LANE_OF_KIND]
+    return [Marker(e.t, _LANE_OF_KIND[e.kind], f"{event_name(e.kind)} {describe(e)[len(e.kind):].strip()}".strip())
+            for e in events if e.kind in _LANE_OF_KIND]
 
 
 class TimelineBar(QWidget):
@@ -146,7 +154,7 @@ class TimelineBar(QWidget):
             top = _PAD + k * _LANE_H
             p.fillRect(QRectF(_LEFT, top, w - _LEFT - _PAD, _LANE_H - 1), shade)
             p.setPen(colour.darker(130))
-            p.drawText(QRectF(2, top - 1, _LEFT - 6, _LANE_H + 1), Qt.AlignmentFlag.AlignRight, lane)
+            p.drawText(QRectF(2, top - 1, _LEFT - 6, _LANE_H + 1), Qt.AlignmentFlag.AlignRight, translate("Timeline", LANE_NAMES[lane]))
         for m in self.markers:
             x, y = self.x_of(m.t), self.lane_y(m.lane)
             p.setPen(QPen(LANES[m.lane], 2))
@@ -195,17 +203,17 @@ class TimelinePanel(QWidget):
         self._icons = {playing: style.standardIcon(icon) for playing, icon in
                        ((False, QStyle.StandardPixmap.SP_MediaPlay), (True, QStyle.StandardPixmap.SP_MediaPause))}
         self.play_button = QToolButton(self)
-        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setToolTip(translate("Timeline", "Play / pause (Space)"))
         self.play_button.clicked.connect(lambda: self.play_requested.emit(not self.playing))
         back, forward = QToolButton(self), QToolButton(self)
         back.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward))
-        back.setToolTip("Step back one frame (←)")
+        back.setToolTip(translate("Timeline", "Step back one frame (←)"))
         forward.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
-        forward.setToolTip("Step forward one frame (→)")
+        forward.setToolTip(translate("Timeline", "Step forward one frame (→)"))
         back.clicked.connect(lambda: self.step_requested.emit(-1))
         forward.clicked.connect(lambda: self.step_requested.emit(1))
         self.speed_box = QComboBox(self)
-        self.speed_box.setToolTip("Playback speed ([ slower, ] faster)")
+        self.speed_box.setToolTip(translate("Timeline", "Playback speed ([ slower, ] faster)"))
         for s in SPEEDS:
             self.speed_box.addItem(f"{s:g}×", s)
         self.speed_box.activated.connect(lambda i: self.speed_requested.emit(SPEEDS[i]))
@@ -220,7 +228,8 @@ class TimelinePanel(QWidget):
         self.bar = TimelineBar(self)
         self.bar.seek_requested.connect(self.seek_requested)
         self.events = QTreeWidget(self)
-        self.events.setHeaderLabels(["t (s)", "event", "part / step / point", "details"])
+        self.events.setHeaderLabels([translate("Timeline", "t (s)"), translate("Timeline", "event"),
+                                     translate("Timeline", "part / step / point"), translate("Timeline", "details")])
         self.events.setRootIsDecorated(False)
         for column in (0, 1, 2):
             self.events.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -34,22 +34,46 @@ from PySide6.QtWidgets import (
 
 from interaction.questionnaires import SUS_ITEMS, TLX_SUBSCALES
 
+translate = QCoreApplication.translate
+
 #: the only choice when the scenario defines no variants (its own parameters)
-DEFAULT_VARIANT_LABEL = "(scenario default)"
+DEFAULT_VARIANT_LABEL = QT_TRANSLATE_NOOP("TrialDialogs", "(scenario default)")
 
 #: NASA-TLX subscale -> (title, question, low anchor, high anchor), Hart & Staveland's wording
+#: (context "NasaTlx": the Chinese follows the published Chinese NASA-TLX, see the .ts)
+_LOW, _HIGH = QT_TRANSLATE_NOOP("NasaTlx", "Very low"), QT_TRANSLATE_NOOP("NasaTlx", "Very high")
 TLX_WORDING = {
-    "mental": ("Mental demand", "How mentally demanding was the task?", "Very low", "Very high"),
-    "physical": ("Physical demand", "How physically demanding was the task?", "Very low", "Very high"),
-    "temporal": ("Temporal demand", "How hurried or rushed was the pace of the task?", "Very low", "Very high"),
-    "performance": ("Performance", "How successful were you in accomplishing what you were asked to do?",
-                    "Perfect", "Failure"),
-    "effort": ("Effort", "How hard did you have to work to accomplish your level of performance?",
-               "Very low", "Very high"),
-    "frustration": ("Frustration", "How insecure, discouraged, irritated, stressed, and annoyed were you?",
-                    "Very low", "Very high"),
+    "mental": (QT_TRANSLATE_NOOP("NasaTlx", "Mental demand"),
+               QT_TRANSLATE_NOOP("NasaTlx", "How mentally demanding was the task?"), _LOW, _HIGH),
+    "physical": (QT_TRANSLATE_NOOP("NasaTlx", "Physical demand"),
+                 QT_TRANSLATE_NOOP("NasaTlx", "How physically demanding was the task?"), _LOW, _HIGH),
+    "temporal": (QT_TRANSLATE_NOOP("NasaTlx", "Temporal demand"),
+                 QT_TRANSLATE_NOOP("NasaTlx", "How hurried or rushed was the pace of the task?"), _LOW, _HIGH),
+    "performance": (QT_TRANSLATE_NOOP("NasaTlx", "Performance"),
+                    QT_TRANSLATE_NOOP("NasaTlx", "How successful were you in accomplishing what you were asked to do?"),
+                    QT_TRANSLATE_NOOP("NasaTlx", "Perfect"), QT_TRANSLATE_NOOP("NasaTlx", "Failure")),
+    "effort": (QT_TRANSLATE_NOOP("NasaTlx", "Effort"),
+               QT_TRANSLATE_NOOP("NasaTlx", "How hard did you have to work to accomplish your level of performance?"),
+               _LOW, _HIGH),
+    "frustration": (QT_TRANSLATE_NOOP("NasaTlx", "Frustration"),
+                    QT_TRANSLATE_NOOP("NasaTlx", "How insecure, discouraged, irritated, stressed, and annoyed were you?"),
+                    _LOW, _HIGH),
 }
-SUS_ANCHORS = ("Strongly disagree", "Strongly agree")
+SUS_ANCHORS = (QT_TRANSLATE_NOOP("Sus", "Strongly disagree"), QT_TRANSLATE_NOOP("Sus", "Strongly agree"))
+#: interaction.questionnaires.SUS_ITEMS (Brooke's wording) for translation (context "Sus":
+#: the Chinese follows the published Chinese SUS, see the .ts); tests check they are the same
+SUS_WORDING = (
+    QT_TRANSLATE_NOOP("Sus", "I think that I would like to use this system frequently."),
+    QT_TRANSLATE_NOOP("Sus", "I found the system unnecessarily complex."),
+    QT_TRANSLATE_NOOP("Sus", "I thought the system was easy to use."),
+    QT_TRANSLATE_NOOP("Sus", "I think that I would need the support of a technical person to be able to use this system."),
+    QT_TRANSLATE_NOOP("Sus", "I found the various functions in this system were well integrated."),
+    QT_TRANSLATE_NOOP("Sus", "I thought there was too much inconsistency in this system."),
+    QT_TRANSLATE_NOOP("Sus", "I would imagine that most people would learn to use this system very quickly."),
+    QT_TRANSLATE_NOOP("Sus", "I found the system very cumbersome to use."),
+    QT_TRANSLATE_NOOP("Sus", "I felt very confident using the system."),
+    QT_TRANSLATE_NOOP("Sus", "I needed to learn a lot of things before I could get going with this system."),
+)
 
 
 class StartTrialDialog(QDialog):
@@ -58,29 +82,30 @@ class StartTrialDialog(QDialog):
     def __init__(self, variants: list[str], variant: str | None, device: str, folder: Path,
                  participant: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Start trial")
+        self.setWindowTitle(translate("TrialDialogs", "Start trial"))
         form = QFormLayout(self)
         self.participant_edit = QLineEdit(participant, self)
-        self.participant_edit.setPlaceholderText("e.g. P07")
-        form.addRow("Participant id", self.participant_edit)
+        self.participant_edit.setPlaceholderText(translate("TrialDialogs", "e.g. P07"))
+        form.addRow(translate("TrialDialogs", "Participant id"), self.participant_edit)
         self.variant_box = QComboBox(self)
         if not variants:
-            self.variant_box.addItem(DEFAULT_VARIANT_LABEL, None)
+            self.variant_box.addItem(translate("TrialDialogs", DEFAULT_VARIANT_LABEL), None)
         for name in variants:
             self.variant_box.addItem(name, name)
         self.variant_box.setCurrentIndex(max(0, self.variant_box.findData(variant)))
-        form.addRow("Variant", self.variant_box)
-        form.addRow("Device", QLabel(device, self))
+        form.addRow(translate("TrialDialogs", "Variant"), self.variant_box)
+        form.addRow(translate("TrialDialogs", "Device"), QLabel(device, self))
         row = QHBoxLayout()
         self.folder_edit = QLineEdit(str(folder), self)
-        browse = QPushButton("Browse…", self)
+        browse = QPushButton(translate("TrialDialogs", "Browse…"), self)
         browse.clicked.connect(self._browse)
         row.addWidget(self.folder_edit, 1)
         row.addWidget(browse)
-        form.addRow("Recording folder", row)
-        form.addRow(QLabel("Recording starts with the trial; the task restarts from the beginning.", self))
+        form.addRow(translate("TrialDialogs", "Recording folder"), row)
+        form.addRow(QLabel(translate("TrialDialogs", "Recording starts with the trial; the task restarts from the beginning."),
+                           self))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start trial")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(translate("TrialDialogs", "Start trial"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
@@ -103,7 +128,7 @@ class StartTrialDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.participant))
 
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Recording folder", self.folder_edit.text())
+        path = QFileDialog.getExistingDirectory(self, translate("TrialDialogs", "Recording folder"), self.folder_edit.text())
         if path:
             self.folder_edit.setText(path)
 
@@ -113,15 +138,15 @@ class QuestionnaireDialog(QDialog):
 
     def __init__(self, participant: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Questionnaires — {participant}")
+        self.setWindowTitle(translate("TrialDialogs", "Questionnaires — {participant}").format(participant=participant))
         self.resize(640, 620)
         self.tabs = tabs = QTabWidget(self)
-        self.tlx_box = QGroupBox("Fill in NASA-TLX (raw)", self)
+        self.tlx_box = QGroupBox(translate("NasaTlx", "Fill in NASA-TLX (raw)"), self)
         self.tlx_box.setCheckable(True)
         grid = QGridLayout(self.tlx_box)
         self.tlx_sliders: dict[str, QSlider] = {}
         for row, name in enumerate(TLX_SUBSCALES):
-            title, question, low, high = TLX_WORDING[name]
+            title, question, low, high = (translate("NasaTlx", text) for text in TLX_WORDING[name])
             slider = QSlider(Qt.Orientation.Horizontal, self.tlx_box)
             slider.setRange(0, 100)
             slider.setSingleStep(5)
@@ -140,14 +165,16 @@ class QuestionnaireDialog(QDialog):
             grid.addWidget(value, 2 * row + 1, 3)
             self.tlx_sliders[name] = slider
         tabs.addTab(self.tlx_box, "NASA-TLX")
-        self.sus_box = QGroupBox("Fill in SUS", self)
+        self.sus_box = QGroupBox(translate("Sus", "Fill in SUS"), self)
         self.sus_box.setCheckable(True)
         sus_layout = QGridLayout(self.sus_box)
         self.sus_groups: list[QButtonGroup] = []
-        sus_layout.addWidget(QLabel(f"1 = {SUS_ANCHORS[0].lower()} … 5 = {SUS_ANCHORS[1].lower()}", self.sus_box),
+        sus_layout.addWidget(QLabel(translate("Sus", "1 = {disagree} … 5 = {agree}").format(
+            disagree=translate("Sus", SUS_ANCHORS[0]).lower(), agree=translate("Sus", SUS_ANCHORS[1]).lower()),
+            self.sus_box),
                              0, 0, 1, 6)
         for i, text in enumerate(SUS_ITEMS, 1):
-            label = QLabel(f"{i}. {text}", self.sus_box)
+            label = QLabel(f"{i}. {translate('Sus', text)}", self.sus_box)
             label.setWordWrap(True)
             sus_layout.addWidget(label, i, 0)
             group = QButtonGroup(self.sus_box)
@@ -166,7 +193,7 @@ class QuestionnaireDialog(QDialog):
         self.hint = QLabel("", self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Discard, self)
         self.buttons.accepted.connect(self.accept)
-        self.buttons.button(QDialogButtonBox.StandardButton.Discard).setText("Skip")
+        self.buttons.button(QDialogButtonBox.StandardButton.Discard).setText(translate("TrialDialogs", "Skip"))
         self.buttons.button(QDialogButtonBox.StandardButton.Discard).clicked.connect(self.reject)
         self.sus_box.toggled.connect(self._update_ok)
         self.tlx_box.toggled.connect(self._update_ok)
@@ -190,6 +217,6 @@ class QuestionnaireDialog(QDialog):
 
     def _update_ok(self) -> None:
         missing = [i for i, g in enumerate(self.sus_groups, 1) if g.checkedId() < 1] if self.sus_box.isChecked() else []
-        self.hint.setText(f"SUS items not answered: {', '.join(map(str, missing))} (or untick 'Fill in SUS')"
-                          if missing else "")
+        self.hint.setText(translate("Sus", "SUS items not answered: {items} (or untick 'Fill in SUS')").format(
+            items=", ".join(map(str, missing))) if missing else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not missing)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 from OpenGL.error import GLError
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
@@ -255,10 +255,12 @@ class Viewport(QOpenGLWidget):
         except GLError as err:
             # e.g. a model too big for the GPU: say so once and take the scene off the
             # view, rather than a traceback every frame
-            what = str(self._scene.source) if self._scene is not None else "the view"
+            translate = QCoreApplication.translate
+            what = str(self._scene.source) if self._scene is not None else translate("Viewport", "the view")
             _log.error("drawing %s failed: %s", what, err)
             self.renderer.set_scene(None)
-            self.renderFailed.emit(f"{what}: OpenGL cannot draw this model ({_gl_error_name(err)})")
+            self.renderFailed.emit(translate("Viewport", "{what}: OpenGL cannot draw this model ({error})").format(
+                what=what, error=_gl_error_name(err)))
             return
         if self._state.labels:
             painter = QPainter(self)

@@ -6,15 +6,16 @@ a person can see at a glance whether a word was taken, and what it was taken for
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
 #: state -> (symbol, colour)
 _LOOK = {
-    "off": ("voice: off", "#808080"),
-    "listening": ("voice: listening", "#2070c0"),
-    "hearing": ("voice: hearing…", "#c08000"),
-    "heard": ("voice: heard", "#208020"),
-    "rejected": ("voice: rejected", "#c02020"),
+    "off": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: off"), "#808080"),
+    "listening": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: listening"), "#2070c0"),
+    "hearing": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: hearing…"), "#c08000"),
+    "heard": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: heard"), "#208020"),
+    "rejected": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: rejected"), "#c02020"),
 }
 
 
@@ -29,7 +30,8 @@ class VoiceIndicator(QLabel):
 
     def show_state(self, state: str, text: str = "") -> None:
         label, colour = _LOOK[state]
+        label = QCoreApplication.translate("VoiceIndicator", label)
         self.state = state
         self.setText(f"{label} “{text}”" if text else label)
         self.setStyleSheet(f"color: {colour}; padding: 0 6px")
-        self.setToolTip("Voice commands (Interaction ▸ Voice): what was heard last")
+        self.setToolTip(QCoreApplication.translate("VoiceIndicator", "Voice commands (Interaction ▸ Voice): what was heard last"))

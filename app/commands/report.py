@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recordings", type=Path, nargs="+", help=".mcap recordings made by xrjig")
     parser.add_argument("--out", type=Path, required=True, help="folder for CSV, plots and report.html")
     parser.add_argument("--no-heatmap", action="store_true", help="skip the gaze heatmap (needs a display)")
+    parser.add_argument("--lang", choices=("en", "zh_CN"),
+                        help="language of report.html and its plots (default: the window's, View > Language)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,9 +80,23 @@ def run(args: argparse.Namespace) -> int:
     if gaze and not args.no_heatmap:
         heatmap = _heatmap(gaze, args.out / "gaze_heatmap.png", notes)
     step_labels = {s.id: s.label for setup in cache.values() for s in setup.scenario.steps}
-    html = write_report(trials, args.out, notes=notes, heatmap=heatmap, step_labels=step_labels)
+    html = write_report(trials, args.out, notes=notes, heatmap=heatmap, step_labels=step_labels,
+                        language=args.lang or _window_language())
     print(f"{len(trials)} trial(s): trials.csv, steps.csv, points.csv and {html.name} in {args.out}")
     return 0
+
+
+def _window_language() -> str:
+    """The window's language (XRJIG_LANGUAGE, View ▸ Language, the system's), or English
+    where Qt cannot say."""
+    try:
+        from PySide6.QtCore import QSettings
+
+        from app.display.application import APPLICATION, ORGANIZATION
+        from app.display.language import current_language
+    except ImportError:
+        return "en"
+    return current_language(QSettings(ORGANIZATION, APPLICATION))
 
 
 def _heatmap(gaze: list[tuple[Any, Any]], out: Path, notes: list[str]) -> Path | None:

@@ -8,6 +8,7 @@ QOpenGLWidget and QOpenGLContext pick it up at creation.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -61,9 +62,28 @@ def create_application(argv: list[str] | None = None, samples: int = 4) -> QAppl
     app = QApplication(argv if argv is not None else [sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    _install_language(app)
     if samples and is_software_gl():
         QSurfaceFormat.setDefaultFormat(gl_format(0))
     return app
+
+
+#: the translators of the interface language, kept alive as long as the application
+_TRANSLATORS: list = []
+
+
+def _install_language(app: QApplication) -> None:
+    """Translate the interface into the chosen language (app.display.language); a missing
+    catalogue leaves it in English with one log line."""
+    from PySide6.QtCore import QSettings
+
+    from app.display.language import current_language, install_language
+
+    language = current_language(QSettings(ORGANIZATION, APPLICATION))
+    try:
+        _TRANSLATORS.extend(install_language(app, language))
+    except FileNotFoundError as err:
+        logging.getLogger(__name__).warning("%s; the interface stays in English", err)
 
 
 def is_software_gl() -> bool:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog, QLabel
 
@@ -45,6 +45,8 @@ from devices.camera.marker_tracking import TrackState
 from scenes.model import SceneError
 from scenes.scenario_anchor import Anchor
 from views.render_state import CameraBackdrop, RenderState
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.session.session import Session
@@ -69,19 +71,19 @@ class ArMode(QObject):
         self.controller = controller
         self.window = window = controller.window
         self.settings = window.settings
-        self.toggle_action = QAction("&AR: model on the camera picture", window, checkable=True)
+        self.toggle_action = QAction(translate("ArMode", "&AR: model on the camera picture"), window, checkable=True)
         self.toggle_action.toggled.connect(self._toggled)
-        self.calibration_action = QAction("Camera c&alibration file…", window)
+        self.calibration_action = QAction(translate("ArMode", "Camera c&alibration file…"), window)
         self.calibration_action.triggered.connect(self.choose_calibration)
         #: Place marker on the model…, Remove the AR marker, the marker drawn on the model
         self.placement = MarkerPlacement(controller)
-        self.snapshot_action = QAction("Save camera &snapshot…", window)
+        self.snapshot_action = QAction(translate("ArMode", "Save camera &snapshot…"), window)
         self.snapshot_action.triggered.connect(self.save_snapshot)
         #: the registration check: which target, and how far the drawn pose is off (px)
         self.residual_label = QLabel("")
         self.residual_label.setObjectName("ar_residual")
-        self.residual_label.setToolTip("Registration check: how far (RMS pixels) the drawn model's marker "
-                                       "lands from the marker seen in this picture")
+        self.residual_label.setToolTip(translate("ArMode", "Registration check: how far (RMS pixels) the drawn model's "
+                                                 "marker lands from the marker seen in this picture"))
         window.statusBar().addPermanentWidget(self.residual_label)
         self.residual_label.hide()
         #: the camera device AR was last set on (to turn it off there)
@@ -111,11 +113,11 @@ class ArMode(QObject):
     def why_not(self) -> str:
         """Why AR cannot be switched on now ("" when it can)."""
         if self.controller.session is None:
-            return "open a model and its scenario first"
+            return translate("ArMode", "open a model and its scenario first")
         if self._anchor() is None:
-            return "the scenario has no AR marker: Device ▸ Place marker on the model…, or an anchor: block"
+            return translate("ArMode", "the scenario has no AR marker: Device ▸ Place marker on the model…, or an anchor: block")
         if self.camera is None:
-            return "needs a camera: choose a camera or a video file in this menu first"
+            return translate("ArMode", "needs a camera: choose a camera or a video file in this menu first")
         return ""
 
     def menu_actions(self) -> list[QAction]:
@@ -128,12 +130,12 @@ class ArMode(QObject):
         """Enable the actions that can run, and say in their tooltips why the others cannot."""
         why = self.why_not()
         self.toggle_action.setEnabled(not why or self.on)
-        self.toggle_action.setToolTip(why or "Draw the model over the camera picture, registered by its marker")
-        no_camera = "" if self.camera is not None else "needs a camera: choose a camera or a video file first"
+        self.toggle_action.setToolTip(why or translate("ArMode", "Draw the model over the camera picture, registered by its marker"))
+        no_camera = "" if self.camera is not None else translate("ArMode", "needs a camera: choose a camera or a video file first")
         self.calibration_action.setEnabled(not no_camera)
-        self.calibration_action.setToolTip(no_camera or "The camera's calibration (xrjig calibrate ... --out FILE)")
+        self.calibration_action.setToolTip(no_camera or translate("ArMode", "The camera's calibration (xrjig calibrate ... --out FILE)"))
         self.snapshot_action.setEnabled(not no_camera)
-        self.snapshot_action.setToolTip(no_camera or "Write the current camera picture to a PNG file")
+        self.snapshot_action.setToolTip(no_camera or translate("ArMode", "Write the current camera picture to a PNG file"))
         self.placement.refresh()
 
     # -- on and off --------------------------------------------------------------------------
@@ -156,7 +158,7 @@ class ArMode(QObject):
             state = viewport.render_state
             if state.camera_backdrop is not None:  # the orbit view at once, not at the next tick
                 viewport.set_render_state(dataclasses.replace(state, camera_backdrop=None))
-            self.window.statusBar().showMessage("AR off: the view is the orbit camera again", 6000)
+            self.window.statusBar().showMessage(translate("ArMode", "AR off: the view is the orbit camera again"), 6000)
         self.refresh()
 
     def _start(self, setup: ArSetup) -> None:
@@ -282,7 +284,7 @@ class ArMode(QObject):
         camera = self.camera
         snap = camera.snapshot() if camera is not None else None
         if snap is None:
-            self.window.statusBar().showMessage("no camera picture yet", 6000)
+            self.window.statusBar().showMessage(translate("ArMode", "no camera picture yet"), 6000)
             return False
         image = np.ascontiguousarray(snap.image)  # held: the device moves on to the next one
         path, _ = QFileDialog.getSaveFileName(self.window, "Save camera snapshot", "camera-snapshot.png",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from scenes.scenario_anchor import DEFAULT_DICTIONARY, Anchor
@@ -31,6 +31,8 @@ from scenes.transforms import matrix_to_pose, pose_to_matrix
 from views.anchor_marker import MarkerChoice, add_marker, ask_marker, marker_segments
 from views.authoring import PointPlacer
 from views.render_state import RenderState
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.window.controller import InteractionController
@@ -74,9 +76,9 @@ class MarkerPlacement(QObject):
         super().__init__(controller)
         self.controller = controller
         self.window = window = controller.window
-        self.place_action = QAction("&Place marker on the model…", window, checkable=True)
+        self.place_action = QAction(translate("ArPlacement", "&Place marker on the model…"), window, checkable=True)
         self.place_action.toggled.connect(self._set_placing)
-        self.remove_action = QAction("&Remove the AR marker", window)
+        self.remove_action = QAction(translate("ArPlacement", "&Remove the AR marker"), window)
         self.remove_action.triggered.connect(self.remove_marker)
         self.placer = PointPlacer(window.viewport, self._index, self)
         self.placer.picked.connect(self._placed)
@@ -99,8 +101,8 @@ class MarkerPlacement(QObject):
     def refresh(self) -> None:
         task = self.controller.session is not None
         self.place_action.setEnabled(task)
-        self.place_action.setToolTip("Click the face of the model the printed marker is stuck on"
-                                     if task else "open a model first")
+        self.place_action.setToolTip(translate("ArPlacement", "Click the face of the model the printed marker is stuck on")
+                                     if task else translate("ArPlacement", "open a model first"))
         self.remove_action.setEnabled(self._anchor() is not None)
 
     def forget(self) -> None:
@@ -124,7 +126,8 @@ class MarkerPlacement(QObject):
             viewport.setCursor(Qt.CursorShape.CrossCursor)
             viewport.setFocus()  # for Esc
             self.window.statusBar().showMessage(
-                "Click the face of the model the marker is stuck on, at its centre (drag turns the view; Esc cancels)")
+                translate("ArPlacement", "Click the face of the model the marker is stuck on, at its centre "
+                          "(drag turns the view; Esc cancels)"))
         else:
             viewport.unsetCursor()
             if self._simulating_before:

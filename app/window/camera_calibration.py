@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
@@ -24,6 +24,8 @@ from devices.camera.boards import parse_board
 from devices.camera.calibration import Calibration, ViewCollector, calibrate
 from devices.camera.intrinsics import write_camera_file
 from views.calibration_dialog import CalibrationDialog
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.window.device_switcher import DeviceSwitcher
@@ -53,7 +55,7 @@ class CameraCalibration(QObject):
         super().__init__(switcher)
         self.switcher = switcher
         self.window = switcher.window
-        self.action = QAction("Calibrate the &camera…", self.window, triggered=self.open)
+        self.action = QAction(translate("CameraCalibration", "Calibrate the &camera…"), self.window, triggered=self.open)
         self.dialog: CalibrationDialog | None = None
         self.collector: ViewCollector | None = None
         self.result: Calibration | None = None
@@ -104,7 +106,7 @@ class CameraCalibration(QObject):
         size = self.collector.image_size or (image.shape[1], image.shape[0])
         grid = coverage([v.image_points for v in views], size)
         empty = [name for name, on in zip(_REGIONS, sum(grid, []), strict=True) if not on]
-        hint = f"move the board to the {empty[0]}" if empty else "every part of the picture is covered"
+        hint = f"move the board to the {empty[0]}" if empty else translate("CameraCalibration", "every part of the picture is covered")
         self.dialog.show_progress(len(views), MIN_VIEWS, grid, hint)
 
     def run(self) -> Calibration | None:

@@ -22,7 +22,7 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QObject, QRect, QSettings, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRect, QSettings, QTimer, Signal
 
 from app.window.stored_values import stored_float
 from devices.camera.device import CameraDevice
@@ -30,6 +30,8 @@ from devices.camera.gaze import GazeCalibration
 from devices.camera.tracker import TrackerSettings
 from views.camera_dock import TRACKING_FIELDS, CameraPanel, GazeCalibrationDialog
 from views.camera_preview import PreviewHand
+
+translate = QCoreApplication.translate
 
 PANEL_HZ = 15.0
 #: how far back tracking fps and latency are averaged (s)
@@ -102,7 +104,7 @@ class CameraFeed(QObject):
         self._warning = None
         self._seen.clear()
         self.panel.show_source(name)
-        self.panel.rate_label.setText("starting the tracker…")
+        self.panel.rate_label.setText(translate("CameraDock", "starting the tracker…"))
         self._timer.start()
 
     def stop(self, error: str | None = None) -> None:
@@ -114,7 +116,7 @@ class CameraFeed(QObject):
         if error:
             self.panel.show_error(error)
         else:
-            self.panel.status_label.setText("camera off")
+            self.panel.status_label.setText(translate("CameraDock", "camera off"))
             self.panel.preview.clear()
         self.panel.rate_label.setText("")
 
@@ -169,7 +171,7 @@ class CameraFeed(QObject):
         """Open the calibration dialog over ``over`` (the viewport, in global coordinates,
         whose vertical field of view is ``fov_y``); None when no camera runs."""
         if self.device is None:
-            self.message.emit("gaze calibration needs the camera: choose it in the Device menu")
+            self.message.emit(translate("CameraDock", "gaze calibration needs the camera: choose it in the Device menu"))
             return None
         dialog = GazeCalibrationDialog(dwell_ms=self.dwell_ms, parent=self.panel.window())
         dialog.setGeometry(over)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
@@ -52,15 +52,18 @@ from views.overlays import OverlayBuilder
 from views.params_dock import ParamsPanel
 from views.scenario_dock import ScenarioPanel
 
+translate = QCoreApplication.translate
+
 
 def gaze_source(device: Device, frame: InputFrame | None) -> str:
     """What drives gaze now, for the status bar: the desktop cursor or head, or the device's
     eye tracking (none when it reports no confident gaze)."""
     if getattr(device, "driven_by_viewport", False):
-        return "gaze: cursor (F: head)" if device.gaze_follows_cursor else "gaze: head (F: cursor)"
+        return (translate("Controller", "gaze: cursor (F: head)") if device.gaze_follows_cursor
+                else translate("Controller", "gaze: head (F: cursor)"))
     if frame is None or frame.gaze.confidence < GAZE_MIN_CONFIDENCE:
-        return f"gaze: none ({device.name})"
-    return f"gaze: eyes ({device.name})"
+        return translate("Controller", "gaze: none ({device})").format(device=device.name)
+    return translate("Controller", "gaze: eyes ({device})").format(device=device.name)
 
 
 class InteractionController(QObject):
@@ -143,25 +146,29 @@ class InteractionController(QObject):
     # -- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         w = self.window
-        menu = w.menuBar().addMenu("&Interaction")
-        self.simulate_action = QAction("&Simulated hands (mouse and keyboard)", w, checkable=True)
+        menu = w.menuBar().addMenu(translate("Controller", "&Interaction"))
+        #: the Interaction menu (voice control adds its submenu; found by this, not its title,
+        #: which is translated)
+        self.interaction_menu = menu
+        self.simulate_action = QAction(translate("Controller", "&Simulated hands (mouse and keyboard)"), w,
+                                       checkable=True)
         self.simulate_action.setChecked(True)
         self.simulate_action.setShortcut(QKeySequence("F2"))
         self.simulate_action.toggled.connect(self._set_simulating)
-        self.help_action = QAction("Show &controls", w, shortcut=QKeySequence("H"))
+        self.help_action = QAction(translate("Controller", "Show &controls"), w, shortcut=QKeySequence("H"))
         self.help_action.triggered.connect(self.help.toggle)
         for action in (self.simulate_action, self.help_action):
             menu.addAction(action)
         # File: Save (into the scenario's own file) and Save As; scenarios open from File ▸ Open
-        self.save_action = QAction("&Save scenario", w, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action = QAction(translate("Controller", "&Save scenario"), w, shortcut=QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self.save)
-        self.save_as_action = QAction("Save scenario &as…", w, shortcut=QKeySequence.StandardKey.SaveAs)
+        self.save_as_action = QAction(translate("Controller", "Save scenario &as…"), w, shortcut=QKeySequence.StandardKey.SaveAs)
         self.save_as_action.triggered.connect(self.save_scenario_dialog)
         for action in (self.save_action, self.save_as_action):
             w.file_menu.insertAction(w.file_menu_end, action)
-        w.register_opener((".yaml", ".yml"), "Scenarios", self.open_scenario)
+        w.register_opener((".yaml", ".yml"), QT_TRANSLATE_NOOP("MainWindow", "Scenarios"), self.open_scenario)
         w.discard_guards.append(self.confirm_discard)
-        self._edit_menu = w.menuBar().addMenu("&Edit")
+        self._edit_menu = w.menuBar().addMenu(translate("Controller", "&Edit"))
 
     # -- scene / session lifecycle -----------------------------------------------------------------
     def start_scene(self, scene: Scene) -> None:
@@ -173,7 +180,8 @@ class InteractionController(QObject):
             self.session = None
         if not self.preparer.start(scene):
             self.window.statusBar().showMessage(
-                f"preparing {scene.triangle_count:,} triangles for picking and collisions…"
+                translate("Controller", "preparing {triangles} triangles for picking and collisions…").format(
+                    triangles=f"{scene.triangle_count:,}")
             )
             # nothing of the previous model's task stays on show, or editable, meanwhile
             self.scenario_panel.set_scenario(Scenario(model=scene.source.resolve(), parts=[], scene=scene))
@@ -190,7 +198,8 @@ class InteractionController(QObject):
 
     def _finish_scene(self, requested: Scene, prepared: Prepared | Exception) -> None:
         if isinstance(prepared, Exception):
-            self.window.show_error(f"{requested.source}: cannot prepare it for interaction ({prepared})")
+            self.window.show_error(translate("Controller", "{file}: cannot prepare it for interaction ({error})").format(
+                file=requested.source, error=prepared))
             return
         self._set_editable(True)
         scene, scenario, index, notes = prepared
@@ -220,20 +229,21 @@ class InteractionController(QObject):
         viewport.setFocus()  # keys drive the hands without a first click (which would pinch)
         self.event_log.clear()
         self.feedback.clear()
-        hint = (
-            "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
+        hint = translate(
+            "Controller", "Simulated hands: mouse moves the hand, right button grabs; H shows the controls, "
             "F2 switches to camera navigation"
         )
         if scene.notes:  # what the import left out (a STEP file's PMI, curves)
             hint = "; ".join(scene.notes)
         elif not solid_parts(scene):
-            hint = f"{scene.source.name} has no surfaces (points or lines only): view only"
+            hint = translate("Controller", "{file} has no surfaces (points or lines only): view only").format(
+                file=scene.source.name)
         elif suggest_unit(scene) == "mm":
             size = float(np.max(scene.bounds[1] - scene.bounds[0]))
-            hint = (
-                f"{scene.source.name} is {size:.0f} m across: if it is in millimetres, choose "
+            hint = translate(
+                "Controller", "{file} is {size} m across: if it is in millimetres, choose "
                 "View ▸ Model unit ▸ Millimetres (hands are drawn life-size)"
-            )
+            ).format(file=scene.source.name, size=f"{size:.0f}")
         self.window.statusBar().showMessage(hint, 20000)
         if self.autostart:
             self.session.start()
@@ -316,7 +326,8 @@ class InteractionController(QObject):
                 self.scenario_panel.mark_result(e.point, accepted, e.data.get("note", ""))
                 if not accepted:
                     self.window.statusBar().showMessage(
-                        f"{e.point}: not marked ({e.data.get('reason')})", 6000
+                        translate("Controller", "{point}: not marked ({reason})").format(
+                            point=e.point, reason=translate("Feedback", str(e.data.get("reason")))), 6000
                     )
 
     def use_device(self, device: Device) -> bool:
@@ -325,7 +336,8 @@ class InteractionController(QObject):
         if self.session is None:
             return False
         if not device.available:
-            text = f"{device.name} device unavailable: {device.why_not}"
+            text = translate("Controller", "{device} device unavailable: {why}").format(
+                device=device.name, why=device.why_not)
             self.window.statusBar().showMessage(text, 15000)
             self.window.show_error(text)
             return False
@@ -336,7 +348,7 @@ class InteractionController(QObject):
         device = self.session.device if self.session is not None else None
         self.device = device if getattr(device, "driven_by_viewport", False) else None
         self._set_simulating(self.simulate_action.isChecked())
-        self.window.statusBar().showMessage(f"input device: {name}", 6000)
+        self.window.statusBar().showMessage(translate("Controller", "input device: {device}").format(device=name), 6000)
 
     def _set_simulating(self, on: bool) -> None:
         viewport = self.window.viewport
@@ -406,7 +418,8 @@ class InteractionController(QObject):
                     session.submit(SetRequires(step.id, tuple(step.requires)))
         elif kind == "points":
             session.reload_scenario(session.scenario)
-            self.window.statusBar().showMessage("inspection points changed: the task restarted", 8000)
+            self.window.statusBar().showMessage(
+                translate("Controller", "inspection points changed: the task restarted"), 8000)
         self._refresh_scenario_views(session.params)
 
     # -- opening and saving ----------------------------------------------------------------------------
@@ -431,8 +444,8 @@ class InteractionController(QObject):
             return True
         answer = QMessageBox.question(
             self.window,
-            "Unsaved scenario",
-            "The scenario has unsaved edits. Save them first?",
+            translate("Controller", "Unsaved scenario"),
+            translate("Controller", "The scenario has unsaved edits. Save them first?"),
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -462,7 +475,8 @@ class InteractionController(QObject):
         if default is None:
             default = scenario.model.with_suffix(".scenario.yaml")
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Save scenario", str(default), "Scenario (*.yaml *.yml)"
+            self.window, translate("Controller", "Save scenario"), str(default),
+            translate("Controller", "Scenario (*.yaml *.yml)")
         )
         return bool(path) and self.save_scenario(Path(path))
 
@@ -471,9 +485,10 @@ class InteractionController(QObject):
         try:
             self.model.document.save(path)
         except OSError as err:
-            self.window.show_error(f"{path}: cannot write the scenario ({err.strerror or err})")
+            self.window.show_error(translate("Controller", "{file}: cannot write the scenario ({error})").format(
+                file=path, error=err.strerror or err))
             return False
-        self.window.statusBar().showMessage(f"scenario saved to {path}", 6000)
+        self.window.statusBar().showMessage(translate("Controller", "scenario saved to {file}").format(file=path), 6000)
         return True
 
 

@@ -76,12 +76,16 @@ def device_choices() -> list[DeviceChoice]:
     entry saying there is none), the headset.
 
     (Video files are chosen with a file dialog, so they are not listed here.)"""
-    choices = [DeviceChoice("Desktop (simulated hands)", "desktop")]
+    from PySide6.QtCore import QCoreApplication
+
+    translate = QCoreApplication.translate
+    choices = [DeviceChoice(translate("DeviceChoice", "Desktop (simulated hands)"), "desktop")]
     for camera in list_cameras():
-        label, spec = f"Camera {camera.index}: {camera.name}", f"camera:{camera.index}"
+        label = translate("DeviceChoice", "Camera {index}: {name}").format(index=camera.index, name=camera.name)
+        spec = f"camera:{camera.index}"
         choices.append(DeviceChoice(label, spec, CameraDevice(camera.index).why_not))
     if len(choices) == 1:  # listed anyway, disabled, so the menu says why there is none
-        choices.append(DeviceChoice("Camera (none found)", "camera:0", CameraDevice(0).why_not))
+        choices.append(DeviceChoice(translate("DeviceChoice", "Camera (none found)"), "camera:0", CameraDevice(0).why_not))
     headset = _openxr_device()
-    choices.append(DeviceChoice("Headset (OpenXR)", "openxr", headset.why_not))
+    choices.append(DeviceChoice(translate("DeviceChoice", "Headset (OpenXR)"), "openxr", headset.why_not))
     return choices

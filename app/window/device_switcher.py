@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QRect, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QToolBar
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 HAND_DEPTH = 0.3
 #: the desktop device's hands start this share of the orbit distance in front of the eyes
 REACH_FRACTION = 0.75
-VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;Images (*.jpg *.jpeg *.png);;All files (*)"
+translate = QCoreApplication.translate
 #: the chooser entry that opens a file dialog instead of naming a device
 VIDEO_ENTRY = "video:"
 
@@ -77,21 +77,21 @@ class DeviceSwitcher(QObject):
         self.feed.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
         self.panel.calibrate_requested.connect(self.calibrate)
 
-        self.menu = window.menuBar().addMenu("&Device")
+        self.menu = window.menuBar().addMenu(translate("DeviceSwitcher", "&Device"))
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self._menu_opened)
         #: Device ▸ Calibrate the camera… (intrinsics from a board, live)
         self.camera_calibration = CameraCalibration(self)
-        self.calibrate_action = QAction("Calibrate &gaze…", window)
+        self.calibrate_action = QAction(translate("DeviceSwitcher", "Calibrate &gaze…"), window)
         self.calibrate_action.triggered.connect(self.calibrate)
         self.combo = QComboBox(window)
         self.combo.setObjectName("device_combo")
-        self.combo.setToolTip("Input device")
+        self.combo.setToolTip(translate("DeviceSwitcher", "Input device"))
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # file names
         self.combo.activated.connect(lambda i: self._picked(self.combo.itemData(i)))
-        toolbar = QToolBar("Device", window)
+        toolbar = QToolBar(translate("DeviceSwitcher", "Device"), window)
         toolbar.setObjectName("toolbar:device")
-        toolbar.addWidget(QLabel(" Input: ", toolbar))
+        toolbar.addWidget(QLabel(translate("DeviceSwitcher", " Input: "), toolbar))
         toolbar.addWidget(self.combo)
         window.addToolBar(toolbar)
         #: what the chooser lists (listing cameras and probing the headset runtime takes a
@@ -127,7 +127,8 @@ class DeviceSwitcher(QObject):
     def choose_video_file(self) -> bool:
         """Ask for a video (or a photo) to play as the camera; False when cancelled."""
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Play a video as the camera", "", VIDEO_FILTER
+            self.window, translate("DeviceSwitcher", "Play a video as the camera"), "",
+            translate("DeviceSwitcher", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;Images (*.jpg *.jpeg *.png);;All files (*)")
         )
         return bool(path) and self.choose(f"video:{path}")
 
@@ -186,7 +187,8 @@ class DeviceSwitcher(QObject):
             device.set_projection(viewport.view_projection()[1])
         if error:
             self.model.set_device(DESKTOP)
-            text = f"{error.rstrip('.')}; switched to the desktop device (simulated hands)"
+            text = translate("DeviceSwitcher", "{error}; switched to the desktop device (simulated hands)").format(
+                error=error.rstrip("."))
             self.window.statusBar().showMessage(text, 15000)
             self.window.show_error(text)
         self._sync()
@@ -203,7 +205,8 @@ class DeviceSwitcher(QObject):
     @staticmethod
     def _source_name(device: CameraDevice) -> str:
         source = device.source
-        return f"camera {source}" if isinstance(source, int) else Path(source).name
+        return translate("DeviceSwitcher", "camera {index}").format(index=source) if isinstance(source, int) \
+            else Path(source).name
 
     # -- calibration -----------------------------------------------------------------------------
     def calibrate(self) -> None:
@@ -216,7 +219,8 @@ class DeviceSwitcher(QObject):
     def _entries(self) -> list[DeviceChoice]:
         """The chooser's entries: desktop, each camera, a video file, the headset."""
         video = DeviceChoice(
-            f"Video: {self._source_name(self.camera)}" if self._playing_video() else "Video file…",
+            translate("DeviceSwitcher", "Video: {name}").format(name=self._source_name(self.camera))
+            if self._playing_video() else translate("DeviceSwitcher", "Video file…"),
             VIDEO_ENTRY,
         )
         return [*self.choices[:-1], video, self.choices[-1]]

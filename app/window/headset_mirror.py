@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel
 
@@ -21,6 +21,8 @@ from app.window.framing import follow_head, task_bounds
 from app.window.stored_values import stored_float
 from devices.openxr.headset import WORKBENCH_HEIGHT, HeadsetDevice, workbench_lift
 from scenes.transforms import pose_to_matrix
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.session.session import Session
@@ -53,7 +55,7 @@ class HeadsetMirror(QObject):
             controller.window.settings, "headset/workbench_height", WORKBENCH_HEIGHT, *BENCH_RANGE
         )
         #: Device ▸ Workbench height in VR… (the device menu adds it)
-        self.bench_action = QAction("Workbench height in VR…", controller.window)
+        self.bench_action = QAction(translate("Headset", "Workbench height in VR…"), controller.window)
         self.bench_action.triggered.connect(self.ask_workbench_height)
         controller.session_started.connect(self._session_started)
         if controller.session is not None:
@@ -78,8 +80,8 @@ class HeadsetMirror(QObject):
 
     def ask_workbench_height(self) -> None:
         height, ok = QInputDialog.getDouble(
-            self.controller.window, "Workbench height in VR",
-            "Height of a bench-sized task above the floor (m; seated about 0.75, standing 0.9):",
+            self.controller.window, translate("Headset", "Workbench height in VR"),
+            translate("Headset", "Height of a bench-sized task above the floor (m; seated about 0.75, standing 0.9):"),
             self.workbench_height, BENCH_RANGE[0], BENCH_RANGE[1], 2,
         )
         if ok:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLineEdit, QPushButton
 
-from app.display.application import ORGANIZATION, DisplayUnavailable
+from app.display.application import APPLICATION, ORGANIZATION, DisplayUnavailable
 from app.session.replay_player import ReplayPlayer
 from app.window.framing import follow_head, task_bounds
 from interaction.frame import Hand
@@ -36,6 +36,7 @@ from views.scenario_dock import ScenarioPanel
 from views.timeline_dock import TimelinePanel
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
 
 REPLAY_SETTINGS = "xrjig-replay"
 #: replay windows opened from another window, kept alive until they are closed
@@ -50,7 +51,7 @@ class ReplayMode(QObject):
         self.window, self.rec, self.setup = window, rec, setup
         scene, scenario = setup.scene, setup.scenario
         window.show_scene(scene)
-        window.setWindowTitle(f"{rec.path.name} — replay — xrjig")
+        window.setWindowTitle(translate("Replay", "{file} — replay — xrjig").format(file=rec.path.name))
         targets = {pid: scenario.target_matrix(scene, pid) for pid in scenario.parts}
         self.overlays = OverlayBuilder(scene, targets, {s.id: s.parts for s in scenario.steps}, setup.index)
         #: the labels the participant saw (snapped, rejected, ...), at the recorded times
@@ -70,12 +71,13 @@ class ReplayMode(QObject):
         self.timeline.set_speed(self.player.device.speed)
         warnings = [w for w in (rec.warning, *setup.notes) if w]
         self.timeline.set_warning("⚠ " + "; ".join(warnings) if warnings else "")
-        window.statusBar().showMessage(f"replay of {rec.path.name}: {describe_trial(rec)}", 20000)
+        window.statusBar().showMessage(translate("Replay", "replay of {file}: {trial}").format(
+            file=rec.path.name, trial=describe_trial(rec)), 20000)
         viewport = window.viewport
         viewport.camera.frame(task_bounds(scene, scenario, setup.index), viewport.width() / max(viewport.height(), 1))
-        self.follow_action = QAction("Follow the participant's &head", window, checkable=True)
-        self.follow_action.setToolTip("The camera looks from the recorded head pose")
-        window.menuBar().addMenu("&Replay").addAction(self.follow_action)
+        self.follow_action = QAction(translate("Replay", "Follow the participant's &head"), window, checkable=True)
+        self.follow_action.setToolTip(translate("Replay", "The camera looks from the recorded head pose"))
+        window.menuBar().addMenu(translate("Replay", "&Replay")).addAction(self.follow_action)
 
     def _connect(self) -> None:
         t, p = self.timeline, self.player
@@ -111,7 +113,8 @@ class ReplayMode(QObject):
         if fraction >= 1.0:
             status.clearMessage()
         else:
-            status.showMessage(f"re-running the trial up to the chosen time: {fraction:.0%}")
+            status.showMessage(translate("Replay", "re-running the trial up to the chosen time: {percent}").format(
+                percent=f"{fraction:.0%}"))
 
     def _on_message(self, text: str) -> None:
         self.timeline.set_warning(f"⚠ {text}")
@@ -124,8 +127,9 @@ class ReplayMode(QObject):
 def describe_trial(rec: Recording) -> str:
     """``participant P07, variant expert, device openxr`` from the session metadata."""
     session = rec.session
-    return (f"participant {session.get('participant', '?')}, variant {session.get('variant') or 'default'}, "
-            f"device {session.get('device', '?')}")
+    return translate("Replay", "participant {participant}, variant {variant}, device {device}").format(
+        participant=session.get("participant", "?"), variant=session.get("variant") or translate("Replay", "default"),
+        device=session.get("device", "?"))
 
 
 def load_recording(path: str | Path) -> tuple[Recording, RecordedSetup]:
@@ -150,7 +154,11 @@ def open_replay_window(path: str | Path, speed: float = 1.0, settings: QSettings
 def show_replay(rec: Recording, setup: RecordedSetup, speed: float = 1.0, settings: QSettings | None = None,
                 autostart: bool = True) -> ReplayMode:
     """A shown replay window on a loaded recording (closed with the window)."""
-    window = MainWindow(settings if settings is not None else QSettings(ORGANIZATION, REPLAY_SETTINGS))
+    if settings is None:  # its own layout; View ▸ Language is the app's
+        window = MainWindow(QSettings(ORGANIZATION, REPLAY_SETTINGS),
+                            language_settings=QSettings(ORGANIZATION, APPLICATION))
+    else:
+        window = MainWindow(settings)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     mode = ReplayMode(window, rec, setup, speed)
     _OPEN.add(mode)
@@ -168,15 +176,17 @@ def _closed(mode: ReplayMode) -> None:
 
 def install_open_recording(window: MainWindow) -> QAction:
     """File ▸ Open recording…: each recording opens in its own replay window."""
-    action = QAction("Open &recording…", window)
+    action = QAction(translate("Replay", "Open &recording…"), window)
     action.triggered.connect(lambda: _open_recording_dialog(window))
     window.file_menu.insertAction(window.file_menu_end, action)
-    window.register_opener((".mcap",), "Recordings", lambda path: open_recording(window, path))
+    window.register_opener((".mcap",), QT_TRANSLATE_NOOP("MainWindow", "Recordings"),
+                           lambda path: open_recording(window, path))
     return action
 
 
 def _open_recording_dialog(window: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(window, "Open recording", "", "xrjig recordings (*.mcap)")
+    path, _ = QFileDialog.getOpenFileName(window, translate("Replay", "Open recording"), "",
+                                          translate("Replay", "xrjig recordings (*.mcap)"))
     if path:
         open_recording(window, Path(path))
 

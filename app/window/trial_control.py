@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
-from PySide6.QtCore import QMetaObject, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -29,6 +29,8 @@ from interaction.questionnaires import NasaTlx, Sus
 from interaction.trial import Trial, session_metadata
 from scenes.step_convert import STEP_SUFFIXES
 from views.trial_dialogs import QuestionnaireDialog, StartTrialDialog
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.session.session import Session
@@ -69,9 +71,9 @@ class TrialControl(QObject):
         self._device: Device | None = None
         self._device_link: QMetaObject.Connection | None = None
         self._started = 0.0
-        menu = window.menuBar().addMenu("&Trial")
-        self.start_action = QAction("&Start trial…", window, triggered=self.start_dialog)
-        self.stop_action = QAction("S&top trial", window, triggered=lambda: self.stop())
+        menu = window.menuBar().addMenu(translate("TrialControl", "&Trial"))
+        self.start_action = QAction(translate("TrialControl", "&Start trial…"), window, triggered=self.start_dialog)
+        self.stop_action = QAction(translate("TrialControl", "S&top trial"), window, triggered=lambda: self.stop())
         self.stop_action.setEnabled(False)
         menu.addAction(self.start_action)
         menu.addAction(self.stop_action)
@@ -111,14 +113,14 @@ class TrialControl(QObject):
         if session is None or self.recording:
             return False
         if model.unsaved:
-            window.show_error("The scenario has unsaved edits: save it (File ▸ Save scenario) "
-                              "before a trial, since a replay loads the scenario file.")
+            window.show_error(translate("TrialControl", "The scenario has unsaved edits: save it (File ▸ Save scenario) "
+                                        "before a trial, since a replay loads the scenario file."))
             return False
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            window.show_error(f"{folder}: cannot create the recording folder ({err.strerror or err}); "
-                              "no trial started")
+            window.show_error(translate("TrialControl", "{folder}: cannot create the recording folder ({error}); "
+                                        "no trial started").format(folder=folder, error=err.strerror or err))
             return False
         if variant is not None:
             model.choose_variant(variant)  # the dock and the session follow the model
@@ -133,7 +135,7 @@ class TrialControl(QObject):
             else None))
         if trial.error is not None:
             trial.close()
-            window.show_error(f"{trial.error}; no trial started")
+            window.show_error(translate("TrialControl", "{error}; no trial started").format(error=trial.error))
             return False
         window.settings.setValue("trial/folder", str(folder))
         session.reload_scenario(scenario)  # the trial starts from a fresh task
@@ -148,7 +150,7 @@ class TrialControl(QObject):
         self.stop_action.setEnabled(True)
         self._clock.start()
         self._watch()
-        window.statusBar().showMessage(f"trial started: recording to {path}", 8000)
+        window.statusBar().showMessage(translate("TrialControl", "trial started: recording to {file}").format(file=path), 8000)
         return True
 
     # -- while it runs ---------------------------------------------------------------------------
@@ -158,15 +160,17 @@ class TrialControl(QObject):
             return
         window = self.controller.window
         if self._session is not self.controller.session:  # another scene replaced the session
-            self._finish(f"trial ended: the scene changed; recording saved to {self.path}")
+            self._finish(translate("TrialControl", "trial ended: the scene changed; recording saved to {file}").format(
+                file=self.path))
             return
         if trial.error is not None:
-            window.show_error(f"{trial.error}. The session goes on without recording.")
+            window.show_error(translate("TrialControl", "{error}. The session goes on without recording.").format(
+                error=trial.error))
             self._detach()
             self._finish("")
             return
         elapsed = int(time.monotonic() - self._started)
-        self.rec_label.setText(f"● REC {elapsed // 60:02d}:{elapsed % 60:02d}")
+        self.rec_label.setText(translate("TrialControl", "● REC {time}").format(time=f"{elapsed // 60:02d}:{elapsed % 60:02d}"))
 
     def _device_changed(self, name: str) -> None:
         """A switch mid-trial (chosen, or a failing device's fallback) goes into the recording."""
@@ -186,7 +190,7 @@ class TrialControl(QObject):
         state = self._session.engine.state if self._session is not None else None
         trial.end_task(completed=bool(state and state.task_complete))
         if not ask_questionnaires:
-            self._finish(f"trial saved to {self.path}")
+            self._finish(translate("TrialControl", "trial saved to {file}").format(file=self.path))
             return
         self._clock.stop()
         self.rec_label.setText("")
@@ -204,7 +208,7 @@ class TrialControl(QObject):
                 trial.submit(NasaTlx(**ratings))
             if answers is not None:
                 trial.submit(Sus(answers))
-        self._finish(f"trial saved to {self.path}")
+        self._finish(translate("TrialControl", "trial saved to {file}").format(file=self.path))
 
     def _detach(self) -> None:
         if self._session is not None and self._session.recorder is self.trial:

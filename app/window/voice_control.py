@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMenu, QTextEdit
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QTextEdit
 
 from app.window.microphone import Microphone
 from devices.voice.commands import CommandsError, CommandSet, scenario_phrases
@@ -29,6 +29,8 @@ from interaction.commands import MarkTargeted, MoveCursor, Reset, UndoMark, Verd
 from interaction.events import EventKind
 from interaction.frame import Button
 from views.voice_indicator import VoiceIndicator
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from app.window.controller import InteractionController
@@ -62,18 +64,18 @@ class VoiceControl(QObject):
     # -- menu ---------------------------------------------------------------------------------
     def _build_menu(self) -> None:
         w = self.controller.window
-        interaction = next(m for m in w.menuBar().findChildren(QMenu) if m.title() == "&Interaction")
-        menu = interaction.addMenu("&Voice")
-        self.enable_action = QAction("Voice &commands (microphone)", w, checkable=True)
+        interaction = self.controller.interaction_menu
+        menu = interaction.addMenu(translate("Voice", "&Voice"))
+        self.enable_action = QAction(translate("Voice", "Voice &commands (microphone)"), w, checkable=True)
         self.enable_action.toggled.connect(self.set_enabled)
         group = QActionGroup(w)
-        self.ptt_action = QAction("&Push-to-talk (hold V, or B/Y on a controller)", group, checkable=True)
-        self.wake_action = QAction("&Wake phrase (“hey computer …”)", group, checkable=True)
+        self.ptt_action = QAction(translate("Voice", "&Push-to-talk (hold V, or B/Y on a controller)"), group, checkable=True)
+        self.wake_action = QAction(translate("Voice", "&Wake phrase (“hey computer …”)"), group, checkable=True)
         mode = str(self.settings.value("voice/mode", PUSH_TO_TALK))
         (self.wake_action if mode == WAKE else self.ptt_action).setChecked(True)
         group.triggered.connect(lambda _a: self._mode_changed())
-        self.model_action = QAction("Speech &model folder…", w, triggered=self._choose_model)
-        self.english_action = QAction("Use the built-in &English model", w,
+        self.model_action = QAction(translate("Voice", "Speech &model folder…"), w, triggered=self._choose_model)
+        self.english_action = QAction(translate("Voice", "Use the built-in &English model"), w,
                                       triggered=lambda: self.set_model_dir(None))
         for action in (self.enable_action, self.ptt_action, self.wake_action, self.model_action,
                        self.english_action):
@@ -91,7 +93,7 @@ class VoiceControl(QObject):
         self._idle()
 
     def _choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.controller.window, "PocketSphinx model folder")
+        folder = QFileDialog.getExistingDirectory(self.controller.window, translate("Voice", "PocketSphinx model folder"))
         if folder:
             self.set_model_dir(Path(folder))
 
@@ -156,7 +158,7 @@ class VoiceControl(QObject):
         elif self.mode == WAKE or self.talking:
             self.indicator.show_state("listening")
         else:
-            self.indicator.show_state("listening", "hold V to speak")
+            self.indicator.show_state("listening", translate("Voice", "hold V to speak"))
 
     def _session_started(self, session) -> None:
         path = session.scenario.path
@@ -237,7 +239,7 @@ class VoiceControl(QObject):
             self.controller.window.statusBar().showMessage(self.current_instruction(), 10000)
             self.indicator.show_state("heard", self.current_instruction())
         elif command == "note":
-            self.indicator.show_state("listening", "say the note")
+            self.indicator.show_state("listening", translate("Voice", "say the note"))
         elif command == "note_text":
             panel.note_edit.setText(h.phrase)
 
@@ -251,7 +253,7 @@ class VoiceControl(QObject):
         if point is not None:
             return f"{point.id}: {point.instruction or 'inspect'}"
         step = next((s for s in state.steps.values() if s.available and not s.done), None)
-        return f"{step.label or step.id}" if step is not None else "nothing left to do"
+        return f"{step.label or step.id}" if step is not None else translate("Voice", "nothing left to do")
 
     def follow_events(self, events) -> None:
         """Keep the checklist's selection on the inspection cursor (so the buttons and the
