@@ -213,6 +213,9 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
     after bob's first snap and takes on his progress, sees the part bob carries move and
     cannot grab it; bob is killed with -9 while carrying: within 5 s the part is free in
     anna's task. Anna's recording of all this replays and verifies."""
+    from PySide6.QtCore import QSettings
+
+    from app.window.replay_window import open_replay_window
     from interaction.events import EventKind
     from interaction.metrics import trial_metrics
     from interaction.recording_reader import Recording
@@ -270,3 +273,19 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
     verify = subprocess.run([sys.executable, "-m", "app", "replay", str(path), "--verify"],
                             capture_output=True, text=True, timeout=300)
     assert verify.returncode == 0 and "identical" in verify.stdout, verify.stdout + verify.stderr
+    # the report counts per person
+    report = subprocess.run([sys.executable, "-m", "app", "report", str(path), "--out", str(tmp_path / "report")],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    rows = (tmp_path / "report" / "people.csv").read_text().splitlines()
+    assert rows[0].startswith("recording,participant,variant,person,own,grabs,snaps,steps_done")
+    assert [r.split(",")[3:5] for r in rows[1:]] == [["anna", "1"], ["bob", "0"]]
+    assert "People in shared sessions" in (tmp_path / "report" / "report.html").read_text()
+    # the replay window draws bob where he was, with his name, while he was there
+    replay = open_replay_window(path, settings=QSettings(str(tmp_path / "replay.ini"), QSettings.Format.IniFormat),
+                                autostart=False)
+    qtbot.addWidget(replay.window)
+    replay.start(scan=False)
+    replay.player.scan_all()
+    replay.player.seek(float(bobs["t"][len(bobs) // 2]))
+    qtbot.waitUntil(lambda: ("bob",) in [x.lines for x in replay.window.viewport.render_state.labels], timeout=10_000)

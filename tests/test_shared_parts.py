@@ -24,7 +24,7 @@ from interaction.autopilot import run_autopilot
 from interaction.commands import SharedHold, SharedLeft, SharedPlace, SharedPose, command_from_dict
 from interaction.engine import Engine
 from interaction.events import EventKind
-from interaction.frame import Hand, InputFrame
+from interaction.frame import FRAME_DTYPE, Hand, InputFrame
 from interaction.params import InteractionParams
 from scenes.samples import SAMPLE_SCENARIO
 from scenes.scenario import load_scenario
@@ -216,3 +216,19 @@ def test_simultaneous_grabs_are_settled_alike_on_both_sides(tmp_path, as1):
     assert bob_engine.state.held[Hand.RIGHT] is None and bob_engine.state.others_hold == {ROD: "anna"}
     # bob's release because anna had it is not news for anyone
     assert [m for m in bob_side.outgoing(out, bob_engine.state, 100.0) if b'"place"' in m] == []
+
+
+def test_a_replay_shows_each_other_as_they_were_and_not_long_after_they_went_quiet():
+    from views.others import RecordedOthers
+
+    records = np.zeros(3, dtype=FRAME_DTYPE)
+    records["t"] = [1.0, 2.0, 3.0]
+    records["head"][:, :3] = [[0, 1.6, 0], [0.5, 1.6, 0], [1.0, 1.6, 0]]
+    records["head"][:, 6] = 1.0
+    records["tracked"][1] = [0, 1]
+    others = RecordedOthers({"bob": records[list(RecordedOthers.FIELDS)]})
+    assert others.at(0.5) == []  # not there yet
+    (name, frame, opacity), = others.at(2.5)
+    assert name == "bob" and frame.t == 2.0 and frame.head[0] == 0.5 and opacity == 1.0
+    assert [h.tracked for h in frame.hands] == [False, True]
+    assert others.at(3.0 + RecordedOthers.SHOWN_FOR_S + 0.01) == []  # gone quiet

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from interaction.frame import InputFrame
+from interaction.frame import GazeInput, HandInput, InputFrame
 from scenes.transforms import quat_to_matrix
 from views.overlays import HAND_BONES
 from views.render_state import Label, RenderState
@@ -84,3 +84,30 @@ def add_others(state: RenderState, others: Sequence[tuple[str, InputFrame, float
         state.points = np.concatenate([state.points, *points])
         state.point_radii = np.concatenate([state.point_radii, *radii])
         state.point_colors = np.concatenate([state.point_colors, *point_colors])
+
+
+class RecordedOthers:
+    """The other participants a shared-session recording holds (``Recording.others``),
+    for a replay: each person as they were at the replay's time, shown until
+    ``SHOWN_FOR_S`` after their last frame (as a live view fades a silent person)."""
+
+    #: the fields drawn (hands without finger joints: an hour of eight people stays small)
+    FIELDS = ("t", "head", "tracked", "aim", "grip", "gaze_origin", "gaze_direction", "gaze_confidence")
+    SHOWN_FOR_S = 2.0
+
+    def __init__(self, others: dict[str, np.ndarray]) -> None:
+        self.others = others
+
+    def at(self, t: float) -> list[tuple[str, InputFrame, float]]:
+        """(name, frame, opacity) of everyone to draw at recording time ``t``."""
+        out = []
+        for name, records in self.others.items():
+            k = int(np.searchsorted(records["t"], t, side="right")) - 1
+            if k < 0 or t - records["t"][k] > self.SHOWN_FOR_S:
+                continue
+            r = records[k]
+            hands = tuple(HandInput(tracked=bool(r["tracked"][h]), aim=r["aim"][h].copy(), grip=r["grip"][h].copy())
+                          for h in range(2))
+            gaze = GazeInput(r["gaze_origin"].copy(), r["gaze_direction"].copy(), float(r["gaze_confidence"]))
+            out.append((name, InputFrame(float(r["t"]), r["head"].copy(), hands, gaze), 1.0))  # type: ignore[arg-type]
+        return out

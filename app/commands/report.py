@@ -2,7 +2,8 @@
 
 Writes ``DIR/trials.csv`` (one row per trial), ``DIR/steps.csv`` (one row per trial x step),
 ``DIR/points.csv`` (one row per trial x inspection point: time to first fixation, dwell),
-PNG plots and ``DIR/report.html`` with a per-variant comparison table and, when the model
+``DIR/people.csv`` (one row per trial x person of a shared session: grabs, snaps, steps,
+verdicts, hand paths; empty for trials done alone), PNG plots and ``DIR/report.html`` with a per-variant comparison table and, when the model
 can be rendered here, a gaze heatmap drawn on the model through the real renderer.
 Recordings whose scenario file is missing still get event and frame metrics; only the
 gaze-per-point metrics (which need the points' positions) are left empty, with a note.
@@ -76,13 +77,14 @@ def run(args: argparse.Namespace) -> int:
     _write_csv(args.out / "trials.csv", (t.row() for t in trials))
     _write_csv(args.out / "steps.csv", (row for t in trials for row in t.step_rows()))
     _write_csv(args.out / "points.csv", (row for t in trials for row in t.point_rows()))
+    _write_csv(args.out / "people.csv", (row for t in trials for row in t.people_rows()))
     heatmap = None
     if gaze and not args.no_heatmap:
         heatmap = _heatmap(gaze, args.out / "gaze_heatmap.png", notes)
     step_labels = {s.id: s.label for setup in cache.values() for s in setup.scenario.steps}
     html = write_report(trials, args.out, notes=notes, heatmap=heatmap, step_labels=step_labels,
                         language=args.lang or _window_language())
-    print(f"{len(trials)} trial(s): trials.csv, steps.csv, points.csv and {html.name} in {args.out}")
+    print(f"{len(trials)} trial(s): trials.csv, steps.csv, points.csv, people.csv and {html.name} in {args.out}")
     return 0
 
 

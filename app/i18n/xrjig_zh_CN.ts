@@ -910,6 +910,69 @@
     </message>
 </context>
 <context>
+    <name>JoinDialog</name>
+    <message>
+        <source>participant</source>
+        <translation>参与者</translation>
+    </message>
+    <message>
+        <source>facilitator</source>
+        <translation>主持人</translation>
+    </message>
+    <message>
+        <source>observer</source>
+        <translation>观察者</translation>
+    </message>
+    <message>
+        <source>Join a shared session</source>
+        <translation>加入共享会话</translation>
+    </message>
+    <message>
+        <source>&apos;lan&apos; finds the others on this network; or the router, e.g. tcp/host:7447</source>
+        <translation>填 lan：在本网络中查找其他人；或填路由器地址，例如 tcp/host:7447</translation>
+    </message>
+    <message>
+        <source>e.g. review</source>
+        <translation>例如 review</translation>
+    </message>
+    <message>
+        <source>the file the facilitator gave you</source>
+        <translation>主持人给你的文件</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Session</source>
+        <translation>会话</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>你的名字</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Secret file</source>
+        <translation>密钥文件</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>加入</translation>
+    </message>
+    <message>
+        <source>Session secret file</source>
+        <translation>会话密钥文件</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Scenarios</source>
@@ -1419,6 +1482,42 @@
         <translation>各方案每次试验的完成时间</translation>
     </message>
     <message>
+        <source>person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>grabs</source>
+        <translation>抓取次数</translation>
+    </message>
+    <message>
+        <source>snaps</source>
+        <translation>吸附次数</translation>
+    </message>
+    <message>
+        <source>steps done</source>
+        <translation>完成步骤</translation>
+    </message>
+    <message>
+        <source>verdicts</source>
+        <translation>判定数</translation>
+    </message>
+    <message>
+        <source>hand path, left / right (m)</source>
+        <translation>手部路径，左 / 右（米）</translation>
+    </message>
+    <message>
+        <source>People in shared sessions</source>
+        <translation>共享会话中的人员</translation>
+    </message>
+    <message>
+        <source>recorded here</source>
+        <translation>本录制者</translation>
+    </message>
+    <message>
+        <source>As each recording saw its session: grabs, snaps, steps and verdicts from its events (what the others did arrives as commands naming them); hand paths from each person&apos;s frames, the others&apos; as they were received.</source>
+        <translation>按各录制所见的会话统计：抓取、吸附、步骤和判定来自其事件（他人的操作以注明其姓名的命令到达）；手部路径来自每个人的帧，他人的帧按接收时记录。</translation>
+    </message>
+    <message>
         <source>xrjig trial report</source>
         <translation>xrjig 试验报告</translation>
     </message>
@@ -1679,6 +1778,101 @@
     <message>
         <source>Converting {name}: {stage} ({seconds} s)</source>
         <translation>正在转换 {name}：{stage}（{seconds} 秒）</translation>
+    </message>
+</context>
+<context>
+    <name>SessionSharing</name>
+    <message>
+        <source>&amp;Session</source>
+        <translation>会话(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Join a shared session…</source>
+        <translation>加入共享会话(&amp;J)…</translation>
+    </message>
+    <message>
+        <source>&amp;Leave the session</source>
+        <translation>离开会话(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Follow the view of</source>
+        <translation>跟随视角(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Reset the task for everyone</source>
+        <translation>为所有人重置任务(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Use my &amp;variant for everyone</source>
+        <translation>所有人使用我的方案(&amp;V)</translation>
+    </message>
+    <message>
+        <source>facilitators only</source>
+        <translation>仅限主持人</translation>
+    </message>
+    <message>
+        <source>this network</source>
+        <translation>本网络</translation>
+    </message>
+    <message>
+        <source>joined session &apos;{session}&apos; on {where} as {name}</source>
+        <translation>已以 {name} 的身份加入 {where} 上的会话“{session}”</translation>
+    </message>
+    <message>
+        <source>left session &apos;{session}&apos;</source>
+        <translation>已离开会话“{session}”</translation>
+    </message>
+    <message>
+        <source>the task restarts for everyone</source>
+        <translation>所有人的任务重新开始</translation>
+    </message>
+    <message>
+        <source>everyone runs variant &apos;{variant}&apos;</source>
+        <translation>所有人改用方案“{variant}”</translation>
+    </message>
+    <message>
+        <source>my own view</source>
+        <translation>我自己的视角</translation>
+    </message>
+    <message>
+        <source>following {name}&apos;s view</source>
+        <translation>正在跟随 {name} 的视角</translation>
+    </message>
+    <message>
+        <source>back to your own view</source>
+        <translation>已回到你自己的视角</translation>
+    </message>
+    <message>
+        <source>{name} is not a facilitator: their reset or variant change is ignored</source>
+        <translation>{name} 不是主持人：其重置或方案更改被忽略</translation>
+    </message>
+    <message>
+        <source>{name} restarted the task for everyone</source>
+        <translation>{name} 为所有人重新开始了任务</translation>
+    </message>
+    <message>
+        <source>{name} chose variant &apos;{variant}&apos;, which this scenario does not have</source>
+        <translation>{name} 选择了方案“{variant}”，但本场景没有该方案</translation>
+    </message>
+    <message>
+        <source>{name} joined the session</source>
+        <translation>{name} 加入了会话</translation>
+    </message>
+    <message>
+        <source>{name} left the session</source>
+        <translation>{name} 离开了会话</translation>
+    </message>
+    <message>
+        <source>{name} has another model open than you (SHA-256 {theirs}… against your {own}…): open the same scenario to work on one task together</source>
+        <translation>{name} 打开的模型与你的不同（SHA-256 {theirs}…，你的是 {own}…）：请打开同一场景，才能共同完成一个任务</translation>
+    </message>
+    <message>
+        <source>{name} has another scenario open than you (SHA-256 {theirs}… against your {own}…): open the same scenario to work on one task together</source>
+        <translation>{name} 打开的场景与你的不同（SHA-256 {theirs}…，你的是 {own}…）：请打开同一场景，才能共同完成一个任务</translation>
+    </message>
+    <message>
+        <source>held by {name}</source>
+        <translation>{name} 正拿着</translation>
     </message>
 </context>
 <context>

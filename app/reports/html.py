@@ -271,6 +271,30 @@ def _num(x: float, digits: int = 2) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
+def _people_table(trials: Sequence[TrialMetrics], translate: Callable[[str, str], str]) -> list[str]:
+    """Per person of each trial recorded in a shared session (none: no table)."""
+    shared = [t for t in trials if t.people]
+    if not shared:
+        return []
+    e = html.escape
+    heads = (translate("Report", "recording"), translate("Report", "person"), translate("Report", "grabs"),
+             translate("Report", "snaps"), translate("Report", "steps done"), translate("Report", "verdicts"),
+             translate("Report", "hand path, left / right (m)"))
+    title, here = translate("Report", "People in shared sessions"), translate("Report", "recorded here")
+    out = [f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>"]
+    for t in shared:
+        for p in t.people:
+            who = e(p.name) + (f" ({e(here)})" if p.own else "")
+            out.append(f"<tr><td>{e(Path(t.recording).name)}</td><td>{who}</td><td>{p.grabs}</td><td>{p.snaps}</td>"
+                       f"<td>{p.steps_done}</td><td>{p.verdicts}</td><td>{_num(p.path_length_m['left'])} / "
+                       f"{_num(p.path_length_m['right'])}</td></tr>")
+    out.append("</table><p><small>" + e(translate(
+        "Report", "As each recording saw its session: grabs, snaps, steps and verdicts from its events (what the "
+        "others did arrives as commands naming them); hand paths from each person's frames, the others' as "
+        "they were received.")) + "</small></p>")
+    return out
+
+
 def write_report(
     trials: Sequence[TrialMetrics],
     out: Path,
@@ -361,6 +385,7 @@ def write_report(
             f"<td>{r['errors_total']}</td><td>{t.regrabs}</td><td>{_num(t.tlx, 1)}</td><td>{_num(t.sus, 1)}</td></tr>"
         )
     parts.append("</table>")
+    parts += _people_table(trials, translate)
     if notes:
         parts.append(f"<h2>{words['notes']}</h2><ul>" + "".join(f"<li class='note'>{e(n)}</li>" for n in notes) + "</ul>")
     parts.append("</body></html>")

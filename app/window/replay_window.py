@@ -31,6 +31,7 @@ from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
 from views.feedback import FeedbackLabels
 from views.main_window import MainWindow
+from views.others import RecordedOthers, add_others
 from views.overlays import OverlayBuilder
 from views.scenario_dock import ScenarioPanel
 from views.timeline_dock import TimelinePanel
@@ -66,6 +67,8 @@ class ReplayMode(QObject):
         window.add_dock(self.timeline, "Timeline", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline.install_shortcuts(window)
         self.player = ReplayPlayer(rec, setup, speed, parent=self)
+        #: a shared session's other participants, drawn as the live view drew them
+        self.others = RecordedOthers(rec.others(RecordedOthers.FIELDS))
         self._connect()
         self.timeline.set_recording(rec.start_t, rec.end_t, rec.events)
         self.timeline.set_speed(self.player.device.speed)
@@ -105,6 +108,7 @@ class ReplayMode(QObject):
         render_state.labels += self.feedback.labels(
             state.t, lambda part, point: self.overlays.label_position(state, part, point)
         )
+        add_others(render_state, self.others.at(state.t), self.overlays.scene_radius * 0.05)
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
 

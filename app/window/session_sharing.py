@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -54,6 +54,8 @@ from views.others import add_others, colour_of
 from views.render_state import Highlight, Label, RenderState
 from views.session_dialog import JoinDialog, JoinRequest
 
+translate = QCoreApplication.translate
+
 if TYPE_CHECKING:
     from app.window.controller import InteractionController
 
@@ -75,22 +77,22 @@ class SessionSharing(QObject):
         self._session: Any = None
         self._own: dict[str, str] = {}
         self._warned: set[str] = set()
-        menu = window.menuBar().addMenu("&Session")
-        self.join_action = QAction("&Join a shared session…", window, triggered=self.join_dialog)
-        self.leave_action = QAction("&Leave the session", window, triggered=self.leave)
+        menu = window.menuBar().addMenu(translate("SessionSharing", "&Session"))
+        self.join_action = QAction(translate("SessionSharing", "&Join a shared session…"), window, triggered=self.join_dialog)
+        self.leave_action = QAction(translate("SessionSharing", "&Leave the session"), window, triggered=self.leave)
         self.leave_action.setEnabled(False)
         menu.addAction(self.join_action)
         menu.addAction(self.leave_action)
         menu.addSeparator()
-        self.follow_menu = menu.addMenu("&Follow the view of")
+        self.follow_menu = menu.addMenu(translate("SessionSharing", "&Follow the view of"))
         self.follow_menu.aboutToShow.connect(self._fill_follow_menu)
         #: the participant whose view this window shows (None: its own)
         self.following: str | None = None
         menu.addSeparator()
-        self.reset_action = QAction("&Reset the task for everyone", window, triggered=self.reset_for_all)
-        self.variant_action = QAction("Use my &variant for everyone", window, triggered=self.variant_for_all)
+        self.reset_action = QAction(translate("SessionSharing", "&Reset the task for everyone"), window, triggered=self.reset_for_all)
+        self.variant_action = QAction(translate("SessionSharing", "Use my &variant for everyone"), window, triggered=self.variant_for_all)
         for action in (self.reset_action, self.variant_action):
-            action.setToolTip("facilitators only")
+            action.setToolTip(translate("SessionSharing", "facilitators only"))
             menu.addAction(action)
         self._sync_actions()
         self.label = QLabel("", window)
@@ -130,8 +132,9 @@ class SessionSharing(QObject):
         self._session_started(self.controller.session)
         self._poll.start()
         self._show_present()
-        where = "this network" if request.endpoint == "lan" else request.endpoint
-        window.statusBar().showMessage(f"joined session {request.session!r} on {where} as {request.name}", 8000)
+        where = translate("SessionSharing", "this network") if request.endpoint == "lan" else request.endpoint
+        window.statusBar().showMessage(translate("SessionSharing", "joined session '{session}' on {where} as {name}")
+                                       .format(session=request.session, where=where, name=request.name), 8000)
         return True
 
     def leave(self) -> None:
@@ -145,7 +148,8 @@ class SessionSharing(QObject):
         self.following = None
         self._sync_actions()
         self.label.setText("")
-        self.controller.window.statusBar().showMessage(f"left session {self.request.session!r}", 6000)
+        self.controller.window.statusBar().showMessage(
+            translate("SessionSharing", "left session '{session}'").format(session=self.request.session), 6000)
 
     def _sync_actions(self) -> None:
         joined = self.link is not None
@@ -163,7 +167,7 @@ class SessionSharing(QObject):
             return
         self.controller.session.submit(Reset())
         self.link.publish_task(reset_message())
-        self.controller.window.statusBar().showMessage("the task restarts for everyone", 6000)
+        self.controller.window.statusBar().showMessage(translate("SessionSharing", "the task restarts for everyone"), 6000)
 
     def variant_for_all(self) -> None:
         """Every participant switches to this window's variant."""
@@ -171,11 +175,12 @@ class SessionSharing(QObject):
         if self.link is None or variant is None:
             return
         self.link.publish_task(variant_message(variant))
-        self.controller.window.statusBar().showMessage(f"everyone runs variant {variant!r}", 6000)
+        self.controller.window.statusBar().showMessage(
+            translate("SessionSharing", "everyone runs variant '{variant}'").format(variant=variant), 6000)
 
     def _fill_follow_menu(self) -> None:
         self.follow_menu.clear()
-        own = self.follow_menu.addAction("my own view", lambda: self.follow(None))
+        own = self.follow_menu.addAction(translate("SessionSharing", "my own view"), lambda: self.follow(None))
         own.setCheckable(True)
         own.setChecked(self.following is None)
         for name in self.roster.present():
@@ -186,7 +191,8 @@ class SessionSharing(QObject):
     def follow(self, name: str | None) -> None:
         """Show participant ``name``'s view (None: this window's own)."""
         self.following = name
-        said = f"following {name}'s view" if name else "back to your own view"
+        said = (translate("SessionSharing", "following {name}'s view").format(name=name) if name
+                else translate("SessionSharing", "back to your own view"))
         self.controller.window.statusBar().showMessage(said, 6000)
 
     # -- this participant's frames and files ------------------------------------------------
@@ -255,7 +261,7 @@ class SessionSharing(QObject):
         try:
             asked = decode_task(payload, name)
         except TaskError as err:
-            self.controller.window.statusBar().showMessage(f"{name}: {err}", 8000)
+            self.controller.window.statusBar().showMessage(f"{name}: {err}", 8000)  # the wire's own words (English)
             return
         for action in asked:
             if isinstance(action, (Reset, VariantChoice)):
@@ -270,12 +276,15 @@ class SessionSharing(QObject):
         """A reset or variant for everyone: taken from a facilitator only."""
         bar = self.controller.window.statusBar()
         if self.roster.peers.get(name) is None or self.roster.peers[name].info.get("role") != "facilitator":
-            bar.showMessage(f"{name} is not a facilitator: their reset or variant change is ignored", 8000)
+            bar.showMessage(translate("SessionSharing", "{name} is not a facilitator: their reset or variant change "
+                                      "is ignored").format(name=name), 8000)
         elif isinstance(action, Reset):
             self.controller.session.submit(Reset())
-            bar.showMessage(f"{name} restarted the task for everyone", 8000)
+            bar.showMessage(translate("SessionSharing", "{name} restarted the task for everyone").format(name=name),
+                            8000)
         elif not self.controller.model.choose_variant(action.name):
-            bar.showMessage(f"{name} chose variant {action.name!r}, which this scenario does not have", 8000)
+            bar.showMessage(translate("SessionSharing", "{name} chose variant '{variant}', which this scenario does "
+                                      "not have").format(name=name, variant=action.name), 8000)
 
     def _announce(self, link: SessionLink, files: dict[str, Path | None]) -> None:
         """On a thread (a model file can be large to hash): role and file hashes."""
@@ -297,7 +306,9 @@ class SessionSharing(QObject):
         bar = self.controller.window.statusBar()
         for event in self.roster.apply(self.link.drain()):
             if event.kind in ("joined", "left"):
-                bar.showMessage(f"{event.name} {event.kind} the session", 6000)
+                said = (translate("SessionSharing", "{name} joined the session") if event.kind == "joined"
+                        else translate("SessionSharing", "{name} left the session"))
+                bar.showMessage(said.format(name=event.name), 6000)
                 if event.kind == "left":
                     self._free_held_by(event.name)
             elif event.kind == "info":
@@ -353,10 +364,12 @@ class SessionSharing(QObject):
         for what in ("model", "scenario"):
             if theirs.get(what) and own.get(what) and theirs[what] != own[what] and name not in self._warned:
                 self._warned.add(name)
-                self.controller.window.show_error(
-                    f"{name} has another {what} open than you (SHA-256 {theirs[what][:12]}… against "
-                    f"your {own[what][:12]}…): open the same scenario to work on one task together"
-                )
+                said = (translate("SessionSharing", "{name} has another model open than you (SHA-256 {theirs}… "
+                                  "against your {own}…): open the same scenario to work on one task together")
+                        if what == "model" else
+                        translate("SessionSharing", "{name} has another scenario open than you (SHA-256 {theirs}… "
+                                  "against your {own}…): open the same scenario to work on one task together"))
+                self.controller.window.show_error(said.format(name=name, theirs=theirs[what][:12], own=own[what][:12]))
 
     def _show_present(self) -> None:
         if self.request is None or self.link is None:
@@ -382,4 +395,4 @@ class SessionSharing(QObject):
             state.highlights.setdefault(part, Highlight.GRABBED)
             at = place_label(part)
             if at is not None:
-                state.labels.append(Label(at, (f"held by {holder}",), (*(c * 0.45 for c in colour_of(holder)), 0.85)))
+                state.labels.append(Label(at, (translate("SessionSharing", "held by {name}").format(name=holder),), (*(c * 0.45 for c in colour_of(holder)), 0.85)))
