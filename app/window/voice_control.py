@@ -7,7 +7,8 @@ means, so verdicts, cursor moves, undo and reset are recorded, replayed and coun
 like clicks. Audio goes from the microphone to the recogniser in memory and is dropped.
 
 Listening modes: **push-to-talk** (V held in the window, or a controller's B/Y button held)
-feeds audio only while held and decides at release; **wake phrase** listens all the time
+decodes audio only while held and decides at release (between presses the audio only
+teaches the recogniser the room's noise); **wake phrase** listens all the time
 and takes a command only after "hey computer". ``feed`` is the one path audio takes, the
 microphone's and the tests' alike.
 """
@@ -207,7 +208,10 @@ class VoiceControl(QObject):
     def feed(self, pcm: np.ndarray) -> list[Heard]:
         """The one way audio comes in (microphone chunks, tests): 16 kHz int16 samples."""
         r = self.recognizer
-        if r is None or (self.mode == PUSH_TO_TALK and not self.talking):
+        if r is None:
+            return []
+        if self.mode == PUSH_TO_TALK and not self.talking:
+            r.hear_room(pcm)  # learns the room's noise between presses; nothing is decoded or kept
             return []
         heard = r.feed(pcm)
         self._act(heard)
