@@ -1,7 +1,8 @@
 """Who is in the session and where their heads and hands are, from a link's events.
 
 Newest wins: a participant's presence is its latest decodable message (presence_wire's
-Decoder drops older and orphaned ones). One who sends nothing for ``FADE_AFTER_S`` is drawn
+Decoder drops older and orphaned ones); it is drawn a moment behind, interpolated between
+its recent frames (motion.py). One who sends nothing for ``FADE_AFTER_S`` is drawn
 fading out, and after ``GONE_AFTER_S`` not at all, even before the link says "left" (a
 frozen process keeps its Zenoh session alive but shows no one anything). Bad messages are
 counted and the first one of each sender is said once (``notes``), never raised: the
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from app.collab.link import LinkEvent
+from app.collab.motion import Motion
 from app.collab.presence_wire import Decoder, WireError
 from interaction.frame import InputFrame
 
@@ -35,6 +37,8 @@ class Peer:
     #: what it announced: role and the hashes of its scenario and model (strings only)
     info: dict[str, str] = field(default_factory=dict)
     decoder: Decoder = field(default_factory=Decoder, repr=False)
+    #: its recent frames, for drawing it smoothly (app/collab/motion.py)
+    motion: Motion = field(default_factory=Motion, repr=False)
 
     def opacity(self, now: float) -> float:
         """1 while fresh, falling to 0 between FADE_AFTER_S and GONE_AFTER_S of silence."""
@@ -107,6 +111,7 @@ class Roster:
         if decoded is not None:
             _, peer.sent, peer.frame = decoded
             peer.heard = event.received
+            peer.motion.add(peer.sent, event.received, peer.frame)
             if self.arrivals is not None:
                 self.arrivals.append((event.name, event.received, peer.frame))
 
@@ -115,11 +120,13 @@ class Roster:
         return sorted(name for name, peer in self.peers.items() if peer.joined)
 
     def visible(self, now: float) -> list[tuple[str, InputFrame, float]]:
-        """(name, newest frame, opacity) of everyone to draw now, sorted by name."""
+        """(name, frame, opacity) of everyone to draw now, sorted by name: each a moment
+        behind their newest frame, interpolated (app/collab/motion.py)."""
         out = []
         for name in self.present():
             peer = self.peers[name]
             alpha = peer.opacity(now)
-            if peer.frame is not None and alpha > 0.0:
-                out.append((name, peer.frame, alpha))
+            frame = peer.motion.at(now)
+            if frame is not None and alpha > 0.0:
+                out.append((name, frame, alpha))
         return out
