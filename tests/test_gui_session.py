@@ -289,3 +289,58 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
     replay.player.scan_all()
     replay.player.seek(float(bobs["t"][len(bobs) // 2]))
     qtbot.waitUntil(lambda: ("bob",) in [x.lines for x in replay.window.viewport.render_state.labels], timeout=10_000)
+
+
+def test_a_laser_pointer_is_drawn_for_everyone_where_it_meets_the_model(qtbot, joined):
+    """bob turns his pointer on with his right hand straight above the plate: anna's view
+    shows his beam and a spot on the plate's top, named; off, it goes. Anna's own pointer
+    (Session ▸ Point for everyone, L) reaches bob and is drawn in her view too."""
+    from app.collab.task_wire import PointerChoice, decode, pointer_message
+    from devices.desktop import DesktopDevice
+    from scenes.transforms import matrix_to_pose
+
+    window, controller, endpoint, _ = joined
+    index = controller.session.engine.index
+    plate = index.part_world_bounds("as1/plate")
+    above = np.eye(4)
+    above[:3, :3] = [[1, 0, 0], [0, 0, 1], [0, -1, 0]]  # -z (the aim's forward) points down
+    above[:3, 3] = [(plate[0, 0] + plate[1, 0]) / 2, plate[1, 1] + 0.3, (plate[0, 2] + plate[1, 2]) / 2]
+    bob = SessionLink("review", SECRET, connect=endpoint, name="bob")
+    device = DesktopDevice(head=np.eye(4))
+    device.start()
+    view = window.viewport
+
+    def spots(name: str) -> list:
+        return [x for x in view.render_state.labels if x.lines == (f"➤ {name}",)]
+
+    try:
+        qtbot.wait(300)
+        bob.publish_task(pointer_message(True))
+        k = 0
+
+        def bob_points() -> bool:
+            nonlocal k
+            k += 1
+            frame = device.poll(k / 90)
+            frame.hands[1].tracked = True
+            frame.hands[1].aim = matrix_to_pose(above)
+            bob.publish(frame, k / 90)
+            return bool(spots("bob"))
+        assert _tick_until(qtbot, controller, bob_points)
+        (spot,) = spots("bob")
+        np.testing.assert_allclose(spot.position[[0, 2]], above[[0, 2], 3], atol=2e-5)  # below his hand (wire grid: 0.01 mm)
+        assert spot.position[1] == pytest.approx(plate[1, 1], abs=1e-3)  # on the plate's top
+        state = view.render_state
+        beam = np.all(np.isclose(state.line_colors, [*colour_of("bob"), 1.0], atol=1e-6), axis=1) & np.all(
+            np.isclose(state.lines[:, 1], spot.position, atol=1e-5), axis=1)
+        assert beam.sum() == 1  # one full-strength beam in his colour, from his hand to the spot
+        np.testing.assert_allclose(state.lines[beam][0, 0], above[:3, 3], atol=2e-5)
+        bob.publish_task(pointer_message(False))
+        assert _tick_until(qtbot, controller, lambda: bob_points() is False and not spots("bob"))
+        # anna points: bob hears it, and anna sees her own spot where her hand aims
+        controller.sharing.pointer_action.trigger()
+        qtbot.waitUntil(lambda: any(e.kind == "task" and decode(e.payload, e.name) == [PointerChoice(True)]
+                                    for e in bob.drain()), timeout=5000)
+        assert controller.sharing.pointer_action.isChecked()
+    finally:
+        bob.close()

@@ -1,5 +1,5 @@
 """The other participants of a shared session in the view: head, hands, rays and gaze in
-one colour per person, with a name label over the head.
+one colour per person, with a name label over the head, and their laser pointers.
 
 Drawn with the render state's plain lines, points and labels (no new GL): what a remote
 participant does needs no more than what the local hands use. A person's colour comes from
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,6 +85,37 @@ def add_others(state: RenderState, others: Sequence[tuple[str, InputFrame, float
         state.points = np.concatenate([state.points, *points])
         state.point_radii = np.concatenate([state.point_radii, *radii])
         state.point_colors = np.concatenate([state.point_colors, *point_colors])
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A laser pointer to draw: ``name``'s beam from ``origin`` to ``end``, which is on the
+    model when ``hit`` (a spot there, with the name), else the beam's far end."""
+
+    name: str
+    origin: np.ndarray
+    end: np.ndarray
+    hit: bool
+
+
+#: the pointer's spot, against the head marker's size
+SPOT = 0.35
+
+
+def add_pointers(state: RenderState, pointers: Sequence[Pointer], head_size: float) -> None:
+    """Append each laser pointer to ``state``: a full-strength beam in the person's colour,
+    a spot where it meets the model and the person's name beside the spot (unlike the
+    faint aim rays everyone always has, this is a deliberate "look here")."""
+    for p in pointers:
+        rgba = np.array([*colour_of(p.name), 1.0], np.float32)
+        state.lines = np.concatenate([state.lines, np.asarray([[p.origin, p.end]], np.float32)])
+        state.line_colors = np.concatenate([state.line_colors, rgba[None]])
+        if p.hit:
+            state.points = np.concatenate([state.points, np.asarray([p.end], np.float32)])
+            state.point_radii = np.concatenate([state.point_radii, np.array([head_size * SPOT], np.float32)])
+            state.point_colors = np.concatenate([state.point_colors, rgba[None]])
+            state.labels.append(Label(np.asarray(p.end, np.float64), (f"➤ {p.name}",),
+                                      (*(c * 0.45 for c in colour_of(p.name)), 0.9)))
 
 
 class RecordedOthers:

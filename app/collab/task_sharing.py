@@ -58,6 +58,8 @@ class TaskSharing:
 
     def __init__(self, name: str, pose_hz: float = POSE_HZ) -> None:
         self.name = name
+        #: this participant's laser pointer is on (told to late joiners with the state)
+        self.pointing = False
         self._pose_interval = 1.0 / pose_hz
         self._pose_sent: dict[str, float] = {}
 
@@ -107,7 +109,7 @@ class TaskSharing:
         }
         holds = {part: _flat(state.part_poses[part]) for part in held}
         steps = [s.id for s in state.steps.values() if s.done]
-        return state_message(verdicts, parts, holds, steps, state.task_complete)
+        return state_message(verdicts, parts, holds, steps, state.task_complete, self.pointing)
 
     # -- in -------------------------------------------------------------------------------
     def incoming(self, actions: Sequence[SharedAction], state: EngineState) -> list[Command]:

@@ -10,9 +10,12 @@ Messages are JSON objects with a ``kind``:
   is complete;
 * ``reset`` and ``variant`` (``name``): a facilitator's "for everyone" (receivers take
   those from a facilitator only);
+* ``pointer`` (``on``): the sender's laser pointer is on or off (receivers draw it from the
+  sender's aim ray and their own copy of the model);
 * ``state``: a participant's whole task (``verdicts``: {point: [verdict, note]}, ``parts``:
   {part: {"pose", "slot"}} of the parts away from their start, ``holds``: {part: pose} of
-  those it holds, ``steps_done``, ``complete``), answered to late joiners' queries.
+  those it holds, ``steps_done``, ``complete``, ``pointing``), answered to late joiners'
+  queries.
 
 Every other participant's engine applies them as recorded commands (``SharedMark``,
 ``SharedHold``, ``SharedPose``, ``SharedPlace``; interaction/shared_parts.py), so they
@@ -61,7 +64,15 @@ class Progress:
     complete: bool = False
 
 
-SharedAction = SharedMark | SharedHold | SharedPose | SharedPlace | Reset | VariantChoice | Progress
+@dataclass(frozen=True)
+class PointerChoice:
+    """The sender turned its laser pointer on or off (not a command: pointing changes no
+    task, and each window draws the pointer from the sender's presence)."""
+
+    on: bool
+
+
+SharedAction = SharedMark | SharedHold | SharedPose | SharedPlace | Reset | VariantChoice | Progress | PointerChoice
 
 
 def _numbers(pose: Sequence[float]) -> list[float]:
@@ -85,6 +96,10 @@ def progress_message(steps_done: Sequence[str], complete: bool) -> bytes:
     return json.dumps({"kind": "progress", "steps_done": list(steps_done), "complete": bool(complete)}).encode()
 
 
+def pointer_message(on: bool) -> bytes:
+    return json.dumps({"kind": "pointer", "on": bool(on)}).encode()
+
+
 def reset_message() -> bytes:
     return b'{"kind": "reset"}'
 
@@ -99,7 +114,7 @@ def verdict_message(point: str, verdict: str, note: str) -> bytes:
 
 def state_message(verdicts: dict[str, tuple[str, str]], parts: dict[str, tuple[Sequence[float], str | None]]
                   | None = None, holds: dict[str, Sequence[float]] | None = None,
-                  steps_done: Sequence[str] = (), complete: bool = False) -> bytes:
+                  steps_done: Sequence[str] = (), complete: bool = False, pointing: bool = False) -> bytes:
     """A participant's whole task, for a late joiner (see the module docstring)."""
     return json.dumps({
         "kind": "state",
@@ -108,6 +123,7 @@ def state_message(verdicts: dict[str, tuple[str, str]], parts: dict[str, tuple[S
         "holds": {p: _numbers(pose) for p, pose in (holds or {}).items()},
         "steps_done": list(steps_done),
         "complete": bool(complete),
+        "pointing": bool(pointing),
     }).encode()
 
 
@@ -165,6 +181,7 @@ def _state(message: dict[str, Any], by: str) -> list[SharedAction]:
         out.append(SharedHold(_text(part, MAX_ID, "part id"), by))
         out.append(SharedPose(part, _pose(pose), by))
     out.append(Progress(_steps(message.get("steps_done", [])), message.get("complete") is True))
+    out.append(PointerChoice(message.get("pointing") is True))
     return out
 
 
@@ -192,6 +209,8 @@ def decode(payload: bytes, by: str) -> list[SharedAction]:
         return _state(message, by)
     if kind == "progress":
         return [Progress(_steps(message.get("steps_done", [])), message.get("complete") is True)]
+    if kind == "pointer":
+        return [PointerChoice(message.get("on") is True)]
     if kind == "reset":
         return [Reset()]
     if kind == "variant":

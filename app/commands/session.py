@@ -3,7 +3,7 @@
 ``serve`` runs a Zenoh router for one named session: participants anywhere connect to it
 (``--join ENDPOINT``); on one LAN they also find each other without it. ``watch`` prints
 who joins and leaves and what they do to the task (grab, snap, release, step_done,
-point_marked, reset, variant, complete), one line (or JSON object) each, and at exit who
+point_marked, reset, variant, complete) and their laser pointers (pointer, on), one line (or JSON object) each, and at exit who
 is there, the steps done, every point's verdict and whether the task is complete. ``secret``
 writes a new random secret to a file (readable by its owner only): give it to the
 participants; a router refuses anyone without it.
@@ -24,7 +24,7 @@ from app.cli import number
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
-from app.collab.task_wire import Progress, TaskError, VariantChoice
+from app.collab.task_wire import PointerChoice, Progress, TaskError, VariantChoice
 from app.collab.task_wire import decode as decode_task
 from interaction.commands import Reset, SharedHold, SharedMark, SharedPlace, SharedPose
 from scenes.model import SceneError
@@ -100,6 +100,7 @@ class _Watched:
         self.points: dict[str, str] = {}
         self.steps_done: list[str] = []
         self.complete = False
+        self.pointing: set[str] = set()
 
     def lines(self, name: str, actions: list) -> list[dict]:
         """The watch lines ``name``'s decoded task message makes (see ``_watch``)."""
@@ -112,6 +113,10 @@ class _Watched:
                 out.append({"kind": "reset"})
             elif isinstance(action, VariantChoice):
                 out.append({"kind": "variant", "name": action.name})
+            elif isinstance(action, PointerChoice):
+                if action.on != (name in self.pointing):
+                    (self.pointing.add if action.on else self.pointing.discard)(name)
+                    out.append({"kind": "pointer", "on": action.on})
             elif isinstance(action, SharedMark):
                 if self.points.get(action.point) != action.verdict.value:
                     self.points[action.point] = action.verdict.value
@@ -181,4 +186,5 @@ def _say(as_json: bool, line: dict) -> None:
         print(json.dumps(line), flush=True)
     else:
         what = " ".join(str(line[k]) for k in ("part", "slot", "step", "point", "verdict", "name") if line.get(k))
+        what += {True: "on", False: "off"}.get(line.get("on"), "")
         print(f"{line['t']:8.2f} s  {line['participant']} {line['kind']}{' ' + what if what else ''}", flush=True)

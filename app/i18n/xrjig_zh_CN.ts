@@ -1811,6 +1811,14 @@
         <translation>仅限主持人</translation>
     </message>
     <message>
+        <source>&amp;Point for everyone (laser)</source>
+        <translation>为所有人指示（激光笔）(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Everyone sees a beam from your hand to where it points on the model (L)</source>
+        <translation>所有人都能看到从你的手射到模型上所指位置的光束（L）</translation>
+    </message>
+    <message>
         <source>this network</source>
         <translation>本网络</translation>
     </message>
@@ -1829,6 +1837,14 @@
     <message>
         <source>everyone runs variant &apos;{variant}&apos;</source>
         <translation>所有人改用方案“{variant}”</translation>
+    </message>
+    <message>
+        <source>laser pointer on: everyone sees where you point (L turns it off)</source>
+        <translation>激光笔已开启：所有人都能看到你所指的位置（按 L 关闭）</translation>
+    </message>
+    <message>
+        <source>laser pointer off</source>
+        <translation>激光笔已关闭</translation>
     </message>
     <message>
         <source>my own view</source>

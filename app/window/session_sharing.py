@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel
 
 from app.collab.link import SessionLink, read_secret
@@ -36,9 +36,11 @@ from app.collab.names import check_name
 from app.collab.roster import Roster
 from app.collab.task_sharing import TaskSharing
 from app.collab.task_wire import (
+    PointerChoice,
     Progress,
     TaskError,
     VariantChoice,
+    pointer_message,
     reset_message,
     state_message,
     variant_message,
@@ -46,11 +48,12 @@ from app.collab.task_wire import (
 from app.collab.task_wire import decode as decode_task
 from app.window.framing import follow_head
 from interaction.commands import Reset
+from interaction.frame import Hand
 from interaction.state import EngineState
 from interaction.trial import file_sha256
 from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
-from views.others import add_others, colour_of
+from views.others import Pointer, add_others, add_pointers, colour_of
 from views.render_state import Highlight, Label, RenderState
 from views.session_dialog import JoinDialog, JoinRequest
 
@@ -94,6 +97,14 @@ class SessionSharing(QObject):
         for action in (self.reset_action, self.variant_action):
             action.setToolTip(translate("SessionSharing", "facilitators only"))
             menu.addAction(action)
+        menu.addSeparator()
+        self.pointer_action = QAction(translate("SessionSharing", "&Point for everyone (laser)"), window,
+                                      checkable=True, shortcut=QKeySequence("L"), toggled=self.set_pointing)
+        self.pointer_action.setToolTip(translate(
+            "SessionSharing", "Everyone sees a beam from your hand to where it points on the model (L)"))
+        menu.addAction(self.pointer_action)
+        #: the others whose laser pointer is on
+        self.pointing: set[str] = set()
         self._sync_actions()
         self.label = QLabel("", window)
         window.statusBar().addPermanentWidget(self.label)
@@ -125,6 +136,7 @@ class SessionSharing(QObject):
             return False
         self.request, self.roster, self._warned = request, Roster(), set()
         self.roster.arrivals = []
+        self.pointing.clear()
         self.sharing = TaskSharing(request.name)
         self._recorded_t: dict[str, float] = {}
         self._mark_trial()
@@ -146,6 +158,7 @@ class SessionSharing(QObject):
         link.close()
         self._poll.stop()
         self.following = None
+        self.pointing.clear()
         self._sync_actions()
         self.label.setText("")
         self.controller.window.statusBar().showMessage(
@@ -159,6 +172,9 @@ class SessionSharing(QObject):
         facilitator = joined and self.request is not None and self.request.role == "facilitator"
         self.reset_action.setEnabled(facilitator)
         self.variant_action.setEnabled(facilitator)
+        self.pointer_action.setEnabled(joined and self.link is not None and self.link.name is not None)
+        if not self.pointer_action.isEnabled():
+            self.pointer_action.setChecked(False)
 
     # -- facilitation -------------------------------------------------------------------------
     def reset_for_all(self) -> None:
@@ -177,6 +193,35 @@ class SessionSharing(QObject):
         self.link.publish_task(variant_message(variant))
         self.controller.window.statusBar().showMessage(
             translate("SessionSharing", "everyone runs variant '{variant}'").format(variant=variant), 6000)
+
+    def set_pointing(self, on: bool) -> None:
+        """Turn this participant's laser pointer on or off, for everyone."""
+        link, sharing = self.link, self.sharing
+        if link is None or link.name is None or sharing is None or sharing.pointing == on:
+            return
+        sharing.pointing = on
+        link.publish_task(pointer_message(on))
+        self.controller.window.statusBar().showMessage(
+            translate("SessionSharing", "laser pointer on: everyone sees where you point (L turns it off)") if on
+            else translate("SessionSharing", "laser pointer off"), 6000)
+
+    def _beam(self, name: str, frame: Any) -> Pointer | None:
+        """``name``'s laser from the first of its hands (right, then left) whose aim ray meets
+        the model here, else from its first tracked hand into the air."""
+        session = self.controller.session
+        if frame is None or session is None:
+            return None
+        reach = session.params.ray_max_length_m
+        rays = []
+        for hand in (frame.hands[Hand.RIGHT], frame.hands[Hand.LEFT]):
+            if hand.tracked:
+                aim = pose_to_matrix(hand.aim)
+                rays.append((aim[:3, 3], -aim[:3, 2]))
+        for origin, direction in rays:
+            hit = session.engine.index.ray_point(origin, direction, reach)
+            if hit is not None:
+                return Pointer(name, origin, hit.point, True)
+        return Pointer(name, rays[0][0], rays[0][0] + rays[0][1] * reach, False) if rays else None
 
     def _fill_follow_menu(self) -> None:
         self.follow_menu.clear()
@@ -266,8 +311,11 @@ class SessionSharing(QObject):
         for action in asked:
             if isinstance(action, (Reset, VariantChoice)):
                 self._facilitate(name, action)
+            elif isinstance(action, PointerChoice):
+                (self.pointing.add if action.on else self.pointing.discard)(name)
         with session.lock:
-            commands = sharing.incoming([a for a in asked if not isinstance(a, (Reset, VariantChoice, Progress))],
+            commands = sharing.incoming([a for a in asked if not isinstance(a, (Reset, VariantChoice, Progress,
+                                                                                 PointerChoice))],
                                         session.engine.state)
         for command in commands:
             session.submit(command)
@@ -310,6 +358,7 @@ class SessionSharing(QObject):
                         else translate("SessionSharing", "{name} left the session"))
                 bar.showMessage(said.format(name=event.name), 6000)
                 if event.kind == "left":
+                    self.pointing.discard(event.name)
                     self._free_held_by(event.name)
             elif event.kind == "info":
                 self._compare(event.name)
@@ -391,6 +440,10 @@ class SessionSharing(QObject):
         if followed is not None:
             follow_head(self.controller.window.viewport.camera, pose_to_matrix(followed.head))
         add_others(state, [o for o in others if o[0] != self.following], head_size)
+        beams = [self._beam(name, frame) for name, frame, _ in others if name in self.pointing]
+        if self.sharing is not None and self.sharing.pointing and self.request is not None:
+            beams.append(self._beam(self.request.name, self.controller.session.last_frame))
+        add_pointers(state, [b for b in beams if b is not None], head_size)
         for part, holder in engine_state.others_hold.items():
             state.highlights.setdefault(part, Highlight.GRABBED)
             at = place_label(part)
