@@ -344,3 +344,23 @@ def test_a_laser_pointer_is_drawn_for_everyone_where_it_meets_the_model(qtbot, j
         assert controller.sharing.pointer_action.isChecked()
     finally:
         bob.close()
+
+
+def test_someone_coming_back_after_an_outage_brings_what_was_missed(qtbot, joined):
+    """bob was cut off while he marked P2 and snapped the plate (anna never heard it): when
+    he is back, anna asks for his task and takes both on."""
+    from app.collab.task_wire import state_message
+
+    window, controller, endpoint, _ = joined
+    engine = controller.session.engine
+    plate = engine.target_world("as1/plate", "as1/plate")
+    state = state_message({"P2": ("fail", "scratched")}, {"as1/plate": (list(plate.reshape(16)), "as1/plate")},
+                          steps_done=["step1"])
+    bob = SessionLink("review", SECRET, connect=endpoint, name="bob")
+    try:
+        bob.serve_task_state(lambda: state)
+        assert _tick_until(qtbot, controller, lambda: engine.state.points["P2"].verdict == "fail"
+                           and engine.state.snapped.get("as1/plate") == "as1/plate")
+        assert engine.state.points["P2"].note == "scratched" and engine.state.steps["step1"].done
+    finally:
+        bob.close()

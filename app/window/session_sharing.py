@@ -360,6 +360,8 @@ class SessionSharing(QObject):
                 if event.kind == "left":
                     self.pointing.discard(event.name)
                     self._free_held_by(event.name)
+                else:  # back after a network outage, they may bring what was missed meanwhile
+                    self._catch_up()
             elif event.kind == "info":
                 self._compare(event.name)
             elif event.kind == "task":
