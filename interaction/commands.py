@@ -188,6 +188,25 @@ class SharedPlace(_Serialisable):
 
 
 @dataclass(frozen=True)
+class SharedMeasure(_Serialisable):
+    """Participant ``by`` measured between two surface points (``points``: x, y, z of the
+    first then the second, metres), or cleared its measurement (no points): shown here too."""
+
+    type: ClassVar[str] = "shared_measure"
+    points: tuple[float, ...]
+    by: str
+
+    def __post_init__(self) -> None:
+        try:
+            points = tuple(float(v) for v in self.points)
+        except (TypeError, ValueError):
+            raise ValueError("measured points must be numbers") from None
+        if len(points) not in (0, 6) or not all(math.isfinite(v) for v in points):
+            raise ValueError("a measurement is two points of three finite numbers, or none")
+        object.__setattr__(self, "points", points)
+
+
+@dataclass(frozen=True)
 class SharedLeft(_Serialisable):
     """Participant ``by`` left the session: what they held is free where they left it."""
 
@@ -196,10 +215,10 @@ class SharedLeft(_Serialisable):
 
 
 Command = (MarkPoint | MeasureStart | MeasureClear | Reset | SetRequires | MarkTargeted | MoveCursor
-           | UndoMark | VoiceHeard | SharedMark | SharedHold | SharedPose | SharedPlace | SharedLeft)
+           | UndoMark | VoiceHeard | SharedMark | SharedHold | SharedPose | SharedPlace | SharedLeft | SharedMeasure)
 _TYPES: dict[str, type] = {c.type: c for c in (MarkPoint, MeasureStart, MeasureClear, Reset, SetRequires,
                                                MarkTargeted, MoveCursor, UndoMark, VoiceHeard, SharedMark,
-                                               SharedHold, SharedPose, SharedPlace, SharedLeft)}
+                                               SharedHold, SharedPose, SharedPlace, SharedLeft, SharedMeasure)}
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from interaction.commands import (
     SharedHold,
     SharedLeft,
     SharedMark,
+    SharedMeasure,
     SharedPlace,
     SharedPose,
     UndoMark,
@@ -171,6 +172,7 @@ class Engine:
         s.gaze_hit = s.gaze_part = s.gaze_selected = None
         s.snapped.clear()
         s.others_hold.clear()
+        s.others_measurements.clear()
         s.colliding.clear()
         s.measurement = MeasurementState()
         s.magnet_zones = []
@@ -328,6 +330,8 @@ class Engine:
             return shared_parts.place(self, command, n, t)
         if isinstance(command, SharedLeft):
             return shared_parts.left(self, command, n, t)
+        if isinstance(command, SharedMeasure):
+            return shared_parts.measure(self, command, n, t)
         if isinstance(command, VoiceHeard):
             return [Event(n, t, EventKind.VOICE_COMMAND, data={
                 "phrase": command.phrase, "command": command.command,

@@ -13,6 +13,9 @@ participant's recording replays bit for bit. The rules that make everyone conver
 * a drop elsewhere does not take a part out of a hand here (that hold is the newer);
 * a pose is taken only from the participant who holds the part here, and only rigid
   (a hostile peer cannot scale or shear a part).
+
+Measurements are shared the same way (``SharedMeasure``): the others' last measurement
+each, drawn in their colour, changing nothing of the task.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from interaction.commands import SharedHold, SharedLeft, SharedPlace, SharedPose
+from interaction.commands import SharedHold, SharedLeft, SharedMeasure, SharedPlace, SharedPose
 from interaction.events import Event, EventKind
 from interaction.frame import Hand
 from interaction.release import ReleaseReason
-from interaction.verbs.base import VerbContext
+from interaction.verbs.base import VerbContext, r4
 from interaction.verbs.grab import fill_slot, release
 
 #: how far a received pose's rotation may be from orthonormal, and from the origin (m)
@@ -128,3 +131,15 @@ def left(ctx: VerbContext, c: SharedLeft, n: int, t: float) -> list[Event]:
     for part in parts:
         del ctx.state.others_hold[part]
     return [_event(EventKind.SHARED_PLACE, part, c.by, n, t, accepted=True, outcome="left") for part in parts]
+
+
+def measure(ctx: VerbContext, c: SharedMeasure, n: int, t: float) -> list[Event]:
+    """``c.by`` measured between two points (shown here with their distance), or cleared."""
+    if not c.points:
+        had = ctx.state.others_measurements.pop(c.by, None)
+        return [] if had is None else [Event(n, t, EventKind.MEASURE_CLEAR, data={"by": c.by, "had_points": 2})]
+    a, b = np.asarray(c.points[:3]), np.asarray(c.points[3:])
+    if max(np.abs(a).max(), np.abs(b).max()) > MAX_REACH_M:
+        return []
+    ctx.state.others_measurements[c.by] = [a, b]
+    return [Event(n, t, EventKind.MEASUREMENT, data={"by": c.by, "distance_mm": r4(np.linalg.norm(b - a) * 1000.0)})]

@@ -76,6 +76,8 @@ class EngineState:
     gaze_selected: str | None = None
     #: shared sessions: part id -> the participant elsewhere who holds it now
     others_hold: dict[str, str] = field(default_factory=dict)
+    #: shared sessions: participant -> the two surface points of their last measurement
+    others_measurements: dict[str, list[np.ndarray]] = field(default_factory=dict)
     #: part id -> slot (part id) it is snapped into
     snapped: dict[str, str] = field(default_factory=dict)
     #: sorted (part, part) pairs currently interpenetrating

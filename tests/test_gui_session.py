@@ -294,8 +294,8 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
 def test_a_laser_pointer_is_drawn_for_everyone_where_it_meets_the_model(qtbot, joined):
     """bob turns his pointer on with his right hand straight above the plate: anna's view
     shows his beam and a spot on the plate's top, named; off, it goes. Anna's own pointer
-    (Session ▸ Point for everyone, L) reaches bob and is drawn in her view too."""
-    from app.collab.task_wire import PointerChoice, decode, pointer_message
+    (Session ▸ Point for everyone, L) reaches bob. bob's measurement is drawn for anna."""
+    from app.collab.task_wire import PointerChoice, decode, measurement_message, pointer_message
     from devices.desktop import DesktopDevice
     from scenes.transforms import matrix_to_pose
 
@@ -342,6 +342,9 @@ def test_a_laser_pointer_is_drawn_for_everyone_where_it_meets_the_model(qtbot, j
         qtbot.waitUntil(lambda: any(e.kind == "task" and decode(e.payload, e.name) == [PointerChoice(True)]
                                     for e in bob.drain()), timeout=5000)
         assert controller.sharing.pointer_action.isChecked()
+        # bob's measurement is drawn in anna's view with its distance
+        bob.publish_task(measurement_message([0.0, 0.1, 0.0, 0.03, 0.1, 0.04]))
+        assert _tick_until(qtbot, controller, lambda: ("bob: 50.0 mm",) in [x.lines for x in view.render_state.labels])
     finally:
         bob.close()
 

@@ -23,7 +23,7 @@ from app.collab.task_wire import (
 from interaction.autopilot import run_autopilot
 from interaction.commands import SharedHold, SharedLeft, SharedPlace, SharedPose, command_from_dict
 from interaction.engine import Engine
-from interaction.events import EventKind
+from interaction.events import Event, EventKind
 from interaction.frame import FRAME_DTYPE, Hand, InputFrame
 from interaction.params import InteractionParams
 from scenes.samples import SAMPLE_SCENARIO
@@ -232,3 +232,36 @@ def test_a_replay_shows_each_other_as_they_were_and_not_long_after_they_went_qui
     assert name == "bob" and frame.t == 2.0 and frame.head[0] == 0.5 and opacity == 1.0
     assert [h.tracked for h in frame.hands] == [False, True]
     assert others.at(3.0 + RecordedOthers.SHOWN_FOR_S + 0.01) == []  # gone quiet
+
+
+def test_a_measurement_elsewhere_is_shown_here_with_its_distance_and_cleared_with_it(tmp_path, as1):
+    """anna measures (her engine's MEASUREMENT becomes a message); bob's engine takes it as
+    a recorded command with the distance between the same points; told again (a state),
+    nothing new; her clearing clears it; hostile measurements are one line."""
+    from interaction.commands import MeasureClear, MeasureStart, SharedMeasure
+    from interaction.state import MeasurementState
+
+    anna, bob = make_engine(tmp_path, as1), make_engine(tmp_path, as1)
+    anna_side, bob_side = TaskSharing("anna"), TaskSharing("bob")
+    _idle(anna, [MeasureStart()])
+    a, b = np.array([0.0, 0.1, 0.0]), np.array([0.03, 0.1, 0.04])
+    anna.state.measurement = MeasurementState(active=True, points=[a, b], distance_mm=50.0)  # as two picks leave it
+    event = Event(anna.state.frame, anna.state.t, EventKind.MEASUREMENT, hand="right", data={"distance_mm": 50.0})
+    (message,) = anna_side.outgoing([event], anna.state, 0.0)
+    commands = bob_side.incoming(decode(message, "anna"), bob.state)
+    assert commands == [SharedMeasure((0.0, 0.1, 0.0, 0.03, 0.1, 0.04), "anna")]
+    out = _idle(bob, commands)
+    assert [(e.kind, e.data) for e in out] == [(EventKind.MEASUREMENT, {"by": "anna", "distance_mm": 50.0})]
+    np.testing.assert_allclose(bob.state.others_measurements["anna"], [a, b])
+    # a late joiner's state tells it again: nothing new to apply
+    state = anna_side.state(anna.state, anna.start_poses)
+    assert [c for c in bob_side.incoming(decode(state, "anna"), bob.state) if isinstance(c, SharedMeasure)] == []
+    # anna clears: so does bob's copy
+    cleared = _idle(anna, [MeasureClear()])
+    (message,) = anna_side.outgoing(cleared, anna.state, 1.0)
+    out = _idle(bob, bob_side.incoming(decode(message, "anna"), bob.state))
+    assert [e.kind for e in out] == [EventKind.MEASURE_CLEAR] and not bob.state.others_measurements
+    for bad in (b'{"kind": "measurement", "points": [1, 2, 3]}', b'{"kind": "measurement", "points": "x"}',
+                b'{"kind": "measurement", "points": [1, 2, 3, 4, 5, NaN]}'):
+        with pytest.raises(TaskError, match="measurement"):
+            decode(bad, "mallory")

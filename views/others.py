@@ -118,6 +118,21 @@ def add_pointers(state: RenderState, pointers: Sequence[Pointer], head_size: flo
                                       (*(c * 0.45 for c in colour_of(p.name)), 0.9)))
 
 
+def add_measurements(state: RenderState, measurements: dict[str, list[np.ndarray]], head_size: float) -> None:
+    """Append the others' measurements (``EngineState.others_measurements``): the two points
+    and the line between them in the person's colour, and "name: 12.3 mm" at its middle."""
+    for name, (a, b) in sorted(measurements.items()):
+        rgba = np.array([*colour_of(name), 1.0], np.float32)
+        state.lines = np.concatenate([state.lines, np.asarray([[a, b]], np.float32)])
+        state.line_colors = np.concatenate([state.line_colors, rgba[None]])
+        state.points = np.concatenate([state.points, np.asarray([a, b], np.float32)])
+        state.point_radii = np.concatenate([state.point_radii, np.full(2, head_size * 0.2, np.float32)])
+        state.point_colors = np.concatenate([state.point_colors, np.tile(rgba, (2, 1))])
+        distance = float(np.linalg.norm(np.asarray(b) - np.asarray(a))) * 1000.0
+        state.labels.append(Label((np.asarray(a) + np.asarray(b)) / 2, (f"{name}: {distance:.1f} mm",),
+                                  (*(c * 0.45 for c in colour_of(name)), 0.9)))
+
+
 class RecordedOthers:
     """The other participants a shared-session recording holds (``Recording.others``),
     for a replay: each person as they were at the replay's time, shown until

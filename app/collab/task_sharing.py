@@ -5,8 +5,8 @@ way. Out: this participant's own events (those without ``by``) become task messa
 (app/collab/task_wire.py): a grab a ``hold``, the carried part's pose a ``pose`` at most
 ``POSE_HZ`` times a second, a release a ``place`` (with the slot it snapped into and the
 steps that finished), an accepted verdict a ``verdict``, the task's completion a
-``progress``. A release because someone else had the part (reason ``taken``) says
-nothing: the other's hold stands.
+``progress``, a measurement (or its clearing) a ``measurement``. A release because
+someone else had the part (reason ``taken``) says nothing: the other's hold stands.
 
 In: the others' messages become engine commands (interaction/shared_parts.py). Two people
 who grab one part at the same moment each see the other's hold while holding it; the
@@ -27,6 +27,7 @@ import numpy as np
 from app.collab.task_wire import (
     SharedAction,
     hold_message,
+    measurement_message,
     place_message,
     pose_message,
     progress_message,
@@ -38,6 +39,7 @@ from interaction.commands import (
     SharedHold,
     SharedLeft,
     SharedMark,
+    SharedMeasure,
     SharedPlace,
     SharedPose,
 )
@@ -47,6 +49,12 @@ from interaction.state import EngineState
 
 #: the most pose messages a second per carried part
 POSE_HZ = 30.0
+
+
+def _measured(state: EngineState) -> list[float]:
+    """This participant's measurement: its two points (six numbers), or none."""
+    m = state.measurement
+    return [float(v) for p in m.points for v in p] if len(m.points) == 2 else []
 
 
 def _flat(matrix: np.ndarray) -> list[float]:
@@ -80,6 +88,10 @@ class TaskSharing:
                 out.append(verdict_message(e.point or "", e.data["verdict"], e.data.get("note", "")))
             elif e.kind == EventKind.TASK_COMPLETE:
                 out.append(progress_message([s.id for s in state.steps.values() if s.done], True))
+            elif e.kind == EventKind.MEASUREMENT:
+                out.append(measurement_message(_measured(state)))
+            elif e.kind in (EventKind.MEASURE_CLEAR, EventKind.MEASURE_START, EventKind.RESET):
+                out.append(measurement_message(()))
         for part in state.held:
             if part is not None and now - self._pose_sent.get(part, -1e9) >= self._pose_interval:
                 self._pose_sent[part] = now
@@ -109,7 +121,7 @@ class TaskSharing:
         }
         holds = {part: _flat(state.part_poses[part]) for part in held}
         steps = [s.id for s in state.steps.values() if s.done]
-        return state_message(verdicts, parts, holds, steps, state.task_complete, self.pointing)
+        return state_message(verdicts, parts, holds, steps, state.task_complete, self.pointing, _measured(state))
 
     # -- in -------------------------------------------------------------------------------
     def incoming(self, actions: Sequence[SharedAction], state: EngineState) -> list[Command]:
@@ -133,6 +145,11 @@ class TaskSharing:
             elif isinstance(action, SharedPlace):
                 newest_pose.pop(action.part, None)
                 if self._differs(action, state):
+                    out.append(action)
+            elif isinstance(action, SharedMeasure):
+                have = state.others_measurements.get(action.by)
+                now = None if have is None else tuple(float(v) for p in have for v in p)
+                if (now or ()) != action.points:
                     out.append(action)
             elif isinstance(action, SharedMark):
                 point = state.points.get(action.point)

@@ -12,13 +12,15 @@ Messages are JSON objects with a ``kind``:
   those from a facilitator only);
 * ``pointer`` (``on``): the sender's laser pointer is on or off (receivers draw it from the
   sender's aim ray and their own copy of the model);
+* ``measurement`` (``points``: six numbers, the two measured surface points, or none: cleared);
 * ``state``: a participant's whole task (``verdicts``: {point: [verdict, note]}, ``parts``:
   {part: {"pose", "slot"}} of the parts away from their start, ``holds``: {part: pose} of
-  those it holds, ``steps_done``, ``complete``, ``pointing``), answered to late joiners'
-  queries.
+  those it holds, ``steps_done``, ``complete``, ``pointing``, ``measurement``), answered
+  to late joiners' queries.
 
 Every other participant's engine applies them as recorded commands (``SharedMark``,
-``SharedHold``, ``SharedPose``, ``SharedPlace``; interaction/shared_parts.py), so they
+``SharedHold``, ``SharedPose``, ``SharedPlace``, ``SharedMeasure``;
+interaction/shared_parts.py), so they
 replay like any click; watchers only print them.
 
 Untrusted input: JSON of bounded size, known kinds and verdicts, short texts, poses of 16
@@ -33,7 +35,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from interaction.commands import Reset, SharedHold, SharedMark, SharedPlace, SharedPose, Verdict
+from interaction.commands import (
+    Reset,
+    SharedHold,
+    SharedMark,
+    SharedMeasure,
+    SharedPlace,
+    SharedPose,
+    Verdict,
+)
 
 #: the largest task message accepted (a state of ~3000 moved parts)
 MAX_TASK_BYTES = 1024 * 1024
@@ -72,7 +82,8 @@ class PointerChoice:
     on: bool
 
 
-SharedAction = SharedMark | SharedHold | SharedPose | SharedPlace | Reset | VariantChoice | Progress | PointerChoice
+SharedAction = (SharedMark | SharedHold | SharedPose | SharedPlace | SharedMeasure | Reset | VariantChoice | Progress
+                | PointerChoice)
 
 
 def _numbers(pose: Sequence[float]) -> list[float]:
@@ -96,6 +107,10 @@ def progress_message(steps_done: Sequence[str], complete: bool) -> bytes:
     return json.dumps({"kind": "progress", "steps_done": list(steps_done), "complete": bool(complete)}).encode()
 
 
+def measurement_message(points: Sequence[float]) -> bytes:
+    return json.dumps({"kind": "measurement", "points": _numbers(points) if len(points) else []}).encode()
+
+
 def pointer_message(on: bool) -> bytes:
     return json.dumps({"kind": "pointer", "on": bool(on)}).encode()
 
@@ -114,7 +129,8 @@ def verdict_message(point: str, verdict: str, note: str) -> bytes:
 
 def state_message(verdicts: dict[str, tuple[str, str]], parts: dict[str, tuple[Sequence[float], str | None]]
                   | None = None, holds: dict[str, Sequence[float]] | None = None,
-                  steps_done: Sequence[str] = (), complete: bool = False, pointing: bool = False) -> bytes:
+                  steps_done: Sequence[str] = (), complete: bool = False, pointing: bool = False,
+                  measurement: Sequence[float] = ()) -> bytes:
     """A participant's whole task, for a late joiner (see the module docstring)."""
     return json.dumps({
         "kind": "state",
@@ -124,6 +140,7 @@ def state_message(verdicts: dict[str, tuple[str, str]], parts: dict[str, tuple[S
         "steps_done": list(steps_done),
         "complete": bool(complete),
         "pointing": bool(pointing),
+        "measurement": _numbers(measurement) if len(measurement) else [],
     }).encode()
 
 
@@ -157,6 +174,13 @@ def _steps(value: Any) -> tuple[str, ...]:
     return tuple(_text(s, MAX_ID, "step id") for s in value)
 
 
+def _measure(points: Any, by: str) -> SharedMeasure:
+    if not isinstance(points, list) or len(points) not in (0, 6) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in points):
+        raise TaskError("task message with a bad measurement (two points of three finite numbers)")
+    return SharedMeasure(tuple(float(v) for v in points), by)
+
+
 def _place(part: Any, pose: Any, slot: Any, by: str) -> SharedPlace:
     try:
         return SharedPlace(_text(part, MAX_ID, "part id"), _pose(pose), _slot(slot), by)
@@ -182,6 +206,8 @@ def _state(message: dict[str, Any], by: str) -> list[SharedAction]:
         out.append(SharedPose(part, _pose(pose), by))
     out.append(Progress(_steps(message.get("steps_done", [])), message.get("complete") is True))
     out.append(PointerChoice(message.get("pointing") is True))
+    if message.get("measurement"):
+        out.append(_measure(message["measurement"], by))
     return out
 
 
@@ -209,6 +235,8 @@ def decode(payload: bytes, by: str) -> list[SharedAction]:
         return _state(message, by)
     if kind == "progress":
         return [Progress(_steps(message.get("steps_done", [])), message.get("complete") is True)]
+    if kind == "measurement":
+        return [_measure(message.get("points"), by)]
     if kind == "pointer":
         return [PointerChoice(message.get("on") is True)]
     if kind == "reset":

@@ -3,7 +3,7 @@
 ``serve`` runs a Zenoh router for one named session: participants anywhere connect to it
 (``--join ENDPOINT``); on one LAN they also find each other without it. ``watch`` prints
 who joins and leaves and what they do to the task (grab, snap, release, step_done,
-point_marked, reset, variant, complete) and their laser pointers (pointer, on), one line (or JSON object) each, and at exit who
+point_marked, measurement, reset, variant, complete) and their laser pointers (pointer, on), one line (or JSON object) each, and at exit who
 is there, the steps done, every point's verdict and whether the task is complete. ``secret``
 writes a new random secret to a file (readable by its owner only): give it to the
 participants; a router refuses anyone without it.
@@ -20,13 +20,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from app.cli import number
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
 from app.collab.task_wire import PointerChoice, Progress, TaskError, VariantChoice
 from app.collab.task_wire import decode as decode_task
-from interaction.commands import Reset, SharedHold, SharedMark, SharedPlace, SharedPose
+from interaction.commands import (
+    Reset,
+    SharedHold,
+    SharedMark,
+    SharedMeasure,
+    SharedPlace,
+    SharedPose,
+)
 from scenes.model import SceneError
 
 DEFAULT_LISTEN = "tcp/0.0.0.0:7447"
@@ -113,6 +122,10 @@ class _Watched:
                 out.append({"kind": "reset"})
             elif isinstance(action, VariantChoice):
                 out.append({"kind": "variant", "name": action.name})
+            elif isinstance(action, SharedMeasure):
+                if action.points:
+                    a, b = np.asarray(action.points[:3]), np.asarray(action.points[3:])
+                    out.append({"kind": "measurement", "distance_mm": round(float(np.linalg.norm(b - a)) * 1000, 3)})
             elif isinstance(action, PointerChoice):
                 if action.on != (name in self.pointing):
                     (self.pointing.add if action.on else self.pointing.discard)(name)
@@ -156,7 +169,7 @@ def _watch(args: argparse.Namespace) -> int:
                     roster.notes.append(f"{event.name}: {err}")
                     continue
                 if catching_up:  # a state: where the others' parts are, not something they did now
-                    actions = [a for a in actions if not isinstance(a, (SharedHold, SharedPlace))]
+                    actions = [a for a in actions if not isinstance(a, (SharedHold, SharedPlace, SharedMeasure))]
                 for line in watched.lines(event.name, [a for a in actions if not isinstance(a, SharedPose)]):
                     _say(args.json, {"t": t, "participant": event.name, **line})
 

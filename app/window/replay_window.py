@@ -31,7 +31,7 @@ from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
 from views.feedback import FeedbackLabels
 from views.main_window import MainWindow
-from views.others import RecordedOthers, add_others
+from views.others import RecordedOthers, add_measurements, add_others
 from views.overlays import OverlayBuilder
 from views.scenario_dock import ScenarioPanel
 from views.timeline_dock import TimelinePanel
@@ -109,6 +109,7 @@ class ReplayMode(QObject):
             state.t, lambda part, point: self.overlays.label_position(state, part, point)
         )
         add_others(render_state, self.others.at(state.t), self.overlays.scene_radius * 0.05)
+        add_measurements(render_state, state.others_measurements, self.overlays.scene_radius * 0.05)
         viewport.set_render_state(render_state)
         self.scenario_panel.update_state(state)
 

@@ -53,7 +53,7 @@ from interaction.state import EngineState
 from interaction.trial import file_sha256
 from scenes.model import SceneError
 from scenes.transforms import pose_to_matrix
-from views.others import Pointer, add_others, add_pointers, colour_of
+from views.others import Pointer, add_measurements, add_others, add_pointers, colour_of
 from views.render_state import Highlight, Label, RenderState
 from views.session_dialog import JoinDialog, JoinRequest
 
@@ -446,6 +446,7 @@ class SessionSharing(QObject):
         if self.sharing is not None and self.sharing.pointing and self.request is not None:
             beams.append(self._beam(self.request.name, self.controller.session.last_frame))
         add_pointers(state, [b for b in beams if b is not None], head_size)
+        add_measurements(state, engine_state.others_measurements, head_size)
         for part, holder in engine_state.others_hold.items():
             state.highlights.setdefault(part, Highlight.GRABBED)
             at = place_label(part)
