@@ -242,6 +242,17 @@ def test_a_secret_file_is_checked(tmp_path):
         read_secret(short)
     with pytest.raises(SceneError, match="cannot read"):
         read_secret(tmp_path / "missing")
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"a-fine-secret\n" + b"x" * 20000)  # bounded before it is read whole
+    with pytest.raises(SceneError, match="not a session secret file"):
+        read_secret(huge)
+    damaged = tmp_path / "damaged"
+    damaged.write_bytes(b"a-fine-secret\n-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    from app.collab.link import read_authority
+
+    assert read_secret(damaged) == "a-fine-secret"
+    with pytest.raises(SceneError, match="certificate in the secret file is damaged"):
+        read_authority(damaged)
 
 
 def test_presence_before_the_liveliness_news_is_still_a_join():
@@ -301,3 +312,55 @@ def test_verdicts_and_task_state_travel_and_a_late_watcher_is_told(tmp_path, sec
         anna.close()
         watcher.close()
         router.close()
+
+
+def test_a_tls_session_is_encrypted_and_trusts_only_the_certificate_in_its_secret_file(tmp_path, secret_file):
+    """``session tls`` makes the router's certificate and puts its authority in the secret
+    file; over tls/ the participants with that file meet; without a certificate, with
+    another session's, or over plain tcp to the TLS port, nobody gets in (one line each)."""
+    from app.collab.link import open_link
+
+    endpoint = f"tls/127.0.0.1:{_free_port()}"
+    made = subprocess.run([*XRJIG, "session", "tls", "--session", "review", "--secret-file", str(secret_file),
+                           "--host", "127.0.0.1", "--out", str(tmp_path / "router")],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert oct((tmp_path / "router" / "router-key.pem").stat().st_mode & 0o777) == "0o600"
+    again = subprocess.run([*XRJIG, "session", "tls", "--session", "review", "--secret-file", str(secret_file),
+                            "--host", "127.0.0.1", "--out", str(tmp_path / "again")], capture_output=True, text=True)
+    assert again.returncode == 1 and "already carries a TLS certificate" in again.stderr
+    serve = _xrjig("session", "serve", "--session", "review", "--secret-file", str(secret_file),
+                   "--tls-dir", str(tmp_path / "router"), "--listen", endpoint)
+    try:
+        line = serve.stderr.readline()
+        assert f"serving session 'review' on {endpoint}" in line, line + serve.stderr.read()
+        anna = open_link("review", secret_file, connect=endpoint, name="anna")
+        watcher = open_link("review", secret_file, connect=endpoint)
+        try:
+            frame = next(_moving_frames(1))
+            deadline = time.monotonic() + 10
+            got = []
+            while time.monotonic() < deadline and not got:
+                anna.publish(frame, 0.0)
+                got = [e for e in watcher.drain() if e.kind == "presence"]
+                time.sleep(0.05)
+            assert got and got[0].name == "anna"
+        finally:
+            anna.close()
+            watcher.close()
+        plain = tmp_path / "plain.secret"
+        plain.write_text(secret_file.read_text().splitlines()[0] + "\n")
+        with pytest.raises(SceneError, match="needs the certificate in its secret file"):
+            open_link("review", plain, connect=endpoint)
+        other = tmp_path / "other.secret"
+        other.write_text(plain.read_text())
+        subprocess.run([*XRJIG, "session", "tls", "--session", "review", "--secret-file", str(other),
+                        "--host", "127.0.0.1", "--out", str(tmp_path / "other")], check=True, capture_output=True)
+        with pytest.raises(SceneError, match="cannot join session 'review'") as err:
+            open_link("review", other, connect=endpoint)  # the same secret, another session's authority
+        assert "\n" not in str(err.value)
+        with pytest.raises(SceneError, match="cannot join session 'review'"):
+            open_link("review", plain, connect=endpoint.replace("tls/", "tcp/"))
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)

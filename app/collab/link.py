@@ -32,8 +32,10 @@ from scenes.model import SceneError
 
 #: how long a silent link lives (ms): a killed participant is seen leaving after about this
 LEASE_MS = 2000
-#: the longest secret read from a secret file
+#: the longest secret read from a secret file, and the largest secret file (the secret,
+#: then perhaps the session's TLS certificate authority)
 MAX_SECRET_BYTES = 256
+MAX_SECRET_FILE_BYTES = 16 * 1024
 #: the largest "info" message accepted (a participant's role and file hashes, as JSON)
 MAX_INFO_BYTES = 4096
 
@@ -50,15 +52,21 @@ class LinkEvent:
     received: float = 0.0
 
 
-def read_secret(path: Path) -> str:
-    """The secret in ``path`` (its first line), or a SceneError naming the problem."""
+def _secret_file_bytes(path: Path) -> bytes:
     try:
         with open(path, "rb") as file:
-            data = file.read(MAX_SECRET_BYTES + 1)
+            return file.read(MAX_SECRET_FILE_BYTES + 1)
     except OSError as err:
         raise SceneError(path, f"cannot read the session secret ({err.strerror or err})") from None
+
+
+def read_secret(path: Path) -> str:
+    """The secret in ``path`` (its first line), or a SceneError naming the problem."""
+    data = _secret_file_bytes(path)
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise SceneError(path, f"is not a session secret file (over {MAX_SECRET_FILE_BYTES} bytes)")
     line = data.split(b"\n", 1)[0].strip()
-    if len(data) > MAX_SECRET_BYTES and b"\n" not in data[:MAX_SECRET_BYTES]:
+    if len(line) > MAX_SECRET_BYTES:
         raise SceneError(path, f"the session secret is longer than {MAX_SECRET_BYTES} bytes")
     try:
         secret = line.decode("ascii")
@@ -69,11 +77,31 @@ def read_secret(path: Path) -> str:
     return secret
 
 
+def read_authority(path: Path) -> bytes | None:
+    """The TLS certificate authority (PEM) the secret file carries after the secret
+    (``xrjig session tls`` adds it; app/collab/tls.py), or None."""
+    from app.collab.tls import authority_in
+
+    return authority_in(path, _secret_file_bytes(path)[:MAX_SECRET_FILE_BYTES])
+
+
+def open_link(session: str, secret_file: Path, *, connect: str | None = None, name: str | None = None) -> SessionLink:
+    """A SessionLink with the secret (and, for a ``tls/`` endpoint, the certificate
+    authority) of ``secret_file``."""
+    return SessionLink(session, read_secret(secret_file), connect=connect, name=name,
+                       authority=read_authority(secret_file))
+
+
 def zenoh_config(mode: str, *, connect: str | None = None, listen: str | None = None,
                  user: str | None = None, secret: str | None = None,
-                 dictionary_file: Path | None = None) -> Any:
+                 dictionary_file: Path | None = None, authority: bytes | None = None,
+                 tls_files: tuple[Path, Path] | None = None) -> Any:
     """A Zenoh configuration: ``mode`` client, peer or router; no multicast scouting when
-    an endpoint is given (the session is where it was said to be)."""
+    an endpoint is given (the session is where it was said to be). ``authority``: the only
+    certificate authority a ``tls/`` connection trusts; ``tls_files``: a router's
+    certificate and key for ``tls/`` listening."""
+    import base64
+
     import zenoh
 
     values: dict[str, Any] = {
@@ -91,6 +119,11 @@ def zenoh_config(mode: str, *, connect: str | None = None, listen: str | None = 
         values["transport/auth/usrpwd/password"] = secret
     if dictionary_file is not None:
         values["transport/auth/usrpwd/dictionary_file"] = str(dictionary_file)
+    if authority is not None:
+        values["transport/link/tls/root_ca_certificate_base64"] = base64.b64encode(authority).decode()
+    if tls_files is not None:
+        values["transport/link/tls/listen_certificate"] = str(tls_files[0])
+        values["transport/link/tls/listen_private_key"] = str(tls_files[1])
     config = zenoh.Config()
     for name, value in values.items():
         config.insert_json5(name, json.dumps(value))
@@ -102,19 +135,23 @@ class SessionLink:
     participant: ``publish`` sends its presence; without, it only listens."""
 
     def __init__(self, session: str, secret: str, *, connect: str | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, authority: bytes | None = None) -> None:
         import zenoh
 
         self.session = check_name("session", session)
         self.name = check_name("participant", name) if name is not None else None
         self.events: queue.SimpleQueue[LinkEvent] = queue.SimpleQueue()
-        config = zenoh_config("client" if connect else "peer", connect=connect, user=session, secret=secret)
+        if connect is not None and connect.startswith("tls/") and authority is None:
+            raise SceneError(connect, "a TLS session needs the certificate in its secret file: ask the "
+                                      "facilitator for the file `xrjig session tls` completed")
+        config = zenoh_config("client" if connect else "peer", connect=connect, user=session, secret=secret,
+                              authority=authority)
         try:
             self._z = zenoh.open(config)
         except zenoh.ZError:
             where = connect or "the local network"
             raise SceneError(where, f"cannot join session {session!r}: no router there, or it "
-                                    "refused this session's secret") from None
+                                    "refused this session's secret or certificate") from None
         self._encoder = Encoder()
         self._token = self._publisher = None
         if self.name is not None:

@@ -67,13 +67,13 @@ def _join(args: argparse.Namespace) -> Any:
     """``--join``: the session link the autopilot's hands are shown through (None without)."""
     if args.join is None:
         return None
-    from app.collab.link import SessionLink, read_secret
+    from app.collab.link import open_link
 
     if args.session is None or args.secret_file is None:
         raise SceneError("--join", "needs --session and --secret-file")
 
     connect = None if args.join == "lan" else args.join
-    return SessionLink(args.session, read_secret(args.secret_file), connect=connect, name=args.name)
+    return open_link(args.session, args.secret_file, connect=connect, name=args.name)
 
 
 class _Participant:

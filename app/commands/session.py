@@ -1,12 +1,15 @@
-"""``xrjig session serve|watch|secret``: run, observe and secure a shared session.
+"""``xrjig session serve|watch|secret|tls``: run, observe and secure a shared session.
 
 ``serve`` runs a Zenoh router for one named session: participants anywhere connect to it
 (``--join ENDPOINT``); on one LAN they also find each other without it. ``watch`` prints
 who joins and leaves and what they do to the task (grab, snap, release, step_done,
-point_marked, measurement, reset, variant, complete) and their laser pointers (pointer, on), one line (or JSON object) each, and at exit who
-is there, the steps done, every point's verdict and whether the task is complete. ``secret``
+point_marked, measurement, reset, variant, complete) and their laser pointers (pointer,
+on), one line (or JSON object) each, and at exit who is there, the steps done, every
+point's verdict and whether the task is complete. ``secret``
 writes a new random secret to a file (readable by its owner only): give it to the
-participants; a router refuses anyone without it.
+participants; a router refuses anyone without it. ``tls`` makes the router's TLS
+certificate and appends its authority to that file (app/collab/tls.py), for an encrypted
+session: ``serve --tls-dir``, participants join ``tls/HOST:7447`` with the same file.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from app.cli import number
-from app.collab.link import SessionLink, read_secret, zenoh_config
+from app.collab.link import open_link, read_authority, read_secret, zenoh_config
 from app.collab.names import check_name
 from app.collab.roster import Roster
 from app.collab.task_wire import PointerChoice, Progress, TaskError, VariantChoice
 from app.collab.task_wire import decode as decode_task
+from app.collab.tls import router_files
 from interaction.commands import (
     Reset,
     SharedHold,
@@ -39,14 +43,17 @@ from interaction.commands import (
 from scenes.model import SceneError
 
 DEFAULT_LISTEN = "tcp/0.0.0.0:7447"
+DEFAULT_TLS = "tls/0.0.0.0:7447"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True, metavar="serve|watch|secret")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="serve|watch|secret|tls")
     serve = actions.add_parser("serve", help="run a router for a named session")
     serve.add_argument("--session", required=True, help="the session's name")
     serve.add_argument("--secret-file", type=Path, required=True, help="file holding the session's secret")
-    serve.add_argument("--listen", default=DEFAULT_LISTEN, help=f"Zenoh endpoint (default {DEFAULT_LISTEN})")
+    serve.add_argument("--listen", help=f"Zenoh endpoint (default {DEFAULT_LISTEN}, with --tls-dir {DEFAULT_TLS})")
+    serve.add_argument("--tls-dir", type=Path, help="folder with the router certificate `session tls` made: "
+                                                     "encrypted tls/ endpoints")
     serve.add_argument("--seconds", type=number(float, 0, 1e9, low_open=True), help="stop after this long")
     watch = actions.add_parser("watch", help="print who joins and leaves a session")
     watch.add_argument("--connect", help="the router's endpoint, e.g. tcp/host:7447 (default: the LAN)")
@@ -56,10 +63,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     watch.add_argument("--seconds", type=number(float, 0, 1e9, low_open=True), help="stop after this long")
     secret = actions.add_parser("secret", help="write a new random session secret to a file")
     secret.add_argument("out", type=Path, help="the file to create (it must not exist)")
+    tls = actions.add_parser("tls", help="make the router's TLS certificate and add its authority to the secret file")
+    tls.add_argument("--session", required=True, help="the session's name")
+    tls.add_argument("--secret-file", type=Path, required=True, help="the session's secret file (the certificate "
+                                                                       "authority is appended to it)")
+    tls.add_argument("--host", action="append", required=True,
+                     help="a name or address participants connect to (repeat for several)")
+    tls.add_argument("--out", type=Path, required=True, help="folder for router.pem and router-key.pem")
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"serve": _serve, "watch": _watch, "secret": _secret}[args.action](args)
+    return {"serve": _serve, "watch": _watch, "secret": _secret, "tls": _tls}[args.action](args)
 
 
 def _secret(args: argparse.Namespace) -> int:
@@ -73,22 +87,43 @@ def _secret(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tls(args: argparse.Namespace) -> int:
+    from app.collab.tls import make_certificates
+
+    session = check_name("session", args.session)
+    read_secret(args.secret_file)  # a secret file it is
+    if read_authority(args.secret_file) is not None:
+        raise SceneError(args.secret_file, "already carries a TLS certificate: make a new secret file for a "
+                                           "new one (`xrjig session secret`)")
+    authority, cert, _ = make_certificates(session, args.host, args.out)
+    with open(args.secret_file, "ab") as file:
+        file.write(b"\n" + authority)
+    print(f"wrote {cert} and its key for `serve --tls-dir {args.out}`, valid for {', '.join(args.host)}; "
+          f"added the certificate authority to {args.secret_file}: give that file to the participants",
+          file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import zenoh
 
     session = check_name("session", args.session)
     secret = read_secret(args.secret_file)
+    tls_files = router_files(args.tls_dir) if args.tls_dir is not None else None
+    listen = args.listen or (DEFAULT_TLS if tls_files else DEFAULT_LISTEN)
+    if tls_files is not None and not listen.startswith("tls/"):
+        raise SceneError(listen, "with --tls-dir the router listens on a tls/ endpoint, e.g. " + DEFAULT_TLS)
     with tempfile.TemporaryDirectory(prefix="xrjig-session-") as folder:
         users = Path(folder) / "users"  # Zenoh reads user:password pairs from a file
         fd = os.open(users, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as file:
             file.write(f"{session}:{secret}\n")
         try:
-            router = zenoh.open(zenoh_config("router", listen=args.listen, dictionary_file=users))
+            router = zenoh.open(zenoh_config("router", listen=listen, dictionary_file=users, tls_files=tls_files))
         except zenoh.ZError as err:
-            raise SceneError(args.listen, f"cannot serve session {session!r} there ({str(err).split(' at ')[0]})") from None
+            raise SceneError(listen, f"cannot serve session {session!r} there ({str(err).split(' at ')[0]})") from None
         os.unlink(users)  # read at start: the secret does not stay on disk
-        print(f"serving session {session!r} on {args.listen}", file=sys.stderr, flush=True)
+        print(f"serving session {session!r} on {listen}", file=sys.stderr, flush=True)
         try:
             _wait(args.seconds)
         finally:
@@ -151,7 +186,7 @@ class _Watched:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    link = SessionLink(args.session, read_secret(args.secret_file), connect=args.connect)
+    link = open_link(args.session, args.secret_file, connect=args.connect)
     roster = Roster()
     watched = _Watched()
     start = time.monotonic()

@@ -31,7 +31,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel
 
-from app.collab.link import SessionLink, read_secret
+from app.collab.link import SessionLink, open_link
 from app.collab.names import check_name
 from app.collab.roster import Roster
 from app.collab.task_sharing import TaskSharing
@@ -126,10 +126,9 @@ class SessionSharing(QObject):
         window = self.controller.window
         try:
             check_name("participant", request.name)
-            secret = read_secret(request.secret_file)
             connect = None if request.endpoint == "lan" else request.endpoint
             publishes = request.role != "observer"
-            self.link = SessionLink(request.session, secret, connect=connect,
+            self.link = open_link(request.session, request.secret_file, connect=connect,
                                     name=request.name if publishes else None)
         except SceneError as err:
             window.show_error(str(err))
