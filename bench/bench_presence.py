@@ -1,10 +1,12 @@
 """Presence in a shared session: latency and bandwidth with 2, 4 and 8 participants at 90 Hz.
 
-Every participant publishes its head, hands and gaze 90 times a second through a Zenoh
-router on loopback (``SessionLink.publish``: quantised, delta-coded, zstd) and receives
-everyone else's (``Roster``: decoded, newest wins). Frames are a desktop participant's
+Every participant, each in its own process as in a real session, publishes its head,
+hands and gaze 90 times a second through a Zenoh router on loopback
+(``SessionLink.publish``: quantised, delta-coded, zstd) and receives everyone else's
+(``Roster``: decoded, newest wins). Frames are a desktop participant's
 (simulated hands with finger joints) moving all the time, the worst case for the deltas.
-Latency: from ``publish`` to the decoded frame on each receiver (one process, one clock).
+Latency: from ``publish`` to the decoded frame on each receiver (CLOCK_MONOTONIC, which
+every process on one machine shares).
 
 Peer, measured in the same run: bare Zenoh put/subscribe of the same message bytes (no
 encoding, no decoding), the floor our presence sits on.
@@ -15,9 +17,9 @@ Run: ``.venv/bin/python bench/bench_presence.py [--seconds 5]``
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -46,83 +48,90 @@ def frames(n: int, seed: int) -> list:
     return out
 
 
-def ours(endpoint: str, count: int, seconds: float) -> tuple[list[float], float]:
-    links = [SessionLink("bench", SECRET, connect=endpoint, name=f"p{i}") for i in range(count)]
-    rosters = [Roster() for _ in links]
-    moves = [frames(int(seconds * RATE) + 1, i) for i in range(count)]
-    time.sleep(1.0)  # everyone has joined
-    for link in links:
-        link.drain()
+def _participant(kind: str, endpoint: str, i: int, seconds: float, start_at: float, out) -> None:
+    """One participant in its own process (as in a session: one Python per person): from
+    ``start_at`` (CLOCK_MONOTONIC, the same in every process here) it publishes 90 times a
+    second and takes in everyone else's; sends back (latencies, bytes sent)."""
+    moves = frames(int(seconds * RATE) + 1, i)
     latencies: list[float] = []
-    sent_bytes = [0] * count
-    stop = threading.Event()
+    sent = 0
+    if kind == "ours":
+        link = SessionLink("bench", SECRET, connect=endpoint, name=f"p{i}")
+        roster = Roster()
 
-    def receive() -> None:
-        while not stop.is_set():
-            for link, roster in zip(links, rosters, strict=True):
-                for event in link.drain():
-                    if event.kind == "presence":
-                        peer = roster.peers.get(event.name)
-                        before = peer.sent if peer else None
-                        roster.apply([event])
-                        peer = roster.peers[event.name]
-                        if peer.sent != before:
-                            latencies.append(event.received - peer.sent)
-                    else:
-                        roster.apply([event])
-            time.sleep(0.0005)
+        def handle(event) -> None:
+            peer = roster.peers.get(event.name)
+            before = peer.sent if peer else None
+            roster.apply([event])
+            peer = roster.peers.get(event.name)
+            if event.kind == "presence" and peer is not None and peer.sent != before:
+                latencies.append(event.received - peer.sent)
 
-    receiver = threading.Thread(target=receive)
-    receiver.start()
-    start = time.monotonic()
-    for k in range(int(seconds * RATE)):
-        due = start + k / RATE
-        time.sleep(max(0.0, due - time.monotonic()))
-        for i, link in enumerate(links):
-            sent_bytes[i] += link.publish(moves[i][k], time.monotonic())
-    time.sleep(0.2)
-    stop.set()
-    receiver.join()
-    for link in links:
-        link.close()
-    return latencies, sum(sent_bytes) / count / seconds
+        def take(until: float = 0.0) -> None:
+            """Wait until ``until``, then take everything that arrived, as a window does at
+            each view update (its arrival time was stamped by Zenoh's callback)."""
+            time.sleep(max(0.0, until - time.monotonic()))
+            for event in link.drain():
+                handle(event)
 
+        def publish(k: int) -> int:
+            return link.publish(moves[k], time.monotonic())
+        close = link.close
+    else:  # bare Zenoh, the same bytes, the send time in front
+        session = zenoh.open(zenoh_config("client", connect=endpoint, user="bench", secret=SECRET))
+        encoder = Encoder()
+        messages = [encoder.encode(f, 0.0) for f in moves]
+        arrived: list[float] = []
 
-def bare(endpoint: str, count: int, seconds: float) -> list[float]:
-    """The same bytes, put and received with Zenoh alone (time stamped in the payload)."""
-    sessions = [zenoh.open(zenoh_config("client", connect=endpoint, user="bench", secret=SECRET)) for _ in range(count)]
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def on_sample(i: int):
-        def callback(sample) -> None:
+        def on_sample(sample) -> None:
             received = time.monotonic()
-            key = str(sample.key_expr)
-            if not key.endswith(f"/p{i}"):
-                payload = sample.payload.to_bytes()
-                with lock:
-                    latencies.append(received - float(np.frombuffer(payload[:8], np.float64)[0]))
-        return callback
+            if not str(sample.key_expr).endswith(f"/p{i}"):
+                arrived.append(received - float(np.frombuffer(sample.payload.to_bytes()[:8], np.float64)[0]))
 
-    subs = [s.declare_subscriber("xrjig/bench/bare/*", on_sample(i)) for i, s in enumerate(sessions)]
-    pubs = [s.declare_publisher(f"xrjig/bench/bare/p{i}", congestion_control=zenoh.CongestionControl.DROP,
-                                priority=zenoh.Priority.INTERACTIVE_HIGH, express=True)
-            for i, s in enumerate(sessions)]
-    encoders = [Encoder() for _ in range(count)]
-    moves = [frames(int(seconds * RATE) + 1, i) for i in range(count)]
-    messages = [[encoders[i].encode(f, 0.0) for f in moves[i]] for i in range(count)]
-    time.sleep(1.0)
-    start = time.monotonic()
+        sub = session.declare_subscriber("xrjig/bench/bare/*", on_sample)
+        pub = session.declare_publisher(f"xrjig/bench/bare/p{i}", congestion_control=zenoh.CongestionControl.DROP,
+                                        priority=zenoh.Priority.INTERACTIVE_HIGH, express=True)
+
+        def take(until: float = 0.0) -> None:
+            time.sleep(max(0.0, until - time.monotonic()))  # Zenoh's thread takes them in
+            latencies.extend(arrived[len(latencies):])
+
+        def publish(k: int) -> int:
+            message = np.float64(time.monotonic()).tobytes() + messages[k]
+            pub.put(message)
+            return len(message)
+
+        def close() -> None:
+            sub.undeclare()
+            pub.undeclare()
+            session.close()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    take()
+    latencies.clear()  # only what arrives while everyone runs
     for k in range(int(seconds * RATE)):
-        time.sleep(max(0.0, start + k / RATE - time.monotonic()))
-        for i, pub in enumerate(pubs):
-            pub.put(np.float64(time.monotonic()).tobytes() + messages[i][k])
-    time.sleep(0.2)
-    for entity in (*subs, *pubs):
-        entity.undeclare()
-    for s in sessions:
-        s.close()
-    return latencies
+        take(until=start_at + k / RATE)  # receive while waiting for the next frame
+        sent += publish(k)
+    take(until=time.monotonic() + 0.2)
+    close()
+    out.send((latencies, sent / seconds))
+
+
+def run(kind: str, endpoint: str, count: int, seconds: float) -> tuple[list[float], float]:
+    """``count`` participants of ``kind`` ("ours", "bare"), each its own process; all
+    latencies, and the mean bytes a second one sends."""
+    context = multiprocessing.get_context("spawn")
+    start_at = time.monotonic() + 4.0  # everyone has started and joined
+    pipes, workers = [], []
+    for i in range(count):
+        mine, theirs = context.Pipe(duplex=False)
+        worker = context.Process(target=_participant, args=(kind, endpoint, i, seconds, start_at, theirs))
+        worker.start()
+        pipes.append(mine)
+        workers.append(worker)
+    results = [pipe.recv() for pipe in pipes]
+    for worker in workers:
+        worker.join()
+    return [x for lat, _ in results for x in lat], float(np.mean([rate for _, rate in results]))
 
 
 def main() -> None:
@@ -137,8 +146,8 @@ def main() -> None:
         try:
             print(f"presence at {RATE:.0f} Hz through a Zenoh router on loopback, {args.seconds:.0f} s per row")
             for count in (2, 4, 8):
-                lat, rate = ours(endpoint, count, args.seconds)
-                floor = bare(endpoint, count, args.seconds)
+                lat, rate = run("ours", endpoint, count, args.seconds)
+                floor, _ = run("bare", endpoint, count, args.seconds)
                 p50, p99 = np.percentile(lat, [50, 99]) * 1e3
                 f50, f99 = np.percentile(floor, [50, 99]) * 1e3
                 expected = count * (count - 1) * RATE * args.seconds

@@ -21,7 +21,7 @@ import pytest
 
 from app.collab.link import SessionLink, read_secret, zenoh_config
 from app.collab.names import key
-from app.collab.presence_wire import KEY_EVERY, Decoder, Encoder, WireError
+from app.collab.presence_wire import KEY_EVERY, MAGIC, Decoder, Encoder, WireError
 from app.collab.roster import Roster
 from devices.desktop import DesktopDevice
 from interaction.recording import quantize
@@ -190,28 +190,38 @@ def test_presence_arrives_as_the_quantised_frame_sent_and_survives_a_router_rest
         router.close()
 
 
-def test_a_missed_message_costs_at_most_until_the_next_key():
+def test_a_lost_delta_costs_only_itself_and_a_lost_key_its_half_second():
     encoder, decoder = Encoder(), Decoder()
-    frames = list(_moving_frames(2 * KEY_EVERY))
-    shown = []
+    frames = list(_moving_frames(3 * KEY_EVERY))
+    lost = {5, 2 * KEY_EVERY}  # a delta, then the third key
+    shown = {}
     for k, frame in enumerate(frames):
         message = encoder.encode(frame, frame.t)
-        if k == 5:
+        if k in lost:
             continue  # lost on the way
         out = decoder.decode(message)
-        shown.append(out is not None)
+        shown[k] = out is not None
         if out is not None:
             assert out[2].to_record().tobytes() == quantize(frame).to_record().tobytes()
-    # frames 6 .. KEY_EVERY - 1 are deltas on the lost one: dropped, then all from the key on
-    assert shown == [True] * 5 + [False] * (KEY_EVERY - 6) + [True] * KEY_EVERY
+    dropped = sorted(k for k, ok in shown.items() if not ok)
+    # after the lost delta the next ones decode (they are on the key); after the lost key,
+    # its deltas cannot, until the next key (beyond these frames)
+    assert dropped == list(range(2 * KEY_EVERY + 1, 3 * KEY_EVERY))
     assert decoder.decode(Encoder().encode(frames[0], 0.0)) is None  # an older key: not shown
+    stale = Encoder()
+    messages = [stale.encode(f, f.t) for f in frames[:3]]
+    fresh = Decoder()
+    assert fresh.decode(messages[2]) is None  # a delta with no key yet
+    assert fresh.decode(messages[0]) is not None and fresh.decode(messages[2]) is not None
+    assert fresh.decode(messages[1]) is None  # older than what was shown: newest wins
 
 
 @pytest.mark.parametrize(("message", "problem"), [
     (b"", "cut short"),
-    (b"XJP1\x01" + bytes(20), "does not decompress"),
+    (MAGIC + b"\x01" + bytes(20), "does not decompress"),
+    (b"XJP1\x01" + bytes(20), "unknown magic"),  # the first wire format: deltas on the previous message
     (b"NOPE" + bytes(20), "unknown magic"),
-    (b"XJP1" + bytes(10_000), "at most"),
+    (MAGIC + bytes(10_000), "at most"),
 ])
 def test_hostile_presence_messages_are_one_line_each(message, problem):
     with pytest.raises(WireError, match=problem):
@@ -364,3 +374,17 @@ def test_a_tls_session_is_encrypted_and_trusts_only_the_certificate_in_its_secre
     finally:
         serve.terminate()
         serve.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("field", "value"), [("pinch", np.nan), ("gaze_confidence", np.inf), ("t", np.nan)])
+def test_a_presence_frame_with_a_non_finite_number_is_refused(field, value):
+    frame = next(_moving_frames(1))
+    if field == "pinch":
+        frame.hands[1].pinch = value
+    elif field == "gaze_confidence":
+        frame.gaze.confidence = value
+    else:
+        frame.t = value
+    message = Encoder().encode(frame, 0.0)  # a finite time in the header, the bad one inside
+    with pytest.raises(WireError, match="non-finite"):
+        Decoder().decode(message)
