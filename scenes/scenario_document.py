@@ -32,6 +32,13 @@ from scenes.transforms import matrix_to_pose, pose_to_matrix
 from scenes.undo import Command, Listeners, UndoStack
 
 
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
+    """Marks an undo step's name for translation without Qt (context "Undo"; names of
+    points, steps and variants stay out of it as ``{fields}``): the window shows it
+    translated (views/authoring.py, which lists the same texts for lupdate)."""
+    return text
+
+
 def consistent_order(steps: list[Step]) -> list[Step]:
     """``steps`` in this order, each waiting only for steps listed before it (edges that
     point forward are dropped: the list is then an order the engine accepts). Steps whose
@@ -109,10 +116,11 @@ class ScenarioDocument:
     def add_inspection_point(self, point: InspectionPoint) -> None:
         points = self.scenario.inspection_points
         self._push(
-            f"Add inspection point {point.id}",
+            QT_TRANSLATE_NOOP("Undo", "Add inspection point {point}"),
             "points",
             lambda: points.append(point),
             lambda: points.remove(point),
+            point=point.id,
         )
 
     def remove_inspection_point(self, point_id: str) -> None:
@@ -120,10 +128,11 @@ class ScenarioDocument:
         index = next(i for i, p in enumerate(points) if p.id == point_id)
         point = points[index]
         self._push(
-            f"Remove inspection point {point_id}",
+            QT_TRANSLATE_NOOP("Undo", "Remove inspection point {point}"),
             "points",
             lambda: points.remove(point),
             lambda: points.insert(index, point),
+            point=point_id,
         )
 
     def move_step(self, index: int, new_index: int) -> None:
@@ -135,7 +144,8 @@ class ScenarioDocument:
             return
         order = list(steps)
         order.insert(new_index, order.pop(index))
-        self._set_steps(f"Move step {steps[index].label or steps[index].id}", consistent_order(order))
+        self._set_steps(QT_TRANSLATE_NOOP("Undo", "Move step {step}"), consistent_order(order),
+                        step=steps[index].label or steps[index].id)
 
     def set_requires(self, step_id: str, requires: list[str]) -> None:
         """Make one step wait for ``requires`` (ids of steps listed before it)."""
@@ -147,16 +157,16 @@ class ScenarioDocument:
             return
         new = list(steps)
         new[i] = dataclasses.replace(steps[i], requires=wanted)
-        self._set_steps(f"Set what {steps[i].label or step_id} waits for", new)
+        self._set_steps(QT_TRANSLATE_NOOP("Undo", "Set what {step} waits for"), new, step=steps[i].label or step_id)
 
-    def _set_steps(self, text: str, new: list[Step]) -> None:
+    def _set_steps(self, text: str, new: list[Step], **values: str) -> None:
         steps = self.scenario.steps
         old = list(steps)
 
         def put(v: list[Step]) -> None:
             steps[:] = v
 
-        self._push(text, "steps", lambda: put(new), lambda: put(old))
+        self._push(text, "steps", lambda: put(new), lambda: put(old), **values)
 
     def set_tolerance(self, name: str, value: float | None) -> None:
         """Set (or with None remove) a scenario tolerance: position_mm, angle_deg, magnet_mm."""
@@ -171,7 +181,7 @@ class ScenarioDocument:
             else:
                 tolerances[name] = float(v)
 
-        self._push(f"Set {name}", "tolerances", lambda: put(value), lambda: put(old))
+        self._push(QT_TRANSLATE_NOOP("Undo", "Set {name}"), "tolerances", lambda: put(value), lambda: put(old), name=name)
 
     def set_variant(
         self, variant: str, overrides: dict[str, Any], make_default: bool = False
@@ -194,10 +204,11 @@ class ScenarioDocument:
             scenario.default_variant = default
 
         self._push(
-            f"Edit variant {variant}",
+            QT_TRANSLATE_NOOP("Undo", "Edit variant {variant}"),
             "variants",
             lambda: put(new, new_default),
             lambda: put(old, old_default),
+            variant=variant,
         )
 
     def set_anchor(self, anchor: Anchor | None) -> None:
@@ -210,7 +221,7 @@ class ScenarioDocument:
         def put(v: Anchor | None) -> None:
             scenario.anchor = v
 
-        text = "Remove the AR marker" if anchor is None else "Place the AR marker"
+        text = QT_TRANSLATE_NOOP("Undo", "Remove the AR marker") if anchor is None else QT_TRANSLATE_NOOP("Undo", "Place the AR marker")
         self._push(text, "anchor", lambda: put(anchor), lambda: put(old))
 
     def save(self, path: str | Path) -> None:
@@ -218,7 +229,10 @@ class ScenarioDocument:
         self.scenario.path = Path(path)
         self.stack.set_clean()
 
-    def _push(self, text: str, kind: str, apply, revert) -> None:  # noqa: ANN001 - plain callables
+    def _push(self, text: str, kind: str, apply, revert, **values: str) -> None:  # noqa: ANN001 - plain callables
+        """Do and remember one edit named ``text`` (a marked text; with ``values``, a
+        template their names fill in)."""
+
         def do() -> None:
             apply()
             self.changed.emit(kind)
@@ -227,4 +241,7 @@ class ScenarioDocument:
             revert()
             self.changed.emit(kind)
 
-        self.stack.push(Command(text, do, undo))
+        if values:
+            self.stack.push(Command(text.format(**values), do, undo, template=text, values=dict(values)))
+        else:
+            self.stack.push(Command(text, do, undo))

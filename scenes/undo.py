@@ -31,13 +31,19 @@ class Listeners:
 
 @dataclass
 class Command:
-    """One undoable change: ``apply`` does it (again), ``revert`` takes it back."""
+    """One undoable change: ``apply`` does it (again), ``revert`` takes it back.
+
+    ``text`` names it in English. A window in another language shows ``template`` (the
+    text marked for translation, its names as ``{fields}``) translated, then filled in with
+    ``values``; without a template, ``text`` itself is the marked text."""
 
     text: str
     apply: Callable[[], None]
     revert: Callable[[], None]
     #: commands grouped under this one (a macro): applied in order, reverted in reverse
     children: list[Command] = field(default_factory=list)
+    template: str = ""
+    values: dict[str, str] = field(default_factory=dict)
 
     def redo(self) -> None:
         self.apply()
@@ -124,6 +130,15 @@ class UndoStack:
     @property
     def redo_text(self) -> str:
         return self._undone[-1].text if self._undone else ""
+
+    @property
+    def undo_command(self) -> Command | None:
+        """What Undo would take back (its name in other languages: ``Command.template``)."""
+        return self._done[-1] if self._done else None
+
+    @property
+    def redo_command(self) -> Command | None:
+        return self._undone[-1] if self._undone else None
 
     def set_clean(self) -> None:
         """Mark the present state as saved."""

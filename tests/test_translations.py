@@ -16,6 +16,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.display.language import I18N, catalogue_path, choose_language, normalize
@@ -271,7 +272,7 @@ def test_window_docks_menus_and_dialogs_are_chinese(qtbot, tmp_path, chinese):
         JoinDialog(window.settings, "anna", window),
     ]
     # typed as they are: names, and a session endpoint's syntax (lan, tcp/host:7447)
-    typed = {"P07", "desktop", "novice", "expert", "anna", "review", "lan", "tcp", "host"}
+    typed = {"P07", "novice", "expert", "anna", "review", "lan", "tcp", "host"}
     for dialog in dialogs:
         qtbot.addWidget(dialog)
         left = untranslated(dialog, allowed | typed | set(MARKER_DICTIONARIES))
@@ -295,6 +296,134 @@ def test_replay_window_is_chinese(qtbot, tmp_path, chinese, as1_recording):
     left = untranslated(mode.window, allowed)
     assert not left, f"English left in the replay window under zh_CN: {left}"
     mode.window.close()
+
+
+# -- status lines with figures, undo names, voice -------------------------------------------------
+def _ar_views():
+    import numpy as np
+
+    from devices.camera.ar_camera import ArView
+    from devices.camera.intrinsics import CameraIntrinsics
+    from devices.camera.marker_tracking import TrackState
+
+    image, pinhole, pose = np.zeros((4, 4, 3), np.uint8), CameraIntrinsics(np.eye(3)), np.eye(4)
+    for approximate in (False, True):
+        yield ArView(0, 3.0, TrackState.TRACKING, image, pinhole, "marker 23", pose, 0.43, 3.0, approximate)
+        yield ArView(0, 3.0, TrackState.TRACKING, image, pinhole, "marker 23", pose, None, 3.0, approximate)
+        yield ArView(0, 3.0, TrackState.HOLDING, image, pinhole, "marker 23", pose, None, 2.5, approximate)
+        yield ArView(0, 3.0, TrackState.LOST, image, pinhole, "marker 23", None, None, 1.0, approximate)
+        yield ArView(0, 3.0, TrackState.LOST, image, pinhole, "marker 23", None, None, None, approximate)
+
+
+def test_ar_status_lines_match_the_device_in_english():
+    """The window says ArView.status() itself so that it can translate it: in English, word
+    for word the device's line."""
+    from app.window.ar_mode import ar_status
+
+    for view in _ar_views():
+        assert ar_status(view, view.target_name) == view.status()
+
+
+def test_ar_status_lines_are_chinese_under_zh_cn(chinese):
+    from app.window.ar_mode import ar_status, target_text
+    from scenes.scenario_anchor import Anchor
+
+    anchor = Anchor(np.zeros(7), marker_id=23, size_m=0.05)
+    assert target_text(anchor) == "标记 23"
+    for view in _ar_views():
+        line = ar_status(view, target_text(anchor))
+        assert line.startswith("AR：") and "标记 23" in line and not english_words(line, NOT_TRANSLATED), line
+
+
+def _undo_marks() -> set[str]:
+    """Undo names marked in the Qt-free code (lupdate does not read scenes/)."""
+    found = set()
+    for path in [*(ROOT / "scenes").rglob("*.py"), *(ROOT / "app" / "model").rglob("*.py")]:
+        found |= set(re.findall(r'QT_TRANSLATE_NOOP\(\s*"Undo",\s*"([^"]+)"\)', path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_undo_names_marked_in_scenes_reach_the_catalogue():
+    from views.authoring import UNDO_NAMES
+
+    assert _undo_marks() == set(UNDO_NAMES)
+    undo = {m.findtext("source") for c in ET.parse(TS).getroot().iter("context") if c.findtext("name") == "Undo"
+            for m in c.iter("message")}
+    assert set(UNDO_NAMES) <= undo
+
+
+def _document_with_point():
+    from scenes.scenario import InspectionPoint, Scenario
+    from scenes.scenario_document import ScenarioDocument
+
+    document = ScenarioDocument(Scenario(model=Path("m.glb")))
+    document.add_inspection_point(InspectionPoint(id="P3", node="n", point=np.zeros(3), normal=np.array([0, 0, 1.0])))
+    return document
+
+
+def test_undo_history_names_stay_english_in_english(qapp):
+    from PySide6.QtCore import QObject
+
+    from views.authoring import undo_actions
+
+    document, parent = _document_with_point(), QObject()
+    undo, redo = undo_actions(document.stack, parent)
+    assert document.stack.undo_text == "Add inspection point P3" and undo.text() == "&Undo Add inspection point P3"
+    document.stack.undo()
+    assert redo.text() == "&Redo Add inspection point P3" and undo.text() == "&Undo"
+
+
+def test_undo_history_names_are_chinese_under_zh_cn(qapp, chinese):
+    """Edit ▸ Undo names the step in Chinese (the point's id as the designer wrote it); the
+    stack itself keeps the English name."""
+    from PySide6.QtCore import QObject
+
+    from views.authoring import command_name, undo_actions
+
+    document, parent = _document_with_point(), QObject()
+    undo, redo = undo_actions(document.stack, parent)
+    assert command_name(document.stack.undo_command) == "添加检验点 P3"
+    assert undo.text() == "撤销“添加检验点 P3”(&U)" and redo.text() == "重做(&R)"
+    document.stack.undo()  # the actions follow the stack
+    assert undo.text() == "撤销(&U)" and redo.text() == "重做“添加检验点 P3”(&R)"
+    document.stack.redo()
+    document.stack.begin_macro("Edit parameters")  # as app/model/workspace.py marks it
+    document.set_tolerance("position_mm", 2.0)
+    document.stack.end_macro()
+    assert undo.text() == "撤销“编辑参数”(&U)" and document.stack.undo_text == "Edit parameters"
+
+
+def test_voice_rejections_say_why_in_chinese(qtbot, chinese):
+    """Every reason the recogniser gives (English words, devices/voice/recognizer.py) has
+    its translation; the indicator shows it, the heard phrase as it was heard."""
+    from views.voice_indicator import REJECTION_REASONS, VoiceIndicator, rejection_text
+
+    source = (ROOT / "devices" / "voice" / "recognizer.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'reason="([^"]+)"', source)) == set(REJECTION_REASONS)
+    indicator = VoiceIndicator()
+    qtbot.addWidget(indicator)
+    indicator.show_state("rejected", rejection_text("fail", "unsure"))
+    assert indicator.text() == "语音：已拒绝 “fail – 没有把握”"
+    for reason in REJECTION_REASONS:
+        assert not english_words(rejection_text("", reason), set()), reason
+
+
+def test_figures_lines_under_zh_cn(qtbot, chinese):
+    """Lines with figures and names in them: the headset label, the variant chooser of a
+    scenario without variants, the microphone's message."""
+    from app.window.headset_mirror import headset_text
+    from views.params_dock import DEFAULT_VARIANT, ParamsPanel
+
+    assert headset_text("FOCUSED", 5.44) == "头显：聚焦（FOCUSED） · 每只眼 5.4 毫秒"
+    panel = ParamsPanel()
+    qtbot.addWidget(panel)
+    chosen = []
+    panel.variant_chosen.connect(chosen.append)
+    panel.set_variants([])
+    assert panel.variant_box.itemText(0) == "默认" and panel.variant_box.itemData(0) == DEFAULT_VARIANT
+    panel.set_variants(["novice", "expert"], "novice")
+    panel.variant_box.setCurrentIndex(1)
+    assert chosen == ["expert"]
 
 
 # -- fonts ----------------------------------------------------------------------------------------

@@ -36,8 +36,9 @@ _UNITS = {
 }
 _STRENGTH = ("", 1.0, 0.05, 2)
 
-#: shown in the variant chooser when the scenario has no variants
-DEFAULT_VARIANT = "default"
+#: shown in the variant chooser when the scenario has no variants (translated when shown;
+#: the item's data stays this name)
+DEFAULT_VARIANT = QT_TRANSLATE_NOOP("Parameters", "default")
 translate = QCoreApplication.translate
 #: the parameters' shown names (``_label`` of InteractionParams' fields), for translation;
 #: tests/test_translations.py checks that every field has one
@@ -82,8 +83,9 @@ class ParamsPanel(QWidget):
         self._params = params or InteractionParams()
         layout = QVBoxLayout(self)
         self.variant_box = QComboBox(self)
-        self.variant_box.addItem(DEFAULT_VARIANT)
-        self.variant_box.currentTextChanged.connect(self._on_variant)
+        self.variant_box.addItem(translate("Parameters", DEFAULT_VARIANT), DEFAULT_VARIANT)
+        # the item's data is the variant's name (the shown text of "default" is translated)
+        self.variant_box.currentIndexChanged.connect(lambda i: self._on_variant(self.variant_box.itemData(i)))
         layout.addWidget(QLabel(translate("Parameters", "Variant"), self))
         layout.addWidget(self.variant_box)
         # the form scrolls, so the dock can be short on small screens
@@ -122,9 +124,12 @@ class ParamsPanel(QWidget):
     def set_variants(self, names: Sequence[str], current: str | None = None) -> None:
         self.variant_box.blockSignals(True)
         self.variant_box.clear()
-        self.variant_box.addItems(list(names) or [DEFAULT_VARIANT])
+        if not names:
+            self.variant_box.addItem(translate("Parameters", DEFAULT_VARIANT), DEFAULT_VARIANT)
+        for name in names:
+            self.variant_box.addItem(name, name)
         if current is not None:
-            self.variant_box.setCurrentText(current)
+            self.variant_box.setCurrentIndex(max(0, self.variant_box.findData(current)))
         self.variant_box.blockSignals(False)
 
     # -- internals ----------------------------------------------------------------------
@@ -164,7 +169,7 @@ class ParamsPanel(QWidget):
         self._params = params
         self.params_edited.emit(params)
 
-    def _on_variant(self, name: str) -> None:
+    def _on_variant(self, name: str | None) -> None:
         if name:
             self.variant_chosen.emit(name)
 

@@ -38,6 +38,13 @@ translate = QCoreApplication.translate
 
 #: the only choice when the scenario defines no variants (its own parameters)
 DEFAULT_VARIANT_LABEL = QT_TRANSLATE_NOOP("TrialDialogs", "(scenario default)")
+#: devices by the name the recording keeps (``Device.name``), as the dialog shows them; a
+#: name not listed is shown as it is
+DEVICE_NAMES = {
+    "desktop": QT_TRANSLATE_NOOP("TrialDialogs", "desktop"),
+    "camera": QT_TRANSLATE_NOOP("TrialDialogs", "camera"),
+    "openxr": QT_TRANSLATE_NOOP("TrialDialogs", "openxr"),
+}
 
 #: NASA-TLX subscale -> (title, question, low anchor, high anchor), Hart & Staveland's wording
 #: (context "NasaTlx": the Chinese follows the published Chinese NASA-TLX, see the .ts)
@@ -94,7 +101,8 @@ class StartTrialDialog(QDialog):
             self.variant_box.addItem(name, name)
         self.variant_box.setCurrentIndex(max(0, self.variant_box.findData(variant)))
         form.addRow(translate("TrialDialogs", "Variant"), self.variant_box)
-        form.addRow(translate("TrialDialogs", "Device"), QLabel(device, self))
+        shown = translate("TrialDialogs", DEVICE_NAMES[device]) if device in DEVICE_NAMES else device
+        form.addRow(translate("TrialDialogs", "Device"), QLabel(shown, self))
         row = QHBoxLayout()
         self.folder_edit = QLineEdit(str(folder), self)
         browse = QPushButton(translate("TrialDialogs", "Browse…"), self)

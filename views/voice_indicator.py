@@ -18,6 +18,24 @@ _LOOK = {
     "rejected": (QT_TRANSLATE_NOOP("VoiceIndicator", "voice: rejected"), "#c02020"),
 }
 
+#: why the recogniser rejected an utterance (devices.voice.recognizer's ``Heard.reason``,
+#: English words) as the indicator says it; a reason not listed is shown as it is
+REJECTION_REASONS = {
+    "too long": QT_TRANSLATE_NOOP("VoiceIndicator", "too long"),
+    "too short": QT_TRANSLATE_NOOP("VoiceIndicator", "too short"),
+    "not a command": QT_TRANSLATE_NOOP("VoiceIndicator", "not a command"),
+    "unsure": QT_TRANSLATE_NOOP("VoiceIndicator", "unsure"),
+    "no wake phrase": QT_TRANSLATE_NOOP("VoiceIndicator", "no wake phrase"),
+    "no note heard": QT_TRANSLATE_NOOP("VoiceIndicator", "no note heard"),
+}
+
+
+def rejection_text(phrase: str, reason: str) -> str:
+    """What the indicator shows of a rejected utterance: "phrase – why" (the phrase as the
+    English speech model heard it, the reason in the interface's language)."""
+    why = QCoreApplication.translate("VoiceIndicator", REJECTION_REASONS[reason]) if reason in REJECTION_REASONS else reason
+    return f"{phrase} – {why}" if phrase else why
+
 
 class VoiceIndicator(QLabel):
     """A small label: ``show_state(state, text)`` with a state of ``_LOOK``."""

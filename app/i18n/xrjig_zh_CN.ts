@@ -31,6 +31,42 @@
 <context>
     <name>ArMode</name>
     <message>
+        <source>Camera files (*.yaml *.yml *.xml *.json);;All files (*)</source>
+        <translation>相机文件 (*.yaml *.yml *.xml *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>board {board}</source>
+        <translation>标定板 {board}</translation>
+    </message>
+    <message>
+        <source>marker {id}</source>
+        <translation>标记 {id}</translation>
+    </message>
+    <message>
+        <source>AR: {target} tracked</source>
+        <translation>AR：{target} 已跟踪</translation>
+    </message>
+    <message>
+        <source>AR: {target} tracked, overlay within {px} px</source>
+        <translation>AR：{target} 已跟踪，叠加误差在 {px} 像素以内</translation>
+    </message>
+    <message>
+        <source>AR: {target} not seen yet: show it to the camera</source>
+        <translation>AR：尚未看到{target}：请将它对准摄像头</translation>
+    </message>
+    <message>
+        <source>AR: {target} out of sight for {s} s, holding its last pose</source>
+        <translation>AR：{target} 已离开视野 {s} 秒，保持其最后的位姿</translation>
+    </message>
+    <message>
+        <source>AR: {target} lost ({s} s out of sight): model hidden, hands off</source>
+        <translation>AR：{target} 已丢失（离开视野 {s} 秒）：模型已隐藏，手暂不起作用</translation>
+    </message>
+    <message>
+        <source>{status} (approximate intrinsics: calibrate the camera)</source>
+        <translation>{status}（近似内参：请标定相机）</translation>
+    </message>
+    <message>
         <source>&amp;AR: model on the camera picture</source>
         <translation>&amp;AR：模型叠加在摄像头画面上</translation>
     </message>
@@ -75,12 +111,88 @@
         <translation>把当前摄像头画面保存为 PNG 文件</translation>
     </message>
     <message>
+        <source>AR: {why}</source>
+        <translation>AR：{why}</translation>
+    </message>
+    <message>
         <source>AR off: the view is the orbit camera again</source>
         <translation>AR 已关闭：视图恢复为环绕相机</translation>
     </message>
     <message>
+        <source>AR: {target}, waiting for the picture</source>
+        <translation>AR：{target}，正在等待画面</translation>
+    </message>
+    <message>
+        <source>AR on with approximate intrinsics (the camera&apos;s {fov}° field of view): the overlay may be off by several per cent; Device ▸ Camera calibration file… for an exact one</source>
+        <translation>AR 已开启，使用近似内参（摄像头视场角 {fov}°）：叠加可能有百分之几的偏差；如需精确内参，请用“设备 ▸ 相机标定文件…”</translation>
+    </message>
+    <message>
+        <source>AR on: show {target} to the camera</source>
+        <translation>AR 已开启：请将{target}对准摄像头</translation>
+    </message>
+    <message>
+        <source>AR: the anchor&apos;s node {node} is not in this model</source>
+        <translation>AR：此模型中没有锚点所在的节点 {node}</translation>
+    </message>
+    <message>
+        <source>{error} (the camera&apos;s calibration; using approximate intrinsics)</source>
+        <translation>{error}（相机标定文件；改用近似内参）</translation>
+    </message>
+    <message>
+        <source>AR: {target} lost</source>
+        <translation>AR：{target} 已丢失</translation>
+    </message>
+    <message>
+        <source>AR: {target}, residual {px} px</source>
+        <translation>AR：{target}，残差 {px} 像素</translation>
+    </message>
+    <message>
+        <source>AR: {target}, holding</source>
+        <translation>AR：{target}，保持上一位姿</translation>
+    </message>
+    <message>
+        <source>{text} (approximate)</source>
+        <translation>{text}（近似）</translation>
+    </message>
+    <message>
+        <source>AR: {target} tracked: the view is the camera&apos;s (AR off to turn it again)</source>
+        <translation>AR：{target} 已跟踪：视图即摄像头的视角（关闭 AR 后才能再转动视图）</translation>
+    </message>
+    <message>
+        <source>{status}; approximate intrinsics: Device ▸ Camera calibration file…</source>
+        <translation>{status}；近似内参：设备 ▸ 相机标定文件…</translation>
+    </message>
+    <message>
         <source>no camera picture yet</source>
         <translation>尚无摄像头画面</translation>
+    </message>
+    <message>
+        <source>Save camera snapshot</source>
+        <translation>保存摄像头快照</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>{path}: cannot write the snapshot</source>
+        <translation>{path}：无法写入快照</translation>
+    </message>
+    <message>
+        <source>camera snapshot saved to {path}</source>
+        <translation>摄像头快照已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Camera calibration file</source>
+        <translation>相机标定文件</translation>
+    </message>
+    <message>
+        <source>camera calibration: {file}, RMS {rms} px</source>
+        <translation>相机标定：{file}，RMS {rms} 像素</translation>
+    </message>
+    <message>
+        <source>camera calibration: {file}</source>
+        <translation>相机标定：{file}</translation>
     </message>
 </context>
 <context>
@@ -105,6 +217,22 @@
         <source>Click the face of the model the marker is stuck on, at its centre (drag turns the view; Esc cancels)</source>
         <translation>点击模型上贴有标记的面，点在标记中心（拖动旋转视图；Esc 取消）</translation>
     </message>
+    <message>
+        <source>On {where}</source>
+        <translation>在 {where} 上</translation>
+    </message>
+    <message>
+        <source>AR marker {id} ({size} mm) placed on {where}: File ▸ Save scenario keeps it; print it with xrjig markers --print {id} --size-mm {size}</source>
+        <translation>AR 标记 {id}（{size} mm）已放置在 {where} 上：用“文件 ▸ 保存场景”保留它；打印命令：xrjig markers --print {id} --size-mm {size}</translation>
+    </message>
+    <message>
+        <source>AR marker {id} ({dictionary}, {size} mm)</source>
+        <translation>AR 标记 {id}（{dictionary}，{size} mm）</translation>
+    </message>
+    <message>
+        <source>AR board {board}</source>
+        <translation>AR 标定板 {board}</translation>
+    </message>
 </context>
 <context>
     <name>Authoring</name>
@@ -113,19 +241,95 @@
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
+        <source>&amp;Undo {what}</source>
+        <translation>撤销“{what}”(&amp;U)</translation>
+    </message>
+    <message>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo {what}</source>
+        <translation>重做“{what}”(&amp;R)</translation>
     </message>
 </context>
 <context>
     <name>CameraCalibration</name>
     <message>
+        <source>top-left</source>
+        <translation>左上角</translation>
+    </message>
+    <message>
+        <source>top</source>
+        <translation>上方</translation>
+    </message>
+    <message>
+        <source>top-right</source>
+        <translation>右上角</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>左侧</translation>
+    </message>
+    <message>
+        <source>centre</source>
+        <translation>中央</translation>
+    </message>
+    <message>
+        <source>right</source>
+        <translation>右侧</translation>
+    </message>
+    <message>
+        <source>bottom-left</source>
+        <translation>左下角</translation>
+    </message>
+    <message>
+        <source>bottom</source>
+        <translation>下方</translation>
+    </message>
+    <message>
+        <source>bottom-right</source>
+        <translation>右下角</translation>
+    </message>
+    <message>
         <source>Calibrate the &amp;camera…</source>
         <translation>标定相机(&amp;C)…</translation>
     </message>
     <message>
+        <source>move the board to the {region}</source>
+        <translation>把标定板移到画面{region}</translation>
+    </message>
+    <message>
         <source>every part of the picture is covered</source>
         <translation>画面各区域均已覆盖</translation>
+    </message>
+    <message>
+        <source>cannot calibrate: {error}</source>
+        <translation>无法标定：{error}</translation>
+    </message>
+    <message>
+        <source>fx {fx} px, fy {fy} px, centre ({cx}, {cy}); RMS {rms} px from {views} views</source>
+        <translation>fx {fx} 像素，fy {fy} 像素，主点 ({cx}, {cy})；RMS {rms} 像素，来自 {views} 个视图</translation>
+    </message>
+    <message>
+        <source>{result} (over 1 px: check the board spec)</source>
+        <translation>{result}（超过 1 像素：请检查标定板规格）</translation>
+    </message>
+    <message>
+        <source>Save the camera file</source>
+        <translation>保存相机文件</translation>
+    </message>
+    <message>
+        <source>Camera file (*.yaml *.yml)</source>
+        <translation>相机文件 (*.yaml *.yml)</translation>
+    </message>
+    <message>
+        <source>{path}: cannot write the camera file ({error})</source>
+        <translation>{path}：无法写入相机文件（{error}）</translation>
+    </message>
+    <message>
+        <source>camera calibration saved to {path}; desktop AR uses it</source>
+        <translation>相机标定已保存到 {path}；桌面 AR 将使用它</translation>
     </message>
     <message>
         <source>Calibrate the camera</source>
@@ -183,8 +387,24 @@
         <translation>摄像头已关闭</translation>
     </message>
     <message>
+        <source>first frame: {ms} ms camera to input</source>
+        <translation>首帧：摄像头到输入 {ms} 毫秒</translation>
+    </message>
+    <message>
+        <source>camera: {warning}</source>
+        <translation>摄像头：{warning}</translation>
+    </message>
+    <message>
         <source>gaze calibration needs the camera: choose it in the Device menu</source>
         <translation>注视校准需要摄像头：请在“设备”菜单中选择摄像头</translation>
+    </message>
+    <message>
+        <source>gaze calibration failed: the face was found at {n} of the targets; sit facing the camera in good light and try again</source>
+        <translation>注视校准失败：只在 {n} 个目标处检测到人脸；请在光线充足处正对摄像头坐好后重试</translation>
+    </message>
+    <message>
+        <source>gaze calibrated: {error}° RMS error on the targets</source>
+        <translation>注视已校准：各目标上的 RMS 误差为 {error}°</translation>
     </message>
     <message>
         <source>Camera field of view</source>
@@ -897,6 +1117,54 @@
 <context>
     <name>Headset</name>
     <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>synchronized</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>visible</source>
+        <translation>可见</translation>
+    </message>
+    <message>
+        <source>focused</source>
+        <translation>聚焦</translation>
+    </message>
+    <message>
+        <source>stopping</source>
+        <translation>正在停止</translation>
+    </message>
+    <message>
+        <source>session being lost</source>
+        <translation>会话即将丢失</translation>
+    </message>
+    <message>
+        <source>exiting</source>
+        <translation>正在退出</translation>
+    </message>
+    <message>
+        <source>{meaning} ({state})</source>
+        <translation>{meaning}（{state}）</translation>
+    </message>
+    <message>
+        <source>Headset: {state}</source>
+        <translation>头显：{state}</translation>
+    </message>
+    <message>
+        <source>Headset: {state} · {ms} ms per eye</source>
+        <translation>头显：{state} · 每只眼 {ms} 毫秒</translation>
+    </message>
+    <message>
         <source>Workbench height in VR…</source>
         <translation>VR 中的工作台高度…</translation>
     </message>
@@ -1104,6 +1372,29 @@
     </message>
 </context>
 <context>
+    <name>Microphone</name>
+    <message>
+        <source>no microphone found: voice commands are off</source>
+        <translation>未找到麦克风：语音命令已关闭</translation>
+    </message>
+    <message>
+        <source>no microphone {index} (there are {count}): voice commands are off</source>
+        <translation>没有麦克风 {index}（共有 {count} 个）：语音命令已关闭</translation>
+    </message>
+    <message>
+        <source>microphone {name} cannot record 16 kHz mono: voice commands are off</source>
+        <translation>麦克风 {name} 无法以 16 kHz 单声道录音：语音命令已关闭</translation>
+    </message>
+    <message>
+        <source>microphone {name} is busy or unavailable: voice commands are off</source>
+        <translation>麦克风 {name} 正被占用或不可用：语音命令已关闭</translation>
+    </message>
+    <message>
+        <source>the microphone stopped (unplugged or taken by another program): voice commands are off</source>
+        <translation>麦克风已停止（被拔出或被其他程序占用）：语音命令已关闭</translation>
+    </message>
+</context>
+<context>
     <name>NasaTlx</name>
     <message>
         <source>Very low</source>
@@ -1192,6 +1483,10 @@
 </context>
 <context>
     <name>Parameters</name>
+    <message>
+        <source>default</source>
+        <translation>默认</translation>
+    </message>
     <message>
         <source>Snap position</source>
         <translation>吸附位置公差</translation>
@@ -2064,6 +2359,18 @@
         <translation>（场景默认）</translation>
     </message>
     <message>
+        <source>desktop</source>
+        <translation>桌面（模拟手）</translation>
+    </message>
+    <message>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>openxr</source>
+        <translation>头显（OpenXR）</translation>
+    </message>
+    <message>
         <source>Start trial</source>
         <translation>开始试验</translation>
     </message>
@@ -2102,6 +2409,45 @@
     <message>
         <source>Skip</source>
         <translation>跳过</translation>
+    </message>
+</context>
+<context>
+    <name>Undo</name>
+    <message>
+        <source>Edit parameters</source>
+        <translation>编辑参数</translation>
+    </message>
+    <message>
+        <source>Add inspection point {point}</source>
+        <translation>添加检验点 {point}</translation>
+    </message>
+    <message>
+        <source>Remove inspection point {point}</source>
+        <translation>移除检验点 {point}</translation>
+    </message>
+    <message>
+        <source>Move step {step}</source>
+        <translation>移动步骤 {step}</translation>
+    </message>
+    <message>
+        <source>Set what {step} waits for</source>
+        <translation>设置 {step} 的前置步骤</translation>
+    </message>
+    <message>
+        <source>Set {name}</source>
+        <translation>设置 {name}</translation>
+    </message>
+    <message>
+        <source>Edit variant {variant}</source>
+        <translation>编辑方案 {variant}</translation>
+    </message>
+    <message>
+        <source>Remove the AR marker</source>
+        <translation>移除 AR 标记</translation>
+    </message>
+    <message>
+        <source>Place the AR marker</source>
+        <translation>放置 AR 标记</translation>
     </message>
 </context>
 <context>
@@ -2146,12 +2492,20 @@
         <translation>PocketSphinx 模型文件夹</translation>
     </message>
     <message>
+        <source>Voice commands: {error}</source>
+        <translation>语音命令：{error}</translation>
+    </message>
+    <message>
         <source>hold V to speak</source>
         <translation>按住 V 说话</translation>
     </message>
     <message>
         <source>say the note</source>
         <translation>请说出备注</translation>
+    </message>
+    <message>
+        <source>{point}: inspect</source>
+        <translation>{point}：检验</translation>
     </message>
     <message>
         <source>nothing left to do</source>
@@ -2179,6 +2533,30 @@
     <message>
         <source>voice: rejected</source>
         <translation>语音：已拒绝</translation>
+    </message>
+    <message>
+        <source>too long</source>
+        <translation>太长</translation>
+    </message>
+    <message>
+        <source>too short</source>
+        <translation>太短</translation>
+    </message>
+    <message>
+        <source>not a command</source>
+        <translation>不是命令</translation>
+    </message>
+    <message>
+        <source>unsure</source>
+        <translation>没有把握</translation>
+    </message>
+    <message>
+        <source>no wake phrase</source>
+        <translation>没有唤醒词</translation>
+    </message>
+    <message>
+        <source>no note heard</source>
+        <translation>没有听到备注</translation>
     </message>
     <message>
         <source>Voice commands (Interaction ▸ Voice): what was heard last</source>

@@ -22,7 +22,7 @@ from scenes.loader import UNITS
 from scenes.model import Scene, SceneError
 from scenes.part_layout import solid_parts
 from scenes.scenario import TOLERANCE_PARAMS, Scenario, load_scenario
-from scenes.scenario_document import ScenarioDocument
+from scenes.scenario_document import QT_TRANSLATE_NOOP, ScenarioDocument
 from scenes.undo import Listeners
 
 #: the variant that holds parameter edits made in a scenario that had none
@@ -164,7 +164,7 @@ class Workspace:
             return None
         tolerance_of = {field: name for name, field in TOLERANCE_PARAMS.items()}
         others = {k: v for k, v in changed.items() if k not in tolerance_of}
-        document.stack.begin_macro("Edit parameters")
+        document.stack.begin_macro(QT_TRANSLATE_NOOP("Undo", "Edit parameters"))
         try:
             for field, value in changed.items():
                 if field in tolerance_of:

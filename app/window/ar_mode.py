@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog, QLabel
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from app.window.controller import InteractionController
     from devices.camera.device import CameraDevice
 
-CAMERA_FILE_FILTER = "Camera files (*.yaml *.yml *.xml *.json);;All files (*)"
+CAMERA_FILE_FILTER = QT_TRANSLATE_NOOP("ArMode", "Camera files (*.yaml *.yml *.xml *.json);;All files (*)")
 
 
 def source_key(source: int | Path | str) -> str:
@@ -61,6 +61,36 @@ def source_key(source: int | Path | str) -> str:
     name = f"camera{source}" if isinstance(source, int) else str(Path(source).resolve())
     short = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(name).name)[:40]
     return f"ar/calibration/{short}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+
+
+def target_text(anchor: Anchor) -> str:
+    """How the window names an anchor's target: ``ArSetup.target_name`` ("marker 23",
+    "board charuco:5x7:...") in the interface's language."""
+    if anchor.board is not None:
+        return translate("ArMode", "board {board}").format(board=anchor.board)
+    return translate("ArMode", "marker {id}").format(id=anchor.marker_id)
+
+
+def ar_status(view: ArView, target: str) -> str:
+    """``ArView.status()`` in the interface's language (the same line in English), the
+    target called ``target`` (``target_text``)."""
+    if view.state is TrackState.TRACKING:
+        if view.overlay_residual_px is None:
+            status = translate("ArMode", "AR: {target} tracked").format(target=target)
+        else:
+            status = translate("ArMode", "AR: {target} tracked, overlay within {px} px").format(
+                target=target, px=f"{view.overlay_residual_px:.1f}")
+        if view.approximate:
+            status = translate("ArMode", "{status} (approximate intrinsics: calibrate the camera)").format(status=status)
+        return status
+    if view.last_seen is None:
+        return translate("ArMode", "AR: {target} not seen yet: show it to the camera").format(target=target)
+    gone = f"{max(0.0, view.t - view.last_seen):.1f}"
+    if view.state is TrackState.HOLDING:
+        return translate("ArMode", "AR: {target} out of sight for {s} s, holding its last pose").format(
+            target=target, s=gone)
+    return translate("ArMode", "AR: {target} lost ({s} s out of sight): model hidden, hands off").format(
+        target=target, s=gone)
 
 
 class ArMode(QObject):
@@ -90,6 +120,8 @@ class ArMode(QObject):
         self._device: CameraDevice | None = None
         self._last_state: TrackState | None = None
         self._last_status = ""
+        #: the target AR runs on, as the status lines name it (``target_text``)
+        self._target = ""
         controller.session_started.connect(self._session_started)
         controller.model.document_changed.connect(self._document_changed)
         self.refresh()
@@ -145,7 +177,7 @@ class ArMode(QObject):
             setup = None if why else self._setup()
             if setup is None:
                 if why:
-                    self.window.statusBar().showMessage(f"AR: {why}", 10000)
+                    self.window.statusBar().showMessage(translate("ArMode", "AR: {why}").format(why=why), 10000)
                 self.toggle_action.setChecked(False)
                 return
             self._start(setup)
@@ -167,15 +199,18 @@ class ArMode(QObject):
         camera.set_ar(setup)
         self._device = camera
         self._last_state, self._last_status = None, ""
-        self.residual_label.setText(f"AR: {setup.target_name}, waiting for the picture")
+        self._target = target = target_text(setup.anchor)
+        self.residual_label.setText(translate("ArMode", "AR: {target}, waiting for the picture").format(target=target))
         self.residual_label.show()
         if setup.intrinsics is None:
             self.window.statusBar().showMessage(
-                f"AR on with approximate intrinsics (the camera's {setup.horizontal_fov_deg:.0f}° field of view): "
-                "the overlay may be off by several per cent; Device ▸ Camera calibration file… for an exact one",
+                translate("ArMode", "AR on with approximate intrinsics (the camera's {fov}° field of view): "
+                          "the overlay may be off by several per cent; Device ▸ Camera calibration file… "
+                          "for an exact one").format(fov=f"{setup.horizontal_fov_deg:.0f}"),
                 15000)
         else:
-            self.window.statusBar().showMessage(f"AR on: show {setup.target_name} to the camera", 8000)
+            self.window.statusBar().showMessage(
+                translate("ArMode", "AR on: show {target} to the camera").format(target=target), 8000)
 
     def _setup(self) -> ArSetup | None:
         """The AR setup for the running camera and the scenario's anchor (None: cannot)."""
@@ -186,7 +221,7 @@ class ArMode(QObject):
             return ArSetup.for_scene(anchor, session.scene, self.intrinsics_for(camera),
                                      horizontal_fov_deg=float(camera.settings.horizontal_fov_deg))
         except KeyError as err:
-            self.window.show_error(f"AR: the anchor's node {err} is not in this model")
+            self.window.show_error(translate("ArMode", "AR: the anchor's node {node} is not in this model").format(node=err))
             return None
 
     def intrinsics_for(self, camera: CameraDevice) -> CameraIntrinsics | None:
@@ -200,7 +235,8 @@ class ArMode(QObject):
             return read_camera_file(path)
         except SceneError as err:
             self.settings.remove(key)
-            self.window.show_error(f"{err} (the camera's calibration; using approximate intrinsics)")
+            self.window.show_error(translate("ArMode", "{error} (the camera's calibration; using approximate intrinsics)")
+                                   .format(error=err))
             return None
 
     def _session_started(self, session: Session) -> None:
@@ -257,21 +293,27 @@ class ArMode(QObject):
     def _show(self, view: ArView) -> None:
         """The registration check label, and the status line when the state changes (and
         while lost, as its time out of sight grows)."""
-        rough = " (approximate)" if view.approximate else ""
+        target = self._target or view.target_name
         if view.state is TrackState.LOST:
-            text = f"AR: {view.target_name} lost"
-        elif view.overlay_residual_px is not None:
-            text = f"AR: {view.target_name}, residual {view.overlay_residual_px:.1f} px{rough}"
+            text = translate("ArMode", "AR: {target} lost").format(target=target)
         else:
-            text = f"AR: {view.target_name}, holding{rough}"
+            if view.overlay_residual_px is not None:
+                text = translate("ArMode", "AR: {target}, residual {px} px").format(
+                    target=target, px=f"{view.overlay_residual_px:.1f}")
+            else:
+                text = translate("ArMode", "AR: {target}, holding").format(target=target)
+            if view.approximate:
+                text = translate("ArMode", "{text} (approximate)").format(text=text)
         if self.residual_label.text() != text:
             self.residual_label.setText(text)
         if view.state is not self._last_state or view.state is TrackState.LOST:
-            status = view.status()
+            status = ar_status(view, target)
             if view.state is TrackState.TRACKING:  # the live residual is the label's, not a stale copy
-                status = f"AR: {view.target_name} tracked: the view is the camera's (AR off to turn it again)"
+                status = translate("ArMode", "AR: {target} tracked: the view is the camera's (AR off to turn it "
+                                   "again)").format(target=target)
                 if view.approximate:
-                    status += "; approximate intrinsics: Device ▸ Camera calibration file…"
+                    status = translate("ArMode", "{status}; approximate intrinsics: Device ▸ Camera calibration "
+                                       "file…").format(status=status)
             if status != self._last_status:
                 timeout = 0 if view.state is TrackState.LOST else 8000
                 self.window.statusBar().showMessage(status, timeout)
@@ -287,17 +329,17 @@ class ArMode(QObject):
             self.window.statusBar().showMessage(translate("ArMode", "no camera picture yet"), 6000)
             return False
         image = np.ascontiguousarray(snap.image)  # held: the device moves on to the next one
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save camera snapshot", "camera-snapshot.png",
-                                              "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self.window, translate("ArMode", "Save camera snapshot"), "camera-snapshot.png",
+                                              translate("ArMode", "PNG image (*.png)"))
         if not path:
             return False
         path = path if path.lower().endswith(".png") else path + ".png"
         h, w = image.shape[:2]
         picture = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_BGR888)
         if not picture.save(path, "PNG"):
-            self.window.show_error(f"{path}: cannot write the snapshot")
+            self.window.show_error(translate("ArMode", "{path}: cannot write the snapshot").format(path=path))
             return False
-        self.window.statusBar().showMessage(f"camera snapshot saved to {path}", 8000)
+        self.window.statusBar().showMessage(translate("ArMode", "camera snapshot saved to {path}").format(path=path), 8000)
         return True
 
     # -- calibration file ----------------------------------------------------------------------
@@ -308,7 +350,8 @@ class ArMode(QObject):
             return False
         key = source_key(camera.source)
         start = str(self.settings.value(key) or "")
-        path, _ = QFileDialog.getOpenFileName(self.window, "Camera calibration file", start, CAMERA_FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, translate("ArMode", "Camera calibration file"), start,
+                                              translate("ArMode", CAMERA_FILE_FILTER))
         if not path:
             return False
         try:
@@ -323,8 +366,12 @@ class ArMode(QObject):
             self.window.show_error(f"{path}: {err}")
             return False
         self.settings.setValue(key, str(Path(path).resolve()))
-        rms = f", RMS {intrinsics.rms_px:.2f} px" if intrinsics.rms_px is not None else ""
-        self.window.statusBar().showMessage(f"camera calibration: {Path(path).name}{rms}", 8000)
+        name = Path(path).name
+        if intrinsics.rms_px is not None:
+            said = translate("ArMode", "camera calibration: {file}, RMS {rms} px").format(file=name, rms=f"{intrinsics.rms_px:.2f}")
+        else:
+            said = translate("ArMode", "camera calibration: {file}").format(file=name)
+        self.window.statusBar().showMessage(said, 8000)
         if self.on:
             setup = self._setup()
             if setup is not None:

@@ -148,7 +148,7 @@ class MarkerPlacement(QObject):
                                old.dictionary if old else DEFAULT_DICTIONARY)
         scene = session.scene
         where = scene.part(hit.part).display_name if hit.part else scene.nodes[hit.node].name
-        choice = ask_marker(self.window, default, f"On {where}")
+        choice = ask_marker(self.window, default, translate("ArPlacement", "On {where}").format(where=where))
         if choice is None:
             return
         settings.setValue("ar/marker_size_mm", choice.size_mm)
@@ -157,8 +157,9 @@ class MarkerPlacement(QObject):
                                  old.lost_after_s if old is not None else 0.25)
         document.set_anchor(anchor)
         self.window.statusBar().showMessage(
-            f"AR marker {choice.marker_id} ({choice.size_mm:g} mm) placed on {where}: File ▸ Save scenario "
-            f"keeps it; print it with xrjig markers --print {choice.marker_id} --size-mm {choice.size_mm:g}", 15000)
+            translate("ArPlacement", "AR marker {id} ({size} mm) placed on {where}: File ▸ Save scenario keeps it; "
+                      "print it with xrjig markers --print {id} --size-mm {size}").format(
+                id=choice.marker_id, size=f"{choice.size_mm:g}", where=where), 15000)
 
     def remove_marker(self) -> None:
         """The scenario's marker goes (undoable)."""
@@ -193,8 +194,11 @@ class MarkerPlacement(QObject):
         if node is not None:
             target = _rigid(world) @ np.linalg.inv(_rigid(scene.world_matrix(node))) @ target
         w, h, corner = target_outline(anchor)
-        what = (f"AR marker {anchor.marker_id} ({anchor.dictionary}, {(anchor.size_m or 0) * 1000:.0f} mm)"
-                if anchor.board is None else f"AR board {anchor.board}")
+        if anchor.board is None:
+            what = translate("ArPlacement", "AR marker {id} ({dictionary}, {size} mm)").format(
+                id=anchor.marker_id, dictionary=anchor.dictionary, size=f"{(anchor.size_m or 0) * 1000:.0f}")
+        else:
+            what = translate("ArPlacement", "AR board {board}").format(board=anchor.board)
         centre = target[:3, :3] @ np.array([w / 2, h / 2, 0.0]) + target[:3, 3] if corner else target[:3, 3]
         self._drawn = _Drawn(anchor, key, *marker_segments(target, w, h, corner), centre, what)
         return self._drawn

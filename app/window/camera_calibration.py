@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
@@ -33,7 +33,14 @@ if TYPE_CHECKING:
 #: views needed before Calibrate is offered (OpenCV needs a few; more is better)
 MIN_VIEWS = 5
 DEFAULT_BOARD = "chessboard:9x6:25"
-_REGIONS = ("top-left", "top", "top-right", "left", "centre", "right", "bottom-left", "bottom", "bottom-right")
+#: the picture's ninths, row by row, as the hint names them (translated when shown)
+_REGIONS = (
+    QT_TRANSLATE_NOOP("CameraCalibration", "top-left"), QT_TRANSLATE_NOOP("CameraCalibration", "top"),
+    QT_TRANSLATE_NOOP("CameraCalibration", "top-right"), QT_TRANSLATE_NOOP("CameraCalibration", "left"),
+    QT_TRANSLATE_NOOP("CameraCalibration", "centre"), QT_TRANSLATE_NOOP("CameraCalibration", "right"),
+    QT_TRANSLATE_NOOP("CameraCalibration", "bottom-left"), QT_TRANSLATE_NOOP("CameraCalibration", "bottom"),
+    QT_TRANSLATE_NOOP("CameraCalibration", "bottom-right"),
+)
 
 
 def coverage(image_points: list[np.ndarray], size: tuple[int, int]) -> list[list[bool]]:
@@ -106,7 +113,11 @@ class CameraCalibration(QObject):
         size = self.collector.image_size or (image.shape[1], image.shape[0])
         grid = coverage([v.image_points for v in views], size)
         empty = [name for name, on in zip(_REGIONS, sum(grid, []), strict=True) if not on]
-        hint = f"move the board to the {empty[0]}" if empty else translate("CameraCalibration", "every part of the picture is covered")
+        if empty:
+            hint = translate("CameraCalibration", "move the board to the {region}").format(
+                region=translate("CameraCalibration", empty[0]))
+        else:
+            hint = translate("CameraCalibration", "every part of the picture is covered")
         self.dialog.show_progress(len(views), MIN_VIEWS, grid, hint)
 
     def run(self) -> Calibration | None:
@@ -116,12 +127,14 @@ class CameraCalibration(QObject):
         try:
             self.result = calibrate(self.collector.views, self.collector.image_size)
         except (ValueError, RuntimeError) as err:
-            self.dialog.result.setText(f"cannot calibrate: {err}")
+            self.dialog.result.setText(translate("CameraCalibration", "cannot calibrate: {error}").format(error=err))
             return None
         i = self.result.intrinsics
-        self.dialog.result.setText(f"fx {i.fx:.1f} px, fy {i.fy:.1f} px, centre ({i.cx:.1f}, {i.cy:.1f}); "
-                                   f"RMS {i.rms_px:.2f} px from {i.images_used} views"
-                                   + (" (over 1 px: check the board spec)" if i.rms_px > 1.0 else ""))
+        text = translate("CameraCalibration", "fx {fx} px, fy {fy} px, centre ({cx}, {cy}); RMS {rms} px from {views} views").format(
+            fx=f"{i.fx:.1f}", fy=f"{i.fy:.1f}", cx=f"{i.cx:.1f}", cy=f"{i.cy:.1f}", rms=f"{i.rms_px:.2f}", views=i.images_used)
+        if i.rms_px > 1.0:
+            text = translate("CameraCalibration", "{result} (over 1 px: check the board spec)").format(result=text)
+        self.dialog.result.setText(text)
         self.dialog.save_button.setEnabled(True)
         return self.result
 
@@ -131,17 +144,19 @@ class CameraCalibration(QObject):
         if self.result is None or camera is None:
             return False
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self.dialog, "Save the camera file", "camera.yaml",
-                                                  "Camera file (*.yaml *.yml)")
+            path, _ = QFileDialog.getSaveFileName(self.dialog, translate("CameraCalibration", "Save the camera file"),
+                                                  "camera.yaml", translate("CameraCalibration", "Camera file (*.yaml *.yml)"))
             if not path:
                 return False
         try:
             write_camera_file(path, self.result.intrinsics, "calibrated in the xrjig window")
         except OSError as err:
-            self.window.show_error(f"{path}: cannot write the camera file ({err.strerror or err})")
+            self.window.show_error(translate("CameraCalibration", "{path}: cannot write the camera file ({error})").format(
+                path=path, error=err.strerror or err))
             return False
         self.window.settings.setValue(source_key(camera.source), str(Path(path).resolve()))
-        self.window.statusBar().showMessage(f"camera calibration saved to {path}; desktop AR uses it", 8000)
+        self.window.statusBar().showMessage(
+            translate("CameraCalibration", "camera calibration saved to {path}; desktop AR uses it").format(path=path), 8000)
         return True
 
     def enable(self, camera: Any) -> None:

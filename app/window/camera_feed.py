@@ -157,14 +157,15 @@ class CameraFeed(QObject):
             self.panel.show_rates(*rates)
         else:  # the first frame (or a photo standing in for the camera)
             latency_ms = 1000.0 * (snap.ready_at - result.captured_at)
-            self.panel.rate_label.setText(f"first frame: {latency_ms:.0f} ms camera to input")
+            self.panel.rate_label.setText(
+                translate("CameraDock", "first frame: {ms} ms camera to input").format(ms=f"{latency_ms:.0f}"))
 
     def _show_warning(self, warning: str) -> None:
         """The source plays, but not whole: say so where the source is named, and once in
         the status bar (not a dialog: nothing stopped, and a looping video would repeat it)."""
         self._warning = warning
         self.panel.show_warning(warning)
-        self.message.emit(f"camera: {warning}")
+        self.message.emit(translate("CameraDock", "camera: {warning}").format(warning=warning))
 
     # -- gaze calibration ------------------------------------------------------------------
     def calibrate(self, over: QRect, fov_y: float) -> GazeCalibrationDialog | None:
@@ -207,12 +208,13 @@ class CameraFeed(QObject):
             rms = calibration.fit(features, np.array([a for _, a in self._samples]))
         except ValueError:
             self.message.emit(
-                f"gaze calibration failed: the face was found at {len(self._samples)} of the "
-                "targets; sit facing the camera in good light and try again"
+                translate("CameraDock", "gaze calibration failed: the face was found at {n} of the targets; "
+                          "sit facing the camera in good light and try again").format(n=len(self._samples))
             )
             return
         device.calibration = calibration
-        self.message.emit(f"gaze calibrated: {math.degrees(rms):.1f}° RMS error on the targets")
+        self.message.emit(translate("CameraDock", "gaze calibrated: {error}° RMS error on the targets").format(
+            error=f"{math.degrees(rms):.1f}"))
 
     def _dialog_closed(self) -> None:
         self.dialog = None

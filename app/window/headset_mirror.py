@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel
 
@@ -33,6 +33,35 @@ def is_ar_scenario(scenario: Any) -> bool:
     """An inspection walk with nothing to assemble runs as AR: the equipment is real, the
     scene marks it up. Anything with assembly steps runs as VR (the parts are virtual)."""
     return bool(scenario.inspection_points) and not scenario.steps
+
+
+#: the OpenXR session states (devices.openxr.lifecycle.SessionState) as the status bar
+#: names them; a state not listed is shown by its OpenXR name
+STATE_NAMES = {
+    "UNKNOWN": QT_TRANSLATE_NOOP("Headset", "unknown"),
+    "IDLE": QT_TRANSLATE_NOOP("Headset", "idle"),
+    "READY": QT_TRANSLATE_NOOP("Headset", "ready"),
+    "SYNCHRONIZED": QT_TRANSLATE_NOOP("Headset", "synchronized"),
+    "VISIBLE": QT_TRANSLATE_NOOP("Headset", "visible"),
+    "FOCUSED": QT_TRANSLATE_NOOP("Headset", "focused"),
+    "STOPPING": QT_TRANSLATE_NOOP("Headset", "stopping"),
+    "LOSS_PENDING": QT_TRANSLATE_NOOP("Headset", "session being lost"),
+    "EXITING": QT_TRANSLATE_NOOP("Headset", "exiting"),
+}
+
+
+def headset_text(state: str, eye_ms: float | None = None) -> str:
+    """The status-bar label: "Headset: FOCUSED" (and the slower eye's draw time). English
+    keeps OpenXR's own state names; a translated interface shows the state's meaning with
+    the OpenXR name after it."""
+    shown = state
+    if state in STATE_NAMES:
+        meaning = translate("Headset", STATE_NAMES[state])
+        if meaning != STATE_NAMES[state]:  # translated: OpenXR's name stays beside it
+            shown = translate("Headset", "{meaning} ({state})").format(meaning=meaning, state=state)
+    if eye_ms is None:
+        return translate("Headset", "Headset: {state}").format(state=shown)
+    return translate("Headset", "Headset: {state} · {ms} ms per eye").format(state=shown, ms=f"{eye_ms:.1f}")
 
 
 #: the workbench heights the facilitator can choose (m)
@@ -75,7 +104,7 @@ class HeadsetMirror(QObject):
         headset = self._headset()
         self.label.setVisible(headset is not None)
         if headset is not None:
-            self.label.setText(f"Headset: {headset.state_name}")
+            self.label.setText(headset_text(headset.state_name))
             headset.set_scene_lift(self.scene_lift())
 
     def ask_workbench_height(self) -> None:
@@ -113,10 +142,8 @@ class HeadsetMirror(QObject):
         headset.show(session.scene, viewport.render_state)
         headset.set_passthrough(is_ar_scenario(session.scenario))
         headset.pulse_for(events)
-        text = f"Headset: {headset.state_name}"
         result = headset.last_result
-        if result is not None and result.eye_seconds:
-            text += f" · {1e3 * max(result.eye_seconds):.1f} ms per eye"
-        self.label.setText(text)
+        eye_ms = 1e3 * max(result.eye_seconds) if result is not None and result.eye_seconds else None
+        self.label.setText(headset_text(headset.state_name, eye_ms))
         if session.last_frame is not None:
             follow_head(viewport.camera, pose_to_matrix(session.last_frame.head))

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # Qt Multimedia loads only when a microphone is used: importi
     # where no window ever opens
     from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSource
 
+translate = QCoreApplication.translate
+
 RATE = 16000
 
 
@@ -64,13 +66,15 @@ class Microphone(QObject):
         self.stop()
         inputs = audio_inputs() if inputs is None else inputs
         if not inputs:
-            return "no microphone found: voice commands are off"
+            return translate("Microphone", "no microphone found: voice commands are off")
         if not 0 <= index < len(inputs):
-            return f"no microphone {index} (there are {len(inputs)}): voice commands are off"
+            return translate("Microphone", "no microphone {index} (there are {count}): voice commands are off").format(
+                index=index, count=len(inputs))
         device = inputs[index]
         fmt = audio_format()
         if not device.isFormatSupported(fmt):
-            return f"microphone {device.description()!r} cannot record 16 kHz mono: voice commands are off"
+            return translate("Microphone", "microphone {name} cannot record 16 kHz mono: voice commands are off").format(
+                name=repr(device.description()))
         from PySide6.QtMultimedia import QAudio, QAudioSource
 
         source = QAudioSource(device, fmt, self)
@@ -78,7 +82,8 @@ class Microphone(QObject):
         io = source.start()
         if io is None or source.error() != QAudio.Error.NoError:
             source.deleteLater()
-            return f"microphone {device.description()!r} is busy or unavailable: voice commands are off"
+            return translate("Microphone", "microphone {name} is busy or unavailable: voice commands are off").format(
+                name=repr(device.description()))
         self._source, self._io = source, io
         io.readyRead.connect(self._read)
         source.stateChanged.connect(self._state_changed)
@@ -103,8 +108,8 @@ class Microphone(QObject):
 
         if source is not None and state == QAudio.State.StoppedState and source.error() != QAudio.Error.NoError:
             self.stop()
-            self.failed.emit("the microphone stopped (unplugged or taken by another program): "
-                             "voice commands are off")
+            self.failed.emit(translate("Microphone", "the microphone stopped (unplugged or taken by another program): "
+                                       "voice commands are off"))
 
 
 def listen_to_device(index: int, recognizer, say: Callable[[list], None],

@@ -29,7 +29,7 @@ from devices.voice.recognizer import Heard, ModelError, Recognizer, RecognizerSe
 from interaction.commands import MarkTargeted, MoveCursor, Reset, UndoMark, Verdict, VoiceHeard
 from interaction.events import EventKind
 from interaction.frame import Button
-from views.voice_indicator import VoiceIndicator
+from views.voice_indicator import VoiceIndicator, rejection_text
 
 translate = QCoreApplication.translate
 
@@ -137,7 +137,7 @@ class VoiceControl(QObject):
                 commands = commands.merged(extra)
             self.recognizer = Recognizer(commands, RecognizerSettings(model_dir=Path(folder) if folder else None))
         except (CommandsError, ModelError) as err:
-            self.controller.window.show_error(f"Voice commands: {err}")
+            self.controller.window.show_error(translate("Voice", "Voice commands: {error}").format(error=err))
             return None
         self.recognizer.require_wake = self.mode == WAKE
         return self.recognizer
@@ -222,7 +222,7 @@ class VoiceControl(QObject):
     def _act(self, heard: list[Heard]) -> None:
         for h in heard:
             if not h.accepted:
-                self.indicator.show_state("rejected", f"{h.phrase} – {h.reason}" if h.phrase else h.reason)
+                self.indicator.show_state("rejected", rejection_text(h.phrase, h.reason))
                 continue
             self.indicator.show_state("heard", h.phrase)
             self.submit(h)
@@ -255,7 +255,7 @@ class VoiceControl(QObject):
         state = session.engine.state
         point = state.points.get(state.cursor) if state.cursor else None
         if point is not None:
-            return f"{point.id}: {point.instruction or 'inspect'}"
+            return f"{point.id}: {point.instruction}" if point.instruction else translate("Voice", "{point}: inspect").format(point=point.id)
         step = next((s for s in state.steps.values() if s.available and not s.done), None)
         return f"{step.label or step.id}" if step is not None else translate("Voice", "nothing left to do")
 
