@@ -159,3 +159,24 @@ def test_one_ray_and_a_batch_agree_on_a_sliced_bvh(as1_meshes, small_slices):
             assert int(one["primID"][0]) == int(want["primID"][i])
             if want["geomID"][i] >= 0:
                 assert float(one["tfar"][0]) == float(want["tfar"][i])
+
+
+def test_a_large_batch_goes_through_one_whole_model_bvh_and_answers_alike(as1_meshes, small_slices):
+    """A batch of WHOLE_AFTER_RAYS rays or more builds one whole-model BVH once and uses it:
+    the same meshes, triangles and distances as the slices give (ties at an edge aside),
+    also with search distances."""
+    sliced = GroupedBVH(as1_meshes)
+    o, d = _rays(as1_meshes, groups.WHOLE_AFTER_RAYS + 500, seed=3)
+    small = [sliced.run(o[k:k + 1000], d[k:k + 1000], output=1) for k in range(0, len(o), 1000)]
+    want = {key: np.concatenate([s[key] for s in small]) for key in ("geomID", "primID", "tfar")}
+    assert sliced._whole is None  # batches below the threshold use the slices
+    got = sliced.run(o, d, output=1)
+    assert sliced._whole is not None
+    hit = want["geomID"] >= 0
+    assert 0.5 < hit.mean() and np.array_equal(got["geomID"] >= 0, hit)
+    np.testing.assert_allclose(got["tfar"][hit], want["tfar"][hit], rtol=1e-6)
+    assert ((got["geomID"] == want["geomID"]) & (got["primID"] == want["primID"]))[hit].mean() > 0.99
+    limit = np.full(len(o), float(np.median(want["tfar"][hit])), np.float32)
+    near = sliced.run(o, d, dists=limit, output=1)
+    assert np.all(near["tfar"][near["geomID"] >= 0] <= limit[0] * (1 + 1e-6))
+    assert np.array_equal(near["geomID"] >= 0, hit & (want["tfar"] <= limit[0]))
