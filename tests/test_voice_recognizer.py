@@ -107,8 +107,11 @@ def test_a_lone_wake_phrase_gets_no_command_attached_and_opens_the_window():
 
 
 def test_early_decision_takes_a_whole_command_soon_after_speech_and_waits_inside_a_phrase():
+    """Early: decided ``early_pause_s`` after the speech (plus the VAD's own frames), not the
+    full ``end_s``; "go" of "go back" is not taken for a command in the pause between."""
     pcm, spans = speech_stream([synth(p, "en-us", 150) for p in ("defect", "go back")], snr_db=20, seed=3)
-    for early, most in ((True, 0.3), (False, 0.5)):
+    pause = RecognizerSettings().early_pause_s
+    for early, most in ((True, pause + 0.12), (False, 0.5)):
         r = Recognizer(settings=RecognizerSettings(early=early))
         heard = [h for i in range(0, len(pcm), 1600) for h in r.feed(pcm[i:i + 1600])] + r.flush()
         assert [(h.command, h.early) for h in heard if h.accepted] == [("defect", early), ("back", early)]
@@ -191,3 +194,17 @@ def test_push_to_talk_learns_the_room_between_presses_and_hears_a_press_from_its
     again = Recognizer()
     again.hear_room(stream[: round(spans[0][1] * 16000)])  # the word itself said with the key up
     assert again.feed(stream[-1600:]) + again.flush() == []
+
+
+def test_an_early_decision_needs_enough_speech():
+    """A short sound that looks like a whole command (the "nex-" of "next step" heard as
+    "repeat") is not taken early: under ``early_min_speech_s`` of speech the recogniser
+    waits the full pause, which lets the rest of the phrase join it."""
+    pcm, _ = speech_stream([synth("pass", "en-us", 150)], snr_db=20, seed=4)
+
+    def hear(min_speech: float) -> list:
+        r = Recognizer(settings=RecognizerSettings(early=True, early_min_speech_s=min_speech))
+        heard = [h for i in range(0, len(pcm), 1600) for h in r.feed(pcm[i:i + 1600])] + r.flush()
+        return [(h.command, h.early) for h in heard if h.accepted]
+    assert hear(0.0) == [("pass", True)]
+    assert hear(1.0) == [("pass", False)]  # "pass" has less than a second of speech: not early
