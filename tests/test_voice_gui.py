@@ -97,3 +97,22 @@ def test_a_failing_microphone_is_one_message_and_voice_goes_off(qtbot, sample):
     drive = Driver(qtbot, window, controller)
     assert drive.tick() is not None  # the session goes on
     assert voice.feed(np.zeros(1600, np.int16)) == []  # push-to-talk not held: audio ignored
+
+
+def test_answer_quickly_is_a_remembered_choice_of_the_early_decision(qtbot, sample):
+    """Interaction ▸ Voice ▸ Answer quickly: the recogniser takes the early decision, the
+    window remembers it, and in wake mode a command said after the wake phrase is taken
+    early, at the short pause."""
+    window, controller = sample
+    voice = controller.voice
+    assert voice.set_enabled(True, start_microphone=False)
+    assert not voice.quick_action.isChecked() and not voice.recognizer.settings.early
+    voice.wake_action.trigger()
+    voice.quick_action.trigger()
+    assert voice.recognizer.settings.early and window.settings.value("voice/quick") in (True, "true")
+    audio, _ = speech_stream([synth("hey computer go back", "en-us", 150)], snr_db=20, seed=5)
+    heard = [h for i in range(0, len(audio), 1600) for h in voice.feed(audio[i:i + 1600])]
+    taken = [h for h in heard if h.accepted and h.command == "back"]
+    assert taken and taken[0].early  # decided at the short pause (timing: test_voice_recognizer)
+    voice.quick_action.trigger()
+    assert not voice.recognizer.settings.early

@@ -208,3 +208,12 @@ def test_an_early_decision_needs_enough_speech():
         return [(h.command, h.early) for h in heard if h.accepted]
     assert hear(0.0) == [("pass", True)]
     assert hear(1.0) == [("pass", False)]  # "pass" has less than a second of speech: not early
+
+
+def test_a_command_after_the_wake_phrase_in_one_breath_is_not_too_long():
+    """The length limit counts the wake phrase's words in wake mode: "hey computer next
+    step" at 150 wpm (about 1.9 s) was refused as too long for a two-word command."""
+    r = Recognizer()
+    r.require_wake = True
+    heard = [h for h in r.feed(_say("hey computer next step")) + r.flush() if h.phrase]
+    assert [(h.command, h.reason) for h in heard] == [("next", "")]

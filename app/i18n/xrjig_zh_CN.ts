@@ -2480,6 +2480,14 @@
         <translation>唤醒词（“hey computer …”）(&amp;W)</translation>
     </message>
     <message>
+        <source>Answer &amp;quickly (a little less accurate)</source>
+        <translation>快速响应（准确率略低）(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Take a command after a 0.2 s pause instead of 0.3 s: about 0.28 s after you stop speaking instead of 0.37 s, one command in 70 more misheard</source>
+        <translation>停顿 0.2 秒（而非 0.3 秒）即执行命令：说完后约 0.28 秒响应（原为 0.37 秒），每 70 条命令约多一条听错</translation>
+    </message>
+    <message>
         <source>Speech &amp;model folder…</source>
         <translation>语音模型文件夹(&amp;M)…</translation>
     </message>

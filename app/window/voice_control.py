@@ -15,6 +15,7 @@ microphone's and the tests' alike.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,10 +76,16 @@ class VoiceControl(QObject):
         mode = str(self.settings.value("voice/mode", PUSH_TO_TALK))
         (self.wake_action if mode == WAKE else self.ptt_action).setChecked(True)
         group.triggered.connect(lambda _a: self._mode_changed())
+        self.quick_action = QAction(translate("Voice", "Answer &quickly (a little less accurate)"), w, checkable=True)
+        self.quick_action.setToolTip(translate(
+            "Voice", "Take a command after a 0.2 s pause instead of 0.3 s: about 0.28 s after you stop "
+            "speaking instead of 0.37 s, one command in 70 more misheard"))
+        self.quick_action.setChecked(str(self.settings.value("voice/quick", "false")).lower() == "true")
+        self.quick_action.toggled.connect(self._quick_changed)
         self.model_action = QAction(translate("Voice", "Speech &model folder…"), w, triggered=self._choose_model)
         self.english_action = QAction(translate("Voice", "Use the built-in &English model"), w,
                                       triggered=lambda: self.set_model_dir(None))
-        for action in (self.enable_action, self.ptt_action, self.wake_action, self.model_action,
+        for action in (self.enable_action, self.ptt_action, self.wake_action, self.quick_action, self.model_action,
                        self.english_action):
             menu.addAction(action)
 
@@ -91,6 +98,14 @@ class VoiceControl(QObject):
         if self.recognizer is not None:
             self.recognizer.flush()
             self.recognizer.require_wake = self.mode == WAKE
+        self._idle()
+
+    def _quick_changed(self, on: bool) -> None:
+        """The early decision on or off (measured: README "Voice"); remembered."""
+        self.settings.setValue("voice/quick", on)
+        if self.recognizer is not None:
+            self.recognizer.flush()
+            self.recognizer.settings = replace(self.recognizer.settings, early=on)
         self._idle()
 
     def _choose_model(self) -> None:
@@ -135,7 +150,8 @@ class VoiceControl(QObject):
             extra = scenario_phrases(self._scenario_path)
             if extra is not None:
                 commands = commands.merged(extra)
-            self.recognizer = Recognizer(commands, RecognizerSettings(model_dir=Path(folder) if folder else None))
+            self.recognizer = Recognizer(commands, RecognizerSettings(model_dir=Path(folder) if folder else None,
+                                                                      early=self.quick_action.isChecked()))
         except (CommandsError, ModelError) as err:
             self.controller.window.show_error(translate("Voice", "Voice commands: {error}").format(error=err))
             return None

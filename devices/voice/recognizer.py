@@ -98,11 +98,13 @@ class RecognizerSettings:
     #: .lm.bin); None: US English from the pocketsphinx wheel
     model_dir: Path | None = None
 
-    def command_seconds(self, commands: CommandSet) -> float:
-        """The longest utterance a command of ``commands`` may take."""
+    def command_seconds(self, commands: CommandSet, wake: bool = False) -> float:
+        """The longest utterance a command of ``commands`` may take; with ``wake``, said in
+        one breath after the wake phrase (whose words count too)."""
         if self.max_seconds is not None:
             return self.max_seconds
-        return 1.0 + 0.4 * commands.max_words
+        words = commands.max_words + (len(self.wake_phrase.split()) if wake else 0)
+        return 1.0 + 0.4 * words
 
 
 @dataclass(frozen=True)
@@ -396,7 +398,8 @@ class Recognizer:
     def _feed_decoders(self, upto: int) -> None:
         u = self._utt
         assert u is not None
-        limit = self.settings.note_max_s if u.dictation else self.settings.command_seconds(self.commands)
+        limit = self.settings.note_max_s if u.dictation else self.settings.command_seconds(
+            self.commands, wake=self.require_wake)
         if (upto - u.start) / SAMPLE_RATE > limit:
             u.too_long = True  # stop decoding: it is no command, so spare the CPU
         if u.too_long or upto <= u.fed:
