@@ -235,6 +235,9 @@ def test_the_assembly_is_shared_with_a_late_joining_window_and_a_killed_holder_f
         assert controller.sharing.join(JoinRequest(endpoint, "review", "anna", secret_file, "participant"))
         engine = controller.session.engine
         assert _tick_until(qtbot, controller, lambda: bool(engine.state.snapped), 10)  # caught up
+        assert _tick_until(qtbot, controller, lambda: bool(controller.sharing.roster.peers.get("bob")
+                                                           and controller.sharing.roster.peers["bob"].info), 10)
+        assert window.error_box is None  # bob announced the same files: nothing to warn of
         # bob picks up his next part: anna sees it held, moving, and cannot take it
         assert _tick_until(qtbot, controller, lambda: bool(engine.state.others_hold), 30)
         (part, holder), = engine.state.others_hold.items()
@@ -367,3 +370,18 @@ def test_someone_coming_back_after_an_outage_brings_what_was_missed(qtbot, joine
         assert engine.state.points["P2"].note == "scratched" and engine.state.steps["step1"].done
     finally:
         bob.close()
+
+
+def test_the_autopilot_with_another_model_is_named_in_one_message(qtbot, joined):
+    from tests.test_collab import PINS
+
+    window, controller, endpoint, secret_file = joined
+    bob = subprocess.Popen([sys.executable, "-m", "app", "check", str(PINS), "--join", endpoint, "--session",
+                            "review", "--name", "bob", "--secret-file", str(secret_file)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _tick_until(qtbot, controller, lambda: window.error_box is not None, 30)
+        assert "bob has another model open" in window.error_box.text()
+    finally:
+        bob.kill()
+        bob.wait(timeout=10)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     assert scenario.scene is not None
     start = time.perf_counter()
     link = _join(args)
-    participant = _Participant(link) if link is not None else None
+    participant = _Participant(link, scenario) if link is not None else None
     try:
         result = run_autopilot(scenario.scene, scenario, params, participant.frame if participant else None,
                                on_start=participant.start if participant else None)
@@ -80,12 +81,13 @@ class _Participant:
     """The autopilot in a shared session: shows each frame to the session at its own time
     (paced to real time, so the others see hands move as a person's would) and shares its
     grabs, carried parts, snaps and verdicts (app/collab/task_sharing.py). A scripted
-    participant: it does not take in what the others do."""
+    participant: it does not take in what the others do. It announces the files it has
+    open, so a window with others says so."""
 
-    def __init__(self, link: Any) -> None:
+    def __init__(self, link: Any, scenario: Scenario) -> None:
         from app.collab.task_sharing import TaskSharing
 
-        self.link, self.sharing = link, TaskSharing(link.name)
+        self.link, self.sharing, self.scenario = link, TaskSharing(link.name), scenario
         self.engine: Any = None
         self.began = time.monotonic()
         #: the task state late joiners are told, made between steps (the autopilot steps
@@ -93,9 +95,22 @@ class _Participant:
         self._state, self._state_t = b"", -1.0
 
     def start(self, engine: Any) -> None:
+        from interaction.trial import file_sha256
+
         self.engine = engine
         self._state = self.sharing.state(engine.state, engine.start_poses)
         self.link.serve_task_state(lambda: self._state)
+        # what it has open, as a window announces it (on a thread: hashing a large model and
+        # asking who was there take a while): someone with other files is told
+        path, model = self.scenario.path, self.scenario.model
+
+        def announce() -> None:
+            try:
+                self.link.announce({"role": "participant", "model": file_sha256(model),
+                                    "scenario": file_sha256(path) if path is not None else ""})
+            except Exception:  # noqa: BLE001 - the run ended and closed the link under it
+                return
+        threading.Thread(target=announce, daemon=True, name="session-announce").start()
         self.began = time.monotonic()
 
     def frame(self, frame: Any, _commands: Any, events: Any) -> None:
