@@ -116,3 +116,17 @@ def test_answer_quickly_is_a_remembered_choice_of_the_early_decision(qtbot, samp
     assert taken and taken[0].early  # decided at the short pause (timing: test_voice_recognizer)
     voice.quick_action.trigger()
     assert not voice.recognizer.settings.early
+
+
+def test_repeat_says_the_current_instruction_aloud(qtbot, sample, monkeypatch):
+    window, controller = sample
+    voice = controller.voice
+    said = []
+    monkeypatch.setattr(voice.speaker, "say", lambda text, language="en": said.append((text, language)) or True)
+    assert voice.set_enabled(True, start_microphone=False)
+    from devices.voice.recognizer import Heard
+
+    controller.session.tick(0.0)
+    voice.submit(Heard(0.0, 0.5, 0.6, "repeat", "repeat", 1.0))
+    assert said == [(voice.current_instruction(), "en")] and said[0][0]
+    assert window.statusBar().currentMessage() == said[0][0]

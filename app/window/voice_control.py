@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QTextEdit
 
 from app.window.microphone import Microphone
 from devices.voice.commands import CommandsError, CommandSet, scenario_phrases
 from devices.voice.recognizer import Heard, ModelError, Recognizer, RecognizerSettings
+from devices.voice.speaker import Speaker
 from interaction.commands import MarkTargeted, MoveCursor, Reset, UndoMark, Verdict, VoiceHeard
 from interaction.events import EventKind
 from interaction.frame import Button
@@ -59,6 +60,8 @@ class VoiceControl(QObject):
         self.talking = False
         self._key_held = self._button_held = False
         self._scenario_path: Path | None = None
+        #: "repeat" says the instruction aloud (espeak-ng; without it, only shown)
+        self.speaker = Speaker()
         self._build_menu()
         QApplication.instance().installEventFilter(self)
         controller.session_started.connect(self._session_started)
@@ -256,8 +259,11 @@ class VoiceControl(QObject):
         elif command in _SIMPLE:
             session.submit(_SIMPLE[command])
         elif command == "repeat":
-            self.controller.window.statusBar().showMessage(self.current_instruction(), 10000)
-            self.indicator.show_state("heard", self.current_instruction())
+            instruction = self.current_instruction()
+            self.controller.window.statusBar().showMessage(instruction, 10000)
+            self.indicator.show_state("heard", instruction)
+            language = "zh_CN" if QLocale().name().startswith("zh") else "en"
+            self.speaker.say(instruction, language)  # aloud too, for eyes on the part
         elif command == "note":
             self.indicator.show_state("listening", translate("Voice", "say the note"))
         elif command == "note_text":
