@@ -106,9 +106,10 @@ class Recorder:
     def _register_channels(self) -> None:
         w = self._writer
         assert w is not None
-        frames_schema = w.register_schema("xrjig.PackedInputFrame", "numpy-dtype", dtype_schema(PACKED_DTYPE))
+        #: the packed frames' schema: this participant's channel, and each other's in a session
+        self._frames_schema = w.register_schema("xrjig.PackedInputFrame", "numpy-dtype", dtype_schema(PACKED_DTYPE))
         self._frames = w.register_channel(
-            FRAMES_TOPIC, "xrjig-packed-frames", frames_schema,
+            FRAMES_TOPIC, "xrjig-packed-frames", self._frames_schema,
             {"format_version": str(FORMAT_VERSION), "layout": "byte-planes of n PACKED_DTYPE records"},
         )
         self._events = w.register_channel(
@@ -171,9 +172,8 @@ class Recorder:
         if channel is None:
             w = self._writer
             assert w is not None
-            schema = w.register_schema("xrjig.PackedInputFrame", "numpy-dtype", dtype_schema(PACKED_DTYPE))
             channel = self._others[name] = w.register_channel(
-                OTHERS_TOPIC_PREFIX + name, "xrjig-packed-frames", schema,
+                OTHERS_TOPIC_PREFIX + name, "xrjig-packed-frames", self._frames_schema,
                 {"format_version": str(FORMAT_VERSION), "participant": name,
                  "layout": "byte-planes of n PACKED_DTYPE records, t: this recording's time at arrival"},
             )

@@ -157,7 +157,7 @@ def ticked_window(qtbot, tmp_path: Path, hide: tuple[str, ...] = ()):
 
 
 @pytest.fixture(scope="session")
-def fuzz_bench(tmp_path_factory):
+def bench(tmp_path_factory):
     """The worker processes the fuzz modules (tests/test_fuzz_*.py) share: started once,
     warmed up on good inputs of every command (tests/fuzz_bench.py)."""
     from tests.fuzz_bench import start_bench
@@ -168,15 +168,15 @@ def fuzz_bench(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def fuzz_recording(fuzz_bench):
+def fuzz_recording(bench):
     """A real recording for the fuzz modules, made as a user makes one: ``xrjig check
     --record`` (by a fuzz worker)."""
     from tests.fuzz_bench import nested_scenario
     from tests.fuzz_worker import Case
 
-    scenario = nested_scenario(fuzz_bench.root / "bases" / "recording")
+    scenario = nested_scenario(bench.root / "bases" / "recording")
     rec = scenario.parent / "trial.mcap"
     argv = ["check", str(scenario), "--variant", "A", "--record", str(rec)]
-    (made,) = fuzz_bench.pool.run([Case("record", "recording", argv, [str(scenario.parent)], ["trial.mcap"])])
+    (made,) = bench.pool.run([Case("record", "recording", argv, [str(scenario.parent)], ["trial.mcap"])])
     assert made.code == 0 and rec.is_file(), made.stderr
     return rec

@@ -31,12 +31,6 @@ pytestmark = pytest.mark.timeout(280)
 
 
 @pytest.fixture(scope="module")
-def bench(fuzz_bench):
-    """The workers every fuzz module shares (conftest.py)."""
-    return fuzz_bench
-
-
-@pytest.fixture(scope="module")
 def recording(fuzz_recording: Path) -> Path:
     return fuzz_recording
 

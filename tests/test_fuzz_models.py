@@ -37,12 +37,6 @@ from tests.test_scenes_untrusted import MESH_SOURCES, _glb, _glb_parts
 pytestmark = pytest.mark.timeout(280)
 
 
-@pytest.fixture(scope="module")
-def bench(fuzz_bench):
-    """The workers every fuzz module shares (conftest.py)."""
-    return fuzz_bench
-
-
 # ---------------------------------------------------------------- 1. models ----------
 
 MESH_DIR = DATA / "models"

@@ -21,12 +21,6 @@ from tests.fuzz_worker import Case, Outcome
 pytestmark = pytest.mark.timeout(280)
 
 
-@pytest.fixture(scope="module")
-def bench(fuzz_bench):
-    """The workers every fuzz module shares (conftest.py)."""
-    return fuzz_bench
-
-
 # ---------------------------------------------------------------- 3. recordings ------
 
 MCAP_RECORDS = {1: "Header", 2: "Footer", 3: "Schema", 4: "Channel", 5: "Message", 6: "Chunk",

@@ -35,12 +35,6 @@ from tests.test_scenario_hostile import _chain
 pytestmark = pytest.mark.timeout(280)
 
 
-@pytest.fixture(scope="module")
-def bench(fuzz_bench):
-    """The workers every fuzz module shares (conftest.py)."""
-    return fuzz_bench
-
-
 # ---------------------------------------------------------------- 2. scenarios -------
 
 SCENARIO_SOURCES = ["nested", "nested", "as1"]
