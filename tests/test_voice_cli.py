@@ -41,3 +41,18 @@ def test_listen_bad_input_is_one_line_and_exit_1(tmp_path):
         done = listen(*args)
         assert done.returncode == 1 and done.stdout == ""
         assert len(done.stderr.strip().splitlines()) == 1 and said in done.stderr, done.stderr
+
+
+def test_listen_reads_espeak_ngs_own_wav_files_one_command_each(tmp_path):
+    """What a person testing it would do first: espeak-ng writes each command to its own WAV
+    (22.05 kHz, the word 0.05 s in) and ``xrjig listen`` is given them all, in one run."""
+    phrases = {"defect": "defect", "next step": "next", "go back": "back"}
+    paths = []
+    for k, phrase in enumerate(phrases):
+        path = tmp_path / f"{k}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "160", "-w", str(path), phrase], check=True, timeout=30)
+        paths.append(path)
+    done = listen(*map(str, paths), "--json")
+    assert done.returncode == 0, done.stderr
+    got = [(json.loads(line)["file"], json.loads(line)["command"]) for line in done.stdout.splitlines()]
+    assert got == [(str(p), c) for p, c in zip(paths, phrases.values(), strict=True)]

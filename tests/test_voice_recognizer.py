@@ -29,6 +29,7 @@ from tests.voice_audio import (
     NON_COMMANDS_HELD_OUT,
     command_streams,
     read_speech,
+    room_noise,
     speech_stream,
     synth,
 )
@@ -133,6 +134,24 @@ def test_noise_suppressor_passes_audio_through_delayed_and_takes_stationary_nois
     assert 0.5 <= ratio < 0.9  # taken down, never by more than the floor (6 dB)
 
 
+def test_the_noise_estimate_is_right_from_the_first_fifth_of_a_second_and_after_a_gap():
+    """The analysis window starts as zeros: frames still partly zeros (and a flush's padding)
+    must not reach the noise minimum, which held the estimate at 8 % of the room's for the
+    first 1.5 s of every stream (no suppression where a file's first word is)."""
+    x = room_noise(48000, 5) * 1000
+    s = NoiseSuppressor()
+    window = s.window
+    truth = np.mean([np.abs(np.fft.rfft(x[k:k + 512] * window)) ** 2 for k in range(0, 47000, 128)], axis=0)
+    bins = slice(8, 200)  # 250 Hz to 6 kHz: where the recogniser listens
+    for until in (4000, 8000, 16000):
+        s = NoiseSuppressor()
+        s.process(x[:until])
+        assert 0.5 < float(np.median(s.noise[bins] / truth[bins])) < 2.0, until
+    s.flush()  # a gap: the padding is not the room
+    s.process(x[16000:20000])
+    assert 0.5 < float(np.median(s.noise[bins] / truth[bins])) < 2.0
+
+
 def test_note_makes_the_next_utterance_dictation():
     heard = recognise(_say("note", "the bolt is loose"))
     assert [h.command for h in heard] == ["note", "note_text"]
@@ -163,19 +182,57 @@ def test_audio_files_are_checked(tmp_path):
     odd.write_bytes(b"abc")
     with pytest.raises(AudioError, match="odd byte count"):
         read_audio(odd)
-    stereo = tmp_path / "s.wav"
-    with wave.open(str(stereo), "wb") as w:
-        w.setnchannels(2)
+    slow = tmp_path / "slow.wav"
+    with wave.open(str(slow), "wb") as w:
+        w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(44100)
+        w.setframerate(4000)
         w.writeframes(b"\0" * 400)
-    with pytest.raises(AudioError, match="needs 16 kHz mono 16-bit PCM, got 44100 Hz, 2 channel"):
-        read_audio(stereo)
+    with pytest.raises(AudioError, match="unsupported WAV: 4000 Hz, 1 channel"):
+        read_audio(slow)
     broken = tmp_path / "b.wav"
     broken.write_bytes(b"RIFF\0\0\0\0WAVEjunk")
     with pytest.raises(AudioError, match="not a readable WAV"):
         read_audio(broken)
     assert len(read_audio(read_speech.__globals__["SPEECH"] / "goforward.raw")) == 89160 // 2
+
+
+@pytest.mark.parametrize(("rate", "channels", "width"), [(44100, 2, 2), (48000, 1, 3), (22050, 2, 1), (8000, 1, 4)])
+def test_a_wav_of_another_rate_width_or_channels_is_read_as_16_khz_mono(tmp_path, rate, channels, width):
+    """A 1 kHz tone in the left channel (silence in the right) comes out at 1 kHz, one second
+    long, at half its level (the channels are averaged), whatever the file's format."""
+    t = np.arange(rate) / rate
+    tone = np.sin(2 * np.pi * 1000 * t) * 0.5
+    full = 2 ** (8 * width - 1)
+    left = np.rint(tone * full).astype(np.int64)
+    samples = np.stack([left, np.zeros_like(left)][:channels], axis=1).reshape(-1)
+    if width == 1:
+        samples = samples + 128  # 8-bit WAV samples are unsigned
+    raw = samples.astype("<i8").view(np.uint8).reshape(-1, 8)[:, :width].tobytes()
+    path = tmp_path / "tone.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(raw)
+    x = read_audio(path)
+    assert len(x) == 16000
+    spectrum = np.abs(np.fft.rfft(x.astype(np.float64)))
+    assert int(np.argmax(spectrum)) == 1000  # 1 Hz bins over one second
+    level = np.sqrt(np.mean(x[1000:-1000].astype(np.float64) ** 2)) / (0.5 * 32768 / np.sqrt(2))
+    assert level == pytest.approx(1.0 / channels, rel=0.03)
+
+
+def test_a_command_at_the_very_start_of_its_own_file_is_heard():
+    """Each default command alone in a file that starts 0.05 s before the word (as espeak-ng
+    writes it) in room noise: the room is learned from the whole file first, so the word at
+    its start is judged against it (a stream learning as it went got 41 % of such files
+    right on the tuning voices)."""
+    right = 0
+    for k, phrase in enumerate(DEFAULT_PHRASES):
+        stream, _ = speech_stream([synth(phrase, "en-us", 150)], lead_s=0.05, gap_s=0.3, seed=40 + k)
+        right += [h.command for h in recognise(stream) if h.accepted] == [DEFAULT_PHRASES[phrase]]
+    assert right >= len(DEFAULT_PHRASES) - 1
 
 
 def test_push_to_talk_learns_the_room_between_presses_and_hears_a_press_from_its_start():

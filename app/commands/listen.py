@@ -19,7 +19,7 @@ from app.cli import number
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("audio", nargs="*", type=Path,
-                        help="WAV (16 kHz mono 16-bit) or raw 16 kHz 16-bit little-endian files")
+                        help="WAV (PCM, any rate and channels: resampled to 16 kHz mono) or raw 16 kHz 16-bit little-endian files")
     parser.add_argument("--commands", type=Path, help="phrases, one a line, optionally 'phrase = command'")
     parser.add_argument("--json", action="store_true", help="one JSON object per command")
     parser.add_argument("--device", type=number(int, 0, 255), metavar="N",
@@ -63,12 +63,7 @@ def run(args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"xrjig: listen: {err}", file=sys.stderr)
             return 1
-        recognizer.flush()
-        recognizer.feed(pcm[:0], t=0.0)
-        out: list[Heard] = []
-        for i in range(0, len(pcm), 1600):
-            out += recognizer.feed(pcm[i:i + 1600])
-        say(str(path), out + recognizer.flush())
+        say(str(path), recognizer.recognise_file(pcm))
     if args.device is not None:
         from app.window.microphone import listen_to_device
 

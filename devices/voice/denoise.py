@@ -56,6 +56,10 @@ class NoiseSuppressor:
         self._in = np.zeros(self.size)
         self._out = np.zeros(self.size)
         self._pending = np.zeros(0)
+        #: real samples in the analysis window: until it is full, its frames are partly the
+        #: zeros it starts with, and their low power must not reach the noise minimum
+        self._filled = 0
+        self._padding = False
 
     def process(self, pcm: np.ndarray) -> np.ndarray:
         """(n,) samples in; (m,) float samples out, m a multiple of ``hop``."""
@@ -67,6 +71,7 @@ class NoiseSuppressor:
         for k in range(count):
             self._in[:-self.hop] = self._in[self.hop:]
             self._in[-self.hop:] = self._pending[k * self.hop:(k + 1) * self.hop]
+            self._filled = min(self.size, self._filled + self.hop)
             out[k * self.hop:(k + 1) * self.hop] = self._frame()
         self._pending = self._pending[count * self.hop:]
         return out
@@ -75,6 +80,7 @@ class NoiseSuppressor:
         """The output still held back (the last ``delay`` samples and any partial hop), then
         ``reset``; the length returned makes the total output equal the total input."""
         held = len(self._pending)
+        self._padding = True  # the padding's frames are not the room's: not tracked
         out = self.process(np.zeros(self.delay + (-(held + self.delay)) % self.hop))
         self.reset()
         return out[: self.delay + held]
@@ -82,7 +88,9 @@ class NoiseSuppressor:
     def _frame(self) -> np.ndarray:
         spectrum = np.fft.rfft(self._in * self.window)
         power = spectrum.real**2 + spectrum.imag**2
-        noise = self._track(power)
+        noise = self._track(power) if self._filled == self.size and not self._padding else self.noise
+        if noise is None:  # nothing known yet: the stream's first 24 ms pass unchanged
+            noise = np.zeros_like(power)
         gain = np.maximum(1.0 - noise / np.maximum(power, 1e-9), self.floor)
         frame = np.fft.irfft(spectrum * gain, self.size) * self.window * self._scale
         self._out += frame
