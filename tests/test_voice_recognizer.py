@@ -235,6 +235,21 @@ def test_a_command_at_the_very_start_of_its_own_file_is_heard():
     assert right >= len(DEFAULT_PHRASES) - 1
 
 
+def test_held_out_commands_one_a_file_are_heard_against_the_files_own_room_and_mean():
+    """The held-out voices, each command alone in a file with the word 0.5 s in (a fresh
+    recogniser per file, as a person trying files one by one). Measured 69/72 with the
+    file's own cepstral mean, 63/72 with the mean learned as it goes."""
+    right = total = 0
+    for i, voice in enumerate(HELD_OUT[0]):
+        for j, speed in enumerate(HELD_OUT[1]):
+            for n, phrase in enumerate(DEFAULT_PHRASES):
+                stream, _ = speech_stream([synth(phrase, voice, speed)], lead_s=0.5, gap_s=0.6,
+                                          seed=5000 + 100 * i + 10 * j + n)
+                total += 1
+                right += [h.command for h in recognise(stream) if h.accepted] == [DEFAULT_PHRASES[phrase]]
+    assert right / total >= 0.92, (right, total)
+
+
 def test_push_to_talk_learns_the_room_between_presses_and_hears_a_press_from_its_start():
     """A fresh recogniser spends its first 0.24 s learning the room; with the room heard
     between presses (key up), a command said right at the first press is taken."""
