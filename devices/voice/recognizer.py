@@ -317,9 +317,10 @@ class Recognizer:
         as it went, 93 % / 97 % with the room learned first, 97 % / 98 % with the file's mean
         too (README "Voice")."""
         self.flush()
-        clean = [self._learn_room(pcm[i:i + chunk]) for i in range(0, len(pcm), chunk)]
+        keep = round(FILE_MEAN_S * SAMPLE_RATE)
+        clean = [self._learn_room(pcm[i:i + chunk])[: max(0, keep - i)] for i in range(0, len(pcm), chunk)]
         self._end_room_piece()
-        mean_of = np.concatenate([np.zeros(0, np.int16), *clean])[: round(FILE_MEAN_S * SAMPLE_RATE)]
+        mean_of = np.concatenate([np.zeros(0, np.int16), *clean])[:keep]
         if len(mean_of):
             d = self._decoder  # features only (no search): the batch mean is what it leaves
             d.start_utt()
