@@ -61,7 +61,7 @@ FRAME = 480
 #: (at the start of every tuning stream it heard "speech" in the noise)
 WARM_UP = 8 * FRAME
 
-#: room audio the decoder hears between utterances goes in pieces this long (its search
+#: room audio the decoder is given (``hear_room``) goes in pieces this long (its search
 #: history grows with every frame: bounded)
 ROOM_PIECE = SAMPLE_RATE
 
@@ -254,7 +254,7 @@ class Recognizer:
         self._heard = 0  # samples the VAD has judged since the recogniser was made
         #: samples of the room given to the decoder in the current piece (None: no piece open)
         self._room_piece: int | None = None
-        self._cmn = ""  # the decoder's cepstral mean before the piece (the room does not move it)
+        self._cmn_before_room = ""  # the decoder's cepstral mean, put back after each piece
         #: ``hear_room``'s state: audio short of a VAD frame, the last sample, and whether
         #: the next ``feed`` must start a fresh stream
         self._room, self._room_last, self._in_room = np.zeros(0, np.int16), 0.0, False
@@ -418,7 +418,7 @@ class Recognizer:
         pcm = np.frombuffer(chunk, dtype="<i2") if isinstance(chunk, bytes | bytearray) else np.asarray(chunk, np.int16)
         clean = pcm if self._suppressor is None else self._suppressor.process(pcm)
         clean = np.clip(np.rint(clean), -32768, 32767).astype(np.int16)
-        self._hear_room(clean)
+        self._decoder_hears_room(clean)
         x = pcm.astype(np.float64)
         emphasised = np.clip(x - 0.97 * np.concatenate([[self._room_last], x[:-1]]), -32768, 32767).astype(np.int16)
         self._room_last = float(x[-1]) if len(x) else self._room_last
@@ -432,7 +432,7 @@ class Recognizer:
         self._in_room = True
         return clean
 
-    def _hear_room(self, pcm: np.ndarray) -> None:
+    def _decoder_hears_room(self, pcm: np.ndarray) -> None:
         """Give the decoder room audio, its result dropped (``hear_room``): PocketSphinx's
         own noise removal tracks the room only in what it is given, and a fresh decoder given
         only an utterance learns its noise level from the speech. One command per file, 0.05
@@ -444,7 +444,7 @@ class Recognizer:
         if not len(pcm):
             return
         if self._room_piece is None:
-            self._cmn = d.get_cmn(False)
+            self._cmn_before_room = d.get_cmn(False)
             d.start_utt()
             self._room_piece = 0
         d.process_raw(pcm.tobytes(), False, False)
@@ -455,7 +455,7 @@ class Recognizer:
     def _end_room_piece(self) -> None:
         if self._room_piece is not None:
             self._decoder.end_utt()
-            self._decoder.set_cmn(self._cmn)
+            self._decoder.set_cmn(self._cmn_before_room)
             self._room_piece = None
 
     def _begin(self, start: int) -> _Utterance:
