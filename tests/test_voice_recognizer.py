@@ -34,7 +34,7 @@ from tests.voice_audio import (
     synth,
 )
 
-#: held-out accuracy this recogniser reaches (measured 69/72 = 95.8 %, and 66/72 = 91.7 % on
+#: held-out accuracy this recogniser reaches (measured 70/72 = 97.2 %, and 67/72 = 93.1 % on
 #: the fresh held-out voices: README "Voice" lists the confusions)
 HELD_OUT_FLOOR = 0.90
 
@@ -112,7 +112,7 @@ def test_early_decision_takes_a_whole_command_soon_after_speech_and_waits_inside
     full ``end_s``; "go" of "go back" is not taken for a command in the pause between."""
     pcm, spans = speech_stream([synth(p, "en-us", 150) for p in ("defect", "go back")], snr_db=20, seed=3)
     pause = RecognizerSettings().early_pause_s
-    for early, most in ((True, pause + 0.12), (False, 0.5)):
+    for early, most in ((True, pause + 0.12), (False, RecognizerSettings().end_s + 0.12)):
         r = Recognizer(settings=RecognizerSettings(early=early))
         heard = [h for i in range(0, len(pcm), 1600) for h in r.feed(pcm[i:i + 1600])] + r.flush()
         assert [(h.command, h.early) for h in heard if h.accepted] == [("defect", early), ("back", early)]
@@ -248,6 +248,23 @@ def test_held_out_commands_one_a_file_are_heard_against_the_files_own_room_and_m
                 total += 1
                 right += [h.command for h in recognise(stream) if h.accepted] == [DEFAULT_PHRASES[phrase]]
     assert right / total >= 0.92, (right, total)
+
+
+def test_the_first_command_a_live_stream_hears_is_judged_with_its_own_mean():
+    """A live stream (1.5 s of room, then one command, fed in 0.1 s chunks): its first
+    command is decoded again with its own cepstral mean, since the model's initial mean
+    knows nothing of the voice and room. Held-out voices: measured 65/72 with it, 61/72
+    without."""
+    right = total = 0
+    for i, voice in enumerate(HELD_OUT[0]):
+        for j, speed in enumerate(HELD_OUT[1]):
+            for n, phrase in enumerate(DEFAULT_PHRASES):
+                pcm, _ = speech_stream([synth(phrase, voice, speed)], seed=300 + 100 * i + 10 * j + n, gap_s=0.6)
+                r = Recognizer()
+                heard = [h for k in range(0, len(pcm), 1600) for h in r.feed(pcm[k:k + 1600])] + r.flush()
+                total += 1
+                right += [h.command for h in heard if h.accepted] == [DEFAULT_PHRASES[phrase]]
+    assert right >= 63, (right, total)
 
 
 def test_push_to_talk_learns_the_room_between_presses_and_hears_a_press_from_its_start():
