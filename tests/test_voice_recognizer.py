@@ -34,8 +34,8 @@ from tests.voice_audio import (
     synth,
 )
 
-#: held-out accuracy this recogniser reaches (measured 70/72 = 97.2 %, and 67/72 = 93.1 % on
-#: the fresh held-out voices: README "Voice" lists the confusions)
+#: held-out accuracy this recogniser reaches on whole streams (measured 70/72 = 97.2 %, and
+#: 64/72 = 88.9 % on the fresh held-out voices: README "Voice" lists the confusions)
 HELD_OUT_FLOOR = 0.90
 
 GO_FORWARD = CommandSet({"go forward ten meters": "forward", **DEFAULT_PHRASES})
@@ -237,8 +237,8 @@ def test_a_command_at_the_very_start_of_its_own_file_is_heard():
 
 def test_held_out_commands_one_a_file_are_heard_against_the_files_own_room_and_mean():
     """The held-out voices, each command alone in a file with the word 0.5 s in (a fresh
-    recogniser per file, as a person trying files one by one). Measured 69/72 with the
-    file's own cepstral mean, 63/72 with the mean learned as it goes."""
+    recogniser per file, as a person trying files one by one). Measured 68/72 with the
+    command decoded with its own cepstral mean, 63/72 with the mean learned as it goes."""
     right = total = 0
     for i, voice in enumerate(HELD_OUT[0]):
         for j, speed in enumerate(HELD_OUT[1]):
@@ -253,18 +253,19 @@ def test_held_out_commands_one_a_file_are_heard_against_the_files_own_room_and_m
 def test_the_first_command_a_live_stream_hears_is_judged_with_its_own_mean():
     """A live stream (1.5 s of room, then one command, fed in 0.1 s chunks): its first
     command is decoded again with its own cepstral mean, since the model's initial mean
-    knows nothing of the voice and room. Held-out voices: measured 65/72 with it, 61/72
-    without."""
+    knows nothing of the voice and room. Held-out voices in two rooms (noise seeds):
+    measured 132/144 with it, 126/144 without."""
     right = total = 0
-    for i, voice in enumerate(HELD_OUT[0]):
-        for j, speed in enumerate(HELD_OUT[1]):
-            for n, phrase in enumerate(DEFAULT_PHRASES):
-                pcm, _ = speech_stream([synth(phrase, voice, speed)], seed=300 + 100 * i + 10 * j + n, gap_s=0.6)
-                r = Recognizer()
-                heard = [h for k in range(0, len(pcm), 1600) for h in r.feed(pcm[k:k + 1600])] + r.flush()
-                total += 1
-                right += [h.command for h in heard if h.accepted] == [DEFAULT_PHRASES[phrase]]
-    assert right >= 63, (right, total)
+    for room in (300, 9000):
+        for i, voice in enumerate(HELD_OUT[0]):
+            for j, speed in enumerate(HELD_OUT[1]):
+                for n, phrase in enumerate(DEFAULT_PHRASES):
+                    pcm, _ = speech_stream([synth(phrase, voice, speed)], seed=room + 100 * i + 10 * j + n, gap_s=0.6)
+                    r = Recognizer()
+                    heard = [h for k in range(0, len(pcm), 1600) for h in r.feed(pcm[k:k + 1600])] + r.flush()
+                    total += 1
+                    right += [h.command for h in heard if h.accepted] == [DEFAULT_PHRASES[phrase]]
+    assert right >= 130, (right, total)
 
 
 def test_push_to_talk_learns_the_room_between_presses_and_hears_a_press_from_its_start():

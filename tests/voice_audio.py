@@ -3,9 +3,10 @@ speeds, resampled to 16 kHz, in room noise (pink noise plus 50 Hz mains hum) at 
 SNR. Deterministic: the same arguments give the same samples.
 
 The voices and speeds are split: ``TUNING`` chose the recogniser's thresholds and
-settings; ``HELD_OUT`` (other accents, other speeds, other noise) only measures them, and
+settings; ``HELD_OUT`` (other accents, other speeds, other noise) only measures them;
 ``FRESH`` (the held-out accents with other voice variants and speeds, other noise) was
-first run after the 2026-12 settings were fixed, since ``HELD_OUT`` had been looked at.
+first run after the 2026-12-04 settings were fixed, since ``HELD_OUT`` had been looked at,
+and ``FRESH_2`` likewise after the 2026-12-05 ones.
 No accent of the tuning set is in the other two.
 """
 
@@ -31,6 +32,9 @@ TUNING = (("en-us", "en-gb-scotland", "en-us+f3", "en-gb-x-gbclan", "en-gb-x-gbc
 HELD_OUT = (("en-gb", "en-029", "en-us-nyc", "en-gb-x-rp+f2"), (150, 190))
 #: the held-out accents in other voices and speeds: run only after the settings were fixed
 FRESH = (("en-gb+m3", "en-029+f4", "en-us-nyc+m2", "en-gb-x-rp+f5"), (140, 200))
+#: the held-out accents in yet other voices and speeds, added 2026-12-05 when ``FRESH`` had
+#: been looked at too: first run after that day's settings were fixed
+FRESH_2 = (("en-gb+m6", "en-029+m1", "en-us-nyc+f1", "en-gb-x-rp+m4"), (145, 180))
 
 #: speech with none of the default commands: read by the synthesiser as false-accept material
 NON_COMMANDS_TUNING = (
@@ -101,7 +105,7 @@ def command_streams(split: tuple[tuple[str, ...], tuple[int, ...]], phrases: lis
     out = []
     for i, voice in enumerate(voices):
         for j, speed in enumerate(speeds):
-            seed = 1000 + 10 * i + j + {HELD_OUT: 500, FRESH: 800}.get(split, 0)
+            seed = 1000 + 10 * i + j + {HELD_OUT: 500, FRESH: 800, FRESH_2: 1100}.get(split, 0)
             stream, spans = speech_stream([synth(p, voice, speed) for p in phrases], snr_db, seed)
             out.append((voice, speed, stream, spans))
     return out
