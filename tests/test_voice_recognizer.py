@@ -35,7 +35,7 @@ from tests.voice_audio import (
 )
 
 #: held-out accuracy this recogniser reaches on whole streams (measured 70/72 = 97.2 %, and
-#: 64/72 = 88.9 % on the fresh held-out voices: README "Voice" lists the confusions)
+#: 67/72 = 93.1 % on the fresh held-out voices: README "Voice" lists the confusions)
 HELD_OUT_FLOOR = 0.90
 
 GO_FORWARD = CommandSet({"go forward ten meters": "forward", **DEFAULT_PHRASES})
@@ -238,7 +238,7 @@ def test_a_command_at_the_very_start_of_its_own_file_is_heard():
 def test_held_out_commands_one_a_file_are_heard_against_the_files_own_room_and_mean():
     """The held-out voices, each command alone in a file with the word 0.5 s in (a fresh
     recogniser per file, as a person trying files one by one). Measured 68/72 with the
-    command decoded with its own cepstral mean, 63/72 with the mean learned as it goes."""
+    command decoded with its own cepstral mean, 64/72 with the mean learned as it goes."""
     right = total = 0
     for i, voice in enumerate(HELD_OUT[0]):
         for j, speed in enumerate(HELD_OUT[1]):
@@ -254,7 +254,7 @@ def test_the_first_command_a_live_stream_hears_is_judged_with_its_own_mean():
     """A live stream (1.5 s of room, then one command, fed in 0.1 s chunks): its first
     command is decoded again with its own cepstral mean, since the model's initial mean
     knows nothing of the voice and room. Held-out voices in two rooms (noise seeds):
-    measured 132/144 with it, 126/144 without."""
+    measured 135/144 with it, 126/144 without."""
     right = total = 0
     for room in (300, 9000):
         for i, voice in enumerate(HELD_OUT[0]):
@@ -298,6 +298,24 @@ def test_an_early_decision_needs_enough_speech():
         return [(h.command, h.early) for h in heard if h.accepted]
     assert hear(0.0) == [("pass", True)]
     assert hear(1.0) == [("pass", False)]  # "pass" has less than a second of speech: not early
+
+
+def test_a_pause_after_the_wake_phrase_is_silence_not_a_command_sound():
+    """"hey computer, go back" with espeak-ng's comma pause, held-out voices in a 10 dB
+    room: the pause is one utterance with the command (shorter than the end of one) and
+    must be taken for silence; at PocketSphinx's default silence probability it became the
+    /f/ of "fail" (measured 20 of 24 right, 23 with ours)."""
+    right = 0
+    phrases = ("hey computer, go back", "hey computer, defect", "hey computer, next step")
+    for voice in HELD_OUT[0]:
+        for speed in HELD_OUT[1]:
+            pcm = speech_stream([synth(t, voice, speed) for t in phrases], snr_db=10, seed=5)[0]
+            r = Recognizer()
+            r.require_wake = True
+            heard = [h for k in range(0, len(pcm), 1600) for h in r.feed(pcm[k:k + 1600])] + r.flush()
+            got = [h.command for h in heard if h.accepted and h.command != "wake"]
+            right += sum(a == b for a, b in zip(got, ("back", "defect", "next"), strict=True)) if len(got) == 3 else 0
+    assert right >= 22, right
 
 
 def test_a_command_after_the_wake_phrase_in_one_breath_is_not_too_long():
