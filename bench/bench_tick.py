@@ -2,8 +2,9 @@
 (Mesa llvmpipe under Xvfb here): the steady tick thread against the GUI-thread timer tick.
 
 Input: the bundled sample scenario (AS1, 18 parts) in the real main window at 1280x720, the
-desktop device, the session at its default 90 Hz; the window repaints after every update,
-as it does while a person works. Each mode runs for ``--seconds``; the time of every engine
+desktop device, the session at its default 90 Hz, the simulated hand circling (moved 60 times
+a second, as the viewport's mouse events move it), so the window repaints as it does while
+a person works (an unchanged picture is not painted again). Each mode runs for ``--seconds``; the time of every engine
 step is taken where the runner steps.
 
 Peer, measured in the same run on the same window: the session's own GUI-thread QTimer tick
@@ -17,6 +18,7 @@ Run: ``xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python bench/bench_tick
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import tempfile
@@ -32,6 +34,7 @@ from bench_window import bench_window  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 from app.display.application import create_application  # noqa: E402
+from app.session.session import LockedInput  # noqa: E402
 from scenes.samples import SAMPLE_SCENARIO, SAMPLE_SCENE  # noqa: E402
 
 
@@ -51,10 +54,16 @@ def run_mode(controller, seconds: float, gui_thread: bool) -> dict[str, float]:
     paints: list[float] = []
     viewport = controller.window.viewport
     viewport.frameTimeChanged.connect(paints.append)
+    turn = itertools.count(0.0, 0.05)
+    hand = QTimer()
+    mouse = LockedInput(device, session.lock)  # as the viewport's mouse events reach the device
+    hand.timeout.connect(lambda: mouse.on_mouse_move(0.3 * np.cos(a := next(turn)), 0.3 * np.sin(a)))
+    hand.start(16)
     session.start()
     loop = QEventLoop()
     QTimer.singleShot(round(seconds * 1000), loop.quit)
     loop.exec()
+    hand.stop()
     threaded = session.threaded
     session.stop()
     viewport.frameTimeChanged.disconnect(paints.append)

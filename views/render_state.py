@@ -119,3 +119,27 @@ class RenderState:
     background_gradient: bool = True
     show_grid: bool = True
     camera_backdrop: CameraBackdrop | None = None
+
+    def draws_as(self, other: RenderState) -> bool:
+        """Whether ``other`` draws the same picture: an idle session still steps 90 times a
+        second, and a view that repainted each unchanged state kept a core busy on
+        software OpenGL. A camera backdrop is the same only as the same object (a new
+        picture is always a new array)."""
+        if self is other:
+            return True
+        if (self.highlights != other.highlights or self.overlay_xray_alpha != other.overlay_xray_alpha
+                or self.background != other.background or self.background_gradient != other.background_gradient
+                or self.show_grid != other.show_grid or self.camera_backdrop is not other.camera_backdrop):
+            return False
+        if self.part_poses.keys() != other.part_poses.keys() or not all(
+                np.array_equal(pose, other.part_poses[part]) for part, pose in self.part_poses.items()):
+            return False
+        if len(self.ghosts) != len(other.ghosts) or not all(
+                a[0] == b[0] and a[2] == b[2] and np.array_equal(a[1], b[1]) for a, b in zip(self.ghosts, other.ghosts, strict=True)):
+            return False
+        if not all(np.array_equal(getattr(self, name), getattr(other, name))
+                   for name in ("lines", "line_colors", "points", "point_radii", "point_colors")):
+            return False
+        return len(self.labels) == len(other.labels) and all(
+            a.lines == b.lines and a.rgba == b.rgba and np.array_equal(a.position, b.position)
+            for a, b in zip(self.labels, other.labels, strict=True))

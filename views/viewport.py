@@ -118,7 +118,10 @@ class Viewport(QOpenGLWidget):
         self.frame_all()
 
     def set_render_state(self, state: RenderState) -> None:
-        """Per-frame state from the interaction layer (poses, highlights, overlays)."""
+        """Per-frame state from the interaction layer (poses, highlights, overlays); the
+        same picture as the last is not painted again (see ``RenderState.draws_as``)."""
+        if state.draws_as(self._state):
+            return
         self._state = state
         self.update()
 
