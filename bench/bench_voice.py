@@ -4,8 +4,9 @@ false accepts, ours against bare PocketSphinx in the same run.
 Input: the default commands spoken by espeak-ng (tests/voice_audio.py: the tuning voices
 and speeds, the held-out ones and two fresh held-out sets, each named in the output; room
 noise at 10 dB SNR), one command per file, one command after 1.5 s of room in a fresh
-stream, and one stream per voice and speed; and non-command speech: the real LibriVox narration and numbers recording (tests/data/speech)
-plus espeak-ng reading sentences without commands.
+stream, and one stream per voice and speed; and non-command sounds: the real LibriVox
+narration and numbers recording (tests/data/speech), espeak-ng reading sentences without
+commands, and a minute of hiss bursts (2-7.8 kHz, like an air hose).
 
 * ours: ``devices.voice.recognizer.Recognizer``: files through ``recognise_file``, streams
   fed 0.1 s chunks as a microphone would (also with its early decision on: a whole command
@@ -44,6 +45,7 @@ from tests.voice_audio import (  # noqa: E402
     NON_COMMANDS_TUNING,
     TUNING,
     command_streams,
+    hiss_bursts,
     read_speech,
     speech_stream,
     synth,
@@ -195,13 +197,16 @@ def main() -> None:
                                    (NON_COMMANDS_HELD_OUT, "en-gb"), (NON_COMMANDS_HELD_OUT, "en-029"))]
     minutes = sum(len(x) for x in negatives) / RATE / 60
     real_minutes = sum(len(x) for x in negatives[:3]) / RATE / 60
+    hiss, bursts = hiss_bursts(60.0, seed=31, band=(2000.0, 7800.0), length_s=(0.2, 1.2), over_db=(6.0, 24.0))
     for name, run in (("ours", ours), ("ours, early decision on", lambda x: ours(x, early=True)),
                       ("bare pocketsphinx", bare.run)):
         accepted = [[o for o in run(x)[0] if o[3] is not None] for x in negatives]
         real = sum(len(a) for a in accepted[:3])
         total = sum(len(a) for a in accepted)
+        hissed = len([o for o in run(hiss)[0] if o[3] is not None])
         print(f"  {name}: {total} false accepts in {minutes:.2f} min = {total / minutes:.1f}/min "
-              f"(real recordings: {real} in {real_minutes:.2f} min = {real / real_minutes:.1f}/min)")
+              f"(real recordings: {real} in {real_minutes:.2f} min = {real / real_minutes:.1f}/min); "
+              f"a minute of {bursts} hiss bursts (2-7.8 kHz): {hissed}")
         t = time.perf_counter()
         for x in negatives:
             run(x)

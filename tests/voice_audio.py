@@ -81,6 +81,28 @@ def room_noise(n: int, seed: int) -> np.ndarray:
     return noise / np.sqrt(np.mean(noise**2))
 
 
+def hiss_bursts(seconds: float, seed: int, band: tuple[float, float] = (3000.0, 7000.0),
+                length_s: tuple[float, float] = (0.3, 1.5), over_db: tuple[float, float] = (8.0, 20.0),
+                level: float = 300.0) -> tuple[np.ndarray, int]:
+    """Room noise with hiss bursts (an air hose, a valve: band-passed noise with a Hann
+    envelope, ``over_db`` above the room in its band), 0.5-2 s apart; int16 samples and
+    how many bursts."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(seed)
+    n = round(seconds * RATE)
+    room = room_noise(n, seed=seed + 1) * level
+    sos = butter(6, list(band), "bandpass", fs=RATE, output="sos")
+    x, t, bursts = room.copy(), RATE, 0
+    while t < n - 2 * RATE:
+        d = int(rng.uniform(*length_s) * RATE)
+        hiss = sosfilt(sos, rng.standard_normal(d)) * np.hanning(d)
+        hiss *= np.sqrt(10 ** (rng.uniform(*over_db) / 10) * np.mean(sosfilt(sos, room[t:t + d]) ** 2) / np.mean(hiss**2))
+        x[t:t + d] += hiss
+        t, bursts = t + d + int(rng.uniform(0.5, 2.0) * RATE), bursts + 1
+    return np.clip(x, -32768, 32767).astype(np.int16), bursts
+
+
 def speech_stream(utterances: list[np.ndarray], snr_db: float = 10.0, seed: int = 0,
                   gap_s: float = 1.2, lead_s: float = 1.5) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """The utterances one after another with ``gap_s`` between, in room noise at ``snr_db``

@@ -23,6 +23,7 @@ _LOOK = {
 REJECTION_REASONS = {
     "too long": QT_TRANSLATE_NOOP("VoiceIndicator", "too long"),
     "too short": QT_TRANSLATE_NOOP("VoiceIndicator", "too short"),
+    "no voice": QT_TRANSLATE_NOOP("VoiceIndicator", "no voice (a hiss or a noise)"),
     "not a command": QT_TRANSLATE_NOOP("VoiceIndicator", "not a command"),
     "unsure": QT_TRANSLATE_NOOP("VoiceIndicator", "unsure"),
     "no wake phrase": QT_TRANSLATE_NOOP("VoiceIndicator", "no wake phrase"),

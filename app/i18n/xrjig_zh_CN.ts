@@ -2551,6 +2551,10 @@
         <translation>太短</translation>
     </message>
     <message>
+        <source>no voice (a hiss or a noise)</source>
+        <translation>没有人声（嘶嘶声或噪声）</translation>
+    </message>
+    <message>
         <source>not a command</source>
         <translation>不是命令</translation>
     </message>

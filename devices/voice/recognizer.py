@@ -35,7 +35,9 @@ on the tuning voices and the tuning non-command speech only):
   the live mean is put back): the model's initial mean knows nothing of this voice and
   room. First command of a live stream, tuning voices: 146 -> 158 of 162.
 * **Rejection**, in turn: **too long** (longer than a command of the set can take:
-  continuous speech runs on), **too short** (a click), **not a command** (the search ended
+  continuous speech runs on), **too short** (a click), **no voice** (under 0.06 s of
+  energy below 1 kHz, where vowels are: a hiss; tuning commands have at least 0.12 s, a
+  minute of hiss bursts at most 0.03 s), **not a command** (the search ended
   inside a phrase), **unsure** (a posterior below ``min_confidence``, off by default), **no
   wake phrase**. A phone-loop confidence (PocketSphinx ``allphone`` decoded alongside) was
   tried: its path scores are normalised (about 1) and its phones matched the recognised
@@ -60,9 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
+from devices.voice.band_activity import HIGH_BAND, VOICE_BAND, BandActivity
 from devices.voice.commands import CommandSet
 from devices.voice.denoise import NoiseSuppressor
-from devices.voice.high_band import HighBandActivity
 
 SAMPLE_RATE = 16000
 #: the VAD's frame: 30 ms
@@ -99,8 +101,12 @@ class RecognizerSettings:
     vad_mode: int = 0
     start_frames: int = 2
     #: a frame with power above 4 kHz this far over the room's is speech too (None: off;
-    #: see high_band.py)
+    #: see band_activity.py)
     high_band_db: float | None = 6.0
+    #: a command has at least ``min_voice_s`` of frames whose power below 1 kHz stands
+    #: ``voice_db`` over the room's (vowels; a hiss has none: see band_activity.py)
+    voice_db: float = 6.0
+    min_voice_s: float = 0.06
     #: audio given to the decoder before the first and after the last speech frame
     lead_s: float = 0.05
     tail_s: float = 0.15
@@ -152,8 +158,8 @@ class Heard:
     command: str | None
     #: the decoder's posterior, 0-1 (1 with the lattice pass off)
     confidence: float
-    #: "" when accepted, else why not ("too long", "too short", "not a command", "unsure",
-    #: "no wake phrase", "no note heard")
+    #: "" when accepted, else why not ("too long", "too short", "no voice", "not a command",
+    #: "unsure", "no wake phrase", "no note heard")
     reason: str = ""
     #: decided before ``end_s`` of non-speech (a whole, confident command)
     early: bool = False
@@ -222,6 +228,7 @@ class _Utterance:
     dictation: bool
     last_speech: int  # end of the last speech frame
     speech: int = 0  # samples of speech frames
+    voice: int = 0  # samples of frames with a voice's energy (below 1 kHz)
     too_long: bool = False
     looked: bool = False  # the early decision was looked at in this pause
     decoder: object = None
@@ -271,7 +278,8 @@ class Recognizer:
         if self._vad.frame_bytes != 2 * FRAME:
             raise ModelError(f"the VAD's frame is {self._vad.frame_bytes // 2} samples, expected {FRAME}")
         db = self.settings.high_band_db
-        self._high_band = HighBandActivity(db) if db is not None else None
+        self._high_band = BandActivity(HIGH_BAND, db) if db is not None else None
+        self._voice = BandActivity(VOICE_BAND, self.settings.voice_db)
         floor = self.settings.noise_floor
         self._suppressor = NoiseSuppressor(floor) if floor is not None and floor < 1.0 else None
         self._heard = 0  # samples the VAD has judged since the recogniser was made
@@ -338,7 +346,7 @@ class Recognizer:
         self._room = np.concatenate([self._room, emphasised])
         used = 0
         while len(self._room) - used >= FRAME:
-            self._is_speech(self._room[used:used + FRAME])
+            self._judge(self._room[used:used + FRAME])
             self._heard += FRAME
             used += FRAME
         self._room = self._room[used:]
@@ -410,15 +418,16 @@ class Recognizer:
         s.pending = s.pending[used:]
         return out
 
-    def _is_speech(self, frame: np.ndarray) -> bool:
-        """The VAD's decision, or energy above the band it hears (both learn the room)."""
-        voiced = self._vad.is_speech(frame.tobytes())
-        if self._high_band is None:
-            return voiced
-        return self._high_band(frame) or voiced
+    def _judge(self, frame: np.ndarray) -> tuple[bool, bool]:
+        """(speech: the VAD's decision, or energy above the band it hears; voice: energy
+        where vowels are). All three learn the room from every frame."""
+        speech = self._vad.is_speech(frame.tobytes())
+        if self._high_band is not None:
+            speech = self._high_band(frame) or speech
+        return speech, self._voice(frame)
 
     def _vad_frame(self, frame: np.ndarray) -> list[Heard]:
-        speech = self._is_speech(frame)
+        speech, voice = self._judge(frame)
         first, end = self._vad_pos, self._vad_pos + FRAME
         self._vad_pos = end
         st, u = self.settings, self._utt
@@ -432,10 +441,12 @@ class Recognizer:
                 onset = next(p for p, f in recent if f)
                 u = self._begin(max(self._first, onset - round(st.lead_s * SAMPLE_RATE)))
                 u.speech = sum(FRAME for _, f in recent if f)
+                u.voice = FRAME * voice
                 u.last_speech = end
                 recent.clear()
                 self._feed_decoders(end)
             return []
+        u.voice += FRAME * (voice and speech)
         if speech:
             u.last_speech, u.looked = end, False
             u.speech += FRAME
@@ -534,7 +545,9 @@ class Recognizer:
         u.decoder.end_utt()
         self._utt = None
         t0, t1, now = u.start / SAMPLE_RATE, end / SAMPLE_RATE, self._now()
-        command_like = not u.dictation and not u.too_long and u.speech >= self.settings.min_speech_s * SAMPLE_RATE
+        st = self.settings
+        command_like = (not u.dictation and not u.too_long and u.speech >= st.min_speech_s * SAMPLE_RATE
+                        and u.voice >= st.min_voice_s * SAMPLE_RATE)
         if command_like and not self._mean_of_speech:
             self._decode_with_own_mean(u, end)
         self._mean_of_speech |= command_like
@@ -549,6 +562,8 @@ class Recognizer:
             return replace(heard, command="note_text") if text else replace(heard, reason="no note heard")
         if u.speech < self.settings.min_speech_s * SAMPLE_RATE:
             return replace(heard, reason="too short")
+        if u.voice < self.settings.min_voice_s * SAMPLE_RATE:
+            return replace(heard, reason="no voice")
         woke, words = self._split(text)
         if not words and woke:
             if confidence < self.settings.min_confidence:

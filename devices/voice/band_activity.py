@@ -1,4 +1,6 @@
-"""Speech the voice activity detector cannot hear: energy above 4 kHz.
+"""Energy in a frequency band, over the room's: what the voice activity detector misses.
+
+**Above 4 kHz: speech the VAD cannot hear.**
 
 The WebRTC VAD judges every frame at 8 kHz (it halves the rate first), so it is deaf to
 what lies above 4 kHz: the /s/ and /t/ bursts of "next step", the end of "pass". On the
@@ -6,6 +8,10 @@ tuning voices in a 10 dB room it heard up to 0.3 s of "non-speech" inside "next 
 whole "kst st"), so an utterance ending after 0.3 s of non-speech split the phrase in two
 ("defect" + "fail"), and any shorter end would split it more often. A frame whose power
 above 4 kHz stands ``threshold_db`` over the room's in that band counts as speech too.
+
+**Below 1 kHz: a voice.** Every command has vowels, whose first formant lies below 1 kHz.
+A hiss (an air hose, a valve) has none, but the VAD took its part below 4 kHz for speech and
+the grammar forced a command onto it: a minute of hiss bursts gave 33 false commands.
 
 The room's level is followed the way ``denoise.py`` follows the noise: the band power,
 smoothed over frames, its minimum over the last ``window_s``, times the bias of that
@@ -18,22 +24,25 @@ from collections import deque
 
 import numpy as np
 
-#: lower edge of the band the WebRTC VAD does not see (it works at 8 kHz)
-BAND_HZ = 4000.0
+#: the band the WebRTC VAD does not see (it works at 8 kHz)
+HIGH_BAND = (4000.0, 8000.0)
+#: vowels' first formant (above the mains hum)
+VOICE_BAND = (100.0, 1000.0)
 #: mean of the band power over its tracked minimum, for steady noise (measured: 1.15 on
 #: pink noise with hum, 1.18 on white; the band sums 120 bins, so it varies little)
 BIAS = 1.2
 
 
-class HighBandActivity:
-    """``frame -> bool``: whether a frame has energy above 4 kHz well over the room's (and
-    learn the room from it)."""
+class BandActivity:
+    """``frame -> bool``: whether a frame has energy in ``band`` (Hz) well over the room's
+    (and learn the room from it)."""
 
-    def __init__(self, threshold_db: float = 6.0, frame: int = 480, rate: int = 16000,
-                 window_s: float = 1.5, smoothing: float = 0.5) -> None:
+    def __init__(self, band: tuple[float, float], threshold_db: float = 6.0, frame: int = 480,
+                 rate: int = 16000, window_s: float = 1.5, smoothing: float = 0.5) -> None:
         self.ratio = 10 ** (threshold_db / 10)
         self.window = np.hanning(frame)
-        self.band = np.fft.rfftfreq(frame, 1 / rate) >= BAND_HZ
+        freqs = np.fft.rfftfreq(frame, 1 / rate)
+        self.band = (freqs >= band[0]) & (freqs <= band[1])
         self.smoothing = smoothing
         self._recent: deque[float] = deque(maxlen=max(1, round(window_s * rate / frame)))
         self._smooth: float | None = None
