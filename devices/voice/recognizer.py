@@ -12,7 +12,7 @@ on the tuning voices and the tuning non-command speech only):
 * **Noise suppression** first (``denoise.py``): in a 10 dB room nearly all errors were the
   noise's; a gentle spectral subtraction took the tuning commands from 88 % to 94 %.
 * **Tight endpoints** from a frame-level voice activity detector (WebRTC VAD, 30 ms frames,
-  on pre-emphasised audio), with energy above 4 kHz counted as speech too (``high_band.py``:
+  on pre-emphasised audio), with energy above 4 kHz counted as speech too (``band_activity.py``:
   the VAD works at 8 kHz and is deaf to the "kst st" of "next step"): an utterance starts
   at the first of two speech frames in three and is decoded from ``lead_s`` before it to
   ``tail_s`` after its last speech frame; it ends after ``end_s`` of non-speech. The
