@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
+from scipy.signal import butter, resample_poly, sosfilt
 
 RATE = 16000
 SPEECH = Path(__file__).resolve().parent / "data" / "speech"
@@ -87,8 +87,6 @@ def hiss_bursts(seconds: float, seed: int, band: tuple[float, float] = (3000.0, 
     """Room noise with hiss bursts (an air hose, a valve: band-passed noise with a Hann
     envelope, ``over_db`` above the room in its band), 0.5-2 s apart; int16 samples and
     how many bursts."""
-    from scipy.signal import butter, sosfilt
-
     rng = np.random.default_rng(seed)
     n = round(seconds * RATE)
     room = room_noise(n, seed=seed + 1) * level

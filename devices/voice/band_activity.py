@@ -33,14 +33,20 @@ VOICE_BAND = (100.0, 1000.0)
 BIAS = 1.2
 
 
+def frame_power(frame: np.ndarray) -> np.ndarray:
+    """The power spectrum of one frame (Hann window): what every band of it is judged on, so
+    two bands of the same frame cost one transform."""
+    spectrum = np.fft.rfft(np.asarray(frame, np.float64) * np.hanning(len(frame)))
+    return spectrum.real**2 + spectrum.imag**2
+
+
 class BandActivity:
     """``frame -> bool``: whether a frame has energy in ``band`` (Hz) well over the room's
-    (and learn the room from it)."""
+    (and learn the room from it); ``hears(frame_power(frame))`` is the same."""
 
     def __init__(self, band: tuple[float, float], threshold_db: float = 6.0, frame: int = 480,
                  rate: int = 16000, window_s: float = 1.5, smoothing: float = 0.5) -> None:
         self.ratio = 10 ** (threshold_db / 10)
-        self.window = np.hanning(frame)
         freqs = np.fft.rfftfreq(frame, 1 / rate)
         self.band = (freqs >= band[0]) & (freqs <= band[1])
         self.smoothing = smoothing
@@ -53,8 +59,11 @@ class BandActivity:
         return BIAS * min(self._recent) if self._recent else None
 
     def __call__(self, frame: np.ndarray) -> bool:
-        spectrum = np.fft.rfft(np.asarray(frame, np.float64) * self.window)
-        power = float(np.sum(spectrum.real[self.band] ** 2 + spectrum.imag[self.band] ** 2))
+        return self.hears(frame_power(frame))
+
+    def hears(self, spectrum_power: np.ndarray) -> bool:
+        """``__call__`` on a frame's ``frame_power``."""
+        power = float(np.sum(spectrum_power[self.band]))
         room = self.room
         a = self.smoothing
         self._smooth = power if self._smooth is None else a * self._smooth + (1 - a) * power

@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from devices.voice.band_activity import HIGH_BAND, VOICE_BAND, BandActivity
+from devices.voice.band_activity import HIGH_BAND, VOICE_BAND, BandActivity, frame_power
 from devices.voice.commands import CommandSet
 from devices.voice.denoise import NoiseSuppressor
 
@@ -422,9 +422,10 @@ class Recognizer:
         """(speech: the VAD's decision, or energy above the band it hears; voice: energy
         where vowels are). All three learn the room from every frame."""
         speech = self._vad.is_speech(frame.tobytes())
+        power = frame_power(frame)
         if self._high_band is not None:
-            speech = self._high_band(frame) or speech
-        return speech, self._voice(frame)
+            speech = self._high_band.hears(power) or speech
+        return speech, self._voice.hears(power)
 
     def _vad_frame(self, frame: np.ndarray) -> list[Heard]:
         speech, voice = self._judge(frame)
@@ -462,7 +463,6 @@ class Recognizer:
             if self._whole_and_sure(u):
                 return [self._finish(tail, early=True)]
         return []
-
 
     def _decoder_hears_room(self, pcm: np.ndarray) -> None:
         """Give the decoder room audio, its result dropped (``hear_room``): PocketSphinx's
@@ -511,12 +511,16 @@ class Recognizer:
             u.too_long = True  # stop decoding: it is no command, so spare the CPU
         if u.too_long or upto <= u.fed:
             return
-        parts = [a[max(0, u.fed - first):upto - first] for first, a in self._stream.history
-                 if first + len(a) > u.fed and first < upto]
-        if parts:
-            data = np.concatenate(parts).tobytes()
+        data = self._audio(u.fed, upto)
+        if data:
             u.decoder.process_raw(data, False, False)
             u.fed += len(data) // 2
+
+    def _audio(self, start: int, end: int) -> bytes:
+        """The (noise-suppressed) stream's samples ``start:end`` still in its history."""
+        parts = [a[max(0, start - first):end - first] for first, a in self._stream.history
+                 if first + len(a) > start and first < end]
+        return np.concatenate(parts).tobytes() if parts else b""
 
     def _split(self, text: str) -> tuple[bool, tuple[str, ...]]:
         """(whether it starts with the wake phrase, the words after it)."""
@@ -546,8 +550,9 @@ class Recognizer:
         self._utt = None
         t0, t1, now = u.start / SAMPLE_RATE, end / SAMPLE_RATE, self._now()
         st = self.settings
-        command_like = (not u.dictation and not u.too_long and u.speech >= st.min_speech_s * SAMPLE_RATE
-                        and u.voice >= st.min_voice_s * SAMPLE_RATE)
+        too_short = u.speech < st.min_speech_s * SAMPLE_RATE
+        no_voice = u.voice < st.min_voice_s * SAMPLE_RATE
+        command_like = not (u.dictation or u.too_long or too_short or no_voice)
         if command_like and not self._mean_of_speech:
             self._decode_with_own_mean(u, end)
         self._mean_of_speech |= command_like
@@ -560,9 +565,9 @@ class Recognizer:
         if u.dictation:
             self._note_until = -1.0
             return replace(heard, command="note_text") if text else replace(heard, reason="no note heard")
-        if u.speech < self.settings.min_speech_s * SAMPLE_RATE:
+        if too_short:
             return replace(heard, reason="too short")
-        if u.voice < self.settings.min_voice_s * SAMPLE_RATE:
+        if no_voice:
             return replace(heard, reason="no voice")
         woke, words = self._split(text)
         if not words and woke:
@@ -589,8 +594,7 @@ class Recognizer:
         initial mean, which knows nothing of this voice, microphone and room. First command
         of a live stream (1.5 s of room first), tuning voices: 146 of 162 right, 158 with
         this; later commands are judged against the mean their predecessors left."""
-        audio = np.concatenate([a[max(0, u.start - first):end - first] for first, a in self._stream.history
-                                if first + len(a) > u.start and first < end]).tobytes()
+        audio = self._audio(u.start, end)
         d = u.decoder
         live = d.get_cmn(False)
         d.start_utt()
